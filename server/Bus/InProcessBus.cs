@@ -1,0 +1,37 @@
+using System.Threading.Channels;
+
+namespace Notifications.Bus;
+
+/// <summary>
+/// Standalone mode: no Pub/Sub, one instance. Published bodies come straight back to this
+/// instance's receive loop, through a bounded queue so publishers feel backpressure.
+/// </summary>
+internal sealed class InProcessBus(TimeProvider clock, BusHealth health) : IMessageBus
+{
+    private readonly Channel<BusMessage> _queue = Channel.CreateBounded<BusMessage>(
+        new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    public string Kind => "in-process";
+    public string? SubscriptionName => null;
+
+    public async Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
+    {
+        health.Set(BusState.Ready, "standalone: alerts stay on this instance");
+        try
+        {
+            await foreach (var message in _queue.Reader.ReadAllAsync(cancellationToken))
+                await handler(message, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public async Task PublishAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var message = new BusMessage(Guid.CreateVersion7().ToString(), body, clock.GetUtcNow());
+        await _queue.Writer.WriteAsync(message, cancellationToken);
+    }
+
+    public Task DeleteSubscriptionAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,93 @@
+using Grpc.Core;
+using Notifications.Bus.PubSub.Grpc;
+
+namespace Notifications.Bus.PubSub;
+
+internal sealed partial class PubSubBus
+{
+    private const int StreamAckDeadlineSeconds = 30;
+    private const int MaxOutstandingMessages = 1000;
+
+    public async Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
+    {
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), _clock);
+        bool prepared = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!prepared)
+                {
+                    await PrepareAsync(cancellationToken);
+                    prepared = true;
+                    _health.Set(BusState.Ready, $"subscribed as {_names.Subscription}");
+                }
+                await PullAsync(handler, backoff, cancellationToken);
+                Log.StreamEnded(_logger, _names.Subscription);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && prepared)
+            {
+                // Deleted under us (by an operator, or expired): make it again and carry on.
+                Log.SubscriptionMissing(_logger, _names.Subscription);
+                prepared = false;
+            }
+            catch (RpcException e)
+            {
+                Log.BusCallFailed(_logger, prepared ? "pull stream" : "subscription setup", e.StatusCode, e.Status.Detail);
+                _health.Set(prepared ? BusState.Reconnecting : BusState.Starting, $"Pub/Sub: {e.StatusCode}");
+            }
+            if (!await backoff.WaitAsync(cancellationToken))
+                return;
+        }
+    }
+
+    /// <summary>
+    /// One StreamingPull stream, from open until the server ends it. Messages are acknowledged
+    /// per response, after every message in it has been handed to the local fan-out.
+    /// </summary>
+    private async Task PullAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Backoff backoff, CancellationToken cancellationToken)
+    {
+        using var call = _subscriber.StreamingPull(cancellationToken: cancellationToken);
+        await call.RequestStream.WriteAsync(new StreamingPullRequest
+        {
+            Subscription = _names.Subscription,
+            StreamAckDeadlineSeconds = StreamAckDeadlineSeconds,
+            ClientId = _instance.InstanceId,
+            MaxOutstandingMessages = MaxOutstandingMessages,
+        }, cancellationToken);
+
+        await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken))
+        {
+            var acks = new StreamingPullRequest();
+            foreach (var received in response.ReceivedMessages)
+            {
+                await HandleAsync(handler, received, cancellationToken);
+                acks.AckIds.Add(received.AckId);
+            }
+            await call.RequestStream.WriteAsync(acks, cancellationToken);
+            if (!_health.IsReady)
+                _health.Set(BusState.Ready, $"subscribed as {_names.Subscription}");
+            backoff.Reset();
+        }
+    }
+
+    // A handler failure is a bug in this server, not in the message; acknowledging anyway keeps
+    // one bad message from being redelivered forever and stalling everything behind it.
+    private async ValueTask HandleAsync(Func<BusMessage, CancellationToken, ValueTask> handler, ReceivedMessage received, CancellationToken cancellationToken)
+    {
+        var message = received.Message;
+        var publishTime = message.PublishTime?.ToDateTimeOffset() ?? _clock.GetUtcNow();
+        try
+        {
+            await handler(new BusMessage(message.MessageId, message.Data.Memory, publishTime), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.HandlerFailed(_logger, message.MessageId, e);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Notifications.Bus.PubSub.Grpc;
+
+namespace Notifications.Bus.PubSub;
+
+internal sealed partial class PubSubBus
+{
+    // The shortest the API allows, so a crashed instance's leftovers expire and stay small.
+    private static readonly Duration ExpirationTtl = Duration.FromTimeSpan(TimeSpan.FromDays(1));
+    private static readonly Duration MessageRetention = Duration.FromTimeSpan(TimeSpan.FromMinutes(10));
+    private const int AckDeadlineSeconds = 10;
+
+    /// <summary>Makes sure the topic exists and this instance has a fresh subscription on it.</summary>
+    private async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        await EnsureTopicAsync(cancellationToken);
+        await CreateFreshSubscriptionAsync(cancellationToken);
+    }
+
+    // GetTopic first: a service account allowed to read but not create topics still works
+    // when the topic is already there. ALREADY_EXISTS means another instance won the race.
+    private async Task EnsureTopicAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _publisher.GetTopicAsync(new GetTopicRequest { Topic = _names.Topic }, deadline: Deadline(AdminTimeout), cancellationToken: cancellationToken);
+            return;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+        }
+        try
+        {
+            await _publisher.CreateTopicAsync(new Topic { Name = _names.Topic }, deadline: Deadline(AdminTimeout), cancellationToken: cancellationToken);
+            Log.TopicCreated(_logger, _names.Topic);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Creates the subscription. If one by this name survives from an earlier life of this machine,
+    /// it is replaced: its backlog is stale and must not be replayed to today's clients.
+    /// </summary>
+    private async Task CreateFreshSubscriptionAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CreateSubscriptionAsync(cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
+        {
+            Log.ReplacingStaleSubscription(_logger, _names.Subscription);
+            await DeleteAsync(cancellationToken);
+            await CreateSubscriptionAsync(cancellationToken);
+        }
+        Log.SubscriptionCreated(_logger, _names.Subscription, _names.Topic);
+    }
+
+    private Task CreateSubscriptionAsync(CancellationToken cancellationToken) =>
+        _subscriber.CreateSubscriptionAsync(new Subscription
+        {
+            Name = _names.Subscription,
+            Topic = _names.Topic,
+            AckDeadlineSeconds = AckDeadlineSeconds,
+            MessageRetentionDuration = MessageRetention,
+            ExpirationPolicy = new ExpirationPolicy { Ttl = ExpirationTtl },
+            Labels =
+            {
+                ["app"] = "notifications",
+                ["instance"] = PubSubNames.LabelValue(_instance.InstanceId),
+                ["region"] = PubSubNames.LabelValue(_instance.Region),
+            },
+        }, deadline: Deadline(AdminTimeout), cancellationToken: cancellationToken).ResponseAsync;
+
+    public async Task DeleteSubscriptionAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DeleteAsync(cancellationToken);
+            Log.SubscriptionDeleted(_logger, _names.Subscription);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            Log.SubscriptionAlreadyGone(_logger, _names.Subscription);
+        }
+        catch (Exception e) when (e is RpcException or OperationCanceledException)
+        {
+            // It expires by itself after its TTL; say so, so an operator can remove it sooner.
+            Log.SubscriptionDeleteFailed(_logger, _names.Subscription, e);
+        }
+    }
+
+    private Task DeleteAsync(CancellationToken cancellationToken) =>
+        _subscriber.DeleteSubscriptionAsync(
+            new DeleteSubscriptionRequest { Subscription = _names.Subscription },
+            deadline: Deadline(AdminTimeout), cancellationToken: cancellationToken).ResponseAsync;
+}

@@ -1,0 +1,65 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
+using Notifications.Bus.PubSub.Grpc;
+using Notifications.Configuration;
+
+namespace Notifications.Bus.PubSub;
+
+/// <summary>
+/// Google Cloud Pub/Sub (or its emulator) spoken over its v1 gRPC API: one shared topic,
+/// one subscription per instance, StreamingPull to receive. Split by concern:
+/// <c>.Subscription.cs</c> makes and removes resources, <c>.Receive.cs</c> runs the pull stream.
+/// </summary>
+internal sealed partial class PubSubBus : IMessageBus, IDisposable
+{
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan AdminTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly GrpcChannel _channel;
+    private readonly Publisher.PublisherClient _publisher;
+    private readonly Subscriber.SubscriberClient _subscriber;
+    private readonly PubSubNames _names;
+    private readonly InstanceOptions _instance;
+    private readonly BusHealth _health;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<PubSubBus> _logger;
+
+    public PubSubBus(
+        IOptions<PubSubOptions> options, IOptions<InstanceOptions> instance,
+        BusHealth health, TimeProvider clock, ILogger<PubSubBus> logger)
+    {
+        (_channel, string project) = PubSubChannelFactory.Create(options.Value);
+        _publisher = new Publisher.PublisherClient(_channel);
+        _subscriber = new Subscriber.SubscriberClient(_channel);
+        _instance = instance.Value;
+        _names = PubSubNames.For(project, options.Value.Topic, _instance.InstanceId);
+        Kind = options.Value.Mode == BusMode.Emulator ? "pubsub-emulator" : "pubsub";
+        _health = health;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    public string Kind { get; }
+    public string? SubscriptionName => _names.Subscription;
+
+    public async Task PublishAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var request = new PublishRequest { Topic = _names.Topic };
+        request.Messages.Add(new PubsubMessage { Data = ByteString.CopyFrom(body.Span) });
+        try
+        {
+            await _publisher.PublishAsync(request, deadline: Deadline(PublishTimeout), cancellationToken: cancellationToken);
+        }
+        catch (RpcException e)
+        {
+            Log.PublishFailed(_logger, _names.Topic, e.StatusCode, e);
+            throw new BusUnavailableException($"Pub/Sub did not take the message ({e.StatusCode}).", e);
+        }
+    }
+
+    private DateTime Deadline(TimeSpan timeout) => _clock.GetUtcNow().UtcDateTime + timeout;
+
+    public void Dispose() => _channel.Dispose();
+}

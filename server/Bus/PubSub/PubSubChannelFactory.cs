@@ -1,0 +1,56 @@
+using Google.Apis.Auth.OAuth2;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Notifications.Configuration;
+
+namespace Notifications.Bus.PubSub;
+
+/// <summary>Opens the gRPC channel: plaintext HTTP/2 to the emulator, or TLS with OAuth tokens to Google.</summary>
+internal static class PubSubChannelFactory
+{
+    private const string GoogleEndpoint = "https://pubsub.googleapis.com";
+    private const string PubSubScope = "https://www.googleapis.com/auth/pubsub";
+
+    /// <summary>The channel and the project it addresses (from the settings, else from the service account key).</summary>
+    public static (GrpcChannel Channel, string Project) Create(PubSubOptions options)
+    {
+        if (options.Mode == BusMode.Emulator)
+            return (GrpcChannel.ForAddress($"http://{options.EmulatorHost}", ChannelOptions(null)), options.EffectiveProjectId!);
+
+        var serviceAccount = LoadServiceAccount(options);
+        string project = options.EffectiveProjectId ?? serviceAccount.ProjectId
+            ?? throw new InvalidOperationException("No Pub/Sub project: set PUBSUB_PROJECT_ID, or use a service account key that names its project_id.");
+
+        var credential = serviceAccount.ToGoogleCredential().CreateScoped(PubSubScope);
+        var token = (ITokenAccess)credential;
+        var callCredentials = CallCredentials.FromInterceptor(async (context, metadata) =>
+        {
+            string accessToken = await token.GetAccessTokenForRequestAsync(GoogleEndpoint, context.CancellationToken);
+            metadata.Add("authorization", $"Bearer {accessToken}");
+        });
+        var credentials = ChannelCredentials.Create(ChannelCredentials.SecureSsl, callCredentials);
+        return (GrpcChannel.ForAddress(GoogleEndpoint, ChannelOptions(credentials)), project);
+    }
+
+    // Type-specific loading: a key of any other type (an external account, say) is refused
+    // instead of being trusted blindly, which is why GoogleCredential.FromJson is obsolete.
+    private static ServiceAccountCredential LoadServiceAccount(PubSubOptions options) =>
+        string.IsNullOrWhiteSpace(options.CredentialsJson)
+            ? CredentialFactory.FromFile<ServiceAccountCredential>(options.CredentialsFile!)
+            : CredentialFactory.FromJson<ServiceAccountCredential>(options.CredentialsJson);
+
+    private static GrpcChannelOptions ChannelOptions(ChannelCredentials? credentials) => new()
+    {
+        Credentials = credentials ?? ChannelCredentials.Insecure,
+        HttpHandler = new SocketsHttpHandler
+        {
+            // Pings notice a half-open connection that would otherwise leave the pull stream silent forever.
+            KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            EnableMultipleHttp2Connections = true,
+        },
+        MaxReceiveMessageSize = 16 * 1024 * 1024,
+    };
+}

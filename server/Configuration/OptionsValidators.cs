@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Options;
+
+namespace Notifications.Configuration;
+
+[OptionsValidator]
+internal sealed partial class InstanceOptionsValidator : IValidateOptions<InstanceOptions>;
+
+[OptionsValidator]
+internal sealed partial class ConnectionOptionsValidator : IValidateOptions<ConnectionOptions>;
+
+[OptionsValidator]
+internal sealed partial class PubSubAnnotationsValidator : IValidateOptions<PubSubOptions>;
+
+/// <summary>Rules that span several Pub/Sub settings, which attributes cannot say.</summary>
+internal sealed class PubSubOptionsValidator : IValidateOptions<PubSubOptions>
+{
+    private readonly PubSubAnnotationsValidator _annotations = new();
+
+    public ValidateOptionsResult Validate(string? name, PubSubOptions options)
+    {
+        var result = _annotations.Validate(name, options);
+        if (result.Failed)
+            return result;
+
+        var builder = new ValidateOptionsResultBuilder();
+        if (options.Mode == BusMode.Emulator && !IsHostPort(options.EmulatorHost!))
+            builder.AddError($"PUBSUB_EMULATOR_HOST must be host:port, not '{options.EmulatorHost}'.");
+
+        if (options.Mode == BusMode.GoogleCloud)
+        {
+            bool file = !string.IsNullOrWhiteSpace(options.CredentialsFile);
+            bool json = !string.IsNullOrWhiteSpace(options.CredentialsJson);
+            if (!file && !json)
+                builder.AddError("A Pub/Sub project is set but no credentials: set GOOGLE_CREDENTIALS_JSON (the key JSON) or GOOGLE_APPLICATION_CREDENTIALS (a key file path), or unset the project to run standalone.");
+            if (file && json)
+                builder.AddError("Set only one of GOOGLE_CREDENTIALS_JSON and GOOGLE_APPLICATION_CREDENTIALS.");
+            if (file && !File.Exists(options.CredentialsFile))
+                builder.AddError($"GOOGLE_APPLICATION_CREDENTIALS names '{options.CredentialsFile}', which does not exist.");
+        }
+        return builder.Build();
+    }
+
+    private static bool IsHostPort(string value)
+    {
+        int colon = value.LastIndexOf(':');
+        return colon > 0 && int.TryParse(value.AsSpan(colon + 1), out int port) && port is > 0 and < 65536;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using Notifications.Bus;
+using Notifications.Messages;
+
+namespace Notifications.Connections;
+
+internal sealed partial class Connection
+{
+    /// <summary>Reads whole messages, never more than the configured size, and answers each one.</summary>
+    private async Task<CloseReason> ReceiveLoopAsync(CancellationToken aborted)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(_options.MaxMessageBytes);
+        try
+        {
+            while (true)
+            {
+                var (reason, type, count) = await ReceiveMessageAsync(buffer, aborted);
+                if (reason is not null)
+                    return reason.Value;
+                _framesIn++;
+                if (type == WebSocketMessageType.Binary)
+                    SendError(ErrorCodes.BinaryNotSupported, "Only text frames holding JSON are accepted.");
+                else
+                    await HandleTextAsync(buffer.AsMemory(0, count), aborted);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            return ClosingFor ?? CloseReason.Aborted;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Assembles one message; stops at the size cap instead of buffering the rest (ASP.NET has no cap of its own).</summary>
+    private async Task<(CloseReason? Reason, WebSocketMessageType Type, int Count)> ReceiveMessageAsync(byte[] buffer, CancellationToken aborted)
+    {
+        int limit = _options.MaxMessageBytes, count = 0;
+        ValueWebSocketReceiveResult result;
+        do
+        {
+            if (count == limit)
+            {
+                Log.MessageTooBig(_logger, Id, Remote, limit);
+                return (CloseReason.MessageTooBig, default, 0);
+            }
+            result = await _socket.ReceiveAsync(buffer.AsMemory(count, limit - count), aborted);
+            if (result.MessageType == WebSocketMessageType.Close)
+                return (ClosingFor ?? CloseReason.ClientClosed, default, 0);
+            count += result.Count;
+        } while (!result.EndOfMessage);
+        return (null, result.MessageType, count);
+    }
+
+    private async Task HandleTextAsync(ReadOnlyMemory<byte> frame, CancellationToken aborted)
+    {
+        var request = ClientFrameParser.Parse(frame.Span, _options.MaxTextLength);
+        if (request.Error is { } error)
+        {
+            SendError(error.Code, error.Message);
+            return;
+        }
+        try
+        {
+            var alert = await _publisher.PublishAsync(request.AlertText!, aborted);
+            _alertsPublished++;
+            Log.AlertPublished(_logger, Id, alert.Id);
+        }
+        catch (BusUnavailableException e)
+        {
+            SendError(ErrorCodes.PublishFailed, $"The alert was not sent: {e.Message} Try again.");
+        }
+    }
+
+    private void SendError(string code, string message)
+    {
+        _errorsSent++;
+        Log.ErrorSent(_logger, Id, code);
+        TryEnqueue(Frames.Error(code, message));
+    }
+}

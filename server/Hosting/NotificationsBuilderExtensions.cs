@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Options;
+using Notifications.Bus;
+using Notifications.Bus.PubSub;
+using Notifications.Configuration;
+using Notifications.Connections;
+
+namespace Notifications.Hosting;
+
+public static class NotificationsBuilderExtensions
+{
+    /// <summary>Everything the server needs: settings, logging, the bus, the connection layer.</summary>
+    public static WebApplicationBuilder AddNotifications(this WebApplicationBuilder builder)
+    {
+        builder.ListenOnPort();
+        builder.AddNotificationsLogging();
+        builder.Services.AddNotificationsOptions(builder.Configuration);
+        builder.Services.AddNotificationsBus(builder.Configuration);
+        builder.Services.AddNotificationsConnections();
+        return builder;
+    }
+
+    /// <summary>Fly's convention: listen on every address at <c>PORT</c> (8080), unless ASPNETCORE_URLS says otherwise.</summary>
+    private static void ListenOnPort(this WebApplicationBuilder builder)
+    {
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+            return;
+        string? raw = builder.Configuration["PORT"];
+        if (raw is null)
+        {
+            builder.WebHost.UseUrls("http://*:8080");
+            return;
+        }
+        if (!int.TryParse(raw, out int port) || port is < 1 or > 65535)
+            throw new OptionsValidationException("PORT", typeof(int), [$"PORT must be a TCP port from 1 to 65535, not '{raw}'."]);
+        builder.WebHost.UseUrls($"http://*:{port}");
+    }
+
+    private static void AddNotificationsOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<InstanceOptions>().Bind(configuration)
+            .PostConfigure(o =>
+            {
+                if (string.IsNullOrWhiteSpace(o.InstanceId))
+                    o.InstanceId = InstanceOptions.NewRandomId();
+            })
+            .ValidateOnStart();
+        services.AddOptions<ConnectionOptions>().Bind(configuration).ValidateOnStart();
+        services.AddOptions<PubSubOptions>().Bind(configuration).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<InstanceOptions>, InstanceOptionsValidator>();
+        services.AddSingleton<IValidateOptions<ConnectionOptions>, ConnectionOptionsValidator>();
+        services.AddSingleton<IValidateOptions<PubSubOptions>, PubSubOptionsValidator>();
+        services.AddOptions<HostOptions>().Configure<IOptions<InstanceOptions>>((host, instance) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(instance.Value.ShutdownTimeoutSeconds));
+        services.AddSingleton(TimeProvider.System);
+    }
+
+    private static void AddNotificationsBus(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<BusHealth>();
+        var mode = configuration.Get<PubSubOptions>()?.Mode ?? BusMode.Standalone;
+        if (mode == BusMode.Standalone)
+            services.AddSingleton<IMessageBus, InProcessBus>();
+        else
+            services.AddSingleton<IMessageBus, PubSubBus>();
+        services.AddSingleton<AlertPublisher>();
+        services.AddHostedService<BusRelayService>();
+    }
+
+    private static void AddNotificationsConnections(this IServiceCollection services)
+    {
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<WebSocketEndpoint>();
+        services.AddHostedService<ConnectionDrainService>();
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.Net.Http.Headers;
+using Notifications.Connections;
+
+namespace Notifications.Hosting;
+
+public static class NotificationsEndpointExtensions
+{
+    /// <summary>The page at <c>/</c>, the socket at <c>/ws</c>, health at <c>/healthz</c>.</summary>
+    public static WebApplication MapNotifications(this WebApplication app)
+    {
+        app.UseNotificationsRequestLogging();
+        app.UseDefaultFiles();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            // Short, revalidated caching: every instance serves the same bytes (same ETag), and a deploy shows up within a minute.
+            OnPrepareResponse = context =>
+                context.Context.Response.Headers[HeaderNames.CacheControl] = "public, max-age=60, must-revalidate",
+        });
+        app.UseWebSockets();
+        app.Map("/ws", (HttpContext context, WebSocketEndpoint endpoint) => endpoint.HandleAsync(context));
+        app.MapHealth();
+        app.LogStartup();
+        return app;
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using Notifications.Bus;
+using Notifications.Configuration;
+
+namespace Notifications.Hosting;
+
+/// <summary>The lines an operator needs at boot: who this is, where it listens, what carries alerts.</summary>
+internal static partial class StartupLog
+{
+    public static void LogStartup(this WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Notifications.Startup");
+        var instance = app.Services.GetRequiredService<IOptions<InstanceOptions>>().Value;
+        var pubSub = app.Services.GetRequiredService<IOptions<PubSubOptions>>().Value;
+        var bus = app.Services.GetRequiredService<IMessageBus>();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            Log.Started(logger, instance.InstanceId, instance.Region, string.Join(", ", addresses));
+            if (pubSub.Mode == BusMode.Standalone)
+                Log.Standalone(logger);
+            else
+                Log.UsingPubSub(logger, bus.Kind, pubSub.Topic, bus.SubscriptionName!);
+        });
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5001, Level = LogLevel.Information,
+            Message = "Notifications instance {InstanceId} in region {RegionName} listening on {Addresses}.")]
+        public static partial void Started(ILogger logger, string instanceId, string regionName, string addresses);
+
+        [LoggerMessage(EventId = 5002, Level = LogLevel.Warning,
+            Message = "Running standalone: no PUBSUB_EMULATOR_HOST or Pub/Sub project is set, so alerts reach only this instance's clients.")]
+        public static partial void Standalone(ILogger logger);
+
+        [LoggerMessage(EventId = 5003, Level = LogLevel.Information,
+            Message = "Alerts travel over {BusKind}: topic {Topic}, subscription {Subscription}.")]
+        public static partial void UsingPubSub(ILogger logger, string busKind, string topic, string subscription);
+    }
+}

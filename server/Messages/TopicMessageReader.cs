@@ -1,0 +1,109 @@
+using System.Text.Json;
+
+namespace Notifications.Messages;
+
+/// <summary>
+/// Reads an alert from a topic message body. Our instances publish complete alerts; other
+/// publishers may send only <c>text</c>, and the message's own id and publish time fill the rest.
+/// </summary>
+internal static class TopicMessageReader
+{
+    public const string ExternalOrigin = "external";
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 8 };
+
+    public static bool TryRead(
+        ReadOnlyMemory<byte> body, string messageId, DateTimeOffset publishTime, int maxTextLength,
+        out AlertMessage? alert, out string? reason)
+    {
+        alert = null;
+        try
+        {
+            using var document = JsonDocument.Parse(body, Options);
+            return TryRead(document.RootElement, messageId, publishTime, maxTextLength, out alert, out reason);
+        }
+        catch (JsonException)
+        {
+            reason = "body is not well-formed UTF-8 JSON";
+            return false;
+        }
+    }
+
+    private static bool TryRead(
+        JsonElement root, string messageId, DateTimeOffset publishTime, int maxTextLength,
+        out AlertMessage? alert, out string? reason)
+    {
+        alert = null;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            reason = "body is not a JSON object";
+            return false;
+        }
+        if (root.TryGetProperty("type", out var type) && !type.ValueEquals("alert"))
+        {
+            reason = "type is not \"alert\"";
+            return false;
+        }
+        if (!TryString(root, "text", required: true, out var rawText, out reason)
+            || !TryString(root, "id", required: false, out var id, out reason)
+            || !TryString(root, "region", required: false, out var region, out reason)
+            || !TryString(root, "instance", required: false, out var instance, out reason)
+            || !TrySentAt(root, out var sentAt, out reason))
+            return false;
+
+        if (!AlertText.TryNormalize(rawText, maxTextLength, out var text, out var error))
+        {
+            reason = error!.Message;
+            return false;
+        }
+        alert = new AlertMessage(
+            Clean(id, 128) ?? messageId,
+            text,
+            Clean(region, 64) ?? ExternalOrigin,
+            Clean(instance, 128) ?? ExternalOrigin,
+            sentAt ?? publishTime);
+        return true;
+    }
+
+    private static bool TryString(JsonElement root, string name, bool required, out string? value, out string? reason)
+    {
+        value = null;
+        reason = null;
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+                reason = $"\"{name}\" is missing";
+            return !required;
+        }
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            reason = $"\"{name}\" is not a string";
+            return false;
+        }
+        value = element.GetString();
+        return true;
+    }
+
+    private static bool TrySentAt(JsonElement root, out DateTimeOffset? sentAt, out string? reason)
+    {
+        sentAt = null;
+        reason = null;
+        if (!root.TryGetProperty("sentAt", out var element) || element.ValueKind == JsonValueKind.Null)
+            return true;
+        if (element.ValueKind == JsonValueKind.String && element.TryGetDateTimeOffset(out var value))
+        {
+            sentAt = value.ToUniversalTime();
+            return true;
+        }
+        reason = "\"sentAt\" is not an RFC 3339 time";
+        return false;
+    }
+
+    /// <summary>Blank means absent; overlong origin fields are cut so one publisher cannot bloat every frame.</summary>
+    private static string? Clean(string? value, int maxLength)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            return null;
+        value = value.Trim();
+        return value.Length <= maxLength ? value : value[..maxLength];
+    }
+}

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using DotNet.Testcontainers.Builders;
+using DotNet.Testcontainers.Containers;
+
+[assembly: AssemblyFixture(typeof(Notifications.Tests.Infrastructure.PubSubEmulator))]
+
+namespace Notifications.Tests.Infrastructure;
+
+/// <summary>
+/// One real Pub/Sub emulator for the whole test run: <c>PUBSUB_EMULATOR_HOST</c> when set, else
+/// the gcloud SDK's installed emulator on a free port, else the emulator image through
+/// Testcontainers where a Docker engine answers. With none of them the run fails and says how to get one.
+/// </summary>
+public sealed class PubSubEmulator : IAsyncLifetime
+{
+    private const string Image = "gcr.io/google.com/cloudsdktool/google-cloud-cli:emulators";
+    private Process? _process;
+    private IContainer? _container;
+
+    /// <summary>The emulator's host:port, as PUBSUB_EMULATOR_HOST would hold it.</summary>
+    public string HostPort { get; private set; } = "";
+
+    public string Source { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        if (Environment.GetEnvironmentVariable("PUBSUB_EMULATOR_HOST") is { Length: > 0 } configured)
+        {
+            (HostPort, Source) = (configured, "PUBSUB_EMULATOR_HOST");
+        }
+        else if (FindInstalledLauncher() is { } launcher)
+        {
+            await StartInstalledAsync(launcher);
+        }
+        else
+        {
+            await StartContainerAsync();
+        }
+        await WaitUntilListeningAsync(TimeSpan.FromSeconds(60));
+    }
+
+    private async Task StartInstalledAsync(string launcher)
+    {
+        int port = FreePort();
+        _process = Process.Start(new ProcessStartInfo(launcher, ["--host=127.0.0.1", $"--port={port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        }) ?? throw new InvalidOperationException($"Could not start {launcher}.");
+        // Drain its output so a chatty emulator never blocks on a full pipe.
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        (HostPort, Source) = ($"127.0.0.1:{port}", launcher);
+        await Task.CompletedTask;
+    }
+
+    private async Task StartContainerAsync()
+    {
+        try
+        {
+            _container = new ContainerBuilder(Image)
+                .WithCommand("gcloud", "beta", "emulators", "pubsub", "start", "--host-port=0.0.0.0:8085")
+                .WithPortBinding(8085, assignRandomHostPort: true)
+                .WithWaitStrategy(Wait.ForUnixContainer().UntilMessageIsLogged("Server started"))
+                .Build();
+            await _container.StartAsync();
+            (HostPort, Source) = ($"127.0.0.1:{_container.GetMappedPublicPort(8085)}", $"Docker image {Image}");
+        }
+        catch (Exception e)
+        {
+            throw new InvalidOperationException(
+                "No Pub/Sub emulator for the integration tests. Do one of: set PUBSUB_EMULATOR_HOST=host:port to a running emulator; " +
+                "or install it with `gcloud components install pubsub-emulator` (or Debian's google-cloud-cli-pubsub-emulator package); " +
+                "or run a Docker engine so the emulator image can be started.", e);
+        }
+    }
+
+    /// <summary>The emulator launcher under the gcloud SDK root, from the usual places or from <c>gcloud info</c>.</summary>
+    private static string? FindInstalledLauncher()
+    {
+        string[] roots =
+        [
+            Environment.GetEnvironmentVariable("CLOUDSDK_ROOT_DIR") ?? "",
+            "/usr/lib/google-cloud-sdk",
+            "/usr/share/google-cloud-sdk",
+            Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), "google-cloud-sdk"),
+            SdkRootFromGcloud() ?? "",
+        ];
+        return roots.Where(r => r.Length > 0)
+            .Select(r => Path.Combine(r, "platform", "pubsub-emulator", "bin", "cloud-pubsub-emulator"))
+            .FirstOrDefault(File.Exists);
+    }
+
+    private static string? SdkRootFromGcloud()
+    {
+        try
+        {
+            using var gcloud = Process.Start(new ProcessStartInfo("gcloud", ["info", "--format=value(installation.sdk_root)"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            });
+            if (gcloud is null)
+                return null;
+            string root = gcloud.StandardOutput.ReadToEnd().Trim();
+            gcloud.WaitForExit(15_000);
+            return root.Length > 0 ? root : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // no gcloud on PATH
+        }
+    }
+
+    private async Task WaitUntilListeningAsync(TimeSpan timeout)
+    {
+        var (host, port) = (HostPort[..HostPort.LastIndexOf(':')], int.Parse(HostPort[(HostPort.LastIndexOf(':') + 1)..]));
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (_process is { HasExited: true })
+                throw new InvalidOperationException($"The emulator ({Source}) exited with code {_process.ExitCode} before listening.");
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(host, port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process?.Dispose();
+        if (_container is not null)
+            await _container.DisposeAsync();
+    }
+}

@@ -1,0 +1,129 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace Notifications.Tests.Infrastructure;
+
+/// <summary>A real ClientWebSocket that records every frame it receives, so tests can wait for one with a deadline.</summary>
+public sealed class TestSocket : IAsyncDisposable
+{
+    public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(15);
+
+    private readonly ClientWebSocket _socket = new();
+    private readonly List<JsonElement> _received = [];
+    private readonly SemaphoreSlim _arrived = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private Task _pump = Task.CompletedTask;
+
+    public WebSocketCloseStatus? CloseStatus { get; private set; }
+    public string? CloseDescription { get; private set; }
+    public Task Closed => _pump;
+
+    public static async Task<TestSocket> ConnectAsync(Uri uri, bool readWelcome = true)
+    {
+        var socket = new TestSocket();
+        await socket._socket.ConnectAsync(uri, TestContext.Current.CancellationToken);
+        socket._pump = Task.Run(socket.PumpAsync);
+        if (readWelcome)
+            await socket.WaitForAsync("welcome");
+        return socket;
+    }
+
+    public IReadOnlyList<JsonElement> Received
+    {
+        get { lock (_received) return _received.ToArray(); }
+    }
+
+    public IEnumerable<JsonElement> OfType(string type) => Received.Where(m => m.GetProperty("type").GetString() == type);
+
+    public Task SendJsonAsync(string json) => SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text);
+
+    public Task SendAlertAsync(string text) =>
+        SendJsonAsync(JsonSerializer.Serialize(new Dictionary<string, string> { ["type"] = "alert", ["text"] = text }));
+
+    public Task SendAsync(byte[] bytes, WebSocketMessageType type) =>
+        _socket.SendAsync(bytes, type, endOfMessage: true, TestContext.Current.CancellationToken);
+
+    /// <summary>The first received frame of the type matching the predicate, waiting up to <paramref name="timeout"/>.</summary>
+    public async Task<JsonElement> WaitForAsync(string type, Func<JsonElement, bool>? predicate = null, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? DefaultWait);
+        while (true)
+        {
+            var match = OfType(type).Where(predicate ?? (_ => true)).Cast<JsonElement?>().FirstOrDefault();
+            if (match is not null)
+                return match.Value;
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || _pump.IsCompleted && !await _arrived.WaitAsync(0))
+                throw new TimeoutException($"No '{type}' frame matched within {(timeout ?? DefaultWait).TotalSeconds} s (socket closed: {_pump.IsCompleted}, close {CloseStatus}). Received: {string.Join(" | ", Received)}");
+            await _arrived.WaitAsync(left, TestContext.Current.CancellationToken);
+        }
+    }
+
+    public Task<JsonElement> WaitForAlertAsync(string text, TimeSpan? timeout = null) =>
+        WaitForAsync("alert", m => m.GetProperty("text").GetString() == text, timeout);
+
+    public Task<JsonElement> WaitForErrorAsync(string code, TimeSpan? timeout = null) =>
+        WaitForAsync("error", m => m.GetProperty("code").GetString() == code, timeout);
+
+    /// <summary>Waits for the server to close the socket and returns its close code.</summary>
+    public async Task<WebSocketCloseStatus?> WaitForCloseAsync(TimeSpan? timeout = null)
+    {
+        await _pump.WaitAsync(timeout ?? DefaultWait, TestContext.Current.CancellationToken);
+        return CloseStatus;
+    }
+
+    private async Task PumpAsync()
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                using var message = new MemoryStream();
+                WebSocketReceiveResult result;
+                do
+                {
+                    result = await _socket.ReceiveAsync(buffer, _stop.Token);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        (CloseStatus, CloseDescription) = (result.CloseStatus, result.CloseStatusDescription);
+                        if (_socket.State == WebSocketState.CloseReceived)
+                            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+                        return;
+                    }
+                    message.Write(buffer, 0, result.Count);
+                } while (!result.EndOfMessage);
+                lock (_received)
+                    _received.Add(JsonDocument.Parse(message.ToArray()).RootElement.Clone());
+                _arrived.Release();
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+        }
+        finally
+        {
+            _arrived.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "test done", timeout.Token);
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            {
+            }
+        }
+        _stop.Cancel();
+        await _pump;
+        _socket.Dispose();
+        _stop.Dispose();
+    }
+}
