@@ -16,6 +16,8 @@ internal sealed partial class Connection
             while (true)
             {
                 var (reason, type, count) = await ReceiveMessageAsync(buffer, aborted);
+                if (reason == CloseReason.MessageTooBig)
+                    return await DiscardUntilCloseAsync(buffer, aborted);
                 if (reason is not null)
                     return reason.Value;
                 _framesIn++;
@@ -53,6 +55,20 @@ internal sealed partial class Connection
             count += result.Count;
         } while (!result.EndOfMessage);
         return (null, result.MessageType, count);
+    }
+
+    /// <summary>
+    /// After refusing an oversized message, reads and throws away the rest until the client's close
+    /// frame: closing with unread bytes would reset the TCP connection and lose our 1009 on the way.
+    /// RunAsync's grace period bounds how long this may take.
+    /// </summary>
+    private async Task<CloseReason> DiscardUntilCloseAsync(byte[] buffer, CancellationToken aborted)
+    {
+        RequestClose(CloseReason.MessageTooBig);
+        while ((await _socket.ReceiveAsync(buffer.AsMemory(), aborted)).MessageType != WebSocketMessageType.Close)
+        {
+        }
+        return CloseReason.MessageTooBig;
     }
 
     private async Task HandleTextAsync(ReadOnlyMemory<byte> frame, CancellationToken aborted)

@@ -74,8 +74,9 @@ internal sealed partial class Connection
         var receiving = ReceiveLoopAsync(aborted);
         await Task.WhenAny(sending, receiving);
 
-        // The receive side ended first (client closed, or sent too much): let the send loop answer.
-        RequestClose(receiving.IsCompleted ? await receiving : CloseReason.Aborted);
+        // The receive side ended first (the client closed, or the connection failed): let the send loop answer.
+        if (receiving.IsCompleted)
+            RequestClose(await receiving);
         var both = Task.WhenAll(sending, receiving);
         if (await Task.WhenAny(both, Task.Delay(CloseGrace, _clock)) != both)
             _socket.Abort();

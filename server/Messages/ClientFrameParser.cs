@@ -1,4 +1,3 @@
-using System.Text.Unicode;
 using System.Text.Json;
 
 namespace Notifications.Messages;
@@ -18,9 +17,6 @@ internal static class ClientFrameParser
 
     public static ClientRequest Parse(ReadOnlySpan<byte> frame, int maxTextLength)
     {
-        if (!Utf8.IsValid(frame))
-            return ClientRequest.Fail(ErrorCodes.InvalidUtf8, "The frame is not valid UTF-8.");
-
         JsonDocument document;
         try
         {

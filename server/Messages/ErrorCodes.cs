@@ -4,7 +4,6 @@ namespace Notifications.Messages;
 public static class ErrorCodes
 {
     public const string BinaryNotSupported = "binary_not_supported";
-    public const string InvalidUtf8 = "invalid_utf8";
     public const string InvalidJson = "invalid_json";
     public const string InvalidMessage = "invalid_message";
     public const string UnknownType = "unknown_type";

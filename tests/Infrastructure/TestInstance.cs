@@ -59,7 +59,9 @@ public sealed class TestInstance : IAsyncDisposable
     public static WebApplication Build(IDictionary<string, string?> settings, ILogEventSink sink)
     {
         var builder = NotificationsApp.CreateBuilder([]);
-        builder.Configuration.AddInMemoryCollection(settings.Append(new("urls", "http://127.0.0.1:0")));
+        // Port 0 unless the test pins one (to restart an instance on the same address).
+        var withUrls = settings.ContainsKey("urls") ? settings : settings.Append(new("urls", "http://127.0.0.1:0"));
+        builder.Configuration.AddInMemoryCollection(withUrls);
         builder.Services.AddSingleton(sink);
         builder.AddNotifications();
         var app = builder.Build();

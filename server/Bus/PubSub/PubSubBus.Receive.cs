@@ -25,7 +25,8 @@ internal sealed partial class PubSubBus
                 await PullAsync(handler, backoff, cancellationToken);
                 Log.StreamEnded(_logger, _names.Subscription);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (cancellationToken.IsCancellationRequested
+                && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
             {
                 return;
             }

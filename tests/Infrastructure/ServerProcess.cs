@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Notifications.Tests.Infrastructure;
+
+/// <summary>The built server run as its own process, for what only a real process shows: signals and exit codes.</summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private ServerProcess(Process process, Uri baseUri)
+    {
+        _process = process;
+        BaseUri = baseUri;
+    }
+
+    public Uri BaseUri { get; }
+    public Uri SocketUri => new Uri(BaseUri, "/ws").ToWebSocket();
+    public int Id => _process.Id;
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    public static ServerProcess Start(IDictionary<string, string?> settings, ITestOutputHelper output)
+    {
+        var baseUri = new Uri($"http://127.0.0.1:{PubSubEmulator.FreePort()}");
+        var start = new ProcessStartInfo("dotnet", [ServerAssembly()])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in settings)
+            start.Environment[key] = value;
+        start.Environment["ASPNETCORE_URLS"] = baseUri.ToString();
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => Write(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(output, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new ServerProcess(process, baseUri);
+    }
+
+    public async Task WaitHealthyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(2) };
+        await Eventually.TrueAsync(async () =>
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"The server exited early with code {_process.ExitCode}.");
+            try
+            {
+                using var response = await http.GetAsync("/healthz");
+                return response.IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, "the server process answers /healthz with 200", TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Sends a POSIX signal, as Fly (SIGINT/SIGTERM) or Ctrl-C would.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start("kill", ["-s", name, _process.Id.ToString()]);
+        kill.WaitForExit();
+    }
+
+    public Task WaitForExitAsync(TimeSpan timeout) =>
+        _process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(timeout);
+
+    /// <summary>The server's own build output: <c>server/bin/&lt;configuration&gt;/net10.0/Notifications.dll</c>.</summary>
+    private static string ServerAssembly()
+    {
+        string configuration = typeof(ServerProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var dll = Path.Combine(RepositoryRoot(), "server", "bin", configuration, "net10.0", "Notifications.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the server first (dotnet build).", dll);
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Notifications.sln")))
+                return dir.FullName;
+        }
+        throw new DirectoryNotFoundException("No Notifications.sln above " + AppContext.BaseDirectory);
+    }
+
+    private static void Write(ITestOutputHelper output, string? line)
+    {
+        if (line is null)
+            return;
+        try
+        {
+            output.WriteLine("[process] " + line);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}

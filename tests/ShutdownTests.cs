@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using Notifications.Tests.Infrastructure;
+
+namespace Notifications.Tests;
+
+/// <summary>A real server process stopped by a signal drains its sockets, deletes its subscription and exits cleanly in budget.</summary>
+public sealed class ShutdownTests(PubSubEmulator emulator, ITestOutputHelper output)
+{
+    private const int ShutdownBudgetSeconds = 10;
+
+    [Theory(Timeout = 90_000)]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task A_signal_closes_sockets_with_1001_deletes_the_subscription_and_exits_zero(string signal)
+    {
+        string topic = TestInstance.NewTopic();
+        var settings = TestInstance.EmulatorSettings(emulator, topic, "cdg");
+        settings["SHUTDOWN_TIMEOUT_SECONDS"] = ShutdownBudgetSeconds.ToString();
+        using var admin = new EmulatorAdmin(emulator);
+        await using var server = ServerProcess.Start(settings, output);
+        await server.WaitHealthyAsync();
+        Assert.NotNull(await admin.GetSubscriptionAsync(settings["FLY_ALLOC_ID"]!));
+        await using var client = await TestSocket.ConnectAsync(server.SocketUri);
+
+        var stopwatch = Stopwatch.StartNew();
+        server.Signal(signal);
+        await server.WaitForExitAsync(TimeSpan.FromSeconds(ShutdownBudgetSeconds));
+
+        output.WriteLine($"SIG{signal} to exit: {stopwatch.ElapsedMilliseconds} ms");
+        Assert.Equal(0, server.ExitCode);
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await client.WaitForCloseAsync());
+        Assert.Null(await admin.GetSubscriptionAsync(settings["FLY_ALLOC_ID"]!));
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Text.Json;
+using Notifications.Tests.Infrastructure;
+
+namespace Notifications.Tests;
+
+/// <summary>With no Pub/Sub settings at all, one instance still fans alerts out to its own clients.</summary>
+public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private TestInstance _instance = null!;
+
+    public async ValueTask InitializeAsync() =>
+        _instance = await TestInstance.StartAsync(TestInstance.StandaloneSettings("fra"), output);
+
+    [Fact(Timeout = 30_000)]
+    public async Task Alerts_reach_every_local_client_without_any_PubSub()
+    {
+        await using var first = await TestSocket.ConnectAsync(_instance.SocketUri);
+        await using var second = await TestSocket.ConnectAsync(_instance.SocketUri);
+
+        await first.SendAlertAsync("local only");
+
+        var alerts = await Task.WhenAll(first.WaitForAlertAsync("local only"), second.WaitForAlertAsync("local only"));
+        Assert.Equal(alerts[0].GetProperty("id").GetString(), alerts[1].GetProperty("id").GetString());
+        Assert.Equal("fra", alerts[1].GetProperty("region").GetString());
+        Assert.Equal(_instance.InstanceId, alerts[1].GetProperty("instance").GetString());
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Health_reports_the_in_process_bus_and_the_log_says_standalone()
+    {
+        using var http = new HttpClient { BaseAddress = _instance.BaseUri };
+        using var response = await http.GetAsync("/healthz", TestContext.Current.CancellationToken);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("in-process", body.GetProperty("bus").GetString());
+        Assert.Contains(_instance.Log.Events, e => e.MessageTemplate.Text.StartsWith("Running standalone"));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_page_is_served_with_revalidating_cache_headers()
+    {
+        using var http = new HttpClient { BaseAddress = _instance.BaseUri };
+        using var page = await http.GetAsync("/", TestContext.Current.CancellationToken);
+        using var script = await http.GetAsync("/app.js", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("<button", await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        Assert.NotNull(script.Headers.ETag);
+        var cache = script.Headers.CacheControl!;
+        Assert.True(cache.Public && cache.MustRevalidate, $"Cache-Control: {cache}");
+        Assert.Equal(TimeSpan.FromSeconds(60), cache.MaxAge);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_plain_GET_on_the_socket_endpoint_gets_400_with_a_message()
+    {
+        using var http = new HttpClient { BaseAddress = _instance.BaseUri };
+        using var response = await http.GetAsync("/ws", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("WebSocket", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    public ValueTask DisposeAsync() => _instance.DisposeAsync();
+}
