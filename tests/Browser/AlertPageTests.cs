@@ -94,6 +94,7 @@ public sealed class AlertPageTests(PubSubEmulator emulator, ChromiumFixture chro
 
     private async Task<TestInstance> StartAsync(string region)
     {
+        chromium.Require();
         var instance = await TestInstance.StartAsync(TestInstance.EmulatorSettings(emulator, _topic, region), output);
         _owned.Add(instance);
         await instance.WaitReadyAsync();

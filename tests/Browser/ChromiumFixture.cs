@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Playwright;
 using Notifications.Tests.Infrastructure;
 
@@ -37,15 +38,21 @@ public sealed class ChromiumFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>Opens the instance's page in a fresh browser context; skips (fails under CI) when there is no Chromium.</summary>
+    /// <summary>Skips the calling test (fails it under CI) when there is no Chromium; call it before any costly setup.</summary>
+    [MemberNotNull(nameof(_browser))]
+    public void Require()
+    {
+        if (_browser is not null)
+            return;
+        if (Environment.GetEnvironmentVariable("CI") == "true")
+            throw new InvalidOperationException($"{_lookup.Missing} CI=true, so the browser tests fail rather than skip. {InstallHint}");
+        Assert.Skip($"{_lookup.Missing} {InstallHint}");
+    }
+
+    /// <summary>Opens the instance's page in a fresh browser context.</summary>
     public Task<AlertPage> OpenAsync(TestInstance instance, ITestOutputHelper output)
     {
-        if (_browser is null)
-        {
-            if (Environment.GetEnvironmentVariable("CI") == "true")
-                throw new InvalidOperationException($"{_lookup.Missing} CI=true, so the browser tests fail rather than skip. {InstallHint}");
-            Assert.Skip($"{_lookup.Missing} {InstallHint}");
-        }
+        Require();
         return AlertPage.OpenAsync(_browser, instance, output);
     }
 

@@ -13,6 +13,7 @@ public sealed class ReconnectPageTests(PubSubEmulator emulator, ChromiumFixture 
     [Fact(Timeout = 90_000)]
     public async Task A_page_rides_out_a_graceful_restart_of_its_instance_and_keeps_receiving()
     {
+        chromium.Require();
         string topic = TestInstance.NewTopic();
         var pinned = TestInstance.EmulatorSettings(emulator, topic, "ams");
         pinned["urls"] = $"http://127.0.0.1:{PubSubEmulator.FreePort()}";
