@@ -15,16 +15,5 @@ internal sealed class Backoff(TimeSpan initial, TimeSpan cap, TimeProvider clock
     }
 
     /// <summary>Waits the next delay; returns false instead of throwing when cancelled.</summary>
-    public async Task<bool> WaitAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.Delay(Next(), clock, cancellationToken);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    public Task<bool> WaitAsync(CancellationToken cancellationToken) => clock.TryDelayAsync(Next(), cancellationToken);
 }

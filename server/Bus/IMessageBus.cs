@@ -22,11 +22,24 @@ internal interface IMessageBus
     /// </summary>
     Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, CancellationToken cancellationToken);
 
-    /// <summary>Publishes one body to every instance; throws <see cref="BusUnavailableException"/> when it could not.</summary>
-    Task PublishAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
+    /// <summary>Publishes bodies to every instance, in one request where the transport allows; throws <see cref="BusUnavailableException"/> when it could not.</summary>
+    Task PublishAsync(IReadOnlyList<ReadOnlyMemory<byte>> bodies, CancellationToken cancellationToken);
+
+    /// <summary>Drops the current receive stream and opens a new one (a stream that went silent).</summary>
+    void RestartStream(string reason);
 
     /// <summary>Removes this instance's subscription. Called once, on graceful shutdown.</summary>
     Task DeleteSubscriptionAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>What the sweeper needs: the instance subscriptions on our topic, and a way to remove one.</summary>
+internal interface ISubscriptionAdmin
+{
+    /// <summary>Ids (not paths) of the subscriptions on our topic whose id has the instance prefix.</summary>
+    Task<IReadOnlyList<string>> ListInstanceSubscriptionsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Deletes another instance's subscription; true if it existed.</summary>
+    Task<bool> DeleteSubscriptionAsync(string subscriptionId, CancellationToken cancellationToken);
 }
 
 /// <summary>The bus could not take a message; the caller tells its client so rather than losing it silently.</summary>

@@ -27,10 +27,14 @@ internal sealed class InProcessBus(TimeProvider clock, BusHealth health) : IMess
         }
     }
 
-    public async Task PublishAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    public async Task PublishAsync(IReadOnlyList<ReadOnlyMemory<byte>> bodies, CancellationToken cancellationToken)
     {
-        var message = new BusMessage(Guid.CreateVersion7().ToString(), body, clock.GetUtcNow());
-        await _queue.Writer.WriteAsync(message, cancellationToken);
+        foreach (var body in bodies)
+            await _queue.Writer.WriteAsync(new BusMessage(Guid.CreateVersion7().ToString(), body, clock.GetUtcNow()), cancellationToken);
+    }
+
+    public void RestartStream(string reason)
+    {
     }
 
     public Task DeleteSubscriptionAsync(CancellationToken cancellationToken) => Task.CompletedTask;

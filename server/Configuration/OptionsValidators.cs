@@ -46,3 +46,25 @@ internal sealed class PubSubOptionsValidator : IValidateOptions<PubSubOptions>
         return colon > 0 && int.TryParse(value.AsSpan(colon + 1), out int port) && port is > 0 and < 65536;
     }
 }
+
+[OptionsValidator]
+internal sealed partial class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>;
+
+[OptionsValidator]
+internal sealed partial class FleetAnnotationsValidator : IValidateOptions<FleetOptions>;
+
+/// <summary>The sweeper must wait far longer than a heartbeat, or it would delete live instances' subscriptions.</summary>
+internal sealed class FleetOptionsValidator : IValidateOptions<FleetOptions>
+{
+    private readonly FleetAnnotationsValidator _annotations = new();
+
+    public ValidateOptionsResult Validate(string? name, FleetOptions options)
+    {
+        var result = _annotations.Validate(name, options);
+        if (result.Failed)
+            return result;
+        return options.SweepAfterSeconds is 0 || options.SweepAfterSeconds >= 3 * options.HeartbeatSeconds
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"SWEEP_AFTER_SECONDS ({options.SweepAfterSeconds}) must be 0 (off) or at least three heartbeats (3 × HEARTBEAT_SECONDS = {3 * options.HeartbeatSeconds}).");
+    }
+}

@@ -14,11 +14,27 @@ internal enum CloseReason
 
 internal static class CloseReasons
 {
+    /// <summary>1012: the server is restarting; the client should reconnect (to any instance).</summary>
+    public const WebSocketCloseStatus ServiceRestart = (WebSocketCloseStatus)1012;
+
+    /// <summary>1013: try again later; sent to a client whose send queue overflowed.</summary>
+    public const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
+
+    /// <summary>The reason as a metric label.</summary>
+    public static string Label(this CloseReason reason) => reason switch
+    {
+        CloseReason.ClientClosed => "client_closed",
+        CloseReason.ServerShutdown => "server_shutdown",
+        CloseReason.SlowClient => "slow_client",
+        CloseReason.MessageTooBig => "message_too_big",
+        _ => "aborted",
+    };
+
     public static (WebSocketCloseStatus Status, string Description) ToClose(this CloseReason reason) => reason switch
     {
         CloseReason.ClientClosed => (WebSocketCloseStatus.NormalClosure, "bye"),
-        CloseReason.ServerShutdown => (WebSocketCloseStatus.EndpointUnavailable, "server shutting down; reconnect"),
-        CloseReason.SlowClient => ((WebSocketCloseStatus)1013, "send queue full; reconnect"),
+        CloseReason.ServerShutdown => (ServiceRestart, "server restarting; reconnect"),
+        CloseReason.SlowClient => (TryAgainLater, "send queue full; reconnect"),
         CloseReason.MessageTooBig => (WebSocketCloseStatus.MessageTooBig, "message too big"),
         _ => (WebSocketCloseStatus.InternalServerError, "aborted"),
     };

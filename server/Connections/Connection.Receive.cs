@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using Notifications.Bus;
 using Notifications.Messages;
 
 namespace Notifications.Connections;
@@ -24,7 +23,7 @@ internal sealed partial class Connection
                 if (type == WebSocketMessageType.Binary)
                     SendError(ErrorCodes.BinaryNotSupported, "Only text frames holding JSON are accepted.");
                 else
-                    await HandleTextAsync(buffer.AsMemory(0, count), aborted);
+                    HandleText(buffer.AsSpan(0, count));
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -71,29 +70,28 @@ internal sealed partial class Connection
         return CloseReason.MessageTooBig;
     }
 
-    private async Task HandleTextAsync(ReadOnlyMemory<byte> frame, CancellationToken aborted)
+    /// <summary>Answers one text frame. Accepting an alert only queues it for the topic, so a slow Pub/Sub never stalls this loop.</summary>
+    private void HandleText(ReadOnlySpan<byte> frame)
     {
-        var request = ClientFrameParser.Parse(frame.Span, _options.MaxTextLength);
+        var request = ClientFrameParser.Parse(frame, _options.MaxTextLength);
         if (request.Error is { } error)
         {
             SendError(error.Code, error.Message);
             return;
         }
-        try
+        if (!_outbound.TryEnqueue(request.AlertText!, this, out var alert))
         {
-            var alert = await _publisher.PublishAsync(request.AlertText!, aborted);
-            _alertsPublished++;
-            Log.AlertPublished(_logger, Id, alert.Id);
+            SendError(ErrorCodes.PublishFailed, "The alert was not sent: this instance's publish buffer is full while Pub/Sub is slow or down. Try again shortly.");
+            return;
         }
-        catch (BusUnavailableException e)
-        {
-            SendError(ErrorCodes.PublishFailed, $"The alert was not sent: {e.Message} Try again.");
-        }
+        _alertsPublished++;
+        Log.AlertAccepted(_logger, Id, alert.Id);
     }
 
     private void SendError(string code, string message)
     {
-        _errorsSent++;
+        _metrics.ErrorSent(code);
+        Interlocked.Increment(ref _errorsSent);
         Log.ErrorSent(_logger, Id, code);
         TryEnqueue(Frames.Error(code, message));
     }

@@ -14,7 +14,7 @@ internal sealed partial class Connection
                 // A slow or departing client gets no backlog, only its close frame.
                 if (ClosingFor is CloseReason.SlowClient or CloseReason.ClientClosed or CloseReason.MessageTooBig)
                     break;
-                await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+                await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _sendCancel.Token);
                 _framesOut++;
             }
             await SendCloseAsync();
@@ -30,7 +30,6 @@ internal sealed partial class Connection
         if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
             return;
         var (status, description) = (ClosingFor ?? CloseReason.Aborted).ToClose();
-        using var timeout = new CancellationTokenSource(CloseGrace, _clock);
-        await _socket.CloseOutputAsync(status, description, timeout.Token);
+        await _socket.CloseOutputAsync(status, description, _sendCancel.Token);
     }
 }

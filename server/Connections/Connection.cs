@@ -1,7 +1,9 @@
 using System.Net.WebSockets;
 using System.Threading.Channels;
-using Notifications.Bus;
 using Notifications.Configuration;
+using Notifications.Delivery;
+using Notifications.Messages;
+using Notifications.Metrics;
 
 namespace Notifications.Connections;
 
@@ -10,32 +12,37 @@ namespace Notifications.Connections;
 /// drains it, so nothing else writes to the socket. The receive loop runs beside it. When either
 /// ends, the other gets <see cref="CloseGrace"/> to finish, then the socket is aborted.
 /// </summary>
-internal sealed partial class Connection
+internal sealed partial class Connection : IAlertSender
 {
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
     private readonly WebSocket _socket;
     private readonly Channel<byte[]> _outbox;
-    private readonly AlertPublisher _publisher;
+    private readonly OutboundAlerts _outbound;
     private readonly ConnectionOptions _options;
+    private readonly NotificationsMetrics _metrics;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly long _startedAt;
+    private readonly CancellationTokenSource _sendCancel;
     private int _closeReason = -1;
     private long _framesIn, _framesOut, _alertsPublished, _errorsSent;
 
-    public Connection(long id, string remote, WebSocket socket, AlertPublisher publisher,
-        ConnectionOptions options, TimeProvider clock, ILogger logger)
+    /// <param name="replayCapacity">Room for a resume's replay on top of the live queue, so catching up never counts as reading slowly.</param>
+    public Connection(long id, string remote, WebSocket socket, OutboundAlerts outbound, ConnectionOptions options,
+        int replayCapacity, TimeProvider clock, NotificationsMetrics metrics, ILogger logger)
     {
         Id = id;
         Remote = remote;
         _socket = socket;
-        _publisher = publisher;
+        _outbound = outbound;
         _options = options;
+        _metrics = metrics;
         _clock = clock;
         _logger = logger;
         _startedAt = clock.GetTimestamp();
-        _outbox = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(options.SendQueueCapacity)
+        _sendCancel = new CancellationTokenSource(Timeout.InfiniteTimeSpan, clock);
+        _outbox = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(options.SendQueueCapacity + replayCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -55,21 +62,45 @@ internal sealed partial class Connection
         return false;
     }
 
-    /// <summary>Asks the send loop to close the socket; the first reason wins. True if this call set it.</summary>
+    /// <summary>
+    /// Asks the send loop to close the socket; the first reason wins. True if this call set it.
+    /// A send stuck on a peer that stopped reading is cancelled after the grace period, so closing
+    /// never waits on the client.
+    /// </summary>
     public bool RequestClose(CloseReason reason)
     {
         if (Interlocked.CompareExchange(ref _closeReason, (int)reason, -1) != -1)
             return false;
         _outbox.Writer.TryComplete();
+        try
+        {
+            _sendCancel.CancelAfter(CloseGrace);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection already finished.
+        }
         return true;
     }
 
+    /// <summary>Shutdown: a hint when to come back (spread so pages do not stampede), then a 1012 close after what is queued.</summary>
+    public void BeginShutdown(int reconnectAfterMs)
+    {
+        TryEnqueue(Frames.GoAway(reconnectAfterMs));
+        RequestClose(CloseReason.ServerShutdown);
+    }
+
+    /// <summary>The publisher gave up on an alert this client sent.</summary>
+    public void PublishFailed(AlertMessage alert, string reason) =>
+        SendError(ErrorCodes.PublishFailed, $"Your alert \"{Shorten(alert.Text)}\" was not sent: {reason}. Try again.");
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 40), "…");
+
     private CloseReason? ClosingFor => _closeReason < 0 ? null : (CloseReason)Volatile.Read(ref _closeReason);
 
-    /// <summary>Runs both loops until the connection is over, then logs one summary line.</summary>
-    public async Task RunAsync(byte[] welcome, CancellationToken aborted)
+    /// <summary>Runs both loops until the connection is over, then logs one summary line. The welcome is already queued.</summary>
+    public async Task RunAsync(CancellationToken aborted)
     {
-        TryEnqueue(welcome);
         var sending = SendLoopAsync();
         var receiving = ReceiveLoopAsync(aborted);
         await Task.WhenAny(sending, receiving);
@@ -82,8 +113,11 @@ internal sealed partial class Connection
             _socket.Abort();
         await both;
 
+        _sendCancel.Dispose();
         var duration = _clock.GetElapsedTime(_startedAt);
-        Log.Closed(_logger, Id, Remote, ClosingFor ?? CloseReason.Aborted, duration.TotalSeconds,
+        var reason = ClosingFor ?? CloseReason.Aborted;
+        _metrics.ConnectionClosed(reason.Label());
+        Log.Closed(_logger, Id, Remote, reason, duration.TotalSeconds,
             _framesIn, _alertsPublished, _framesOut, _errorsSent);
     }
 }

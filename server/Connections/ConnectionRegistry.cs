@@ -28,10 +28,10 @@ internal sealed class ConnectionRegistry
         return delivered;
     }
 
-    /// <summary>Asks every connection to close with the given reason; each finishes on its own loop.</summary>
-    public void CloseAll(CloseReason reason)
+    /// <summary>Shutdown: every connection gets a reconnect hint spread over <paramref name="spread"/>, then a 1012 close.</summary>
+    public void ShutDownAll(TimeSpan spread)
     {
         foreach (var (_, connection) in _connections)
-            connection.RequestClose(reason);
+            connection.BeginShutdown(Random.Shared.Next((int)spread.TotalMilliseconds));
     }
 }

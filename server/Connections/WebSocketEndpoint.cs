@@ -1,29 +1,51 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using Notifications.Bus;
 using Notifications.Configuration;
+using Notifications.Delivery;
+using Notifications.Fleet;
 using Notifications.Messages;
+using Notifications.Metrics;
 
 namespace Notifications.Connections;
 
-/// <summary><c>GET /ws</c>: accepts the upgrade, registers the connection and runs it to its end.</summary>
+/// <summary>
+/// <c>GET /ws[?since=&lt;last alert id&gt;]</c>: accepts the upgrade, attaches the connection (welcome,
+/// replay, then live alerts) and runs it to its end. Refuses upgrades with 503 once shutdown begins.
+/// </summary>
 internal sealed class WebSocketEndpoint(
     ConnectionRegistry registry,
-    AlertPublisher publisher,
+    AlertFanout fanout,
+    OutboundAlerts outbound,
+    FleetDirectory fleet,
     IOptions<ConnectionOptions> connectionOptions,
+    IOptions<DeliveryOptions> deliveryOptions,
     IOptions<InstanceOptions> instanceOptions,
+    IHostApplicationLifetime lifetime,
     TimeProvider clock,
+    NotificationsMetrics metrics,
     ILogger<Connection> logger)
 {
+    private const int MaxSinceLength = 128;
     private readonly ConnectionOptions _options = connectionOptions.Value;
     private readonly InstanceOptions _instance = instanceOptions.Value;
+    private readonly int _replayCapacity = deliveryOptions.Value.WindowSize;
 
     public async Task HandleAsync(HttpContext context)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await context.Response.WriteAsync("This endpoint speaks WebSocket only: send an upgrade request.", context.RequestAborted);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "This endpoint speaks WebSocket only: send an upgrade request.");
+            return;
+        }
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "This instance is shutting down; connect again to reach another.");
+            return;
+        }
+        string? since = context.Request.Query["since"].FirstOrDefault();
+        if (since is { Length: > MaxSinceLength })
+        {
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, $"since must be an alert id of at most {MaxSinceLength} characters.");
             return;
         }
 
@@ -35,12 +57,13 @@ internal sealed class WebSocketEndpoint(
         });
 
         string remote = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        var connection = new Connection(registry.NextId(), remote, socket, publisher, _options, clock, logger);
-        registry.Add(connection);
+        var connection = new Connection(registry.NextId(), remote, socket, outbound, _options, _replayCapacity, clock, metrics, logger);
+        metrics.ConnectionOpened();
         try
         {
-            Connection.LogOpened(logger, connection);
-            await connection.RunAsync(Frames.Welcome(Welcome()), context.RequestAborted);
+            var resume = fanout.Attach(connection, string.IsNullOrEmpty(since) ? null : since, Welcome);
+            Connection.LogOpened(logger, connection, resume);
+            await connection.RunAsync(context.RequestAborted);
         }
         finally
         {
@@ -48,6 +71,16 @@ internal sealed class WebSocketEndpoint(
         }
     }
 
-    private WelcomeMessage Welcome() =>
-        new(_instance.InstanceId, _instance.Region, clock.GetUtcNow(), _options.MaxTextLength, registry.Count);
+    private byte[] Welcome(ResumeReport? resume)
+    {
+        var presence = fleet.Presence(registry.Count + 1);
+        return Frames.Welcome(new WelcomeMessage(_instance.InstanceId, _instance.Region, clock.GetUtcNow(),
+            _options.MaxTextLength, registry.Count + 1, presence.Clients, presence.Instances, resume));
+    }
+
+    private static async Task RefuseAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        await context.Response.WriteAsync(message, context.RequestAborted);
+    }
 }

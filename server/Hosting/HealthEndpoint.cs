@@ -23,12 +23,12 @@ internal sealed partial class HealthJsonContext : JsonSerializerContext;
 
 internal static class HealthEndpoint
 {
-    /// <summary><c>GET /healthz</c>: 200 once this instance's subscription is ready, 503 (with the reason) before and while it is not.</summary>
+    /// <summary><c>GET /healthz</c>: 200 while this instance's subscription is ready; 503 while starting, degraded (Pub/Sub failing) or stopping, with the reason.</summary>
     public static void MapHealth(this WebApplication app) =>
         app.MapGet("/healthz", (IMessageBus bus, BusHealth health, ConnectionRegistry connections, IOptions<InstanceOptions> instance) =>
         {
             var report = new HealthReport(
-                health.IsReady ? "ready" : "unavailable",
+                health.State.ToString().ToLowerInvariant(),
                 bus.Kind,
                 health.State.ToString().ToLowerInvariant(),
                 health.Detail,

@@ -3,6 +3,9 @@ using Notifications.Bus;
 using Notifications.Bus.PubSub;
 using Notifications.Configuration;
 using Notifications.Connections;
+using Notifications.Delivery;
+using Notifications.Fleet;
+using Notifications.Metrics;
 
 namespace Notifications.Hosting;
 
@@ -15,6 +18,8 @@ public static class NotificationsBuilderExtensions
         builder.AddNotificationsLogging();
         builder.Services.AddNotificationsOptions(builder.Configuration);
         builder.Services.AddNotificationsBus(builder.Configuration);
+        builder.Services.AddNotificationsDelivery();
+        builder.Services.AddNotificationsFleet();
         builder.Services.AddNotificationsConnections();
         return builder;
     }
@@ -46,12 +51,18 @@ public static class NotificationsBuilderExtensions
             .ValidateOnStart();
         services.AddOptions<ConnectionOptions>().Bind(configuration).ValidateOnStart();
         services.AddOptions<PubSubOptions>().Bind(configuration).ValidateOnStart();
+        services.AddOptions<DeliveryOptions>().Bind(configuration).ValidateOnStart();
+        services.AddOptions<FleetOptions>().Bind(configuration).ValidateOnStart();
         services.AddSingleton<IValidateOptions<InstanceOptions>, InstanceOptionsValidator>();
         services.AddSingleton<IValidateOptions<ConnectionOptions>, ConnectionOptionsValidator>();
         services.AddSingleton<IValidateOptions<PubSubOptions>, PubSubOptionsValidator>();
+        services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
+        services.AddSingleton<IValidateOptions<FleetOptions>, FleetOptionsValidator>();
         services.AddOptions<HostOptions>().Configure<IOptions<InstanceOptions>>((host, instance) =>
             host.ShutdownTimeout = TimeSpan.FromSeconds(instance.Value.ShutdownTimeoutSeconds));
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<NotificationsMetrics>();
     }
 
     private static void AddNotificationsBus(this IServiceCollection services, IConfiguration configuration)
@@ -62,8 +73,23 @@ public static class NotificationsBuilderExtensions
             services.AddSingleton<IMessageBus, InProcessBus>();
         else
             services.AddSingleton<IMessageBus, PubSubBus>();
-        services.AddSingleton<AlertPublisher>();
-        services.AddHostedService<BusRelayService>();
+    }
+
+    // Hosted services stop in reverse order: the publisher flushes its queue before the relay
+    // stops receiving and deletes the subscription.
+    private static void AddNotificationsDelivery(this IServiceCollection services)
+    {
+        services.AddSingleton<AlertFanout>();
+        services.AddSingleton<OutboundAlerts>();
+        services.AddHostedService<RelayService>();
+        services.AddHostedService<PublisherService>();
+    }
+
+    private static void AddNotificationsFleet(this IServiceCollection services)
+    {
+        services.AddSingleton<FleetDirectory>();
+        services.AddHostedService<HeartbeatService>();
+        services.AddHostedService<SubscriptionSweeper>();
     }
 
     private static void AddNotificationsConnections(this IServiceCollection services)

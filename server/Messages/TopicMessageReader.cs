@@ -2,8 +2,11 @@ using System.Text.Json;
 
 namespace Notifications.Messages;
 
+/// <summary>What a topic message turned out to be: an alert, an instance's heartbeat, or neither (with the reason).</summary>
+internal readonly record struct TopicMessage(AlertMessage? Alert, HeartbeatMessage? Heartbeat, string? Invalid);
+
 /// <summary>
-/// Reads an alert from a topic message body. Our instances publish complete alerts; other
+/// Reads a topic message body. Our instances publish complete alerts and heartbeats; other
 /// publishers may send only <c>text</c>, and the message's own id and publish time fill the rest.
 /// </summary>
 internal static class TopicMessageReader
@@ -11,24 +14,35 @@ internal static class TopicMessageReader
     public const string ExternalOrigin = "external";
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 8 };
 
-    public static bool TryRead(
-        ReadOnlyMemory<byte> body, string messageId, DateTimeOffset publishTime, int maxTextLength,
-        out AlertMessage? alert, out string? reason)
+    public static TopicMessage Read(ReadOnlyMemory<byte> body, string messageId, DateTimeOffset publishTime, int maxTextLength)
     {
-        alert = null;
         try
         {
             using var document = JsonDocument.Parse(body, Options);
-            return TryRead(document.RootElement, messageId, publishTime, maxTextLength, out alert, out reason);
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("type", out var type) && type.ValueEquals("heartbeat"))
+                return ReadHeartbeat(root);
+            return TryReadAlert(root, messageId, publishTime, maxTextLength, out var alert, out var reason)
+                ? new TopicMessage(alert, null, null)
+                : new TopicMessage(null, null, reason);
         }
         catch (JsonException)
         {
-            reason = "body is not well-formed UTF-8 JSON";
-            return false;
+            return new TopicMessage(null, null, "body is not well-formed UTF-8 JSON");
         }
     }
 
-    private static bool TryRead(
+    private static TopicMessage ReadHeartbeat(JsonElement root)
+    {
+        if (TryString(root, "instance", required: true, out var instance, out var reason)
+            && TryString(root, "region", required: true, out var region, out reason)
+            && root.TryGetProperty("connections", out var connections) && connections.TryGetInt32(out int count) && count >= 0
+            && TrySentAt(root, out var sentAt, out reason) && sentAt is not null)
+            return new TopicMessage(null, new HeartbeatMessage(instance!, region!, count, sentAt.Value), null);
+        return new TopicMessage(null, null, "heartbeat " + (reason ?? "fields are missing or malformed"));
+    }
+
+    private static bool TryReadAlert(
         JsonElement root, string messageId, DateTimeOffset publishTime, int maxTextLength,
         out AlertMessage? alert, out string? reason)
     {

@@ -2,17 +2,26 @@ using System.Text.Json.Serialization;
 
 namespace Notifications.Messages;
 
-/// <summary>The first frame on every connection: where the client landed, and the server's clock.</summary>
+/// <summary>The first frame on every connection: where the client landed, the server's clock, and how a resume went.</summary>
 public sealed record WelcomeMessage(
     string Instance,
     string Region,
     DateTimeOffset ServerTime,
     int MaxTextLength,
-    int Connections)
+    int Connections,
+    int Clients,
+    int Instances,
+    ResumeReport? Resume)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "welcome";
 }
+
+/// <summary>
+/// What a reconnect with <c>?since=</c> got: <see cref="Complete"/> is false when the id was not in
+/// this instance's window, so alerts may have been missed.
+/// </summary>
+public sealed record ResumeReport(string Since, bool Complete, int Replayed);
 
 /// <summary>An alert as every client sees it and as it travels on the topic. Every field but <see cref="Text"/> is stamped by a server.</summary>
 public sealed record AlertMessage(
@@ -31,4 +40,25 @@ public sealed record ErrorMessage(string Code, string Message)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "error";
+}
+
+/// <summary>How many clients and instances the whole fleet has, from the instances' heartbeats.</summary>
+public sealed record PresenceMessage(int Clients, int Instances)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => "presence";
+}
+
+/// <summary>Sent just before a shutdown close: reconnect after this long, so a fleet of pages does not stampede.</summary>
+public sealed record GoAwayMessage(int ReconnectAfterMs)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => "goaway";
+}
+
+/// <summary>Each instance's periodic message on the topic: proof its stream works, and its share of the presence count.</summary>
+public sealed record HeartbeatMessage(string Instance, string Region, int Connections, DateTimeOffset SentAt)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => "heartbeat";
 }

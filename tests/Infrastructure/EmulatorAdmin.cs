@@ -49,6 +49,9 @@ internal sealed class EmulatorAdmin : IDisposable
         }
     }
 
+    public async Task DeleteSubscriptionAsync(string instanceId) =>
+        await _subscriber.DeleteSubscriptionAsync(new DeleteSubscriptionRequest { Subscription = SubscriptionPath(instanceId) });
+
     public async Task CreateTopicAsync(string topic)
     {
         try

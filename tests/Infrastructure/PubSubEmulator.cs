@@ -43,20 +43,51 @@ public sealed class PubSubEmulator : IAsyncLifetime
 
     private async Task StartInstalledAsync(string launcher)
     {
-        int port = FreePort();
-        _process = Process.Start(new ProcessStartInfo(launcher, ["--host=127.0.0.1", $"--port={port}"])
+        _process = StartProcess(launcher, FreePort());
+        (HostPort, Source) = ($"127.0.0.1:{_process.StartInfo.ArgumentList[1]["--port=".Length..]}", launcher);
+        await Task.CompletedTask;
+    }
+
+    /// <summary>Starts the installed emulator on a given port; for tests that kill and restart their own.</summary>
+    public static Process StartOwn(int port) =>
+        StartProcess(FindInstalledLauncher() ?? throw new InvalidOperationException(
+            "This test needs gcloud's installed Pub/Sub emulator (gcloud components install pubsub-emulator)."), port);
+
+    private static Process StartProcess(string launcher, int port)
+    {
+        var process = Process.Start(new ProcessStartInfo(launcher, ["--host=127.0.0.1", $"--port={port}"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         }) ?? throw new InvalidOperationException($"Could not start {launcher}.");
         // Drain its output so a chatty emulator never blocks on a full pipe.
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        (HostPort, Source) = ($"127.0.0.1:{port}", launcher);
-        await Task.CompletedTask;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>Waits until something accepts TCP connections on 127.0.0.1:<paramref name="port"/>.</summary>
+    public static async Task WaitListeningAsync(int port, TimeSpan timeout, Process? process = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (process is { HasExited: true })
+                throw new InvalidOperationException($"The emulator exited with code {process.ExitCode} before listening.");
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
     }
 
     private async Task StartContainerAsync()
@@ -120,11 +151,14 @@ public sealed class PubSubEmulator : IAsyncLifetime
     private async Task WaitUntilListeningAsync(TimeSpan timeout)
     {
         var (host, port) = (HostPort[..HostPort.LastIndexOf(':')], int.Parse(HostPort[(HostPort.LastIndexOf(':') + 1)..]));
+        if (host is "127.0.0.1" or "localhost")
+        {
+            await WaitListeningAsync(port, timeout, _process);
+            return;
+        }
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            if (_process is { HasExited: true })
-                throw new InvalidOperationException($"The emulator ({Source}) exited with code {_process.ExitCode} before listening.");
             try
             {
                 using var client = new TcpClient();

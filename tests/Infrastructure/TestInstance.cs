@@ -28,6 +28,9 @@ public sealed class TestInstance : IAsyncDisposable
     public TestLogSink Log { get; }
     public Uri BaseUri { get; private set; } = null!;
     public Uri SocketUri => new Uri(BaseUri, "/ws").ToWebSocket();
+
+    /// <summary>The socket address for a client resuming after <paramref name="lastId"/>.</summary>
+    public Uri ResumeUri(string lastId) => new Uri(BaseUri, $"/ws?since={Uri.EscapeDataString(lastId)}").ToWebSocket();
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Settings every instance needs on the emulator: its address, the test's topic, an id and region.</summary>

@@ -55,9 +55,17 @@ public sealed class TestSocket : IAsyncDisposable
                 return match.Value;
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero || _pump.IsCompleted && !await _arrived.WaitAsync(0))
-                throw new TimeoutException($"No '{type}' frame matched within {(timeout ?? DefaultWait).TotalSeconds} s (socket closed: {_pump.IsCompleted}, close {CloseStatus}). Received: {string.Join(" | ", Received)}");
+                throw new TimeoutException($"No '{type}' frame matched within {(timeout ?? DefaultWait).TotalSeconds} s (socket closed: {_pump.IsCompleted}, close {CloseStatus}). {Describe()}");
             await _arrived.WaitAsync(left, TestContext.Current.CancellationToken);
         }
+    }
+
+    /// <summary>The last few frames, each cut short, so a failure message stays readable.</summary>
+    private string Describe()
+    {
+        var all = Received;
+        var last = all.TakeLast(8).Select(f => f.GetRawText()).Select(t => t.Length <= 200 ? t : t[..200] + "…");
+        return $"Received {all.Count} frames; the last: {string.Join(" | ", last)}";
     }
 
     public Task<JsonElement> WaitForAlertAsync(string text, TimeSpan? timeout = null) =>

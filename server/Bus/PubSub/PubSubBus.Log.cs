@@ -32,6 +32,9 @@ internal sealed partial class PubSubBus
         [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "The pull stream on {Subscription} ended; reopening it.")]
         public static partial void StreamEnded(ILogger logger, string subscription);
 
+        [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Restarted the pull stream on {Subscription}: {Reason}.")]
+        public static partial void StreamRestarted(ILogger logger, string subscription, string reason);
+
         [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Pub/Sub {Operation} failed with {StatusCode}: {Detail}. Retrying with backoff.")]
         public static partial void BusCallFailed(ILogger logger, string operation, StatusCode statusCode, string detail);
 

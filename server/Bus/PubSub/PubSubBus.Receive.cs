@@ -7,6 +7,8 @@ internal sealed partial class PubSubBus
 {
     private const int StreamAckDeadlineSeconds = 30;
     private const int MaxOutstandingMessages = 1000;
+    private CancellationTokenSource? _stream;
+    private string? _restartReason;
 
     public async Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
     {
@@ -14,6 +16,8 @@ internal sealed partial class PubSubBus
         bool prepared = false;
         while (!cancellationToken.IsCancellationRequested)
         {
+            using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Volatile.Write(ref _stream, stream);
             try
             {
                 if (!prepared)
@@ -22,7 +26,7 @@ internal sealed partial class PubSubBus
                     prepared = true;
                     _health.Set(BusState.Ready, $"subscribed as {_names.Subscription}");
                 }
-                await PullAsync(handler, backoff, cancellationToken);
+                await PullAsync(handler, backoff, stream.Token);
                 Log.StreamEnded(_logger, _names.Subscription);
             }
             catch (Exception e) when (cancellationToken.IsCancellationRequested
@@ -30,20 +34,36 @@ internal sealed partial class PubSubBus
             {
                 return;
             }
+            catch (Exception e) when (stream.IsCancellationRequested
+                && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+            {
+                Log.StreamRestarted(_logger, _names.Subscription, _restartReason ?? "requested");
+                _metrics.StreamRestarted("requested");
+                continue;
+            }
             catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && prepared)
             {
-                // Deleted under us (by an operator, or expired): make it again and carry on.
+                // Deleted under us (by an operator, the sweeper, expiry, or an emulator restart): make it again.
                 Log.SubscriptionMissing(_logger, _names.Subscription);
+                _metrics.StreamRestarted("subscription_missing");
                 prepared = false;
+                _health.Set(BusState.Degraded, "subscription disappeared; recreating it");
             }
             catch (RpcException e)
             {
                 Log.BusCallFailed(_logger, prepared ? "pull stream" : "subscription setup", e.StatusCode, e.Status.Detail);
-                _health.Set(prepared ? BusState.Reconnecting : BusState.Starting, $"Pub/Sub: {e.StatusCode}");
+                _metrics.StreamRestarted("error");
+                _health.Set(prepared ? BusState.Degraded : BusState.Starting, $"Pub/Sub {(prepared ? "stream" : "setup")} failing: {e.StatusCode}");
             }
             if (!await backoff.WaitAsync(cancellationToken))
                 return;
         }
+    }
+
+    public void RestartStream(string reason)
+    {
+        _restartReason = reason;
+        Volatile.Read(ref _stream)?.Cancel();
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using Notifications.Bus.PubSub.Grpc;
 using Notifications.Configuration;
+using Notifications.Metrics;
 
 namespace Notifications.Bus.PubSub;
 
@@ -12,7 +13,7 @@ namespace Notifications.Bus.PubSub;
 /// one subscription per instance, StreamingPull to receive. Split by concern:
 /// <c>.Subscription.cs</c> makes and removes resources, <c>.Receive.cs</c> runs the pull stream.
 /// </summary>
-internal sealed partial class PubSubBus : IMessageBus, IDisposable
+internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisposable
 {
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan AdminTimeout = TimeSpan.FromSeconds(10);
@@ -24,11 +25,12 @@ internal sealed partial class PubSubBus : IMessageBus, IDisposable
     private readonly InstanceOptions _instance;
     private readonly BusHealth _health;
     private readonly TimeProvider _clock;
+    private readonly NotificationsMetrics _metrics;
     private readonly ILogger<PubSubBus> _logger;
 
     public PubSubBus(
         IOptions<PubSubOptions> options, IOptions<InstanceOptions> instance,
-        BusHealth health, TimeProvider clock, ILogger<PubSubBus> logger)
+        BusHealth health, TimeProvider clock, NotificationsMetrics metrics, ILogger<PubSubBus> logger)
     {
         (_channel, string project) = PubSubChannelFactory.Create(options.Value);
         _publisher = new Publisher.PublisherClient(_channel);
@@ -38,16 +40,18 @@ internal sealed partial class PubSubBus : IMessageBus, IDisposable
         Kind = options.Value.Mode == BusMode.Emulator ? "pubsub-emulator" : "pubsub";
         _health = health;
         _clock = clock;
+        _metrics = metrics;
         _logger = logger;
     }
 
     public string Kind { get; }
     public string? SubscriptionName => _names.Subscription;
 
-    public async Task PublishAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    public async Task PublishAsync(IReadOnlyList<ReadOnlyMemory<byte>> bodies, CancellationToken cancellationToken)
     {
         var request = new PublishRequest { Topic = _names.Topic };
-        request.Messages.Add(new PubsubMessage { Data = ByteString.CopyFrom(body.Span) });
+        foreach (var body in bodies)
+            request.Messages.Add(new PubsubMessage { Data = ByteString.CopyFrom(body.Span) });
         try
         {
             await _publisher.PublishAsync(request, deadline: Deadline(PublishTimeout), cancellationToken: cancellationToken);

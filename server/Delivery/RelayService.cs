@@ -1,36 +1,51 @@
 using Microsoft.Extensions.Options;
+using Notifications.Bus;
 using Notifications.Configuration;
-using Notifications.Connections;
+using Notifications.Fleet;
 using Notifications.Messages;
+using Notifications.Metrics;
 
-namespace Notifications.Bus;
+namespace Notifications.Delivery;
 
 /// <summary>
-/// Runs the bus's receive loop for the life of the host and relays every valid alert to all
-/// local sockets; on graceful shutdown deletes this instance's subscription.
+/// Runs the bus's receive loop for the life of the host: alerts go to the local fan-out, heartbeats to
+/// the fleet directory, anything else is logged and dropped. On graceful shutdown it deletes this
+/// instance's subscription.
 /// </summary>
-internal sealed partial class BusRelayService(
+internal sealed partial class RelayService(
     IMessageBus bus,
-    ConnectionRegistry connections,
+    AlertFanout fanout,
+    FleetDirectory fleet,
     BusHealth health,
     IOptions<ConnectionOptions> connectionOptions,
-    ILogger<BusRelayService> logger) : BackgroundService
+    TimeProvider clock,
+    NotificationsMetrics metrics,
+    ILogger<RelayService> logger) : BackgroundService
 {
     private readonly int _maxTextLength = connectionOptions.Value.MaxTextLength;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         bus.ReceiveAsync(RelayAsync, stoppingToken);
 
-    /// <summary>Hands one topic message to the local fan-out. Invalid messages are logged and dropped, never retried.</summary>
     private ValueTask RelayAsync(BusMessage message, CancellationToken cancellationToken)
     {
-        if (!TopicMessageReader.TryRead(message.Data, message.MessageId, message.PublishTime, _maxTextLength, out var alert, out var reason))
+        var read = TopicMessageReader.Read(message.Data, message.MessageId, message.PublishTime, _maxTextLength);
+        if (read.Heartbeat is { } heartbeat)
         {
-            Log.DroppedInvalidMessage(logger, message.MessageId, message.Data.Length, reason!);
-            return ValueTask.CompletedTask;
+            fleet.Observe(heartbeat);
         }
-        int delivered = connections.Broadcast(Frames.Alert(alert!));
-        Log.Relayed(logger, alert!.Id, alert.Region, alert.Instance, delivered);
+        else if (read.Alert is { } alert)
+        {
+            int delivered = fanout.Deliver(alert);
+            if (delivered >= 0)
+                metrics.Relayed(delivered, clock.GetUtcNow() - alert.SentAt);
+            Log.Relayed(logger, alert.Id, alert.Region, alert.Instance, delivered);
+        }
+        else
+        {
+            metrics.InvalidTopicMessage();
+            Log.DroppedInvalidMessage(logger, message.MessageId, message.Data.Length, read.Invalid!);
+        }
         return ValueTask.CompletedTask;
     }
 
@@ -48,7 +63,7 @@ internal sealed partial class BusRelayService(
         public static partial void DroppedInvalidMessage(ILogger logger, string messageId, int bytes, string reason);
 
         [LoggerMessage(EventId = 2002, Level = LogLevel.Debug,
-            Message = "Relayed alert {AlertId} from {OriginRegion}/{OriginInstance} to {Delivered} local sockets.")]
+            Message = "Relayed alert {AlertId} from {OriginRegion}/{OriginInstance} to {Delivered} local sockets (-1: a duplicate, dropped).")]
         public static partial void Relayed(ILogger logger, string alertId, string originRegion, string originInstance, int delivered);
     }
 }

@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Notifications.Configuration;
+using Notifications.Messages;
+
+namespace Notifications.Fleet;
+
+/// <summary>Every instance heard from on the topic lately, with its client count: the fleet as this instance sees it.</summary>
+internal sealed class FleetDirectory(IOptions<InstanceOptions> instance, IOptions<FleetOptions> options, TimeProvider clock)
+{
+    private sealed record Sighting(string Region, int Connections, long HeardAt);
+
+    private readonly ConcurrentDictionary<string, Sighting> _instances = new(StringComparer.Ordinal);
+    private readonly string _self = instance.Value.InstanceId;
+    private readonly TimeSpan _liveness = options.Value.LivenessWindow;
+    private long _ownHeardAt = -1;
+
+    /// <summary>Raised when this instance's own heartbeat comes back through its subscription.</summary>
+    public long OwnHeartbeatHeardAt => Interlocked.Read(ref _ownHeardAt);
+
+    public void Observe(HeartbeatMessage heartbeat)
+    {
+        long now = clock.GetTimestamp();
+        if (heartbeat.Instance == _self)
+            Interlocked.Exchange(ref _ownHeardAt, now);
+        _instances[heartbeat.Instance] = new Sighting(heartbeat.Region, heartbeat.Connections, now);
+    }
+
+    /// <summary>True if the instance was heard from within <paramref name="within"/>.</summary>
+    public bool HeardFrom(string instanceId, TimeSpan within) =>
+        _instances.TryGetValue(instanceId, out var sighting) && clock.GetElapsedTime(sighting.HeardAt) <= within;
+
+    /// <summary>Instance ids heard from within <paramref name="within"/>.</summary>
+    public IEnumerable<string> HeardWithin(TimeSpan within) =>
+        _instances.Where(kv => clock.GetElapsedTime(kv.Value.HeardAt) <= within).Select(kv => kv.Key);
+
+    /// <summary>Clients and instances alive now; this instance counts with its current local count, heard or not.</summary>
+    public PresenceMessage Presence(int localConnections)
+    {
+        int clients = localConnections, instances = 1;
+        foreach (var (id, sighting) in _instances)
+        {
+            if (id == _self || clock.GetElapsedTime(sighting.HeardAt) > _liveness)
+                continue;
+            clients += sighting.Connections;
+            instances++;
+        }
+        return new PresenceMessage(clients, instances);
+    }
+
+    /// <summary>Forgets instances not heard from for <paramref name="after"/>, so the map cannot grow without bound.</summary>
+    public void Forget(TimeSpan after)
+    {
+        foreach (var (id, sighting) in _instances)
+        {
+            if (clock.GetElapsedTime(sighting.HeardAt) > after)
+                _instances.TryRemove(id, out _);
+        }
+    }
+}

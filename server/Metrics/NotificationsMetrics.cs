@@ -1,0 +1,87 @@
+using System.Diagnostics.Metrics;
+
+namespace Notifications.Metrics;
+
+/// <summary>
+/// Every number an operator needs, as System.Diagnostics.Metrics instruments on the "Notifications"
+/// meter. Names follow OpenTelemetry conventions; exporters turn them into Prometheus names.
+/// </summary>
+public sealed class NotificationsMetrics
+{
+    public const string MeterName = "Notifications";
+
+    private readonly UpDownCounter<long> _connections;
+    private readonly Counter<long> _connectionsClosed;
+    private readonly Counter<long> _published;
+    private readonly Counter<long> _publishFailures;
+    private readonly Counter<long> _publishExpired;
+    private readonly Histogram<double> _publishDuration;
+    private readonly Counter<long> _relayed;
+    private readonly Counter<long> _deliveries;
+    private readonly Histogram<double> _deliveryLag;
+    private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _invalidTopicMessages;
+    private readonly Counter<long> _errorsSent;
+    private readonly Counter<long> _resumes;
+    private readonly Counter<long> _replayed;
+    private readonly Counter<long> _streamRestarts;
+    private readonly Counter<long> _swept;
+
+    public NotificationsMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _connections = meter.CreateUpDownCounter<long>("notifications.connections", "{connection}", "Open WebSockets on this instance.");
+        _connectionsClosed = meter.CreateCounter<long>("notifications.connections.closed", "{connection}", "Closed WebSockets, by reason (slow_client counts 1013 closes).");
+        _published = meter.CreateCounter<long>("notifications.alerts.published", "{alert}", "Alerts from local clients published to the topic.");
+        _publishFailures = meter.CreateCounter<long>("notifications.publish.failures", "{request}", "Publish requests Pub/Sub refused or did not answer; retried.");
+        _publishExpired = meter.CreateCounter<long>("notifications.alerts.publish_expired", "{alert}", "Alerts given up after PUBLISH_TIMEOUT_SECONDS; their senders got an error.");
+        _publishDuration = meter.CreateHistogram<double>("notifications.publish.duration", "s", "Time for one successful publish request.");
+        _relayed = meter.CreateCounter<long>("notifications.alerts.relayed", "{alert}", "Alerts received from the topic and handed to local sockets.");
+        _deliveries = meter.CreateCounter<long>("notifications.deliveries", "{frame}", "Alert frames queued on local sockets.");
+        _deliveryLag = meter.CreateHistogram<double>("notifications.delivery.lag", "s", "From an alert's sentAt to its relay on this instance.");
+        _duplicates = meter.CreateCounter<long>("notifications.alerts.duplicates", "{alert}", "Redelivered alerts dropped by id.");
+        _invalidTopicMessages = meter.CreateCounter<long>("notifications.topic.invalid_messages", "{message}", "Topic messages that were not valid alerts; acked and dropped.");
+        _errorsSent = meter.CreateCounter<long>("notifications.errors.sent", "{frame}", "Error frames sent to clients, by code.");
+        _resumes = meter.CreateCounter<long>("notifications.resumes", "{connection}", "Reconnects with ?since=, by whether the window covered them.");
+        _replayed = meter.CreateCounter<long>("notifications.resumes.replayed", "{alert}", "Alerts replayed to resuming clients.");
+        _streamRestarts = meter.CreateCounter<long>("notifications.stream.restarts", "{restart}", "Receive streams rebuilt, by reason.");
+        _swept = meter.CreateCounter<long>("notifications.subscriptions.swept", "{subscription}", "Abandoned instance subscriptions deleted by the sweeper.");
+    }
+
+    public void ConnectionOpened() => _connections.Add(1);
+
+    public void ConnectionClosed(string reason)
+    {
+        _connections.Add(-1);
+        _connectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    public void Published(int count, TimeSpan duration)
+    {
+        _published.Add(count);
+        _publishDuration.Record(duration.TotalSeconds);
+    }
+
+    public void PublishFailed() => _publishFailures.Add(1);
+    public void PublishExpired(int count) => _publishExpired.Add(count);
+
+    public void Relayed(int sockets, TimeSpan lag)
+    {
+        _relayed.Add(1);
+        _deliveries.Add(sockets);
+        _deliveryLag.Record(Math.Max(0, lag.TotalSeconds));
+    }
+
+    public void DuplicateDropped() => _duplicates.Add(1);
+    public void InvalidTopicMessage() => _invalidTopicMessages.Add(1);
+    public void ErrorSent(string code) => _errorsSent.Add(1, new KeyValuePair<string, object?>("code", code));
+
+    public void Resumed(bool complete, int replayed)
+    {
+        _resumes.Add(1, new KeyValuePair<string, object?>("outcome", complete ? "complete" : "incomplete"));
+        _replayed.Add(replayed);
+    }
+
+    public void StreamRestarted(string reason) => _streamRestarts.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    public void Swept() => _swept.Add(1);
+}

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Notifications.Tests.Infrastructure;
+
+namespace Notifications.Tests;
+
+/// <summary>Pub/Sub going away, coming back empty, or losing a subscription: sockets stay open and the instance heals itself.</summary>
+public sealed class BrokerTroubleTests(PubSubEmulator emulator, ITestOutputHelper output)
+{
+    [Fact(Timeout = 120_000)]
+    public async Task The_emulator_killed_and_restarted_mid_stream_degrades_health_then_everything_recovers()
+    {
+        int port = PubSubEmulator.FreePort();
+        var own = PubSubEmulator.StartOwn(port);
+        try
+        {
+            await PubSubEmulator.WaitListeningAsync(port, TimeSpan.FromSeconds(60), own);
+            var settings = TestInstance.EmulatorSettings(emulator, TestInstance.NewTopic(), "ams");
+            settings["PUBSUB_EMULATOR_HOST"] = $"127.0.0.1:{port}";
+            await using var instance = await TestInstance.StartAsync(settings, output);
+            await instance.WaitReadyAsync();
+            await using var client = await TestSocket.ConnectAsync(instance.SocketUri);
+            await client.SendAlertAsync("before the outage");
+            await client.WaitForAlertAsync("before the outage");
+
+            own.Kill(entireProcessTree: true);
+            await own.WaitForExitAsync(TestContext.Current.CancellationToken);
+            await Eventually.TrueAsync(async () => await HealthAsync(instance) is (HttpStatusCode.ServiceUnavailable, "degraded"), "health reports degraded", TimeSpan.FromSeconds(30));
+            await client.SendAlertAsync("during the outage");
+
+            own = PubSubEmulator.StartOwn(port); // a fresh emulator: no topic, no subscription
+            await PubSubEmulator.WaitListeningAsync(port, TimeSpan.FromSeconds(60), own);
+
+            await client.WaitForAlertAsync("during the outage", TimeSpan.FromSeconds(45));
+            Assert.Equal((HttpStatusCode.OK, "ready"), await HealthAsync(instance));
+            Assert.Null(client.CloseStatus);
+            await client.SendAlertAsync("after the outage");
+            await client.WaitForAlertAsync("after the outage");
+        }
+        finally
+        {
+            own.Kill(entireProcessTree: true);
+            own.Dispose();
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_subscription_deleted_from_outside_is_recreated_and_alerts_flow_again()
+    {
+        string topic = TestInstance.NewTopic();
+        await using var instance = await TestInstance.StartAsync(TestInstance.EmulatorSettings(emulator, topic, "ams"), output);
+        await instance.WaitReadyAsync();
+        using var admin = new EmulatorAdmin(emulator);
+        await using var client = await TestSocket.ConnectAsync(instance.SocketUri);
+
+        await admin.DeleteSubscriptionAsync(instance.InstanceId);
+
+        await Eventually.TrueAsync(async () => await admin.GetSubscriptionAsync(instance.InstanceId) is not null
+            && instance.Log.Events.Any(e => e.MessageTemplate.Text.Contains("no longer exists")), "the subscription is recreated", TimeSpan.FromSeconds(30));
+        await instance.WaitReadyAsync();
+        await client.SendAlertAsync("after recreation");
+        await client.WaitForAlertAsync("after recreation", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact(Timeout = 90_000)]
+    public async Task A_killed_instance_subscription_is_swept_by_the_others_and_live_ones_are_left_alone()
+    {
+        string topic = TestInstance.NewTopic();
+        Dictionary<string, string?> Fast(string region)
+        {
+            var s = TestInstance.EmulatorSettings(emulator, topic, region);
+            s["HEARTBEAT_SECONDS"] = "1";
+            s["SWEEP_AFTER_SECONDS"] = "4";
+            return s;
+        }
+        using var admin = new EmulatorAdmin(emulator);
+        var victimSettings = Fast("lax");
+        await using var victim = ServerProcess.Start(victimSettings, output);
+        await using var sweeper = await TestInstance.StartAsync(Fast("ams"), output);
+        await using var bystander = await TestInstance.StartAsync(Fast("syd"), output);
+        await victim.WaitHealthyAsync();
+
+        victim.Signal("KILL");
+        await victim.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotNull(await admin.GetSubscriptionAsync(victimSettings["FLY_ALLOC_ID"]!));
+
+        await Eventually.TrueAsync(async () => await admin.GetSubscriptionAsync(victimSettings["FLY_ALLOC_ID"]!) is null,
+            "the dead instance's subscription is swept", TimeSpan.FromSeconds(45));
+        Assert.NotNull(await admin.GetSubscriptionAsync(sweeper.InstanceId));
+        Assert.NotNull(await admin.GetSubscriptionAsync(bystander.InstanceId));
+        Assert.Contains(sweeper.Log.Events.Concat(bystander.Log.Events), e => e.MessageTemplate.Text.StartsWith("Swept subscription"));
+    }
+
+    private static async Task<(HttpStatusCode, string?)> HealthAsync(TestInstance instance)
+    {
+        using var http = new HttpClient { BaseAddress = instance.BaseUri };
+        using var response = await http.GetAsync("/healthz");
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        return (response.StatusCode, body.GetProperty("status").GetString());
+    }
+}

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Notifications.Tests.Infrastructure;
+
+namespace Notifications.Tests;
+
+/// <summary>Exactly once on screen: duplicates dropped, missed alerts replayed after a reconnect, on any instance.</summary>
+public sealed class ResumeTests(PubSubEmulator emulator, ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string _topic = TestInstance.NewTopic();
+    private readonly EmulatorAdmin _admin = new(emulator);
+    private TestInstance _ams = null!, _syd = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var settings = new[] { "ams", "syd" }.Select(region =>
+        {
+            var s = TestInstance.EmulatorSettings(emulator, _topic, region);
+            s["ALERT_WINDOW_SIZE"] = "20";
+            return s;
+        });
+        var started = await Task.WhenAll(settings.Select(s => TestInstance.StartAsync(s, output)));
+        (_ams, _syd) = (started[0], started[1]);
+        await Task.WhenAll(_ams.WaitReadyAsync(), _syd.WaitReadyAsync());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task The_same_alert_delivered_twice_by_PubSub_is_relayed_once()
+    {
+        await using var client = await TestSocket.ConnectAsync(_ams.SocketUri);
+        string id = Guid.CreateVersion7().ToString();
+        byte[] body = JsonSerializer.SerializeToUtf8Bytes(new { type = "alert", id, text = "twice", region = "x", instance = "y" });
+
+        await _admin.PublishAsync(_topic, body);
+        await _admin.PublishAsync(_topic, body);
+        await _admin.PublishAsync(_topic, """{"text":"marker"}"""u8.ToArray());
+
+        await client.WaitForAlertAsync("marker");
+        Assert.Single(client.OfType("alert"), a => a.GetProperty("id").GetString() == id);
+    }
+
+    [Theory(Timeout = 60_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_client_that_reconnects_after_missing_alerts_gets_them_in_order_then_the_live_stream(bool elsewhere)
+    {
+        await using var sender = await TestSocket.ConnectAsync(_syd.SocketUri);
+        var first = await TestSocket.ConnectAsync(_ams.SocketUri);
+        await sender.SendAlertAsync("before");
+        string lastSeen = (await first.WaitForAlertAsync("before")).GetProperty("id").GetString()!;
+        await first.DisposeAsync();
+
+        string[] missed = Enumerable.Range(1, 5).Select(i => $"missed {i}").ToArray();
+        foreach (var text in missed)
+        {
+            await sender.SendAlertAsync(text);
+            await sender.WaitForAlertAsync(text);
+        }
+        var resumeOn = elsewhere ? _syd : _ams;
+        await using var resumed = await TestSocket.ConnectAsync(resumeOn.ResumeUri(lastSeen));
+
+        var resume = resumed.OfType("welcome").Single().GetProperty("resume");
+        Assert.True(resume.GetProperty("complete").GetBoolean());
+        await resumed.WaitForAlertAsync("missed 5");
+        var replayed = resumed.OfType("alert").Select(a => a.GetProperty("text").GetString()).Where(t => t != "before").ToArray();
+        Assert.Equal(missed, replayed);
+
+        await sender.SendAlertAsync("live again");
+        await resumed.WaitForAlertAsync("live again");
+        Assert.Equal(missed.Append("live again"), resumed.OfType("alert").Select(a => a.GetProperty("text").GetString()).Where(t => t != "before"));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_window_too_short_for_the_gap_is_reported_and_the_whole_window_replayed()
+    {
+        await using var sender = await TestSocket.ConnectAsync(_ams.SocketUri);
+        await sender.SendAlertAsync("seen");
+        string lastSeen = (await sender.WaitForAlertAsync("seen")).GetProperty("id").GetString()!;
+        for (int i = 0; i < 25; i++)
+            await sender.SendAlertAsync($"flood {i}");
+        await sender.WaitForAlertAsync("flood 24");
+
+        await using var resumed = await TestSocket.ConnectAsync(_ams.ResumeUri(lastSeen));
+
+        var resume = resumed.OfType("welcome").Single().GetProperty("resume");
+        Assert.False(resume.GetProperty("complete").GetBoolean());
+        Assert.Equal(20, resume.GetProperty("replayed").GetInt32());
+        await resumed.WaitForAlertAsync("flood 24");
+        Assert.Equal(Enumerable.Range(5, 20).Select(i => $"flood {i}"), resumed.OfType("alert").Select(a => a.GetProperty("text").GetString()));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task An_unknown_since_id_is_reported_as_incomplete()
+    {
+        await using var client = await TestSocket.ConnectAsync(_syd.ResumeUri("no-such-alert"));
+
+        var resume = client.OfType("welcome").Single().GetProperty("resume");
+        Assert.Equal("no-such-alert", resume.GetProperty("since").GetString());
+        Assert.False(resume.GetProperty("complete").GetBoolean());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Heartbeats_give_every_page_the_fleet_wide_client_count()
+    {
+        await using var a = await TestSocket.ConnectAsync(_ams.SocketUri);
+        await using var b = await TestSocket.ConnectAsync(_syd.SocketUri);
+        await using var c = await TestSocket.ConnectAsync(_syd.SocketUri);
+
+        // Heartbeats every 5 s by default: the count converges on 3 clients on 2 instances.
+        await a.WaitForAsync("presence", p => p.GetProperty("clients").GetInt32() == 3 && p.GetProperty("instances").GetInt32() == 2, TimeSpan.FromSeconds(20));
+        await using var late = await TestSocket.ConnectAsync(_ams.SocketUri);
+        var welcome = late.OfType("welcome").Single();
+        Assert.Equal(2, welcome.GetProperty("instances").GetInt32());
+        Assert.Equal(4, welcome.GetProperty("clients").GetInt32());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _ams.DisposeAsync();
+        await _syd.DisposeAsync();
+        _admin.Dispose();
+    }
+}
