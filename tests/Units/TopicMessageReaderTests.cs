@@ -1,0 +1,60 @@
+using System.Text;
+using Notifications.Messages;
+
+namespace Notifications.Tests.Units;
+
+public sealed class TopicMessageReaderTests
+{
+    private static readonly DateTimeOffset PublishTime = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+
+    private static TopicMessage Read(string body) => TopicMessageReader.Read(Encoding.UTF8.GetBytes(body), "m-1", PublishTime, 280);
+
+    [Fact]
+    public void A_foreign_alert_with_only_text_gets_the_message_id_publish_time_and_external_origin()
+    {
+        var alert = Read("""{"text":"  Deploy finished  "}""").Alert!;
+
+        Assert.Equal(new AlertMessage("m-1", "Deploy finished", "external", "external", PublishTime), alert);
+    }
+
+    [Fact]
+    public void An_alert_from_an_instance_keeps_its_own_stamps()
+    {
+        var alert = Read("""{"type":"alert","id":"a-1","text":"hi","region":"ams","instance":"x","sentAt":"2026-11-23T11:59:59Z"}""").Alert!;
+
+        Assert.Equal(("a-1", "ams", "x", PublishTime.AddSeconds(-1)), (alert.Id, alert.Region, alert.Instance, alert.SentAt));
+    }
+
+    [Fact]
+    public void A_heartbeat_is_read_as_one()
+    {
+        var heartbeat = Read("""{"type":"heartbeat","instance":"x","region":"ams","connections":7,"sentAt":"2026-11-23T12:00:00Z"}""").Heartbeat!;
+
+        Assert.Equal(new HeartbeatMessage("x", "ams", 7, PublishTime), heartbeat);
+    }
+
+    [Theory]
+    [InlineData("", "not well-formed")]
+    [InlineData("garbage", "not well-formed")]
+    [InlineData("[]", "not a JSON object")]
+    [InlineData("""{"type":"alert"}""", "\"text\" is missing")]
+    [InlineData("""{"text":5}""", "\"text\" is not a string")]
+    [InlineData("""{"text":"x","sentAt":"yesterday"}""", "RFC 3339")]
+    [InlineData("""{"type":"poll","text":"x"}""", "type is not")]
+    [InlineData("""{"type":"heartbeat","instance":"x"}""", "heartbeat")]
+    [InlineData("""{"text":"   "}""", "non-empty")]
+    public void Anything_else_is_invalid_with_a_reason(string body, string reason)
+    {
+        var read = Read(body);
+
+        Assert.Null(read.Alert);
+        Assert.Null(read.Heartbeat);
+        Assert.Contains(reason, read.Invalid);
+    }
+
+    [Fact]
+    public void Text_over_the_limit_is_invalid()
+    {
+        Assert.Contains("limit is 280", Read($$"""{"text":"{{new string('a', 281)}}"}""").Invalid);
+    }
+}
