@@ -27,6 +27,15 @@ public sealed class BusHealth
     public string Detail => _snapshot.Detail;
     public bool IsReady => _snapshot.State == BusState.Ready;
 
+    /// <summary>
+    /// Since when this instance has been sure to receive every message on the topic: the creation of its
+    /// current subscription (MaxValue until there is one). Resumes rely on it.
+    /// </summary>
+    public DateTimeOffset ReceivingSince { get; private set; } = DateTimeOffset.MaxValue;
+
+    /// <summary>The bus made a fresh subscription at <paramref name="createdAt"/>: nothing published before is promised.</summary>
+    public void Subscribed(DateTimeOffset createdAt) => ReceivingSince = createdAt;
+
     public void Set(BusState state, string detail)
     {
         lock (_gate)

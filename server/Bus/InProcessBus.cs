@@ -16,6 +16,7 @@ internal sealed class InProcessBus(TimeProvider clock, BusHealth health) : IMess
 
     public async Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
     {
+        health.Subscribed(clock.GetUtcNow());
         health.Set(BusState.Ready, "standalone: alerts stay on this instance");
         try
         {

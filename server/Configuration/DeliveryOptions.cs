@@ -22,7 +22,7 @@ public sealed class DeliveryOptions
     /// </summary>
     [ConfigurationKeyName("RESUME_SLACK_SECONDS")]
     [Range(0, 300)]
-    public int ResumeSlackSeconds { get; set; } = 10;
+    public int ResumeSlackSeconds { get; set; } = 3;
 
     /// <summary>Alerts that may wait to be published while Pub/Sub is slow or down (<c>PUBLISH_BUFFER</c>); beyond it senders get an error.</summary>
     [ConfigurationKeyName("PUBLISH_BUFFER")]

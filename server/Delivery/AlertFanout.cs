@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Notifications.Bus;
 using Notifications.Configuration;
 using Notifications.Connections;
 using Notifications.Messages;
@@ -20,10 +21,13 @@ internal sealed class AlertFanout
     private readonly SeenIds _seen;
     private readonly TimeSpan _slack;
 
-    public AlertFanout(ConnectionRegistry connections, IOptions<DeliveryOptions> options, TimeProvider clock, NotificationsMetrics metrics)
+    private readonly BusHealth _health;
+
+    public AlertFanout(ConnectionRegistry connections, BusHealth health, IOptions<DeliveryOptions> options, TimeProvider clock, NotificationsMetrics metrics)
     {
         var o = options.Value;
         _connections = connections;
+        _health = health;
         _metrics = metrics;
         _recent = new RecentAlerts(o.WindowSize, TimeSpan.FromSeconds(o.WindowSeconds), clock);
         _seen = new SeenIds(Math.Max(4 * o.WindowSize, 10_000));
@@ -58,9 +62,9 @@ internal sealed class AlertFanout
             List<byte[]> replay = [];
             if (since is not null)
             {
-                (bool found, replay) = _recent.Since(since, _slack);
-                report = new ResumeReport(since, found, replay.Count);
-                _metrics.Resumed(found, replay.Count);
+                (bool complete, replay) = _recent.Since(since, _slack, _health.ReceivingSince);
+                report = new ResumeReport(since, complete, replay.Count);
+                _metrics.Resumed(complete, replay.Count);
             }
             connection.TryEnqueue(welcome(report));
             foreach (var frame in replay)

@@ -31,7 +31,7 @@ internal sealed class OutboundAlerts(IOptions<InstanceOptions> instance, IOption
     public bool TryEnqueue(string text, IAlertSender? sender, out AlertMessage alert)
     {
         var now = clock.GetUtcNow();
-        alert = new AlertMessage(Guid.CreateVersion7(now).ToString(), text, _instance.Region, _instance.InstanceId, now);
+        alert = new AlertMessage(AlertIds.New(now), text, _instance.Region, _instance.InstanceId, now);
         return _queue.Writer.TryWrite(new PendingAlert(alert, Frames.Alert(alert), sender, clock.GetTimestamp()));
     }
 

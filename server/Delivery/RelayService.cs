@@ -49,11 +49,16 @@ internal sealed partial class RelayService(
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// Deletes the subscription while the stream is still open, then stops receiving: the broker ends
+    /// the stream itself, leaving no half-closed stream behind that a restarted machine, which reuses the
+    /// subscription's name, could have its messages handed to.
+    /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         health.Set(BusState.Stopping, "shutting down");
-        await base.StopAsync(cancellationToken);
         await bus.DeleteSubscriptionAsync(cancellationToken);
+        await base.StopAsync(cancellationToken);
     }
 
     private static partial class Log

@@ -7,6 +7,7 @@ namespace Notifications.Tests.Units;
 public sealed class RecentAlertsTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset LongAgo = T0.AddHours(-1);
     private readonly FakeTimeProvider _clock = new(T0);
 
     private static AlertMessage Alert(string id, double sentSeconds) => new(id, id, "ams", "i", T0.AddSeconds(sentSeconds));
@@ -27,7 +28,7 @@ public sealed class RecentAlertsTests
     {
         var recent = With(Alert("a", 1), Alert("b", 2), Alert("d", 4), Alert("c", 3));
 
-        var (found, frames) = recent.Since("b", TimeSpan.Zero);
+        var (found, frames) = recent.Since("b", TimeSpan.Zero, LongAgo);
 
         Assert.True(found);
         Assert.Equal(["c", "d"], Texts(frames));
@@ -39,8 +40,8 @@ public sealed class RecentAlertsTests
         // Here "x" (sent at 9 s) arrived before "last" (sent at 10 s); on the client's old instance it came after.
         var recent = With(Alert("old", 1), Alert("x", 9), Alert("last", 10), Alert("y", 11));
 
-        Assert.Equal(["x", "y"], Texts(recent.Since("last", TimeSpan.FromSeconds(5)).Frames));
-        Assert.Equal(["y"], Texts(recent.Since("last", TimeSpan.Zero).Frames));
+        Assert.Equal(["x", "y"], Texts(recent.Since("last", TimeSpan.FromSeconds(5), LongAgo).Frames));
+        Assert.Equal(["y"], Texts(recent.Since("last", TimeSpan.Zero, LongAgo).Frames));
     }
 
     [Fact]
@@ -48,7 +49,7 @@ public sealed class RecentAlertsTests
     {
         var recent = With(Alert("a", 1), Alert("b", 2));
 
-        var (found, frames) = recent.Since("zzz", TimeSpan.FromSeconds(10));
+        var (found, frames) = recent.Since("zzz", TimeSpan.FromSeconds(10), LongAgo);
 
         Assert.False(found);
         Assert.Equal(["a", "b"], Texts(frames));
@@ -61,13 +62,61 @@ public sealed class RecentAlertsTests
         foreach (var id in new[] { "a", "b", "c", "d" })
             recent.Add(Alert(id, 0), Frames.Alert(Alert(id, 0)));
 
-        Assert.False(recent.Since("a", TimeSpan.Zero).Found);
-        Assert.Equal(["c", "d"], Texts(recent.Since("b", TimeSpan.Zero).Frames));
+        Assert.False(recent.Since("a", TimeSpan.Zero, LongAgo).Complete);
+        Assert.Equal(["c", "d"], Texts(recent.Since("b", TimeSpan.Zero, LongAgo).Frames));
 
         _clock.Advance(TimeSpan.FromSeconds(61));
-        var (found, frames) = recent.Since("d", TimeSpan.Zero);
+        var (found, frames) = recent.Since("d", TimeSpan.Zero, LongAgo);
         Assert.False(found);
         Assert.Empty(frames);
+    }
+}
+
+public sealed class RecentAlertsCoverageTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+    private readonly FakeTimeProvider _clock = new(T0);
+
+    private static AlertMessage Alert(double sentSeconds) =>
+        new(AlertIds.New(T0.AddSeconds(sentSeconds)), $"at {sentSeconds}", "ams", "i", T0.AddSeconds(sentSeconds));
+
+    private static string Texts(List<byte[]> frames) =>
+        string.Join(",", frames.Select(f => System.Text.Json.JsonDocument.Parse(f).RootElement.GetProperty("text").GetString()));
+
+    [Fact]
+    public void Alert_ids_carry_their_send_time()
+    {
+        Assert.True(AlertIds.TryGetTime(AlertIds.New(T0), out var time));
+        Assert.Equal(T0, time);
+        Assert.False(AlertIds.TryGetTime("123456789", out _));
+        Assert.False(AlertIds.TryGetTime(Guid.NewGuid().ToString(), out _)); // v4: no time inside
+    }
+
+    [Fact]
+    public void An_id_never_seen_here_but_sent_after_this_instance_began_receiving_is_covered()
+    {
+        // The client saw "unseen" on another instance; this one subscribed at T0 and has what followed.
+        var recent = new RecentAlerts(100, TimeSpan.FromMinutes(5), _clock);
+        foreach (var alert in new[] { Alert(5), Alert(9), Alert(12) })
+            recent.Add(alert, Frames.Alert(alert));
+        string unseen = AlertIds.New(T0.AddSeconds(10));
+
+        var (complete, frames) = recent.Since(unseen, TimeSpan.FromSeconds(2), receivingSince: T0);
+
+        Assert.True(complete);
+        Assert.Equal("at 9,at 12", Texts(frames));
+    }
+
+    [Fact]
+    public void An_id_from_before_this_instance_subscribed_or_before_what_it_forgot_is_not_covered()
+    {
+        var recent = new RecentAlerts(2, TimeSpan.FromMinutes(5), _clock);
+        foreach (var alert in new[] { Alert(20), Alert(30), Alert(40) }) // "at 20" is forgotten
+            recent.Add(alert, Frames.Alert(alert));
+
+        Assert.False(recent.Since(AlertIds.New(T0.AddSeconds(5)), TimeSpan.Zero, receivingSince: T0.AddSeconds(10)).Complete);
+        Assert.False(recent.Since(AlertIds.New(T0.AddSeconds(15)), TimeSpan.Zero, receivingSince: T0).Complete);
+        Assert.True(recent.Since(AlertIds.New(T0.AddSeconds(25)), TimeSpan.Zero, receivingSince: T0).Complete);
     }
 }
 

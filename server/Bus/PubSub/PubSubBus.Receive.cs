@@ -5,8 +5,13 @@ namespace Notifications.Bus.PubSub;
 
 internal sealed partial class PubSubBus
 {
-    private const int StreamAckDeadlineSeconds = 30;
+    // The API's minimum. We ack right after fan-out, so this only bounds how long a message handed to
+    // a stream that then died (a crashed or replaced predecessor's) waits before Pub/Sub redelivers it.
+    private const int StreamAckDeadlineSeconds = 10;
     private const int MaxOutstandingMessages = 1000;
+    // Unique per process: the API ties stream state to client_id, and a restarted machine (same
+    // FLY_ALLOC_ID) is a new client whose messages must not be handed to its dead predecessor's streams.
+    private readonly string _clientId = Guid.NewGuid().ToString("N");
     private CancellationTokenSource? _stream;
     private string? _restartReason;
 
@@ -40,6 +45,12 @@ internal sealed partial class PubSubBus
                 Log.StreamRestarted(_logger, _names.Subscription, _restartReason ?? "requested");
                 _metrics.StreamRestarted("requested");
                 continue;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && _deleting)
+            {
+                // Our own shutdown deleted it; wait for the cancellation that follows.
+                await _clock.TryDelayAsync(Timeout.InfiniteTimeSpan, cancellationToken);
+                return;
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && prepared)
             {
@@ -77,7 +88,7 @@ internal sealed partial class PubSubBus
         {
             Subscription = _names.Subscription,
             StreamAckDeadlineSeconds = StreamAckDeadlineSeconds,
-            ClientId = _instance.InstanceId,
+            ClientId = _clientId,
             MaxOutstandingMessages = MaxOutstandingMessages,
         }, cancellationToken);
 

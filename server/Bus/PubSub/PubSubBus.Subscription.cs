@@ -46,6 +46,8 @@ internal sealed partial class PubSubBus
     /// </summary>
     private async Task CreateFreshSubscriptionAsync(CancellationToken cancellationToken)
     {
+        // Taken before the call: a message published while it is in flight may or may not be kept.
+        var createdAt = _clock.GetUtcNow();
         try
         {
             await CreateSubscriptionAsync(cancellationToken);
@@ -56,6 +58,7 @@ internal sealed partial class PubSubBus
             await DeleteAsync(cancellationToken);
             await CreateSubscriptionAsync(cancellationToken);
         }
+        _health.Subscribed(createdAt);
         Log.SubscriptionCreated(_logger, _names.Subscription, _names.Topic);
     }
 
@@ -75,8 +78,11 @@ internal sealed partial class PubSubBus
             },
         }, deadline: Deadline(AdminTimeout), cancellationToken: cancellationToken).ResponseAsync;
 
+    private volatile bool _deleting;
+
     public async Task DeleteSubscriptionAsync(CancellationToken cancellationToken)
     {
+        _deleting = true;
         try
         {
             await DeleteAsync(cancellationToken);
