@@ -18,6 +18,7 @@
     instance: byId('instance'), region: byId('region'), connections: byId('connections'),
     form: byId('composer'), text: byId('text'), send: byId('send'), sendLabel: byId('send-label'),
     counter: byId('counter'), error: byId('error'), feed: byId('feed'), announcer: byId('announcer'),
+    notice: byId('notice'),
   };
 
   let ws = null;
@@ -29,11 +30,16 @@
   let clockOffsetMs = 0;
   let maxTextLength = DEFAULT_MAX_TEXT_LENGTH;
   let leaving = false;
+  // The last alert received: a reconnect asks any instance for what came after it (?since=).
+  let lastAlertId = null;
+  // A shutting-down server says when to come back; that wait replaces one backoff step.
+  let goAwayDelayMs = null;
   const seenIds = new Set();
 
   function socketUrl() {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return `${scheme}//${location.host}/ws`;
+    const since = lastAlertId === null ? '' : `?since=${encodeURIComponent(lastAlertId)}`;
+    return `${scheme}//${location.host}/ws${since}`;
   }
 
   function connect() {
@@ -66,9 +72,15 @@
   // Full jitter spreads a crowd of reconnecting pages evenly over the window,
   // so a restarted instance is not hit by all of them at the same instant.
   function scheduleReconnect() {
-    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
-    attempt = Math.min(attempt + 1, 30);
-    const delay = Math.random() * ceiling;
+    let delay;
+    if (goAwayDelayMs !== null) {
+      delay = goAwayDelayMs;
+      goAwayDelayMs = null;
+    } else {
+      const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+      attempt = Math.min(attempt + 1, 30);
+      delay = Math.random() * ceiling;
+    }
     reconnectAt = Date.now() + delay;
     clearTimeout(reconnectTimer);
     reconnectTimer = setTimeout(connect, delay);
@@ -118,6 +130,8 @@
     if (!frame || typeof frame !== 'object') return;
     if (frame.type === 'welcome') onWelcome(frame, receivedAt);
     else if (frame.type === 'alert') onAlert(frame);
+    else if (frame.type === 'presence') showPresence(frame.clients, frame.instances);
+    else if (frame.type === 'goaway') onGoAway(frame);
     else if (frame.type === 'error') showError(frame.code, frame.message);
   }
 
@@ -131,8 +145,8 @@
     }
     el.instance.textContent = String(frame.instance ?? '—');
     el.region.textContent = String(frame.region ?? '—');
-    el.connections.textContent = Number.isInteger(frame.connections)
-      ? `${frame.connections} connected here` : '';
+    showPresence(frame.clients ?? frame.connections, frame.instances);
+    showResume(frame.resume);
     setState('live');
     clearTimeout(stableTimer);
     stableTimer = setTimeout(() => { attempt = 0; }, STABLE_AFTER_MS);
@@ -140,9 +154,28 @@
     refreshAges();
   }
 
+  function showPresence(clients, instances) {
+    if (!Number.isInteger(clients)) return;
+    const where = Number.isInteger(instances) && instances > 1 ? ` on ${instances} instances` : '';
+    el.connections.textContent = `${clients} online${where}`;
+  }
+
+  // A resume the server could not fully cover: say so rather than pretend nothing was missed.
+  function showResume(resume) {
+    const missed = Boolean(resume) && resume.complete === false;
+    el.notice.hidden = !missed;
+    el.notice.textContent = missed ? 'You may have missed some alerts while you were disconnected.' : '';
+  }
+
+  function onGoAway(frame) {
+    const ms = Number(frame.reconnectAfterMs);
+    if (Number.isFinite(ms) && ms >= 0) goAwayDelayMs = Math.min(ms, BACKOFF_CAP_MS);
+  }
+
   function onAlert(frame) {
     if (typeof frame.text !== 'string') return;
     const id = frame.id == null ? null : String(frame.id);
+    if (id !== null) lastAlertId = id;
     if (id !== null) {
       if (seenIds.has(id)) return;
       rememberId(id);
