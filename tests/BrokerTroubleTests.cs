@@ -18,6 +18,7 @@ public sealed class BrokerTroubleTests(PubSubEmulator emulator, ITestOutputHelpe
             await PubSubEmulator.WaitListeningAsync(port, TimeSpan.FromSeconds(60), own);
             var settings = TestInstance.EmulatorSettings(emulator, TestInstance.NewTopic(), "ams");
             settings["PUBSUB_EMULATOR_HOST"] = $"127.0.0.1:{port}";
+            settings["PUBLISH_BUFFER"] = "3";
             await using var instance = await TestInstance.StartAsync(settings, output);
             await instance.WaitReadyAsync();
             await using var client = await TestSocket.ConnectAsync(instance.SocketUri);
@@ -27,12 +28,19 @@ public sealed class BrokerTroubleTests(PubSubEmulator emulator, ITestOutputHelpe
             own.Kill(entireProcessTree: true);
             await own.WaitForExitAsync(TestContext.Current.CancellationToken);
             await Eventually.TrueAsync(async () => await HealthAsync(instance) is (HttpStatusCode.ServiceUnavailable, "degraded"), "health reports degraded", TimeSpan.FromSeconds(30));
-            await client.SendAlertAsync("during the outage");
+            const int DuringOutage = 8;
+            for (int i = 0; i < DuringOutage; i++)
+                await client.SendAlertAsync($"during the outage {i}");
+            // A buffer of 3 holds three; the rest are refused at once, each with an error frame.
+            await Eventually.TrueAsync(() => client.OfType("error").Count() == DuringOutage - 3, "the overflow was refused");
 
             own = PubSubEmulator.StartOwn(port); // a fresh emulator: no topic, no subscription
             await PubSubEmulator.WaitListeningAsync(port, TimeSpan.FromSeconds(60), own);
 
-            await client.WaitForAlertAsync("during the outage", TimeSpan.FromSeconds(45));
+            for (int i = 0; i < 3; i++)
+                await client.WaitForAlertAsync($"during the outage {i}", TimeSpan.FromSeconds(45));
+            Assert.All(client.OfType("error"), e => Assert.Equal("publish_failed", e.GetProperty("code").GetString()));
+            Assert.Equal(3, client.OfType("alert").Count(a => a.GetProperty("text").GetString()!.StartsWith("during the outage")));
             Assert.Equal((HttpStatusCode.OK, "ready"), await HealthAsync(instance));
             Assert.Null(client.CloseStatus);
             await client.SendAlertAsync("after the outage");
