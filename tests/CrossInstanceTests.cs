@@ -91,6 +91,8 @@ public sealed class CrossInstanceTests(PubSubEmulator emulator, ITestOutputHelpe
         string garbageId = await _admin.PublishAsync(_topic, [0xff, 0x00, 0x7b]);
         await _admin.PublishAsync(_topic, """{"type":"alert","text":42}"""u8.ToArray());
         await _admin.PublishAsync(_topic, [], new Dictionary<string, string> { ["only"] = "attributes" });
+        string oversizedId = await _admin.PublishAsync(_topic, System.Text.Encoding.UTF8.GetBytes($$"""{"text":"{{new string('x', 70_000)}}"}"""));
+        await _admin.PublishAsync(_topic, System.Text.Encoding.UTF8.GetBytes($$"""{"text":"{{new string('y', 281)}}"}"""));
         string foreignId = await _admin.PublishAsync(_topic, """{"text":"Deploy finished"}"""u8.ToArray());
 
         foreach (var socket in sockets)
@@ -101,7 +103,8 @@ public sealed class CrossInstanceTests(PubSubEmulator emulator, ITestOutputHelpe
             Assert.Equal("external", alert.GetProperty("instance").GetString());
         }
         Assert.All(sockets, s => Assert.Single(s.OfType("alert")));
-        await Eventually.TrueAsync(() => _instances.All(i => i.LoggedDroppedMessage(garbageId)), "every instance logged the garbage message by id");
+        await Eventually.TrueAsync(() => _instances.All(i => i.LoggedDroppedMessage(garbageId) && i.LoggedDroppedMessage(oversizedId)),
+            "every instance logged the garbage and the oversized message by id");
 
         await sockets[2].SendAlertAsync("after the garbage");
         await Task.WhenAll(sockets.Select(s => s.WaitForAlertAsync("after the garbage")));

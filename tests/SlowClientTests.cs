@@ -5,6 +5,7 @@ using Notifications.Tests.Infrastructure;
 namespace Notifications.Tests;
 
 /// <summary>A client that stops reading, or dies silently, costs the others nothing and is cleaned up.</summary>
+[Collection(StressCollection.Name)]
 public sealed class SlowClientTests(ITestOutputHelper output)
 {
     [Fact(Timeout = 90_000)]

@@ -25,4 +25,19 @@ public sealed class ConnectionOptions
     [ConfigurationKeyName("WS_KEEPALIVE_SECONDS")]
     [Range(1, 3600)]
     public int KeepAliveSeconds { get; set; } = 20;
+
+    /// <summary>Alerts one socket may send per second, sustained (<c>ALERT_RATE_PER_SECOND</c>): a token bucket's refill.</summary>
+    [ConfigurationKeyName("ALERT_RATE_PER_SECOND")]
+    [Range(0.01, 1_000_000)]
+    public double AlertRatePerSecond { get; set; } = 3;
+
+    /// <summary>Alerts one socket may send at once before the rate applies (<c>ALERT_BURST</c>): the bucket's size.</summary>
+    [ConfigurationKeyName("ALERT_BURST")]
+    [Range(1, 1_000_000)]
+    public int AlertBurst { get; set; } = 20;
+
+    /// <summary>Rate-limited alerts in a row after which the socket is closed with 1008 (<c>RATE_LIMIT_STRIKES</c>).</summary>
+    [ConfigurationKeyName("RATE_LIMIT_STRIKES")]
+    [Range(1, 1_000_000)]
+    public int RateLimitStrikes { get; set; } = 20;
 }

@@ -68,3 +68,9 @@ internal sealed class FleetOptionsValidator : IValidateOptions<FleetOptions>
             : ValidateOptionsResult.Fail($"SWEEP_AFTER_SECONDS ({options.SweepAfterSeconds}) must be 0 (off) or at least three heartbeats (3 × HEARTBEAT_SECONDS = {3 * options.HeartbeatSeconds}).");
     }
 }
+
+[OptionsValidator]
+internal sealed partial class AdmissionOptionsValidator : IValidateOptions<AdmissionOptions>;
+
+[OptionsValidator]
+internal sealed partial class MetricsOptionsValidator : IValidateOptions<MetricsOptions>;

@@ -9,6 +9,7 @@ internal enum CloseReason
     ServerShutdown,
     SlowClient,
     MessageTooBig,
+    PolicyViolation,
     Aborted,
 }
 
@@ -27,6 +28,7 @@ internal static class CloseReasons
         CloseReason.ServerShutdown => "server_shutdown",
         CloseReason.SlowClient => "slow_client",
         CloseReason.MessageTooBig => "message_too_big",
+        CloseReason.PolicyViolation => "policy_violation",
         _ => "aborted",
     };
 
@@ -36,6 +38,7 @@ internal static class CloseReasons
         CloseReason.ServerShutdown => (ServiceRestart, "server restarting; reconnect"),
         CloseReason.SlowClient => (TryAgainLater, "send queue full; reconnect"),
         CloseReason.MessageTooBig => (WebSocketCloseStatus.MessageTooBig, "message too big"),
+        CloseReason.PolicyViolation => (WebSocketCloseStatus.PolicyViolation, "too many rate-limited alerts"),
         _ => (WebSocketCloseStatus.InternalServerError, "aborted"),
     };
 }

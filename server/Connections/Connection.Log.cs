@@ -31,6 +31,10 @@ internal sealed partial class Connection
         [LoggerMessage(EventId = 3005, Level = LogLevel.Debug, Message = "Connection {ConnectionId} was sent error {ErrorCode}.")]
         public static partial void ErrorSent(ILogger logger, long connectionId, string errorCode);
 
+        [LoggerMessage(EventId = 3008, Level = LogLevel.Warning,
+            Message = "Connection {ConnectionId} from {Remote} kept sending after {Strikes} rate-limit errors; closing it with 1008.")]
+        public static partial void RateLimitAbuse(ILogger logger, long connectionId, string remote, int strikes);
+
         [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Connection {ConnectionId} opened from {Remote}.")]
         public static partial void Opened(ILogger logger, long connectionId, string remote);
 

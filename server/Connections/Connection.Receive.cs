@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using Notifications.Messages;
 
@@ -9,7 +8,9 @@ internal sealed partial class Connection
     /// <summary>Reads whole messages, never more than the configured size, and answers each one.</summary>
     private async Task<CloseReason> ReceiveLoopAsync(CancellationToken aborted)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(_options.MaxMessageBytes);
+        // A plain array, not ArrayPool: a connection holds it for its whole life, so pooling saves
+        // nothing, and a buffer never returned to a shared pool can never be written by two parties.
+        byte[] buffer = new byte[_options.MaxMessageBytes];
         try
         {
             while (true)
@@ -20,6 +21,9 @@ internal sealed partial class Connection
                 if (reason is not null)
                     return reason.Value;
                 _framesIn++;
+                // Once closing for abuse or slowness, what follows is read only to reach the close frame.
+                if (ClosingFor is CloseReason.PolicyViolation or CloseReason.SlowClient)
+                    continue;
                 if (type == WebSocketMessageType.Binary)
                     SendError(ErrorCodes.BinaryNotSupported, "Only text frames holding JSON are accepted.");
                 else
@@ -29,10 +33,6 @@ internal sealed partial class Connection
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
             return ClosingFor ?? CloseReason.Aborted;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -79,6 +79,12 @@ internal sealed partial class Connection
             SendError(error.Code, error.Message);
             return;
         }
+        if (!_alertBudget.TryTake(out var retryAfter))
+        {
+            RateLimited(retryAfter);
+            return;
+        }
+        _strikes = 0;
         if (!_outbound.TryEnqueue(request.AlertText!, this, out var alert))
         {
             SendError(ErrorCodes.PublishFailed, "The alert was not sent: this instance's publish buffer is full while Pub/Sub is slow or down. Try again shortly.");
@@ -88,11 +94,22 @@ internal sealed partial class Connection
         Log.AlertAccepted(_logger, Id, alert.Id);
     }
 
-    private void SendError(string code, string message)
+    /// <summary>Tells the client when to try again; one that keeps going regardless is closed with 1008.</summary>
+    private void RateLimited(TimeSpan retryAfter)
+    {
+        int retryAfterMs = (int)Math.Ceiling(retryAfter.TotalMilliseconds);
+        SendError(ErrorCodes.RateLimited,
+            $"Too many alerts: at most {_options.AlertRatePerSecond:0.##} per second (bursts of {_options.AlertBurst}). Try again in {retryAfterMs} ms.",
+            retryAfterMs);
+        if (++_strikes >= _options.RateLimitStrikes && RequestClose(CloseReason.PolicyViolation))
+            Log.RateLimitAbuse(_logger, Id, Remote, _strikes);
+    }
+
+    private void SendError(string code, string message, int? retryAfterMs = null)
     {
         _metrics.ErrorSent(code);
         Interlocked.Increment(ref _errorsSent);
         Log.ErrorSent(_logger, Id, code);
-        TryEnqueue(Frames.Error(code, message));
+        TryEnqueue(Frames.Error(code, message, retryAfterMs));
     }
 }

@@ -14,6 +14,7 @@ internal sealed partial class Connection
                 // A slow or departing client gets no backlog, only its close frame.
                 if (ClosingFor is CloseReason.SlowClient or CloseReason.ClientClosed or CloseReason.MessageTooBig)
                     break;
+                // An abuser's last error frames are still worth sending before its 1008; nothing else is queued after them.
                 await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _sendCancel.Token);
                 _framesOut++;
             }

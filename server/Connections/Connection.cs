@@ -25,10 +25,12 @@ internal sealed partial class Connection : IAlertSender
     private readonly ILogger _logger;
     private readonly long _startedAt;
     private readonly CancellationTokenSource _sendCancel;
+    private readonly TokenBucket _alertBudget;
+    private int _strikes;
     private int _closeReason = -1;
     private long _framesIn, _framesOut, _alertsPublished, _errorsSent;
 
-    /// <param name="replayCapacity">Room for a resume's replay on top of the live queue, so catching up never counts as reading slowly.</param>
+    /// <param name="replayCapacity">Room for this connection's welcome and resume replay on top of the live queue, so catching up never counts as reading slowly.</param>
     public Connection(long id, string remote, WebSocket socket, OutboundAlerts outbound, ConnectionOptions options,
         int replayCapacity, TimeProvider clock, NotificationsMetrics metrics, ILogger logger)
     {
@@ -42,6 +44,7 @@ internal sealed partial class Connection : IAlertSender
         _logger = logger;
         _startedAt = clock.GetTimestamp();
         _sendCancel = new CancellationTokenSource(Timeout.InfiniteTimeSpan, clock);
+        _alertBudget = new TokenBucket(options.AlertRatePerSecond, options.AlertBurst, clock);
         _outbox = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(options.SendQueueCapacity + replayCapacity)
         {
             SingleReader = true,

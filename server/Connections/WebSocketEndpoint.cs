@@ -13,12 +13,12 @@ namespace Notifications.Connections;
 /// replay, then live alerts) and runs it to its end. Refuses upgrades with 503 once shutdown begins.
 /// </summary>
 internal sealed class WebSocketEndpoint(
+    Admission admission,
     ConnectionRegistry registry,
     AlertFanout fanout,
     OutboundAlerts outbound,
     FleetDirectory fleet,
     IOptions<ConnectionOptions> connectionOptions,
-    IOptions<DeliveryOptions> deliveryOptions,
     IOptions<InstanceOptions> instanceOptions,
     IHostApplicationLifetime lifetime,
     TimeProvider clock,
@@ -28,7 +28,6 @@ internal sealed class WebSocketEndpoint(
     private const int MaxSinceLength = 128;
     private readonly ConnectionOptions _options = connectionOptions.Value;
     private readonly InstanceOptions _instance = instanceOptions.Value;
-    private readonly int _replayCapacity = deliveryOptions.Value.WindowSize;
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -49,6 +48,25 @@ internal sealed class WebSocketEndpoint(
             return;
         }
 
+        var admitted = admission.Admit(context);
+        if (!admitted.Admitted)
+        {
+            metrics.ConnectionRefused(admitted.Status);
+            await RefuseAsync(context, admitted.Status, admitted.Reason!);
+            return;
+        }
+        try
+        {
+            await RunAsync(context, admitted.Address, string.IsNullOrEmpty(since) ? null : since);
+        }
+        finally
+        {
+            admission.Release(admitted.Address);
+        }
+    }
+
+    private async Task RunAsync(HttpContext context, string remote, string? since)
+    {
         var keepAlive = TimeSpan.FromSeconds(_options.KeepAliveSeconds);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
@@ -56,12 +74,11 @@ internal sealed class WebSocketEndpoint(
             KeepAliveTimeout = keepAlive,
         });
 
-        string remote = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        var connection = new Connection(registry.NextId(), remote, socket, outbound, _options, _replayCapacity, clock, metrics, logger);
+        var (connection, resume) = fanout.Attach(
+            upFront => new Connection(registry.NextId(), remote, socket, outbound, _options, upFront, clock, metrics, logger), since, Welcome);
         metrics.ConnectionOpened();
         try
         {
-            var resume = fanout.Attach(connection, string.IsNullOrEmpty(since) ? null : since, Welcome);
             Connection.LogOpened(logger, connection, resume);
             await connection.RunAsync(context.RequestAborted);
         }

@@ -51,10 +51,11 @@ internal sealed class AlertFanout
     }
 
     /// <summary>
-    /// Registers a connection: queues its welcome (built from the resume outcome), then its replay,
-    /// then makes it eligible for live alerts.
+    /// Creates and registers a connection: queues its welcome (built from the resume outcome), then its
+    /// replay, then makes it eligible for live alerts. <paramref name="create"/> is given the number of
+    /// frames queued up front, so they never count against the live send queue.
     /// </summary>
-    public ResumeReport? Attach(Connection connection, string? since, Func<ResumeReport?, byte[]> welcome)
+    public (Connection Connection, ResumeReport? Resume) Attach(Func<int, Connection> create, string? since, Func<ResumeReport?, byte[]> welcome)
     {
         lock (_gate)
         {
@@ -66,11 +67,12 @@ internal sealed class AlertFanout
                 report = new ResumeReport(since, complete, replay.Count);
                 _metrics.Resumed(complete, replay.Count);
             }
+            var connection = create(1 + replay.Count);
             connection.TryEnqueue(welcome(report));
             foreach (var frame in replay)
                 connection.TryEnqueue(frame);
             _connections.Add(connection);
-            return report;
+            return (connection, report);
         }
     }
 }

@@ -23,6 +23,10 @@ internal sealed partial class HealthJsonContext : JsonSerializerContext;
 
 internal static class HealthEndpoint
 {
+    /// <summary><c>GET /livez</c>: 200 while the process serves requests at all, whatever Pub/Sub is doing: restart only if this fails.</summary>
+    public static void MapLiveness(this WebApplication app) =>
+        app.MapGet("/livez", () => Results.Text("alive\n"));
+
     /// <summary><c>GET /healthz</c>: 200 while this instance's subscription is ready; 503 while starting, degraded (Pub/Sub failing) or stopping, with the reason.</summary>
     public static void MapHealth(this WebApplication app) =>
         app.MapGet("/healthz", (IMessageBus bus, BusHealth health, ConnectionRegistry connections, IOptions<InstanceOptions> instance) =>

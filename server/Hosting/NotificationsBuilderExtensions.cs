@@ -15,6 +15,7 @@ public static class NotificationsBuilderExtensions
     public static WebApplicationBuilder AddNotifications(this WebApplicationBuilder builder)
     {
         builder.ListenOnPort();
+        builder.TuneSockets();
         builder.AddNotificationsLogging();
         builder.Services.AddNotificationsOptions(builder.Configuration);
         builder.Services.AddNotificationsBus(builder.Configuration);
@@ -58,11 +59,16 @@ public static class NotificationsBuilderExtensions
         services.AddSingleton<IValidateOptions<PubSubOptions>, PubSubOptionsValidator>();
         services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
         services.AddSingleton<IValidateOptions<FleetOptions>, FleetOptionsValidator>();
+        services.AddOptions<AdmissionOptions>().Bind(configuration).ValidateOnStart();
+        services.AddOptions<MetricsOptions>().Bind(configuration).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AdmissionOptions>, AdmissionOptionsValidator>();
+        services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
         services.AddOptions<HostOptions>().Configure<IOptions<InstanceOptions>>((host, instance) =>
             host.ShutdownTimeout = TimeSpan.FromSeconds(instance.Value.ShutdownTimeoutSeconds));
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<NotificationsMetrics>();
+        services.AddHostedService<MetricsEndpointService>();
     }
 
     private static void AddNotificationsBus(this IServiceCollection services, IConfiguration configuration)
@@ -95,6 +101,7 @@ public static class NotificationsBuilderExtensions
     private static void AddNotificationsConnections(this IServiceCollection services)
     {
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<Admission>();
         services.AddSingleton<WebSocketEndpoint>();
         services.AddHostedService<ConnectionDrainService>();
     }

@@ -5,7 +5,7 @@ namespace Notifications.Hosting;
 
 public static class NotificationsEndpointExtensions
 {
-    /// <summary>The page at <c>/</c>, the socket at <c>/ws</c>, health at <c>/healthz</c>.</summary>
+    /// <summary>The page at <c>/</c>, the socket at <c>/ws</c>, readiness at <c>/healthz</c>, liveness at <c>/livez</c>.</summary>
     public static WebApplication MapNotifications(this WebApplication app)
     {
         app.UseNotificationsRequestLogging();
@@ -19,6 +19,7 @@ public static class NotificationsEndpointExtensions
         app.UseWebSockets();
         app.Map("/ws", (HttpContext context, WebSocketEndpoint endpoint) => endpoint.HandleAsync(context));
         app.MapHealth();
+        app.MapLiveness();
         app.LogStartup();
         return app;
     }

@@ -11,4 +11,5 @@ public static class ErrorCodes
     public const string TextRequired = "text_required";
     public const string TextTooLong = "text_too_long";
     public const string PublishFailed = "publish_failed";
+    public const string RateLimited = "rate_limited";
 }

@@ -23,8 +23,8 @@ internal static class Frames
 
     public static byte[] Alert(AlertMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, Json.AlertMessage);
 
-    public static byte[] Error(string code, string message) =>
-        JsonSerializer.SerializeToUtf8Bytes(new ErrorMessage(code, message), Json.ErrorMessage);
+    public static byte[] Error(string code, string message, int? retryAfterMs = null) =>
+        JsonSerializer.SerializeToUtf8Bytes(new ErrorMessage(code, message, retryAfterMs), Json.ErrorMessage);
 
     public static byte[] Presence(PresenceMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, Json.PresenceMessage);
 

@@ -12,10 +12,17 @@ internal readonly record struct TopicMessage(AlertMessage? Alert, HeartbeatMessa
 internal static class TopicMessageReader
 {
     public const string ExternalOrigin = "external";
+
+    /// <summary>Far above any valid alert; a larger body is refused unread.</summary>
+    public const int MaxBodyBytes = 64 * 1024;
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 8 };
 
     public static TopicMessage Read(ReadOnlyMemory<byte> body, string messageId, DateTimeOffset publishTime, int maxTextLength)
     {
+        if (body.Length > MaxBodyBytes)
+            return new TopicMessage(null, null, $"body is {body.Length} bytes; the limit is {MaxBodyBytes}");
+        if (body.Length == 0)
+            return new TopicMessage(null, null, "body is empty (attributes only)");
         try
         {
             using var document = JsonDocument.Parse(body, Options);

@@ -35,8 +35,8 @@ public sealed record AlertMessage(
     public string Type => "alert";
 }
 
-/// <summary>Tells one client what was wrong with what it sent.</summary>
-public sealed record ErrorMessage(string Code, string Message)
+/// <summary>Tells one client what was wrong with what it sent; <see cref="RetryAfterMs"/> only when waiting helps.</summary>
+public sealed record ErrorMessage(string Code, string Message, int? RetryAfterMs = null)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "error";

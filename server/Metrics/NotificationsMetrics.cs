@@ -4,7 +4,8 @@ namespace Notifications.Metrics;
 
 /// <summary>
 /// Every number an operator needs, as System.Diagnostics.Metrics instruments on the "Notifications"
-/// meter. Names follow OpenTelemetry conventions; exporters turn them into Prometheus names.
+/// meter. The Prometheus exporter prefixes the meter's name, so <c>alerts.published</c> is scraped as
+/// <c>notifications_alerts_published</c>.
 /// </summary>
 public sealed class NotificationsMetrics
 {
@@ -12,6 +13,7 @@ public sealed class NotificationsMetrics
 
     private readonly UpDownCounter<long> _connections;
     private readonly Counter<long> _connectionsClosed;
+    private readonly Counter<long> _connectionsRefused;
     private readonly Counter<long> _published;
     private readonly Counter<long> _publishFailures;
     private readonly Counter<long> _publishExpired;
@@ -30,22 +32,23 @@ public sealed class NotificationsMetrics
     public NotificationsMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);
-        _connections = meter.CreateUpDownCounter<long>("notifications.connections", "{connection}", "Open WebSockets on this instance.");
-        _connectionsClosed = meter.CreateCounter<long>("notifications.connections.closed", "{connection}", "Closed WebSockets, by reason (slow_client counts 1013 closes).");
-        _published = meter.CreateCounter<long>("notifications.alerts.published", "{alert}", "Alerts from local clients published to the topic.");
-        _publishFailures = meter.CreateCounter<long>("notifications.publish.failures", "{request}", "Publish requests Pub/Sub refused or did not answer; retried.");
-        _publishExpired = meter.CreateCounter<long>("notifications.alerts.publish_expired", "{alert}", "Alerts given up after PUBLISH_TIMEOUT_SECONDS; their senders got an error.");
-        _publishDuration = meter.CreateHistogram<double>("notifications.publish.duration", "s", "Time for one successful publish request.");
-        _relayed = meter.CreateCounter<long>("notifications.alerts.relayed", "{alert}", "Alerts received from the topic and handed to local sockets.");
-        _deliveries = meter.CreateCounter<long>("notifications.deliveries", "{frame}", "Alert frames queued on local sockets.");
-        _deliveryLag = meter.CreateHistogram<double>("notifications.delivery.lag", "s", "From an alert's sentAt to its relay on this instance.");
-        _duplicates = meter.CreateCounter<long>("notifications.alerts.duplicates", "{alert}", "Redelivered alerts dropped by id.");
-        _invalidTopicMessages = meter.CreateCounter<long>("notifications.topic.invalid_messages", "{message}", "Topic messages that were not valid alerts; acked and dropped.");
-        _errorsSent = meter.CreateCounter<long>("notifications.errors.sent", "{frame}", "Error frames sent to clients, by code.");
-        _resumes = meter.CreateCounter<long>("notifications.resumes", "{connection}", "Reconnects with ?since=, by whether the window covered them.");
-        _replayed = meter.CreateCounter<long>("notifications.resumes.replayed", "{alert}", "Alerts replayed to resuming clients.");
-        _streamRestarts = meter.CreateCounter<long>("notifications.stream.restarts", "{restart}", "Receive streams rebuilt, by reason.");
-        _swept = meter.CreateCounter<long>("notifications.subscriptions.swept", "{subscription}", "Abandoned instance subscriptions deleted by the sweeper.");
+        _connections = meter.CreateUpDownCounter<long>("connections", "{connection}", "Open WebSockets on this instance.");
+        _connectionsClosed = meter.CreateCounter<long>("connections.closed", "{connection}", "Closed WebSockets, by reason (slow_client counts 1013 closes).");
+        _connectionsRefused = meter.CreateCounter<long>("connections.refused", "{request}", "Upgrades refused before accepting, by HTTP status (403 origin, 429 per-address cap, 503 instance cap).");
+        _published = meter.CreateCounter<long>("alerts.published", "{alert}", "Alerts from local clients published to the topic.");
+        _publishFailures = meter.CreateCounter<long>("publish.failures", "{request}", "Publish requests Pub/Sub refused or did not answer; retried.");
+        _publishExpired = meter.CreateCounter<long>("alerts.publish_expired", "{alert}", "Alerts given up after PUBLISH_TIMEOUT_SECONDS; their senders got an error.");
+        _publishDuration = meter.CreateHistogram<double>("publish.duration", "s", "Time for one successful publish request.");
+        _relayed = meter.CreateCounter<long>("alerts.relayed", "{alert}", "Alerts received from the topic and handed to local sockets.");
+        _deliveries = meter.CreateCounter<long>("deliveries", "{frame}", "Alert frames queued on local sockets.");
+        _deliveryLag = meter.CreateHistogram<double>("delivery.lag", "s", "From an alert's sentAt to its relay on this instance.");
+        _duplicates = meter.CreateCounter<long>("alerts.duplicates", "{alert}", "Redelivered alerts dropped by id.");
+        _invalidTopicMessages = meter.CreateCounter<long>("topic.invalid_messages", "{message}", "Topic messages that were not valid alerts; acked and dropped.");
+        _errorsSent = meter.CreateCounter<long>("errors.sent", "{frame}", "Error frames sent to clients, by code.");
+        _resumes = meter.CreateCounter<long>("resumes", "{connection}", "Reconnects with ?since=, by whether the window covered them.");
+        _replayed = meter.CreateCounter<long>("resumes.replayed", "{alert}", "Alerts replayed to resuming clients.");
+        _streamRestarts = meter.CreateCounter<long>("stream.restarts", "{restart}", "Receive streams rebuilt, by reason.");
+        _swept = meter.CreateCounter<long>("subscriptions.swept", "{subscription}", "Abandoned instance subscriptions deleted by the sweeper.");
     }
 
     public void ConnectionOpened() => _connections.Add(1);
@@ -55,6 +58,8 @@ public sealed class NotificationsMetrics
         _connections.Add(-1);
         _connectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", reason));
     }
+
+    public void ConnectionRefused(int status) => _connectionsRefused.Add(1, new KeyValuePair<string, object?>("status", status));
 
     public void Published(int count, TimeSpan duration)
     {

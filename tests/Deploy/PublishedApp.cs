@@ -40,6 +40,9 @@ public sealed class PublishedApp : IAsyncDisposable
         // PORT binds every address; tests listen on loopback only. ASPNETCORE_URLS wins over PORT (see the README).
         var baseUri = new Uri($"http://127.0.0.1:{PubSubEmulator.FreePort()}");
         start.Environment["ASPNETCORE_URLS"] = baseUri.ToString();
+        // Likewise the metrics endpoint, which defaults to every address on 9091.
+        start.Environment["METRICS_HOST"] = "127.0.0.1";
+        start.Environment["METRICS_PORT"] = PubSubEmulator.FreePort().ToString();
         var lines = new ConcurrentQueue<string>();
         return new PublishedApp(Launch(start, output, lines.Enqueue), baseUri, lines);
     }

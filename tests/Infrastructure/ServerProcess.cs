@@ -20,7 +20,10 @@ public sealed class ServerProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
-    public static ServerProcess Start(IDictionary<string, string?> settings, ITestOutputHelper output)
+    /// <summary>Every line the process wrote, kept for assertions.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+    public static ServerProcess Start(IDictionary<string, string?> settings, ITestOutputHelper output, bool echo = true)
     {
         var baseUri = new Uri($"http://127.0.0.1:{PubSubEmulator.FreePort()}");
         var start = new ProcessStartInfo("dotnet", [ServerAssembly()])
@@ -32,12 +35,23 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var (key, value) in settings)
             start.Environment[key] = value;
         start.Environment["ASPNETCORE_URLS"] = baseUri.ToString();
+        if (!settings.ContainsKey("METRICS_PORT"))
+            start.Environment["METRICS_PORT"] = "0";
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => Write(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Write(output, e.Data);
+        var server = new ServerProcess(process, baseUri);
+        void Keep(string? line)
+        {
+            if (line is null)
+                return;
+            server.Lines.Enqueue(line);
+            if (echo)
+                Write(output, line);
+        }
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ServerProcess(process, baseUri);
+        return server;
     }
 
     public async Task WaitHealthyAsync()

@@ -41,6 +41,9 @@ public sealed class TestInstance : IAsyncDisposable
         ["PUBSUB_TOPIC"] = topic,
         ["FLY_ALLOC_ID"] = NewId(),
         ["FLY_REGION"] = region,
+        ["METRICS_PORT"] = "0",
+        ["ALERT_RATE_PER_SECOND"] = "100000", // functional tests send fast; AbuseTests test the limits
+        ["ALERT_BURST"] = "100000",
     };
 
     /// <summary>Standalone settings; blank values mask any Pub/Sub variables in the test's environment.</summary>
@@ -53,6 +56,9 @@ public sealed class TestInstance : IAsyncDisposable
         ["GOOGLE_CREDENTIALS_JSON"] = "",
         ["FLY_ALLOC_ID"] = NewId(),
         ["FLY_REGION"] = region,
+        ["METRICS_PORT"] = "0",
+        ["ALERT_RATE_PER_SECOND"] = "100000",
+        ["ALERT_BURST"] = "100000",
     };
 
     public static string NewId() => "t" + Guid.NewGuid().ToString("N")[..13];

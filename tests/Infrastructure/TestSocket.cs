@@ -13,15 +13,19 @@ public sealed class TestSocket : IAsyncDisposable
     private readonly List<JsonElement> _received = [];
     private readonly SemaphoreSlim _arrived = new(0);
     private readonly CancellationTokenSource _stop = new();
+    // ClientWebSocket allows one send at a time; the pump's close reply is a send too.
+    private readonly SemaphoreSlim _sending = new(1, 1);
     private Task _pump = Task.CompletedTask;
 
     public WebSocketCloseStatus? CloseStatus { get; private set; }
     public string? CloseDescription { get; private set; }
     public Task Closed => _pump;
 
-    public static async Task<TestSocket> ConnectAsync(Uri uri, bool readWelcome = true)
+    public static async Task<TestSocket> ConnectAsync(Uri uri, bool readWelcome = true, Dictionary<string, string>? headers = null)
     {
         var socket = new TestSocket();
+        foreach (var (name, value) in headers ?? [])
+            socket._socket.Options.SetRequestHeader(name, value);
         await socket._socket.ConnectAsync(uri, TestContext.Current.CancellationToken);
         socket._pump = Task.Run(socket.PumpAsync);
         if (readWelcome)
@@ -41,8 +45,18 @@ public sealed class TestSocket : IAsyncDisposable
     public Task SendAlertAsync(string text) =>
         SendJsonAsync(JsonSerializer.Serialize(new Dictionary<string, string> { ["type"] = "alert", ["text"] = text }));
 
-    public Task SendAsync(byte[] bytes, WebSocketMessageType type) =>
-        _socket.SendAsync(bytes, type, endOfMessage: true, TestContext.Current.CancellationToken);
+    public async Task SendAsync(byte[] bytes, WebSocketMessageType type)
+    {
+        await _sending.WaitAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await _socket.SendAsync(bytes, type, endOfMessage: true, TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            _sending.Release();
+        }
+    }
 
     /// <summary>The first received frame of the type matching the predicate, waiting up to <paramref name="timeout"/>.</summary>
     public async Task<JsonElement> WaitForAsync(string type, Func<JsonElement, bool>? predicate = null, TimeSpan? timeout = null)
@@ -96,8 +110,16 @@ public sealed class TestSocket : IAsyncDisposable
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
                         (CloseStatus, CloseDescription) = (result.CloseStatus, result.CloseStatusDescription);
-                        if (_socket.State == WebSocketState.CloseReceived)
-                            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+                        await _sending.WaitAsync(CancellationToken.None);
+                        try
+                        {
+                            if (_socket.State == WebSocketState.CloseReceived)
+                                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+                        }
+                        finally
+                        {
+                            _sending.Release();
+                        }
                         return;
                     }
                     message.Write(buffer, 0, result.Count);
@@ -116,8 +138,13 @@ public sealed class TestSocket : IAsyncDisposable
         }
     }
 
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         if (_socket.State == WebSocketState.Open)
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));

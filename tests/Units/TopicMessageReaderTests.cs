@@ -34,7 +34,7 @@ public sealed class TopicMessageReaderTests
     }
 
     [Theory]
-    [InlineData("", "not well-formed")]
+    [InlineData("", "empty")]
     [InlineData("garbage", "not well-formed")]
     [InlineData("[]", "not a JSON object")]
     [InlineData("""{"type":"alert"}""", "\"text\" is missing")]

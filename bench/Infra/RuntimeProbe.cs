@@ -1,0 +1,101 @@
+using System.Diagnostics.Tracing;
+using Microsoft.Diagnostics.NETCore.Client;
+using Microsoft.Diagnostics.Tracing;
+using Microsoft.Diagnostics.Tracing.Parsers;
+
+namespace Notifications.Bench.Infra;
+
+/// <summary>GC figures read from outside the server over its diagnostics port (EventPipe), as dotnet-trace does.</summary>
+internal sealed record GcFigures(long AllocatedBytes, int Gen0, int Gen1, int Gen2, long HeapBytes, double PauseMs);
+
+/// <summary>
+/// One EventPipe session on a server's runtime, GC events only. Started with <c>forceGc</c> it also
+/// asks for a heap collection (the GCHeapCollect keyword), which makes the runtime run a full
+/// blocking GC at once: the only way to force a GC in a process we do not control.
+/// </summary>
+internal sealed class RuntimeProbe : IAsyncDisposable
+{
+    private const string RuntimeProvider = "Microsoft-Windows-DotNETRuntime";
+    private readonly EventPipeSession _session;
+    private readonly Task _processing;
+    private readonly TaskCompletionSource _fullGcDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _allocated, _heap;
+    private int _gen0, _gen1, _gen2;
+    private double _pauseMs, _suspendedAt = -1;
+
+    private RuntimeProbe(EventPipeSession session)
+    {
+        _session = session;
+        var source = new EventPipeEventSource(session.EventStream);
+        source.Clr.GCStart += e =>
+        {
+            if (e.Depth == 0) _gen0++;
+            else if (e.Depth == 1) _gen1++;
+            else _gen2++;
+        };
+        source.Clr.GCAllocationTick += e => _allocated += e.AllocationAmount64;
+        source.Clr.GCSuspendEEStart += e => _suspendedAt = e.TimeStampRelativeMSec;
+        source.Clr.GCRestartEEStop += e =>
+        {
+            if (_suspendedAt >= 0)
+                _pauseMs += e.TimeStampRelativeMSec - _suspendedAt;
+            _suspendedAt = -1;
+        };
+        source.Clr.GCHeapStats += e =>
+        {
+            _heap = e.TotalHeapSize;
+            if (_gen2 > 0)
+                _fullGcDone.TrySetResult();
+        };
+        _processing = Task.Run(source.Process);
+    }
+
+    /// <summary>Starts counting GCs and allocations in <paramref name="pid"/>; null when its diagnostics port does not answer.</summary>
+    public static RuntimeProbe? Start(int pid, bool forceGc = false)
+    {
+        var keywords = ClrTraceEventParser.Keywords.GC;
+        if (forceGc)
+            keywords |= ClrTraceEventParser.Keywords.GCHeapCollect;
+        try
+        {
+            var session = new DiagnosticsClient(pid).StartEventPipeSession(
+                new EventPipeProvider(RuntimeProvider, EventLevel.Verbose, (long)keywords), requestRundown: false, circularBufferMB: 64);
+            return new RuntimeProbe(session);
+        }
+        catch (Exception e) when (e is ServerNotAvailableException or DiagnosticsClientException or TimeoutException)
+        {
+            Console.Error.WriteLine($"  (no GC figures: the diagnostics port of {pid} did not answer: {e.Message})");
+            return null;
+        }
+    }
+
+    /// <summary>Forces a full GC in <paramref name="pid"/> and returns the managed heap size after it.</summary>
+    public static async Task<long?> HeapAfterFullGcAsync(int pid, TimeSpan timeout)
+    {
+        await using var probe = Start(pid, forceGc: true);
+        if (probe is null)
+            return null;
+        bool done = await Task.WhenAny(probe._fullGcDone.Task, Task.Delay(timeout)) == probe._fullGcDone.Task;
+        var figures = await probe.StopAsync();
+        return done ? figures.HeapBytes : null;
+    }
+
+    public async Task<GcFigures> StopAsync()
+    {
+        try
+        {
+            await _session.StopAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is ServerNotAvailableException or DiagnosticsClientException or IOException)
+        {
+        }
+        await Task.WhenAny(_processing, Task.Delay(TimeSpan.FromSeconds(5)));
+        return new GcFigures(_allocated, _gen0, _gen1, _gen2, _heap, _pauseMs);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Task.WhenAny(_processing, Task.Delay(TimeSpan.FromSeconds(1)));
+        _session.Dispose();
+    }
+}

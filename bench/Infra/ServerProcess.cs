@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+
+namespace Notifications.Bench.Infra;
+
+/// <summary>One real server process (<c>dotnet Notifications.dll</c>) on 127.0.0.1, its CPU and memory read from /proc.</summary>
+internal sealed class ServerProcess : IAsyncDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private static readonly string[] Inherited = ["PORT", "ASPNETCORE_URLS", "FLY_ALLOC_ID", "FLY_REGION", "PUBSUB_EMULATOR_HOST",
+        "PUBSUB_PROJECT_ID", "GOOGLE_CLOUD_PROJECT", "GOOGLE_CREDENTIALS_JSON", "GOOGLE_APPLICATION_CREDENTIALS", "PUBSUB_TOPIC"];
+
+    /// <summary>
+    /// Admission limits lifted for a load test: a few sender sockets stand in for many users (the per-socket
+    /// alert rate is 2/s, burst 10 by default), 16 source addresses stand in for many clients (100 sockets per
+    /// address by default), and idle-memory needs 18k sockets (10k per instance by default). Every other
+    /// setting keeps its default unless --server-env says otherwise.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> BenchDefaults = new Dictionary<string, string>
+    {
+        ["ALERT_RATE_PER_SECOND"] = "1000000",
+        ["ALERT_BURST"] = "1000000",
+        ["MAX_CONNECTIONS_PER_IP"] = "1000000",
+        ["MAX_CONNECTIONS"] = "1000000",
+    };
+
+    private readonly Process _process;
+
+    private ServerProcess(Process process, int port, string name, long startedTicks, string logPath)
+    {
+        _process = process;
+        Port = port;
+        Name = name;
+        StartedTicks = startedTicks;
+        LogPath = logPath;
+    }
+
+    public int Pid => _process.Id;
+    public int Port { get; }
+    public string Name { get; }
+    public long StartedTicks { get; }
+    public string LogPath { get; }
+    public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
+
+    /// <summary>Starts an instance; <paramref name="env"/> holds its settings. None of the bench's own Pub/Sub or Fly variables leak in.</summary>
+    public static ServerProcess Start(BenchContext context, string name, IReadOnlyDictionary<string, string> env)
+    {
+        int port = Ports.Free();
+        var all = new Dictionary<string, string?>();
+        foreach (string key in Inherited)
+            all[key] = null;
+        all["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        all["FLY_ALLOC_ID"] = $"bench-{name}-{port}";
+        foreach (var (key, value) in BenchDefaults)
+            all[key] = value;
+        foreach (var (key, value) in context.ServerEnv)
+            all[key] = value;
+        foreach (var (key, value) in env)
+            all[key] = value;
+        string log = Path.Combine(context.LogDir, $"{name}-{port}.log");
+        long started = Stopwatch.GetTimestamp();
+        var process = Reaper.StartGroup("dotnet", [context.ServerDll], log, all);
+        return new ServerProcess(process, port, name, started, log);
+    }
+
+    /// <summary>Polls /healthz every 5 ms until it answers 200; returns the time from process start.</summary>
+    public async Task<TimeSpan> WaitHealthyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_process.HasExited)
+                throw new InvalidOperationException($"Server {Name} exited with {_process.ExitCode} before it was healthy; see {LogPath}.");
+            try
+            {
+                using var response = await Http.GetAsync($"http://127.0.0.1:{Port}/healthz", cancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK)
+                    return Stopwatch.GetElapsedTime(StartedTicks);
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(5, cancellationToken);
+        }
+        throw new TimeoutException($"Server {Name} was not healthy within {timeout.TotalSeconds} s; see {LogPath}.");
+    }
+
+    /// <summary>The socket count the server itself reports on /healthz.</summary>
+    public async Task<int> ConnectionsAsync(CancellationToken cancellationToken)
+    {
+        string json = await Http.GetStringAsync($"http://127.0.0.1:{Port}/healthz", cancellationToken);
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.TryGetProperty("connections", out var c) ? c.GetInt32() : -1;
+    }
+
+    /// <summary>Waits until the server reports at most <paramref name="count"/> sockets (closes are asynchronous on its side).</summary>
+    public async Task WaitConnectionsAtMostAsync(int count, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline && await ConnectionsAsync(cancellationToken) > count)
+            await Task.Delay(50, cancellationToken);
+    }
+
+    public double CpuSeconds => ProcStat.CpuSeconds(Pid);
+    public long RssBytes => ProcStat.RssBytes(Pid);
+
+    /// <summary>Graceful stop as Fly does it (SIGTERM); returns the time until the process exited.</summary>
+    public async Task<TimeSpan> StopAsync(TimeSpan timeout)
+    {
+        long start = Stopwatch.GetTimestamp();
+        Reaper.Signal(Pid, Reaper.SigTerm);
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"Server {Name} did not exit within {timeout.TotalSeconds} s of SIGTERM; see {LogPath}.");
+        }
+        return Stopwatch.GetElapsedTime(start);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            Reaper.SignalGroup(Pid, Reaper.SigKill);
+            await _process.WaitForExitAsync();
+        }
+        Reaper.Forget(Pid);
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using Notifications.Bench.Infra;
+using Notifications.Bench.Metrics;
+using Notifications.Bench.Ws;
+
+namespace Notifications.Bench.Load;
+
+/// <summary>One measured step: alerts sent open loop at a rate, then waited for until every receiver has each or the drain times out.</summary>
+internal sealed record StepResult(int Step, double Rate, int Receivers, long Sent, long Expected, long Delivered, long Lost,
+    long Duplicated, long Stale, long SendErrors, LatencySummary Latency, double WallSeconds, double ServerCpuSeconds,
+    double BenchCpuSeconds, double OtherCpuSeconds, GcFigures? Gc)
+{
+    /// <summary>Busy CPU on the machine that was neither the servers' nor the bench's: kernel threads, the emulator, anything else running.</summary>
+    public double OtherCpuPercent => 100 * OtherCpuSeconds / WallSeconds;
+    public double DeliveriesPerSecond => Delivered / WallSeconds;
+    public double ServerCpuPercent => 100 * ServerCpuSeconds / WallSeconds;
+    public double BenchCpuPercent => 100 * BenchCpuSeconds / WallSeconds;
+    public double ServerCpuPerMillion => Delivered == 0 ? 0 : ServerCpuSeconds / (Delivered / 1e6);
+    public double? AllocatedPerDelivery => Gc is null || Delivered == 0 ? null : (double)Gc.AllocatedBytes / Delivered;
+    public bool Clean => Lost == 0 && Duplicated == 0 && SendErrors == 0;
+
+    public string GcText => Gc is null ? "GC not measured"
+        : $"{AllocatedPerDelivery:0} B alloc/delivery, GCs {Gc.Gen0}/{Gc.Gen1}/{Gc.Gen2}, pauses {Gc.PauseMs:0} ms";
+}
+
+internal static class FanoutStep
+{
+    public static int[] Ours(IEnumerable<ServerProcess> servers) => [Environment.ProcessId, .. servers.Select(s => s.Pid)];
+
+    public static async Task<StepResult> RunAsync(ClientPool pool, IReadOnlyList<WsClient> senders, IReadOnlyCollection<int> receivers,
+        int step, double rate, TimeSpan duration, IReadOnlyList<ServerProcess> servers, bool gcProbe, TimeSpan drainTimeout,
+        CancellationToken cancellationToken, Action<DeliveryLedger>? alsoWatch = null)
+    {
+        var ledger = new DeliveryLedger(step, pool.IndexLimit, (long)Math.Round(rate * duration.TotalSeconds) + 1);
+        alsoWatch?.Invoke(ledger);
+        pool.Hub.Sink = ledger;
+        var probes = gcProbe ? servers.Select(s => RuntimeProbe.Start(s.Pid)).ToList() : [];
+        double cpu0 = servers.Sum(s => s.CpuSeconds), bench0 = ProcStat.SelfCpuSeconds;
+        var othersBefore = MachineCpu.Snapshot(Ours(servers));
+        long t0 = Stopwatch.GetTimestamp();
+
+        long errors0 = senders.Sum(s => s.Errors);
+        var sent = await OpenLoopSender.RunAsync(senders, pool.Hub.RunTag, step, rate, duration, cancellationToken);
+        long expected = sent.Count * receivers.Count;
+        long deadline = Stopwatch.GetTimestamp() + (long)(drainTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (ledger.Received(receivers) < expected && Stopwatch.GetTimestamp() < deadline)
+            await Task.Delay(5, cancellationToken);
+
+        double wall = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        double cpu = servers.Sum(s => s.CpuSeconds) - cpu0, bench = ProcStat.SelfCpuSeconds - bench0, others = MachineCpu.Used(othersBefore, MachineCpu.Snapshot(Ours(servers)));
+        GcFigures? gc = null;
+        foreach (var probe in probes)
+        {
+            if (probe is null)
+                continue;
+            var f = await probe.StopAsync();
+            await probe.DisposeAsync();
+            gc = gc is null ? f : new GcFigures(gc.AllocatedBytes + f.AllocatedBytes, gc.Gen0 + f.Gen0, gc.Gen1 + f.Gen1,
+                gc.Gen2 + f.Gen2, gc.HeapBytes + f.HeapBytes, gc.PauseMs + f.PauseMs);
+        }
+        var totals = ledger.Totals(receivers, sent.Count);
+        long refused = senders.Sum(s => s.Errors) - errors0; // error frames: the server refused an alert (rate limit, publish_failed)
+        return new StepResult(step, rate, receivers.Count, sent.Count, totals.Expected, totals.Delivered, totals.Lost,
+            totals.Duplicated, totals.Stale, sent.SendErrors + refused, ledger.Latency.Merge().Summary(), wall, cpu, bench, others, gc);
+    }
+}

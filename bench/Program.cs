@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using Notifications.Bench;
+using Notifications.Bench.Infra;
+using Notifications.Bench.Report;
+using Notifications.Bench.Scenarios;
+
+// Run socket continuations on the epoll threads instead of queueing each to the thread pool: a receive
+// here does microseconds of work, so the hand-off would cost more than the work. Read when the first
+// socket is made, so it must be set before that.
+Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+
+BenchOptions? options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine(e.Message);
+    options = null;
+}
+if (options is null)
+{
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+Reaper.Install();
+var started = DateTimeOffset.UtcNow;
+long t0 = Stopwatch.GetTimestamp();
+string command = "dotnet run -c Release --project bench -- " + string.Join(' ', args);
+var machine = Machine.Describe();
+string root = RepoRoot.Find();
+string logDir = Directory.CreateTempSubdirectory("notifications-bench-").FullName;
+Console.WriteLine($"{command}\n{machine}\nserver logs: {logDir}");
+
+try
+{
+    string dll = options.ServerDll ?? await RepoRoot.BuildServerAsync(root, Reaper.Stopping);
+    await using var context = new BenchContext(options, dll, logDir);
+    foreach (string scenario in options.Scenarios)
+    {
+        Console.WriteLine($"\n== {scenario}{(options.Smoke ? " (smoke)" : "")}");
+        try
+        {
+            await Scenario(scenario)(context);
+        }
+        catch (Exception e) when (!Reaper.Stopping.IsCancellationRequested)
+        {
+            context.Add(new Row(scenario, "error", $"{e.GetType().Name}: {e.Message}") { Failed = true });
+        }
+        if (Reaper.Stopping.IsCancellationRequested)
+            break;
+    }
+
+    string table = ResultsReport.Table(context.Rows);
+    Console.WriteLine($"\n{command}\n{machine}\n\n{table}");
+    string outPath = options.OutPath ?? Path.Combine(root, "bench", "results",
+        $"{started:yyyyMMdd-HHmmss}-{(options.Smoke ? "smoke-" : "")}{string.Join('+', options.Scenarios.Count == BenchOptions.All.Length ? ["all"] : options.Scenarios)}.json");
+    ResultsReport.Write(outPath, command, machine, context, started, Stopwatch.GetElapsedTime(t0));
+    int failed = context.Rows.Count(r => r.Failed);
+    Console.WriteLine($"results: {outPath}");
+    Console.WriteLine($"{context.Rows.Count - failed} passed, {failed} failed in {Stopwatch.GetElapsedTime(t0).TotalSeconds:0} s");
+    return failed > 0 || Reaper.Stopping.IsCancellationRequested ? 1 : 0;
+}
+finally
+{
+    Reaper.KillAll();
+}
+
+static Func<BenchContext, Task> Scenario(string name) => name switch
+{
+    "startup" => Startup.RunAsync,
+    "idle-memory" => IdleMemory.RunAsync,
+    "connect-rate" => ConnectRate.RunAsync,
+    "local-fanout" => LocalFanout.RunAsync,
+    "cross-instance" => CrossInstance.RunAsync,
+    "slow-consumers" => SlowConsumers.RunAsync,
+    _ => throw new ArgumentException(name),
+};

@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Notifications.Configuration;
+
+namespace Notifications.Connections;
+
+/// <summary>What admission decided: let the socket in (holding a slot for its address), or refuse with a status and a reason.</summary>
+internal readonly record struct AdmissionResult(int Status, string? Reason, string Address)
+{
+    public bool Admitted => Reason is null;
+}
+
+/// <summary>
+/// Decides, before the upgrade, whether a socket may open: its Origin must be allowed (cross-site
+/// WebSocket hijacking), the instance must be under MAX_CONNECTIONS and the client's address under
+/// MAX_CONNECTIONS_PER_IP. An admitted socket holds a slot for its address until <see cref="Release"/>.
+/// </summary>
+internal sealed class Admission(IOptions<AdmissionOptions> options)
+{
+    private readonly AdmissionOptions _options = options.Value;
+    private readonly OriginPolicy _origins = OriginPolicy.Parse(options.Value.AllowedOrigins);
+    private readonly ConcurrentDictionary<string, int> _perAddress = new(StringComparer.Ordinal);
+    private int _admitted;
+
+    public AdmissionResult Admit(HttpContext context)
+    {
+        string address = ClientAddress(context);
+        if (!_origins.Allows(context.Request.Headers.Origin, context.Request.Host))
+            return new(StatusCodes.Status403Forbidden, $"Origin {context.Request.Headers.Origin} may not open sockets here (see ALLOWED_ORIGINS).", address);
+        if (Interlocked.Increment(ref _admitted) > _options.MaxConnections)
+        {
+            Interlocked.Decrement(ref _admitted);
+            return new(StatusCodes.Status503ServiceUnavailable, "This instance is at its connection limit; try again, you may reach another.", address);
+        }
+        if (_perAddress.AddOrUpdate(address, 1, (_, n) => n + 1) > _options.MaxConnectionsPerIp)
+        {
+            Release(address);
+            return new(StatusCodes.Status429TooManyRequests, $"Too many sockets from {address} (limit {_options.MaxConnectionsPerIp}).", address);
+        }
+        return new(StatusCodes.Status101SwitchingProtocols, null, address);
+    }
+
+    /// <summary>Gives back the slot an admitted socket held for its address.</summary>
+    public void Release(string address)
+    {
+        Interlocked.Decrement(ref _admitted);
+        // Remove the entry at zero, so the map holds only addresses with open sockets.
+        if (_perAddress.AddOrUpdate(address, 0, (_, n) => n - 1) <= 0)
+            _perAddress.TryRemove(new KeyValuePair<string, int>(address, 0));
+    }
+
+    /// <summary>The client's address: Fly's Fly-Client-IP when trusted (behind Fly's proxy every peer is the proxy), else the peer.</summary>
+    private string ClientAddress(HttpContext context)
+    {
+        if (_options.TrustFlyClientIp && IPAddress.TryParse(context.Request.Headers["Fly-Client-IP"].ToString(), out var flyClient))
+            return flyClient.ToString();
+        return context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    }
+}

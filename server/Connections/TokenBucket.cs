@@ -1,0 +1,27 @@
+namespace Notifications.Connections;
+
+/// <summary>
+/// A token bucket: <c>capacity</c> tokens, refilled at <c>ratePerSecond</c>. Not thread-safe; each
+/// connection's receive loop owns its own. Pure logic on a <see cref="TimeProvider"/>, tested with a fake clock.
+/// </summary>
+internal sealed class TokenBucket(double ratePerSecond, int capacity, TimeProvider clock)
+{
+    private double _tokens = capacity;
+    private long _refilledAt = clock.GetTimestamp();
+
+    /// <summary>Takes a token if there is one; otherwise says how long until there will be.</summary>
+    public bool TryTake(out TimeSpan retryAfter)
+    {
+        long now = clock.GetTimestamp();
+        _tokens = Math.Min(capacity, _tokens + clock.GetElapsedTime(_refilledAt, now).TotalSeconds * ratePerSecond);
+        _refilledAt = now;
+        if (_tokens >= 1)
+        {
+            _tokens -= 1;
+            retryAfter = TimeSpan.Zero;
+            return true;
+        }
+        retryAfter = TimeSpan.FromSeconds((1 - _tokens) / ratePerSecond);
+        return false;
+    }
+}

@@ -1,0 +1,29 @@
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+
+namespace Notifications.Hosting;
+
+internal static class TransportExtensions
+{
+    /// <summary>Accepted sockets inherit the listening socket's buffer size (Linux), which caps what a stalled client can park in the kernel.</summary>
+    public const int SocketSendBufferBytes = 64 * 1024;
+
+    /// <summary>
+    /// Socket settings for a fan-out server. The send buffer is capped, because Linux otherwise grows it
+    /// to about 4 MB for a peer that stopped reading: thousands of alerts parked out of sight before the
+    /// send queue notices, and the 1013 close stuck behind them. The backlog is raised so a reconnect
+    /// storm after a deploy is queued, not dropped into one-second SYN retries.
+    /// </summary>
+    public static void TuneSockets(this WebApplicationBuilder builder) =>
+        builder.Services.Configure<SocketTransportOptions>(options =>
+        {
+            options.Backlog = 4096;
+            options.CreateBoundListenSocket = endpoint =>
+            {
+                var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+                if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+                    socket.SendBufferSize = SocketSendBufferBytes;
+                return socket;
+            };
+        });
+}

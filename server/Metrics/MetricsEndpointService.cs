@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Options;
+using Notifications.Configuration;
+using Prometheus;
+
+namespace Notifications.Metrics;
+
+/// <summary>
+/// Serves Prometheus text at METRICS_HOST:METRICS_PORT/metrics, on a Kestrel of its own so the public port
+/// never exposes it. prometheus-net publishes every System.Diagnostics.Metrics meter, ours included,
+/// plus process and runtime figures. Metrics are secondary to delivery: if the port cannot be bound the
+/// server says so loudly and goes on serving alerts.
+/// </summary>
+internal sealed partial class MetricsEndpointService(IOptions<MetricsOptions> options, ILogger<MetricsEndpointService> logger) : IHostedService
+{
+    private readonly MetricsOptions _options = options.Value;
+    private KestrelMetricServer? _server;
+    private IDisposable? _meters;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Port == 0)
+            return Task.CompletedTask;
+        try
+        {
+            _meters = MeterAdapter.StartListening(new MeterAdapterOptions
+            {
+                // Latencies here are milliseconds to seconds: 0.5 ms doubling to about 16 s.
+                ResolveHistogramBuckets = _ => Histogram.ExponentialBuckets(0.0005, 2, 16),
+            });
+            _server = new KestrelMetricServer(_options.Host, _options.Port, MetricsOptions.Path);
+            _server.Start();
+            Log.Listening(logger, _options.Host, _options.Port, MetricsOptions.Path);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            _server = null;
+            Log.CannotListen(logger, _options.Host, _options.Port, e);
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is not null)
+            await _server.StopAsync();
+        _meters?.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 8001, Level = LogLevel.Information, Message = "Metrics at http://{Host}:{Port}{Path}.")]
+        public static partial void Listening(ILogger logger, string host, int port, string path);
+
+        [LoggerMessage(EventId = 8002, Level = LogLevel.Error,
+            Message = "The metrics endpoint could not listen on {Host}:{Port}; metrics are unavailable, alerts are not affected. Set METRICS_PORT to a free port (0 turns it off).")]
+        public static partial void CannotListen(ILogger logger, string host, int port, Exception exception);
+    }
+}

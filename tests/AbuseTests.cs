@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.WebSockets;
+using Notifications.Tests.Infrastructure;
+
+namespace Notifications.Tests;
+
+/// <summary>Hostile clients meet limits before they cost anything, get told why, and nobody else notices.</summary>
+public sealed class AbuseTests(ITestOutputHelper output)
+{
+    [Fact(Timeout = 30_000)]
+    public async Task Alerts_over_the_rate_get_an_error_with_when_to_retry_and_persistent_abuse_is_closed_with_1008()
+    {
+        var settings = TestInstance.StandaloneSettings();
+        (settings["ALERT_RATE_PER_SECOND"], settings["ALERT_BURST"], settings["RATE_LIMIT_STRIKES"]) = ("0.5", "3", "5");
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        await using var bystander = await TestSocket.ConnectAsync(instance.SocketUri);
+        await using var script = await TestSocket.ConnectAsync(instance.SocketUri);
+
+        for (int i = 0; i < 3; i++)
+            await script.SendAlertAsync($"burst {i}");
+        await script.SendAlertAsync("one too many");
+        var limited = await script.WaitForErrorAsync("rate_limited");
+        Assert.InRange(limited.GetProperty("retryAfterMs").GetInt32(), 1, 2000);
+        await bystander.WaitForAlertAsync("burst 2");
+
+        for (int i = 0; i < 10 && script.CloseStatus is null; i++)
+        {
+            try
+            {
+                await script.SendAlertAsync("still going");
+            }
+            catch (WebSocketException)
+            {
+                break; // the server has closed it, as it should
+            }
+        }
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await script.WaitForCloseAsync());
+        Assert.Equal(5, script.OfType("error").Count());
+        Assert.DoesNotContain(bystander.OfType("alert"), a => a.GetProperty("text").GetString() is "one too many" or "still going");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Sockets_over_the_per_address_cap_are_refused_with_429_and_Fly_Client_IP_counts_only_when_trusted()
+    {
+        var settings = TestInstance.StandaloneSettings();
+        (settings["MAX_CONNECTIONS_PER_IP"], settings["TRUST_FLY_CLIENT_IP"]) = ("2", "true");
+        await using var instance = await TestInstance.StartAsync(settings, output);
+
+        await using var a1 = await TestSocket.ConnectAsync(instance.SocketUri, headers: new() { ["Fly-Client-IP"] = "203.0.113.7" });
+        await using var a2 = await TestSocket.ConnectAsync(instance.SocketUri, headers: new() { ["Fly-Client-IP"] = "203.0.113.7" });
+        Assert.Equal(HttpStatusCode.TooManyRequests, await RefusalAsync(instance.SocketUri, ("Fly-Client-IP", "203.0.113.7")));
+        await using var b1 = await TestSocket.ConnectAsync(instance.SocketUri, headers: new() { ["Fly-Client-IP"] = "198.51.100.9" });
+
+        await a1.DisposeAsync();
+        await Eventually.TrueAsync(async () => await RefusalAsync(instance.SocketUri, ("Fly-Client-IP", "203.0.113.7")) is null, "a closed socket frees its slot");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Without_trust_the_Fly_Client_IP_header_is_ignored()
+    {
+        var settings = TestInstance.StandaloneSettings();
+        settings["MAX_CONNECTIONS_PER_IP"] = "1";
+        await using var instance = await TestInstance.StartAsync(settings, output);
+
+        await using var first = await TestSocket.ConnectAsync(instance.SocketUri, headers: new() { ["Fly-Client-IP"] = "203.0.113.1" });
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, await RefusalAsync(instance.SocketUri, ("Fly-Client-IP", "203.0.113.2")));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Sockets_over_the_instance_cap_are_refused_with_503_before_the_upgrade()
+    {
+        var settings = TestInstance.StandaloneSettings();
+        settings["MAX_CONNECTIONS"] = "2";
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        await using var one = await TestSocket.ConnectAsync(instance.SocketUri);
+        await using var two = await TestSocket.ConnectAsync(instance.SocketUri);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await RefusalAsync(instance.SocketUri));
+    }
+
+    [Theory(Timeout = 30_000)]
+    [InlineData("https://evil.example", null, HttpStatusCode.Forbidden)]
+    [InlineData("http://localhost:5173", null, null)]
+    [InlineData("https://app.example.com", "https://app.example.com,https://admin.example.com", null)]
+    [InlineData("https://evil.example", "https://app.example.com", HttpStatusCode.Forbidden)]
+    [InlineData("https://evil.example", "*", null)]
+    public async Task Browsers_from_other_origins_are_refused_with_403(string origin, string? allowed, HttpStatusCode? expected)
+    {
+        var settings = TestInstance.StandaloneSettings();
+        settings["ALLOWED_ORIGINS"] = allowed;
+        await using var instance = await TestInstance.StartAsync(settings, output);
+
+        Assert.Equal(expected, await RefusalAsync(instance.SocketUri, ("Origin", origin)));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_servers_own_origin_is_allowed()
+    {
+        await using var instance = await TestInstance.StartAsync(TestInstance.StandaloneSettings(), output);
+
+        Assert.Null(await RefusalAsync(instance.SocketUri, ("Origin", instance.BaseUri.GetLeftPart(UriPartial.Authority))));
+    }
+
+    /// <summary>Tries an upgrade; null if it was accepted, else the HTTP status it was refused with.</summary>
+    private static async Task<HttpStatusCode?> RefusalAsync(Uri uri, params (string Name, string Value)[] headers)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        foreach (var (name, value) in headers)
+            socket.Options.SetRequestHeader(name, value);
+        try
+        {
+            await socket.ConnectAsync(uri, TestContext.Current.CancellationToken);
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", TestContext.Current.CancellationToken);
+            return null;
+        }
+        catch (WebSocketException)
+        {
+            return socket.HttpStatusCode;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using Notifications.Tests.Infrastructure;
+
+namespace Notifications.Tests;
+
+/// <summary>What an operator sees: Prometheus metrics on their own port, liveness apart from readiness.</summary>
+public sealed class ObservabilityTests(PubSubEmulator emulator, ITestOutputHelper output)
+{
+    [Fact(Timeout = 60_000)]
+    public async Task Metrics_on_their_own_port_count_alerts_errors_connections_and_dropped_topic_messages()
+    {
+        string topic = TestInstance.NewTopic();
+        var settings = TestInstance.EmulatorSettings(emulator, topic, "ams");
+        int metricsPort = PubSubEmulator.FreePort();
+        (settings["METRICS_PORT"], settings["METRICS_HOST"]) = (metricsPort.ToString(), "127.0.0.1");
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        await instance.WaitReadyAsync();
+        using var admin = new EmulatorAdmin(emulator);
+        await using var client = await TestSocket.ConnectAsync(instance.SocketUri);
+
+        await client.SendAlertAsync("counted");
+        await client.SendJsonAsync("not json");
+        await client.WaitForErrorAsync("invalid_json");
+        await admin.PublishAsync(topic, "garbage"u8.ToArray());
+        await client.WaitForAlertAsync("counted");
+
+        using var http = new HttpClient();
+        var metricsUri = new Uri($"http://127.0.0.1:{metricsPort}/metrics");
+        await Eventually.TrueAsync(async () =>
+        {
+            string text = await http.GetStringAsync(metricsUri, TestContext.Current.CancellationToken);
+            return Value(text, "notifications_alerts_published") >= 1
+                && Value(text, "notifications_alerts_relayed") >= 1
+                && Value(text, "notifications_errors_sent{code=\"invalid_json\"}") >= 1
+                && Value(text, "notifications_topic_invalid_messages") >= 1
+                && Value(text, "notifications_connections") >= 1;
+        }, "the metrics show the traffic");
+        using var onPublicPort = await http.GetAsync(new Uri(instance.BaseUri, "/metrics"), TestContext.Current.CancellationToken);
+        Assert.NotEqual(HttpStatusCode.OK, onPublicPort.StatusCode);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Liveness_answers_while_readiness_reports_Pub_Sub_trouble()
+    {
+        var settings = TestInstance.EmulatorSettings(emulator, TestInstance.NewTopic(), "ams");
+        settings["PUBSUB_EMULATOR_HOST"] = $"127.0.0.1:{PubSubEmulator.FreePort()}"; // nothing listens there
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        using var http = new HttpClient { BaseAddress = instance.BaseUri };
+
+        using var live = await http.GetAsync("/livez", TestContext.Current.CancellationToken);
+        using var ready = await http.GetAsync("/healthz", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("\"status\":\"starting\"", await ready.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    /// <summary>The sum of the samples of a metric (optionally with one exact label set); -1 if it has none.</summary>
+    private static double Value(string exposition, string metric)
+    {
+        bool withLabels = metric.Contains('{');
+        var samples = exposition.Split('\n')
+            .Where(line => line.StartsWith(metric) && (withLabels || line.Length > metric.Length && line[metric.Length] is ' ' or '{'))
+            .Select(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+        return samples.Count == 0 ? -1 : samples.Sum();
+    }
+}
