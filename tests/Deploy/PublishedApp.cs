@@ -47,24 +47,7 @@ public sealed class PublishedApp : IAsyncDisposable
         return new PublishedApp(Launch(start, output, lines.Enqueue), baseUri, lines);
     }
 
-    public async Task WaitHealthyAsync()
-    {
-        using var http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(2) };
-        await Eventually.TrueAsync(async () =>
-        {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"The published app exited early with code {_process.ExitCode}.");
-            try
-            {
-                using var response = await http.GetAsync("/healthz");
-                return response.IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, "the published app answers /healthz with 200", TimeSpan.FromSeconds(30));
-    }
+    public Task WaitHealthyAsync() => ChildProcess.WaitHealthyAsync(_process, BaseUri, "The published app");
 
     /// <summary>Sends SIGTERM, as `docker stop` does (Fly sends fly.toml's kill_signal), and waits for the process to end.</summary>
     public async Task StopAsync(TimeSpan timeout)
@@ -86,34 +69,13 @@ public sealed class PublishedApp : IAsyncDisposable
             if (e.Data is null)
                 return;
             onStandardOutput(e.Data);
-            Write(output, e.Data);
+            ChildProcess.Echo(output, e.Data);
         };
-        process.ErrorDataReceived += (_, e) => Write(output, e.Data);
+        process.ErrorDataReceived += (_, e) => ChildProcess.Echo(output, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
     }
 
-    private static void Write(ITestOutputHelper output, string? line)
-    {
-        if (line is null)
-            return;
-        try
-        {
-            output.WriteLine("[process] " + line);
-        }
-        catch (InvalidOperationException)
-        {
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => ChildProcess.KillAsync(_process);
 }

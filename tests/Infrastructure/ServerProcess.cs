@@ -45,7 +45,7 @@ public sealed class ServerProcess : IAsyncDisposable
                 return;
             server.Lines.Enqueue(line);
             if (echo)
-                Write(output, line);
+                ChildProcess.Echo(output, line);
         }
         process.OutputDataReceived += (_, e) => Keep(e.Data);
         process.ErrorDataReceived += (_, e) => Keep(e.Data);
@@ -54,24 +54,7 @@ public sealed class ServerProcess : IAsyncDisposable
         return server;
     }
 
-    public async Task WaitHealthyAsync()
-    {
-        using var http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(2) };
-        await Eventually.TrueAsync(async () =>
-        {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"The server exited early with code {_process.ExitCode}.");
-            try
-            {
-                using var response = await http.GetAsync("/healthz");
-                return response.IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, "the server process answers /healthz with 200", TimeSpan.FromSeconds(30));
-    }
+    public Task WaitHealthyAsync() => ChildProcess.WaitHealthyAsync(_process, BaseUri, "The server process");
 
     /// <summary>Sends a POSIX signal, as Fly (SIGINT/SIGTERM) or Ctrl-C would.</summary>
     public void Signal(string name)
@@ -101,26 +84,5 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new DirectoryNotFoundException("No Notifications.sln above " + AppContext.BaseDirectory);
     }
 
-    private static void Write(ITestOutputHelper output, string? line)
-    {
-        if (line is null)
-            return;
-        try
-        {
-            output.WriteLine("[process] " + line);
-        }
-        catch (InvalidOperationException)
-        {
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => ChildProcess.KillAsync(_process);
 }
