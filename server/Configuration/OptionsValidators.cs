@@ -11,17 +11,11 @@ internal sealed partial class ConnectionOptionsValidator : IValidateOptions<Conn
 [OptionsValidator]
 internal sealed partial class PubSubAnnotationsValidator : IValidateOptions<PubSubOptions>;
 
-/// <summary>Rules that span several Pub/Sub settings, which attributes cannot say.</summary>
+/// <summary>Rules that span several Pub/Sub settings, which attributes cannot say; runs beside <see cref="PubSubAnnotationsValidator"/>.</summary>
 internal sealed class PubSubOptionsValidator : IValidateOptions<PubSubOptions>
 {
-    private readonly PubSubAnnotationsValidator _annotations = new();
-
     public ValidateOptionsResult Validate(string? name, PubSubOptions options)
     {
-        var result = _annotations.Validate(name, options);
-        if (result.Failed)
-            return result;
-
         var builder = new ValidateOptionsResultBuilder();
         if (options.Mode == BusMode.Emulator && !IsHostPort(options.EmulatorHost!))
             builder.AddError($"PUBSUB_EMULATOR_HOST must be host:port, not '{options.EmulatorHost}'.");
@@ -53,20 +47,13 @@ internal sealed partial class DeliveryOptionsValidator : IValidateOptions<Delive
 [OptionsValidator]
 internal sealed partial class FleetAnnotationsValidator : IValidateOptions<FleetOptions>;
 
-/// <summary>The sweeper must wait far longer than a heartbeat, or it would delete live instances' subscriptions.</summary>
+/// <summary>The sweeper must wait far longer than a heartbeat, or it would delete live instances' subscriptions; runs beside <see cref="FleetAnnotationsValidator"/>.</summary>
 internal sealed class FleetOptionsValidator : IValidateOptions<FleetOptions>
 {
-    private readonly FleetAnnotationsValidator _annotations = new();
-
-    public ValidateOptionsResult Validate(string? name, FleetOptions options)
-    {
-        var result = _annotations.Validate(name, options);
-        if (result.Failed)
-            return result;
-        return options.SweepAfterSeconds is 0 || options.SweepAfterSeconds >= 3 * options.HeartbeatSeconds
+    public ValidateOptionsResult Validate(string? name, FleetOptions options) =>
+        options.SweepAfterSeconds is 0 || options.SweepAfterSeconds >= 3 * options.HeartbeatSeconds
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail($"SWEEP_AFTER_SECONDS ({options.SweepAfterSeconds}) must be 0 (off) or at least three heartbeats (3 × HEARTBEAT_SECONDS = {3 * options.HeartbeatSeconds}).");
-    }
 }
 
 [OptionsValidator]

@@ -90,7 +90,7 @@ internal sealed partial class Connection
             SendError(ErrorCodes.PublishFailed, "The alert was not sent: this instance's publish buffer is full while Pub/Sub is slow or down. Try again shortly.");
             return;
         }
-        _alertsPublished++;
+        _alertsAccepted++;
         Log.AlertAccepted(_logger, Id, alert.Id);
     }
 

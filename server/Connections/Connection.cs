@@ -28,7 +28,7 @@ internal sealed partial class Connection : IAlertSender
     private readonly TokenBucket _alertBudget;
     private int _strikes;
     private int _closeReason = -1;
-    private long _framesIn, _framesOut, _alertsPublished, _errorsSent;
+    private long _framesIn, _framesOut, _alertsAccepted, _errorsSent;
 
     /// <param name="replayCapacity">Room for this connection's welcome and resume replay on top of the live queue, so catching up never counts as reading slowly.</param>
     public Connection(long id, string remote, WebSocket socket, OutboundAlerts outbound, ConnectionOptions options,
@@ -121,6 +121,6 @@ internal sealed partial class Connection : IAlertSender
         var reason = ClosingFor ?? CloseReason.Aborted;
         _metrics.ConnectionClosed(reason.Label());
         Log.Closed(_logger, Id, Remote, reason, duration.TotalSeconds,
-            _framesIn, _alertsPublished, _framesOut, _errorsSent);
+            _framesIn, _alertsAccepted, _framesOut, _errorsSent);
     }
 }

@@ -20,7 +20,6 @@ internal sealed class AlertFanout
     private readonly RecentAlerts _recent;
     private readonly SeenIds _seen;
     private readonly TimeSpan _slack;
-
     private readonly BusHealth _health;
 
     public AlertFanout(ConnectionRegistry connections, BusHealth health, IOptions<DeliveryOptions> options, TimeProvider clock, NotificationsMetrics metrics)

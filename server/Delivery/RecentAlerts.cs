@@ -15,8 +15,6 @@ internal sealed class RecentAlerts(int capacity, TimeSpan maxAge, TimeProvider c
     private long _nextSequence;
     private DateTimeOffset _forgottenUpTo = DateTimeOffset.MinValue;
 
-    public int Count => _entries.Count;
-
     public void Add(AlertMessage alert, byte[] frame)
     {
         var entry = new Entry(_nextSequence++, alert, frame, clock.GetTimestamp());

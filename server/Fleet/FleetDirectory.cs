@@ -15,7 +15,7 @@ internal sealed class FleetDirectory(IOptions<InstanceOptions> instance, IOption
     private readonly TimeSpan _liveness = options.Value.LivenessWindow;
     private long _ownHeardAt = -1;
 
-    /// <summary>Raised when this instance's own heartbeat comes back through its subscription.</summary>
+    /// <summary>When (a timestamp) this instance's own heartbeat last came back through its subscription; -1 before it has.</summary>
     public long OwnHeartbeatHeardAt => Interlocked.Read(ref _ownHeardAt);
 
     public void Observe(HeartbeatMessage heartbeat)
@@ -25,10 +25,6 @@ internal sealed class FleetDirectory(IOptions<InstanceOptions> instance, IOption
             Interlocked.Exchange(ref _ownHeardAt, now);
         _instances[heartbeat.Instance] = new Sighting(heartbeat.Region, heartbeat.Connections, now);
     }
-
-    /// <summary>True if the instance was heard from within <paramref name="within"/>.</summary>
-    public bool HeardFrom(string instanceId, TimeSpan within) =>
-        _instances.TryGetValue(instanceId, out var sighting) && clock.GetElapsedTime(sighting.HeardAt) <= within;
 
     /// <summary>Instance ids heard from within <paramref name="within"/>.</summary>
     public IEnumerable<string> HeardWithin(TimeSpan within) =>

@@ -18,6 +18,7 @@ public static class NotificationsBuilderExtensions
         builder.TuneSockets();
         builder.AddNotificationsLogging();
         builder.Services.AddNotificationsOptions(builder.Configuration);
+        builder.Services.AddNotificationsMetrics();
         builder.Services.AddNotificationsBus(builder.Configuration);
         builder.Services.AddNotificationsDelivery();
         builder.Services.AddNotificationsFleet();
@@ -43,29 +44,36 @@ public static class NotificationsBuilderExtensions
 
     private static void AddNotificationsOptions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<InstanceOptions>().Bind(configuration)
-            .PostConfigure(o =>
-            {
-                if (string.IsNullOrWhiteSpace(o.InstanceId))
-                    o.InstanceId = InstanceOptions.NewRandomId();
-            })
-            .ValidateOnStart();
-        services.AddOptions<ConnectionOptions>().Bind(configuration).ValidateOnStart();
-        services.AddOptions<PubSubOptions>().Bind(configuration).ValidateOnStart();
-        services.AddOptions<DeliveryOptions>().Bind(configuration).ValidateOnStart();
-        services.AddOptions<FleetOptions>().Bind(configuration).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<InstanceOptions>, InstanceOptionsValidator>();
-        services.AddSingleton<IValidateOptions<ConnectionOptions>, ConnectionOptionsValidator>();
+        services.AddSetting<InstanceOptions, InstanceOptionsValidator>(configuration).PostConfigure(o =>
+        {
+            if (string.IsNullOrWhiteSpace(o.InstanceId))
+                o.InstanceId = InstanceOptions.NewRandomId();
+        });
+        services.AddSetting<ConnectionOptions, ConnectionOptionsValidator>(configuration);
+        services.AddSetting<PubSubOptions, PubSubAnnotationsValidator>(configuration);
+        services.AddSetting<DeliveryOptions, DeliveryOptionsValidator>(configuration);
+        services.AddSetting<FleetOptions, FleetAnnotationsValidator>(configuration);
+        services.AddSetting<AdmissionOptions, AdmissionOptionsValidator>(configuration);
+        services.AddSetting<MetricsOptions, MetricsOptionsValidator>(configuration);
+        // Rules across several settings, run beside the attribute checks (the options system runs every validator).
         services.AddSingleton<IValidateOptions<PubSubOptions>, PubSubOptionsValidator>();
-        services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
         services.AddSingleton<IValidateOptions<FleetOptions>, FleetOptionsValidator>();
-        services.AddOptions<AdmissionOptions>().Bind(configuration).ValidateOnStart();
-        services.AddOptions<MetricsOptions>().Bind(configuration).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AdmissionOptions>, AdmissionOptionsValidator>();
-        services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
         services.AddOptions<HostOptions>().Configure<IOptions<InstanceOptions>>((host, instance) =>
             host.ShutdownTimeout = TimeSpan.FromSeconds(instance.Value.ShutdownTimeoutSeconds));
         services.AddSingleton(TimeProvider.System);
+    }
+
+    /// <summary>Binds one options class from the flat environment-style keys, checks its attributes, and does so at boot.</summary>
+    private static OptionsBuilder<TOptions> AddSetting<TOptions, TValidator>(this IServiceCollection services, IConfiguration configuration)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+        return services.AddOptions<TOptions>().Bind(configuration).ValidateOnStart();
+    }
+
+    private static void AddNotificationsMetrics(this IServiceCollection services)
+    {
         services.AddMetrics();
         services.AddSingleton<NotificationsMetrics>();
         services.AddHostedService<MetricsEndpointService>();
