@@ -35,6 +35,9 @@ internal sealed partial class Connection
             Message = "Connection {ConnectionId} from {Remote} kept sending after {Strikes} rate-limit errors; closing it with 1008.")]
         public static partial void RateLimitAbuse(ILogger logger, long connectionId, string remote, int strikes);
 
+        [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "Connection {ConnectionId}: sending failed unexpectedly; closing it.")]
+        public static partial void SendFailed(ILogger logger, Exception exception, long connectionId);
+
         [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Connection {ConnectionId} opened from {Remote}.")]
         public static partial void Opened(ILogger logger, long connectionId, string remote);
 

@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using System.Threading.Channels;
 using Notifications.Configuration;
 using Notifications.Delivery;
 using Notifications.Messages;
@@ -8,16 +7,23 @@ using Notifications.Metrics;
 namespace Notifications.Connections;
 
 /// <summary>
-/// One client socket. Producers only ever enqueue into its bounded outbox; a single send loop
-/// drains it, so nothing else writes to the socket. The receive loop runs beside it. When either
-/// ends, the other gets <see cref="CloseGrace"/> to finish, then the socket is aborted.
+/// One client socket. Producers only ever add ready-made frames to its bounded queue; a send pump,
+/// started on the thread pool only when frames wait and none is running, writes everything queued
+/// in one batch, so nothing else writes data to the socket. The receive loop runs beside it. When
+/// either side ends, the other gets <see cref="CloseGrace"/> to finish, then the socket is aborted.
 /// </summary>
-internal sealed partial class Connection : IAlertSender
+internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
 {
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
     private readonly WebSocket _socket;
-    private readonly Channel<byte[]> _outbox;
+    private readonly SharedWriteStream _stream;
+    private readonly Lock _queueLock = new();
+    private readonly List<SocketFrame> _queue = [];
+    private readonly int _queueCapacity;
+    private readonly TaskCompletionSource _sendDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _inFlight;
+    private bool _pumping;
     private readonly OutboundAlerts _outbound;
     private readonly ConnectionOptions _options;
     private readonly NotificationsMetrics _metrics;
@@ -31,12 +37,14 @@ internal sealed partial class Connection : IAlertSender
     private long _framesIn, _framesOut, _alertsAccepted, _errorsSent;
 
     /// <param name="replayCapacity">Room for this connection's welcome and resume replay on top of the live queue, so catching up never counts as reading slowly.</param>
-    public Connection(long id, string remote, WebSocket socket, OutboundAlerts outbound, ConnectionOptions options,
+    /// <param name="stream">The stream <paramref name="socket"/> runs on, where data frames are written directly.</param>
+    public Connection(long id, string remote, WebSocket socket, SharedWriteStream stream, OutboundAlerts outbound, ConnectionOptions options,
         int replayCapacity, TimeProvider clock, NotificationsMetrics metrics, ILogger logger)
     {
         Id = id;
         Remote = remote;
         _socket = socket;
+        _stream = stream;
         _outbound = outbound;
         _options = options;
         _metrics = metrics;
@@ -45,28 +53,40 @@ internal sealed partial class Connection : IAlertSender
         _startedAt = clock.GetTimestamp();
         _sendCancel = new CancellationTokenSource(Timeout.InfiniteTimeSpan, clock);
         _alertBudget = new TokenBucket(options.AlertRatePerSecond, options.AlertBurst, clock);
-        _outbox = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(options.SendQueueCapacity + replayCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _queueCapacity = options.SendQueueCapacity + replayCapacity;
     }
 
     public long Id { get; }
     public string Remote { get; }
 
-    /// <summary>Queues a frame without ever waiting. A full queue means the client stopped reading: it is closed with 1013.</summary>
-    public bool TryEnqueue(byte[] frame)
+    /// <summary>
+    /// Queues a frame without ever waiting, and starts the send pump if it is idle. A full queue
+    /// (frames waiting plus the batch being written) means the client stopped reading: it is closed
+    /// with 1013. Once closing, nothing more is queued.
+    /// </summary>
+    public bool TryEnqueue(SocketFrame frame)
     {
-        if (_outbox.Writer.TryWrite(frame))
-            return true;
-        if (RequestClose(CloseReason.SlowClient))
+        bool accepted, startPump = false;
+        lock (_queueLock)
+        {
+            if (ClosingFor is not null)
+                return false;
+            accepted = _queue.Count + _inFlight < _queueCapacity;
+            if (accepted)
+            {
+                _queue.Add(frame);
+                startPump = ClaimPump();
+            }
+        }
+        if (startPump)
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        else if (!accepted && RequestClose(CloseReason.SlowClient))
             Log.SlowClient(_logger, Id, Remote, _options.SendQueueCapacity);
-        return false;
+        return accepted;
     }
 
     /// <summary>
-    /// Asks the send loop to close the socket; the first reason wins. True if this call set it.
+    /// Asks the send pump to close the socket; the first reason wins. True if this call set it.
     /// A send stuck on a peer that stopped reading is cancelled after the grace period, so closing
     /// never waits on the client.
     /// </summary>
@@ -74,7 +94,12 @@ internal sealed partial class Connection : IAlertSender
     {
         if (Interlocked.CompareExchange(ref _closeReason, (int)reason, -1) != -1)
             return false;
-        _outbox.Writer.TryComplete();
+        // The pump sends the close frame after what is queued; start it if it is idle.
+        bool startPump;
+        lock (_queueLock)
+            startPump = ClaimPump();
+        if (startPump)
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         try
         {
             _sendCancel.CancelAfter(CloseGrace);
@@ -104,7 +129,7 @@ internal sealed partial class Connection : IAlertSender
     /// <summary>Runs both loops until the connection is over, then logs one summary line. The welcome is already queued.</summary>
     public async Task RunAsync(CancellationToken aborted)
     {
-        var sending = SendLoopAsync();
+        var sending = _sendDone.Task;
         var receiving = ReceiveLoopAsync(aborted);
         await Task.WhenAny(sending, receiving);
 

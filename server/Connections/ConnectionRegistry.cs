@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Notifications.Messages;
 
 namespace Notifications.Connections;
 
@@ -17,7 +18,7 @@ internal sealed class ConnectionRegistry
     public void Remove(Connection connection) => _connections.TryRemove(connection.Id, out _);
 
     /// <summary>Queues one frame, already serialised, on every connection; never waits on any of them. Returns how many took it.</summary>
-    public int Broadcast(byte[] frame)
+    public int Broadcast(SocketFrame frame)
     {
         int delivered = 0;
         foreach (var (_, connection) in _connections)

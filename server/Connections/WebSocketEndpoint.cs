@@ -25,6 +25,7 @@ internal sealed class WebSocketEndpoint(
     NotificationsMetrics metrics,
     ILogger<Connection> logger)
 {
+    public const string Path = "/ws";
     private const int MaxSinceLength = 128;
     private readonly ConnectionOptions _options = connectionOptions.Value;
     private readonly InstanceOptions _instance = instanceOptions.Value;
@@ -73,9 +74,11 @@ internal sealed class WebSocketEndpoint(
             KeepAliveInterval = keepAlive,
             KeepAliveTimeout = keepAlive,
         });
+        var stream = context.Features.Get<UpgradeCapture>()?.Stream
+            ?? throw new InvalidOperationException($"{nameof(UpgradeCapture)} must run before UseWebSockets.");
 
         var (connection, resume) = fanout.Attach(
-            upFront => new Connection(registry.NextId(), remote, socket, outbound, _options, upFront, clock, metrics, logger), since, Welcome);
+            upFront => new Connection(registry.NextId(), remote, socket, stream, outbound, _options, upFront, clock, metrics, logger), since, Welcome);
         metrics.ConnectionOpened();
         try
         {
@@ -88,7 +91,7 @@ internal sealed class WebSocketEndpoint(
         }
     }
 
-    private byte[] Welcome(ResumeReport? resume)
+    private SocketFrame Welcome(ResumeReport? resume)
     {
         var presence = fleet.Presence(registry.Count + 1);
         return Frames.Welcome(new WelcomeMessage(_instance.InstanceId, _instance.Region, clock.GetUtcNow(),

@@ -36,7 +36,7 @@ internal sealed class AlertFanout
     /// <summary>Queues the alert on every local socket unless its id was delivered already; returns how many sockets took it, or -1 for a duplicate.</summary>
     public int Deliver(AlertMessage alert)
     {
-        var frame = Frames.Alert(alert);
+        var frame = SocketFrame.Text(Frames.Alert(alert));
         lock (_gate)
         {
             if (!_seen.Add(alert.Id))
@@ -54,12 +54,12 @@ internal sealed class AlertFanout
     /// replay, then makes it eligible for live alerts. <paramref name="create"/> is given the number of
     /// frames queued up front, so they never count against the live send queue.
     /// </summary>
-    public (Connection Connection, ResumeReport? Resume) Attach(Func<int, Connection> create, string? since, Func<ResumeReport?, byte[]> welcome)
+    public (Connection Connection, ResumeReport? Resume) Attach(Func<int, Connection> create, string? since, Func<ResumeReport?, SocketFrame> welcome)
     {
         lock (_gate)
         {
             ResumeReport? report = null;
-            List<byte[]> replay = [];
+            List<SocketFrame> replay = [];
             if (since is not null)
             {
                 (bool complete, replay) = _recent.Since(since, _slack, _health.ReceivingSince);

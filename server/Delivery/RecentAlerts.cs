@@ -8,14 +8,14 @@ namespace Notifications.Delivery;
 /// </summary>
 internal sealed class RecentAlerts(int capacity, TimeSpan maxAge, TimeProvider clock)
 {
-    private readonly record struct Entry(long Sequence, AlertMessage Alert, byte[] Frame, long ArrivedAt);
+    private readonly record struct Entry(long Sequence, AlertMessage Alert, SocketFrame Frame, long ArrivedAt);
 
     private readonly Queue<Entry> _entries = new(capacity);
     private readonly Dictionary<string, Entry> _byId = new(capacity, StringComparer.Ordinal);
     private long _nextSequence;
     private DateTimeOffset _forgottenUpTo = DateTimeOffset.MinValue;
 
-    public void Add(AlertMessage alert, byte[] frame)
+    public void Add(AlertMessage alert, SocketFrame frame)
     {
         var entry = new Entry(_nextSequence++, alert, frame, clock.GetTimestamp());
         _entries.Enqueue(entry);
@@ -35,7 +35,7 @@ internal sealed class RecentAlerts(int capacity, TimeSpan maxAge, TimeProvider c
     /// it is one of our time-ordered ids whose send time (less the slack) falls after both the moment this
     /// instance started receiving and the newest alert it has forgotten. Otherwise the whole window is returned.
     /// </returns>
-    public (bool Complete, List<byte[]> Frames) Since(string lastId, TimeSpan slack, DateTimeOffset receivingSince)
+    public (bool Complete, List<SocketFrame> Frames) Since(string lastId, TimeSpan slack, DateTimeOffset receivingSince)
     {
         ExpireOld();
         IEnumerable<Entry> missed = _entries;

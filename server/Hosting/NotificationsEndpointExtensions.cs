@@ -16,8 +16,9 @@ public static class NotificationsEndpointExtensions
             OnPrepareResponse = context =>
                 context.Context.Response.Headers[HeaderNames.CacheControl] = "public, max-age=60, must-revalidate",
         });
+        app.Use(UpgradeCapture.Install);
         app.UseWebSockets();
-        app.Map("/ws", (HttpContext context, WebSocketEndpoint endpoint) => endpoint.HandleAsync(context));
+        app.Map(WebSocketEndpoint.Path, (HttpContext context, WebSocketEndpoint endpoint) => endpoint.HandleAsync(context));
         app.MapHealth();
         app.MapLiveness();
         app.LogStartup();

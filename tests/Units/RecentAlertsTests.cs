@@ -12,14 +12,14 @@ public sealed class RecentAlertsTests
 
     private static AlertMessage Alert(string id, double sentSeconds) => new(id, id, "ams", "i", T0.AddSeconds(sentSeconds));
 
-    private static string[] Texts(List<byte[]> frames) =>
-        frames.Select(f => System.Text.Json.JsonDocument.Parse(f).RootElement.GetProperty("text").GetString()!).ToArray();
+    private static string[] Texts(List<SocketFrame> frames) =>
+        frames.Select(f => System.Text.Json.JsonDocument.Parse(f.Payload.ToArray()).RootElement.GetProperty("text").GetString()!).ToArray();
 
     private RecentAlerts With(params AlertMessage[] alerts)
     {
         var recent = new RecentAlerts(100, TimeSpan.FromMinutes(5), _clock);
         foreach (var alert in alerts)
-            recent.Add(alert, Frames.Alert(alert));
+            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)));
         return recent;
     }
 
@@ -60,7 +60,7 @@ public sealed class RecentAlertsTests
     {
         var recent = new RecentAlerts(3, TimeSpan.FromSeconds(60), _clock);
         foreach (var id in new[] { "a", "b", "c", "d" })
-            recent.Add(Alert(id, 0), Frames.Alert(Alert(id, 0)));
+            recent.Add(Alert(id, 0), SocketFrame.Text(Frames.Alert(Alert(id, 0))));
 
         Assert.False(recent.Since("a", TimeSpan.Zero, LongAgo).Complete);
         Assert.Equal(["c", "d"], Texts(recent.Since("b", TimeSpan.Zero, LongAgo).Frames));
@@ -80,8 +80,8 @@ public sealed class RecentAlertsCoverageTests
     private static AlertMessage Alert(double sentSeconds) =>
         new(AlertIds.New(T0.AddSeconds(sentSeconds)), $"at {sentSeconds}", "ams", "i", T0.AddSeconds(sentSeconds));
 
-    private static string Texts(List<byte[]> frames) =>
-        string.Join(",", frames.Select(f => System.Text.Json.JsonDocument.Parse(f).RootElement.GetProperty("text").GetString()));
+    private static string Texts(List<SocketFrame> frames) =>
+        string.Join(",", frames.Select(f => System.Text.Json.JsonDocument.Parse(f.Payload.ToArray()).RootElement.GetProperty("text").GetString()));
 
     [Fact]
     public void Alert_ids_carry_their_send_time()
@@ -98,7 +98,7 @@ public sealed class RecentAlertsCoverageTests
         // The client saw "unseen" on another instance; this one subscribed at T0 and has what followed.
         var recent = new RecentAlerts(100, TimeSpan.FromMinutes(5), _clock);
         foreach (var alert in new[] { Alert(5), Alert(9), Alert(12) })
-            recent.Add(alert, Frames.Alert(alert));
+            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)));
         string unseen = AlertIds.New(T0.AddSeconds(10));
 
         var (complete, frames) = recent.Since(unseen, TimeSpan.FromSeconds(2), receivingSince: T0);
@@ -112,7 +112,7 @@ public sealed class RecentAlertsCoverageTests
     {
         var recent = new RecentAlerts(2, TimeSpan.FromMinutes(5), _clock);
         foreach (var alert in new[] { Alert(20), Alert(30), Alert(40) }) // "at 20" is forgotten
-            recent.Add(alert, Frames.Alert(alert));
+            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)));
 
         Assert.False(recent.Since(AlertIds.New(T0.AddSeconds(5)), TimeSpan.Zero, receivingSince: T0.AddSeconds(10)).Complete);
         Assert.False(recent.Since(AlertIds.New(T0.AddSeconds(15)), TimeSpan.Zero, receivingSince: T0).Complete);
