@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using Notifications.Messages;
 
@@ -5,29 +6,37 @@ namespace Notifications.Connections;
 
 internal sealed partial class Connection
 {
-    /// <summary>Reads whole messages, never more than the configured size, and answers each one.</summary>
+    /// <summary>
+    /// Reads whole messages, never more than the configured size, and answers each one. An idle
+    /// connection holds no receive buffer: it waits with a zero-byte read, and only a message that has
+    /// begun to arrive borrows one from the pool, returned once the message is handled.
+    /// </summary>
     private async Task<CloseReason> ReceiveLoopAsync(CancellationToken aborted)
     {
-        // A plain array, not ArrayPool: a connection holds it for its whole life, so pooling saves
-        // nothing, and a buffer never returned to a shared pool can never be written by two parties.
-        byte[] buffer = new byte[_options.MaxMessageBytes];
         try
         {
             while (true)
             {
-                var (reason, type, count) = await ReceiveMessageAsync(buffer, aborted);
-                if (reason == CloseReason.MessageTooBig)
-                    return await DiscardUntilCloseAsync(buffer, aborted);
-                if (reason is not null)
-                    return reason.Value;
-                _framesIn++;
-                // Once closing for abuse or slowness, what follows is read only to reach the close frame.
-                if (ClosingFor is CloseReason.PolicyViolation or CloseReason.SlowClient)
-                    continue;
-                if (type == WebSocketMessageType.Binary)
-                    SendError(ErrorCodes.BinaryNotSupported, "Only text frames holding JSON are accepted.");
-                else
-                    HandleText(buffer.AsSpan(0, count));
+                var arrived = await _socket.ReceiveAsync(Memory<byte>.Empty, aborted);
+                if (arrived.MessageType == WebSocketMessageType.Close)
+                    return ClosingFor ?? CloseReason.ClientClosed;
+                // Returned only after every read into it has completed: nothing can write it once it is back in the pool.
+                var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxMessageBytes);
+                try
+                {
+                    var (reason, type, count) = arrived.EndOfMessage
+                        ? (null, arrived.MessageType, 0) // an empty message: the zero-byte read was all of it
+                        : await ReceiveMessageAsync(buffer, aborted);
+                    if (reason == CloseReason.MessageTooBig)
+                        return await DiscardUntilCloseAsync(buffer, aborted);
+                    if (reason is not null)
+                        return reason.Value;
+                    Handle(type, buffer.AsSpan(0, count));
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -36,9 +45,22 @@ internal sealed partial class Connection
         }
     }
 
+    private void Handle(WebSocketMessageType type, ReadOnlySpan<byte> message)
+    {
+        _framesIn++;
+        // Once closing for abuse or slowness, what follows is read only to reach the close frame.
+        if (ClosingFor is CloseReason.PolicyViolation or CloseReason.SlowClient)
+            return;
+        if (type == WebSocketMessageType.Binary)
+            SendError(ErrorCodes.BinaryNotSupported, "Only text frames holding JSON are accepted.");
+        else
+            HandleText(message);
+    }
+
     /// <summary>Assembles one message; stops at the size cap instead of buffering the rest (ASP.NET has no cap of its own).</summary>
     private async Task<(CloseReason? Reason, WebSocketMessageType Type, int Count)> ReceiveMessageAsync(byte[] buffer, CancellationToken aborted)
     {
+        // A rented buffer may be larger than asked for; the limit is the setting, not its length.
         int limit = _options.MaxMessageBytes, count = 0;
         ValueWebSocketReceiveResult result;
         do

@@ -23,6 +23,10 @@ internal static class LoggingExtensions
             var instance = services.GetRequiredService<IOptions<InstanceOptions>>().Value;
             logger.MinimumLevel.Is(level)
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                // Off, not just quiet: while this category is enabled at any level, ASP.NET creates an
+                // Activity and a log scope per request, which a WebSocket keeps for its whole life
+                // (~1 KB each). It only logs request start and finish; our request log says more.
+                .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
                 .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
                 .MinimumLevel.Override("Grpc", LogEventLevel.Warning)
                 .Enrich.FromLogContext()
@@ -36,9 +40,14 @@ internal static class LoggingExtensions
         }, preserveStaticLogger: true);
     }
 
-    public static void UseNotificationsRequestLogging(this WebApplication app) =>
-        app.UseSerilogRequestLogging(options => options.GetLevel = (context, _, error) =>
-            error is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Warning : LogEventLevel.Debug);
+    /// <summary>
+    /// One line per HTTP request, except the socket endpoint: a WebSocket request lasts as long as the
+    /// connection, which logs its own opening and closing lines, so a request log would only hold memory.
+    /// </summary>
+    public static void UseNotificationsRequestLogging(this WebApplication app, PathString except) =>
+        app.UseWhen(context => !context.Request.Path.Equals(except, StringComparison.Ordinal), branch =>
+            branch.UseSerilogRequestLogging(options => options.GetLevel = (context, _, error) =>
+                error is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Warning : LogEventLevel.Debug));
 
     private static LogEventLevel ParseLevel(string? raw)
     {

@@ -8,7 +8,7 @@ public static class NotificationsEndpointExtensions
     /// <summary>The page at <c>/</c>, the socket at <c>/ws</c>, readiness at <c>/healthz</c>, liveness at <c>/livez</c>.</summary>
     public static WebApplication MapNotifications(this WebApplication app)
     {
-        app.UseNotificationsRequestLogging();
+        app.UseNotificationsRequestLogging(except: WebSocketEndpoint.Path);
         app.UseDefaultFiles();
         app.UseStaticFiles(new StaticFileOptions
         {
