@@ -24,11 +24,18 @@ internal sealed class Admission(IOptions<AdmissionOptions> options)
     private readonly ConcurrentDictionary<string, int> _perAddress = new(StringComparer.Ordinal);
     private int _admitted;
 
-    public AdmissionResult Admit(HttpContext context)
+    public AdmissionResult Admit(HttpContext context) =>
+        Admit(context.Request.Headers.Origin, context.Request.Host, context.Connection.RemoteIpAddress, context.Request.Headers["Fly-Client-IP"]);
+
+    /// <param name="origin">The Origin header, if any.</param>
+    /// <param name="host">The Host header.</param>
+    /// <param name="peer">The TCP peer's address.</param>
+    /// <param name="flyClientIp">Fly's Fly-Client-IP header, if any (trusted only when configured).</param>
+    public AdmissionResult Admit(string? origin, HostString host, IPAddress? peer, string? flyClientIp)
     {
-        string address = ClientAddress(context);
-        if (!_origins.Allows(context.Request.Headers.Origin, context.Request.Host))
-            return new(StatusCodes.Status403Forbidden, $"Origin {context.Request.Headers.Origin} may not open sockets here (see ALLOWED_ORIGINS).", address);
+        string address = ClientAddress(peer, flyClientIp);
+        if (!_origins.Allows(origin, host))
+            return new(StatusCodes.Status403Forbidden, $"Origin {origin} may not open sockets here (see ALLOWED_ORIGINS).", address);
         if (Interlocked.Increment(ref _admitted) > _options.MaxConnections)
         {
             Interlocked.Decrement(ref _admitted);
@@ -52,10 +59,10 @@ internal sealed class Admission(IOptions<AdmissionOptions> options)
     }
 
     /// <summary>The client's address: Fly's Fly-Client-IP when trusted (behind Fly's proxy every peer is the proxy), else the peer.</summary>
-    private string ClientAddress(HttpContext context)
+    private string ClientAddress(IPAddress? peer, string? flyClientIp)
     {
-        if (_options.TrustFlyClientIp && IPAddress.TryParse(context.Request.Headers["Fly-Client-IP"].ToString(), out var flyClient))
+        if (_options.TrustFlyClientIp && IPAddress.TryParse(flyClientIp, out var flyClient))
             return flyClient.ToString();
-        return context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        return peer?.ToString() ?? "unknown";
     }
 }

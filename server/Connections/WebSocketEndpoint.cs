@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Notifications.Configuration;
@@ -43,7 +44,7 @@ internal sealed class WebSocketEndpoint(
             return;
         }
         string? since = context.Request.Query["since"].FirstOrDefault();
-        if (since is { Length: > MaxSinceLength })
+        if (!IsValidSince(since))
         {
             await RefuseAsync(context, StatusCodes.Status400BadRequest, $"since must be an alert id of at most {MaxSinceLength} characters.");
             return;
@@ -68,28 +69,41 @@ internal sealed class WebSocketEndpoint(
 
     private async Task RunAsync(HttpContext context, string remote, string? since)
     {
-        var keepAlive = TimeSpan.FromSeconds(_options.KeepAliveSeconds);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
-            KeepAliveInterval = keepAlive,
-            KeepAliveTimeout = keepAlive,
+            KeepAliveInterval = KeepAlive,
+            KeepAliveTimeout = KeepAlive,
         });
         var stream = context.Features.Get<UpgradeCapture>()?.Stream
             ?? throw new InvalidOperationException($"{nameof(UpgradeCapture)} must run before UseWebSockets.");
+        await ServeAsync(socket, stream, remote, since, context.RequestAborted);
+    }
 
+    /// <summary>How often an idle socket is pinged, and how long a ping may go unanswered.</summary>
+    public TimeSpan KeepAlive => TimeSpan.FromSeconds(_options.KeepAliveSeconds);
+
+    /// <summary>
+    /// Runs an accepted socket, however it was upgraded: attaches it (welcome, replay, then live
+    /// alerts) and runs it to its end. <paramref name="stream"/> is the stream the socket runs on.
+    /// </summary>
+    public async Task ServeAsync(WebSocket socket, SharedWriteStream stream, string remote, string? since, CancellationToken aborted)
+    {
         var (connection, resume) = fanout.Attach(
             upFront => new Connection(registry.NextId(), remote, socket, stream, outbound, _options, upFront, clock, metrics, logger), since, Welcome);
         metrics.ConnectionOpened();
         try
         {
             Connection.LogOpened(logger, connection, resume);
-            await connection.RunAsync(context.RequestAborted);
+            await connection.RunAsync(aborted);
         }
         finally
         {
             registry.Remove(connection);
         }
     }
+
+    /// <summary>A resume point is an alert id; anything longer than any id is refused before the upgrade.</summary>
+    public static bool IsValidSince(string? since) => since is not { Length: > MaxSinceLength };
 
     private SocketFrame Welcome(ResumeReport? resume)
     {

@@ -16,6 +16,7 @@ public static class NotificationsBuilderExtensions
     {
         builder.ListenOnPort();
         builder.TuneSockets();
+        builder.TakeSocketsDirectly();
         builder.AddNotificationsLogging();
         builder.Services.AddNotificationsOptions(builder.Configuration);
         builder.Services.AddNotificationsMetrics();

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Notifications.Connections;
 
 namespace Notifications.Hosting;
 
@@ -26,4 +27,19 @@ internal static class TransportExtensions
                 return socket;
             };
         });
+
+    /// <summary>
+    /// Plain WebSocket handshakes for <c>/ws</c> are taken at the connection, before HTTP, so a held
+    /// socket carries no HTTP request objects (see <see cref="DirectUpgrade"/>). Applies to every
+    /// endpoint Kestrel binds, however its address was configured.
+    /// </summary>
+    public static void TakeSocketsDirectly(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<DirectUpgrade>();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
+        {
+            var direct = listen.ApplicationServices.GetRequiredService<DirectUpgrade>();
+            listen.Use(next => connection => direct.OnConnectionAsync(connection, next));
+        }));
+    }
 }
