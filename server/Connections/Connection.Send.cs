@@ -15,6 +15,9 @@ internal sealed partial class Connection
         return true;
     }
 
+    /// <summary>Runs the pump on the thread pool (global queue), so fan-out to many sockets spreads over the cores.</summary>
+    private void StartPump() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+
     void IThreadPoolWorkItem.Execute() => _ = PumpAsync();
 
     /// <summary>

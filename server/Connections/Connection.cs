@@ -79,7 +79,7 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
             }
         }
         if (startPump)
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            StartPump();
         else if (!accepted && RequestClose(CloseReason.SlowClient))
             Log.SlowClient(_logger, Id, Remote, _options.SendQueueCapacity);
         return accepted;
@@ -99,7 +99,7 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
         lock (_queueLock)
             startPump = ClaimPump();
         if (startPump)
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            StartPump();
         try
         {
             _sendCancel.CancelAfter(CloseGrace);

@@ -2,7 +2,7 @@ namespace Notifications.Connections;
 
 /// <summary>
 /// The upgraded connection's stream, with writes taken in turn. Two writers share it: the
-/// connection's send loop, which writes alert frames it framed itself in batches, and
+/// connection's send pump, which writes alert frames it framed itself in batches, and
 /// <see cref="System.Net.WebSockets.WebSocket"/>, which writes control frames (pong, keep-alive
 /// ping, close). Every write is whole frames, so taking turns keeps frames intact. Reads pass through.
 /// </summary>
