@@ -6,21 +6,12 @@ namespace Notifications.Connections;
 /// <see cref="System.Net.WebSockets.WebSocket"/>, which writes control frames (pong, keep-alive
 /// ping, close). Every write is whole frames, so taking turns keeps frames intact. Reads pass through.
 /// </summary>
-internal sealed class SharedWriteStream(Stream inner) : Stream
+internal sealed class SharedWriteStream(Stream inner) : AsyncDuplexStream
 {
     private readonly SemaphoreSlim _writing = new(1, 1);
 
-    public override bool CanRead => true;
-    public override bool CanWrite => true;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         inner.ReadAsync(buffer, cancellationToken);
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        inner.ReadAsync(buffer, offset, count, cancellationToken);
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -35,9 +26,6 @@ internal sealed class SharedWriteStream(Stream inner) : Stream
         }
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async Task FlushAsync(CancellationToken cancellationToken)
     {
         await _writing.WaitAsync(cancellationToken);
@@ -50,13 +38,6 @@ internal sealed class SharedWriteStream(Stream inner) : Stream
             _writing.Release();
         }
     }
-
-    // Kestrel forbids synchronous I/O on this stream, and so does this wrapper.
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override void Flush() => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

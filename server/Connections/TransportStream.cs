@@ -8,17 +8,11 @@ namespace Notifications.Connections;
 /// for data without taking any, so an idle socket holds no buffer; disposing wakes a pending read or
 /// flush, so aborting the WebSocket never leaves a loop waiting on the peer.
 /// </summary>
-internal sealed class TransportStream(IDuplexPipe transport) : Stream
+internal sealed class TransportStream(IDuplexPipe transport) : AsyncDuplexStream
 {
     private readonly PipeReader _input = transport.Input;
     private readonly PipeWriter _output = transport.Output;
     private volatile bool _disposed;
-
-    public override bool CanRead => true;
-    public override bool CanWrite => true;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
@@ -42,9 +36,6 @@ internal sealed class TransportStream(IDuplexPipe transport) : Stream
         return count;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
     {
         var result = await _output.WriteAsync(source, cancellationToken);
@@ -52,16 +43,7 @@ internal sealed class TransportStream(IDuplexPipe transport) : Stream
             throw new OperationCanceledException("The connection was aborted.");
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async Task FlushAsync(CancellationToken cancellationToken) => await _output.FlushAsync(cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override void Flush() => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <summary>The pipes belong to Kestrel, which completes them when the connection ends; this only wakes their waiters.</summary>
     protected override void Dispose(bool disposing)
