@@ -123,7 +123,7 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
             KeepAliveInterval = endpoint.KeepAlive,
             KeepAliveTimeout = endpoint.KeepAlive,
         });
-        await endpoint.ServeAsync(socket, stream, remote, string.IsNullOrEmpty(request.Since) ? null : request.Since, connection.ConnectionClosed);
+        await endpoint.ServeAsync(socket, stream, remote, request.Since, connection.ConnectionClosed);
     }
 
     /// <summary>The 101 answer (RFC 6455 §4.2.2): the accept value is SHA-1 of the key and the protocol's GUID, in base64.</summary>

@@ -59,7 +59,7 @@ internal sealed class WebSocketEndpoint(
         }
         try
         {
-            await RunAsync(context, admitted.Address, string.IsNullOrEmpty(since) ? null : since);
+            await RunAsync(context, admitted.Address, since);
         }
         finally
         {
@@ -88,6 +88,8 @@ internal sealed class WebSocketEndpoint(
     /// </summary>
     public async Task ServeAsync(WebSocket socket, SharedWriteStream stream, string remote, string? since, CancellationToken aborted)
     {
+        // An empty since (a page with nothing seen yet) is a fresh start, not a resume.
+        since = string.IsNullOrEmpty(since) ? null : since;
         var (connection, resume) = fanout.Attach(
             upFront => new Connection(registry.NextId(), remote, socket, stream, outbound, _options, upFront, clock, metrics, logger), since, Welcome);
         metrics.ConnectionOpened();
