@@ -26,6 +26,11 @@ internal sealed partial class MetricsEndpointService(IOptions<MetricsOptions> op
             {
                 // Latencies here are milliseconds to seconds: 0.5 ms doubling to about 16 s.
                 ResolveHistogramBuckets = _ => Histogram.ExponentialBuckets(0.0005, 2, 16),
+                // The adapter drops a series after this long without a measurement and starts it again from zero,
+                // which by default (5 minutes) resets the counters of any quiet instance. Our label sets are few
+                // and fixed, so keeping them costs nothing; a day is the adapter's limit. Gauges are observed at
+                // every scrape, so they never lapse.
+                MetricsExpireAfter = TimeSpan.FromDays(1),
             });
             _server = new KestrelMetricServer(_options.Host, _options.Port, MetricsOptions.Path);
             _server.Start();

@@ -11,7 +11,7 @@ public sealed class NotificationsMetrics
 {
     public const string MeterName = "Notifications";
 
-    private readonly UpDownCounter<long> _connections;
+    private long _open;
     private readonly Counter<long> _connectionsClosed;
     private readonly Counter<long> _connectionsRefused;
     private readonly Counter<long> _published;
@@ -32,7 +32,8 @@ public sealed class NotificationsMetrics
     public NotificationsMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);
-        _connections = meter.CreateUpDownCounter<long>("connections", "{connection}", "Open WebSockets on this instance.");
+        // Observed, not added to: the exporter re-reads the true count at every scrape.
+        meter.CreateObservableUpDownCounter("connections", () => Volatile.Read(ref _open), "{connection}", "Open WebSockets on this instance.");
         _connectionsClosed = meter.CreateCounter<long>("connections.closed", "{connection}", "Closed WebSockets, by reason (slow_client counts 1013 closes).");
         _connectionsRefused = meter.CreateCounter<long>("connections.refused", "{request}", "Upgrades refused before accepting, by HTTP status (403 origin, 429 per-address cap, 503 instance cap).");
         _published = meter.CreateCounter<long>("alerts.published", "{alert}", "Alerts from local clients published to the topic.");
@@ -51,11 +52,11 @@ public sealed class NotificationsMetrics
         _swept = meter.CreateCounter<long>("subscriptions.swept", "{subscription}", "Abandoned instance subscriptions deleted by the sweeper.");
     }
 
-    public void ConnectionOpened() => _connections.Add(1);
+    public void ConnectionOpened() => Interlocked.Increment(ref _open);
 
     public void ConnectionClosed(string reason)
     {
-        _connections.Add(-1);
+        Interlocked.Decrement(ref _open);
         _connectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", reason));
     }
 
