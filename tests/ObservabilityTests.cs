@@ -37,6 +37,17 @@ public sealed class ObservabilityTests(PubSubEmulator emulator, ITestOutputHelpe
         }, "the metrics show the traffic");
         using var onPublicPort = await http.GetAsync(new Uri(instance.BaseUri, "/metrics"), TestContext.Current.CancellationToken);
         Assert.NotEqual(HttpStatusCode.OK, onPublicPort.StatusCode);
+
+        // The connection gauge is the true count, read at each scrape, and the socket buffer pool reports itself.
+        await using (var second = await TestSocket.ConnectAsync(instance.SocketUri))
+        {
+            await Eventually.TrueAsync(async () => Value(await Scrape(), "notifications_connections") == 2, "two sockets counted");
+        }
+        await client.DisposeAsync();
+        await Eventually.TrueAsync(async () => Value(await Scrape(), "notifications_connections") == 0, "closed sockets uncounted");
+        Assert.True(Value(await Scrape(), "notifications_transport_pool_free") >= 0, "the transport pool's free bytes are published");
+
+        Task<string> Scrape() => http.GetStringAsync(metricsUri, TestContext.Current.CancellationToken);
     }
 
     [Fact(Timeout = 30_000)]

@@ -1,5 +1,7 @@
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Notifications.Connections;
 
 namespace Notifications.Hosting;
@@ -13,9 +15,14 @@ internal static class TransportExtensions
     /// Socket settings for a fan-out server. The send buffer is capped, because Linux otherwise grows it
     /// to about 4 MB for a peer that stopped reading: thousands of alerts parked out of sight before the
     /// send queue notices, and the 1013 close stuck behind them. The backlog is raised so a reconnect
-    /// storm after a deploy is queued, not dropped into one-second SYN retries.
+    /// storm after a deploy is queued, not dropped into one-second SYN retries. Socket buffers come from
+    /// <see cref="TransportBlockPool"/>, which gives back what a burst left unused.
     /// </summary>
-    public static void TuneSockets(this WebApplicationBuilder builder) =>
+    public static void TuneSockets(this WebApplicationBuilder builder)
+    {
+        // Kestrel registered its own pool factory when the builder was created; ours trims after bursts.
+        builder.Services.RemoveAll<IMemoryPoolFactory<byte>>();
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, TransportBlockPoolFactory>();
         builder.Services.Configure<SocketTransportOptions>(options =>
         {
             options.Backlog = 4096;
@@ -27,6 +34,7 @@ internal static class TransportExtensions
                 return socket;
             };
         });
+    }
 
     /// <summary>
     /// Plain WebSocket handshakes for <c>/ws</c> are taken at the connection, before HTTP, so a held

@@ -28,10 +28,12 @@ public sealed class NotificationsMetrics
     private readonly Counter<long> _replayed;
     private readonly Counter<long> _streamRestarts;
     private readonly Counter<long> _swept;
+    private readonly Counter<long> _transportTrimmed;
+    private readonly Meter _meter;
 
     public NotificationsMetrics(IMeterFactory meters)
     {
-        var meter = meters.Create(MeterName);
+        var meter = _meter = meters.Create(MeterName);
         // Observed, not added to: the exporter re-reads the true count at every scrape.
         meter.CreateObservableUpDownCounter("connections", () => Volatile.Read(ref _open), "{connection}", "Open WebSockets on this instance.");
         _connectionsClosed = meter.CreateCounter<long>("connections.closed", "{connection}", "Closed WebSockets, by reason (slow_client counts 1013 closes).");
@@ -50,6 +52,7 @@ public sealed class NotificationsMetrics
         _replayed = meter.CreateCounter<long>("resumes.replayed", "{alert}", "Alerts replayed to resuming clients.");
         _streamRestarts = meter.CreateCounter<long>("stream.restarts", "{restart}", "Receive streams rebuilt, by reason.");
         _swept = meter.CreateCounter<long>("subscriptions.swept", "{subscription}", "Abandoned instance subscriptions deleted by the sweeper.");
+        _transportTrimmed = meter.CreateCounter<long>("transport.pool.trimmed", "By", "Socket buffer blocks handed back to the garbage collector after a trim period unused.");
     }
 
     public void ConnectionOpened() => Interlocked.Increment(ref _open);
@@ -90,4 +93,8 @@ public sealed class NotificationsMetrics
 
     public void StreamRestarted(string reason) => _streamRestarts.Add(1, new KeyValuePair<string, object?>("reason", reason));
     public void Swept() => _swept.Add(1);
+    public void TransportBlocksTrimmed(long bytes) => _transportTrimmed.Add(bytes);
+
+    public void ObserveTransportPool(Func<long> freeBytes) =>
+        _meter.CreateObservableUpDownCounter("transport.pool.free", freeBytes, "By", "Socket buffer blocks free for reuse, in bytes.");
 }
