@@ -19,7 +19,7 @@ internal sealed record BenchOptions(
           scenarios: startup, idle-memory, connect-rate, local-fanout, cross-instance, slow-consumers (comma-separated, or all)
           --smoke              tiny sizes, seconds per scenario: proves the tool and the server work (exit 1 on any loss)
           --out FILE           JSON results (default bench/results/<utc>-<scenarios>.json)
-          --server-dll PATH    run this build instead of building server/ in Release
+          --server-dll PATH    run this build instead of publishing server/ (Release, ReadyToRun)
           --server-env K=V     extra server setting, repeatable (e.g. LOG_LEVEL=Warning, WS_SEND_QUEUE=64)
           --step-seconds S     how long each measured step sends (default 3; smoke 0.5)
           --sizes N,N          local-fanout: socket counts instead of 1000,10000
