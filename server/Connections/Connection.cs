@@ -30,7 +30,10 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly long _startedAt;
-    private readonly CancellationTokenSource _sendCancel;
+    // Cancels sends stuck on a peer that stopped reading, CloseGrace after a close is requested. The
+    // deadline's timer is made only then: an idle socket holds no timer of its own for it.
+    private readonly CancellationTokenSource _sendCancel = new();
+    private ITimer? _sendDeadline;
     private readonly TokenBucket _alertBudget;
     private int _strikes;
     private int _closeReason = -1;
@@ -51,7 +54,6 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
         _clock = clock;
         _logger = logger;
         _startedAt = clock.GetTimestamp();
-        _sendCancel = new CancellationTokenSource(Timeout.InfiniteTimeSpan, clock);
         _alertBudget = new TokenBucket(options.AlertRatePerSecond, options.AlertBurst, clock);
         _queueCapacity = options.SendQueueCapacity + replayCapacity;
     }
@@ -100,14 +102,7 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
             startPump = ClaimPump();
         if (startPump)
             StartPump();
-        try
-        {
-            _sendCancel.CancelAfter(CloseGrace);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The connection already finished.
-        }
+        _sendDeadline = _clock.CreateTimer(static state => CancelSends((CancellationTokenSource)state!), _sendCancel, CloseGrace, Timeout.InfiniteTimeSpan);
         return true;
     }
 
@@ -124,23 +119,46 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
 
     private static string Shorten(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 40), "…");
 
+    private static void CancelSends(CancellationTokenSource sends)
+    {
+        try
+        {
+            sends.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection already finished.
+        }
+    }
+
     private CloseReason? ClosingFor => _closeReason < 0 ? null : (CloseReason)Volatile.Read(ref _closeReason);
 
-    /// <summary>Runs both loops until the connection is over, then logs one summary line. The welcome is already queued.</summary>
-    public async Task RunAsync(CancellationToken aborted)
+    /// <summary>
+    /// Runs both loops until the connection is over, leaves <paramref name="registry"/>, then logs one
+    /// summary line. The welcome is already queued.
+    /// </summary>
+    public async Task RunAsync(ConnectionRegistry registry, CancellationToken aborted)
     {
-        var sending = _sendDone.Task;
-        var receiving = ReceiveLoopAsync(aborted);
-        await Task.WhenAny(sending, receiving);
+        try
+        {
+            var sending = _sendDone.Task;
+            var receiving = ReceiveLoopAsync(aborted);
+            await Task.WhenAny(sending, receiving);
 
-        // The receive side ended first (the client closed, or the connection failed): let the send loop answer.
-        if (receiving.IsCompleted)
-            RequestClose(await receiving);
-        var both = Task.WhenAll(sending, receiving);
-        if (await Task.WhenAny(both, Task.Delay(CloseGrace, _clock)) != both)
-            _socket.Abort();
-        await both;
+            // The receive side ended first (the client closed, or the connection failed): let the send loop answer.
+            if (receiving.IsCompleted)
+                RequestClose(await receiving);
+            var both = Task.WhenAll(sending, receiving);
+            if (await Task.WhenAny(both, Task.Delay(CloseGrace, _clock)) != both)
+                _socket.Abort();
+            await both;
+        }
+        finally
+        {
+            registry.Remove(this);
+        }
 
+        _sendDeadline?.Dispose();
         _sendCancel.Dispose();
         var duration = _clock.GetElapsedTime(_startedAt);
         var reason = ClosingFor ?? CloseReason.Aborted;

@@ -40,9 +40,27 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
             await next(connection);
             return;
         }
+        // One async frame serves the whole socket (each pending frame is memory an idle socket holds), and
+        // of the request only the resume point is kept past this point.
+        string? since = request.Since;
         try
         {
-            await ServeAsync(connection, request, headLength, admitted.Address);
+            connection.Transport.Output.Write(SwitchingProtocols(request.Key)); // sent by the flush below
+            // The head is still unread (nothing was consumed while deciding): take it now. Frames the client
+            // sent right behind it stay in the pipe for the WebSocket.
+            var input = connection.Transport.Input;
+            var head = await input.ReadAsync();
+            input.AdvanceTo(head.Buffer.GetPosition(headLength));
+            await connection.Transport.Output.FlushAsync();
+
+            var stream = new SharedWriteStream(new TransportStream(connection.Transport));
+            using var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
+            {
+                IsServer = true,
+                KeepAliveInterval = endpoint.KeepAlive,
+                KeepAliveTimeout = endpoint.KeepAlive,
+            });
+            await endpoint.ServeAsync(socket, stream, admitted.Address, since, connection.ConnectionClosed);
         }
         finally
         {
@@ -103,27 +121,6 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
         // Rare: the head straddles two of Kestrel's blocks.
         var bytes = buffer.Slice(0, Math.Min(buffer.Length, UpgradeRequest.MaxHeadBytes)).ToArray();
         return UpgradeRequest.Parse(bytes, out request, out headLength);
-    }
-
-    private async Task ServeAsync(ConnectionContext connection, UpgradeRequest request, int headLength, string remote)
-    {
-        // The head is still unread (nothing was consumed while deciding): take it now. Frames the client
-        // sent right behind it stay in the pipe for the WebSocket.
-        var input = connection.Transport.Input;
-        var head = await input.ReadAsync();
-        input.AdvanceTo(head.Buffer.GetPosition(headLength));
-        var output = connection.Transport.Output;
-        output.Write(SwitchingProtocols(request.Key));
-        await output.FlushAsync();
-
-        var stream = new SharedWriteStream(new TransportStream(connection.Transport));
-        using var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
-        {
-            IsServer = true,
-            KeepAliveInterval = endpoint.KeepAlive,
-            KeepAliveTimeout = endpoint.KeepAlive,
-        });
-        await endpoint.ServeAsync(socket, stream, remote, request.Since, connection.ConnectionClosed);
     }
 
     /// <summary>The 101 answer (RFC 6455 §4.2.2): the accept value is SHA-1 of the key and the protocol's GUID, in base64.</summary>

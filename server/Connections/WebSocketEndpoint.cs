@@ -86,22 +86,16 @@ internal sealed class WebSocketEndpoint(
     /// Runs an accepted socket, however it was upgraded: attaches it (welcome, replay, then live
     /// alerts) and runs it to its end. <paramref name="stream"/> is the stream the socket runs on.
     /// </summary>
-    public async Task ServeAsync(WebSocket socket, SharedWriteStream stream, string remote, string? since, CancellationToken aborted)
+    public Task ServeAsync(WebSocket socket, SharedWriteStream stream, string remote, string? since, CancellationToken aborted)
     {
         // An empty since (a page with nothing seen yet) is a fresh start, not a resume.
         since = string.IsNullOrEmpty(since) ? null : since;
         var (connection, resume) = fanout.Attach(
             upFront => new Connection(registry.NextId(), remote, socket, stream, outbound, _options, upFront, clock, metrics, logger), since, Welcome);
         metrics.ConnectionOpened();
-        try
-        {
-            Connection.LogOpened(logger, connection, resume);
-            await connection.RunAsync(aborted);
-        }
-        finally
-        {
-            registry.Remove(connection);
-        }
+        Connection.LogOpened(logger, connection, resume);
+        // Not awaited here: one fewer async frame held per socket. The connection leaves the registry itself.
+        return connection.RunAsync(registry, aborted);
     }
 
     /// <summary>A resume point is an alert id; anything longer than any id is refused before the upgrade.</summary>
