@@ -22,7 +22,8 @@ internal sealed record BenchOptions(
           --server-dll PATH    run this build instead of publishing server/ (Release, ReadyToRun)
           --server-env K=V     extra server setting, repeatable (e.g. LOG_LEVEL=Warning, WS_SEND_QUEUE=64)
           --step-seconds S     how long each measured step sends (default 3; smoke 0.5)
-          --sizes N,N          local-fanout: socket counts instead of 1000,10000
+          --sizes N,N          local-fanout: socket counts instead of 1000,10000;
+                               cross-instance: sockets per instance (the first value) instead of 100
           --rates D,D          local-fanout: deliveries/s to step through instead of 100k…2M
           --no-gc              skip the EventPipe GC probe (allocations, GC counts, heap after forced GC)
         """;

@@ -31,7 +31,7 @@ internal static class CrossInstance
         {
             await Task.WhenAll(servers.Select(s => s.WaitHealthyAsync(TimeSpan.FromSeconds(30), ct)));
             bare = await BareSubscriber.StartAsync(emulator.Host, Project, topic, hub, ct);
-            int perInstance = context.Smoke ? 5 : 100, sendersPerInstance = context.Smoke ? 1 : 4;
+            int perInstance = context.Options.Sizes?[0] ?? (context.Smoke ? 5 : 100), sendersPerInstance = Math.Min(perInstance, context.Smoke ? 1 : 4);
             var senders = new List<WsClient>();
             foreach (var server in servers)
             {
