@@ -12,10 +12,22 @@ internal sealed partial class PubSubBus
     private const int AckDeadlineSeconds = 10;
 
     /// <summary>Makes sure the topic exists and this instance has a fresh subscription on it.</summary>
+    /// <summary>
+    /// The subscription first: the shared topic is nearly always there already, so a normal start is one
+    /// round trip to Pub/Sub. Only when Pub/Sub answers that the topic is not found is it checked for,
+    /// made, and the subscription tried again.
+    /// </summary>
     private async Task PrepareAsync(CancellationToken cancellationToken)
     {
-        await EnsureTopicAsync(cancellationToken);
-        await CreateFreshSubscriptionAsync(cancellationToken);
+        try
+        {
+            await CreateFreshSubscriptionAsync(cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            await EnsureTopicAsync(cancellationToken);
+            await CreateFreshSubscriptionAsync(cancellationToken);
+        }
     }
 
     // GetTopic first: a service account allowed to read but not create topics still works
