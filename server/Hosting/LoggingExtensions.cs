@@ -8,6 +8,8 @@ namespace Notifications.Hosting;
 
 internal static class LoggingExtensions
 {
+    private const int LogBufferEvents = 10_000;
+
     /// <summary>
     /// Serilog for the host: readable console locally, compact JSON in Production, and the instance
     /// and region on every event. <c>LOG_LEVEL</c> sets the minimum level; sinks registered in DI
@@ -33,10 +35,15 @@ internal static class LoggingExtensions
                 .Enrich.WithProperty("Instance", instance.InstanceId)
                 .Enrich.WithProperty("Region", instance.Region)
                 .ReadFrom.Services(services);
-            if (json)
-                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
-            else
-                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Region}/{Instance} {Message:lj}{NewLine}{Exception}");
+            // Written by a background worker: a connection never waits on formatting or on stdout. If a
+            // burst outruns it by LogBufferEvents, further events are dropped rather than stalling sockets.
+            logger.WriteTo.Async(sink =>
+            {
+                if (json)
+                    sink.Console(new RenderedCompactJsonFormatter());
+                else
+                    sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Region}/{Instance} {Message:lj}{NewLine}{Exception}");
+            }, bufferSize: LogBufferEvents, blockWhenFull: false);
         }, preserveStaticLogger: true);
     }
 
