@@ -8,6 +8,9 @@ namespace Notifications.Bench.Infra;
 /// <summary>GC figures read from outside the server over its diagnostics port (EventPipe), as dotnet-trace does.</summary>
 internal sealed record GcFigures(long AllocatedBytes, int Gen0, int Gen1, int Gen2, long HeapBytes, double PauseMs);
 
+/// <summary>The managed heap after a full GC: its size, and the bytes of objects that survived it (the rest is free space between them).</summary>
+internal sealed record HeapAfterGc(long HeapBytes, long LiveBytes);
+
 /// <summary>
 /// One EventPipe session on a server's runtime, GC events only. Started with <c>forceGc</c> it also
 /// asks for a heap collection (the GCHeapCollect keyword), which makes the runtime run a full
@@ -19,7 +22,7 @@ internal sealed class RuntimeProbe : IAsyncDisposable
     private readonly EventPipeSession _session;
     private readonly Task _processing;
     private readonly TaskCompletionSource _fullGcDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _allocated, _heap;
+    private long _allocated, _heap, _live;
     private int _gen0, _gen1, _gen2;
     private double _pauseMs, _suspendedAt = -1;
 
@@ -44,6 +47,8 @@ internal sealed class RuntimeProbe : IAsyncDisposable
         source.Clr.GCHeapStats += e =>
         {
             _heap = e.TotalHeapSize;
+            // After a full GC every survivor is counted once, in the generation it survived in.
+            _live = e.TotalPromotedSize0 + e.TotalPromotedSize1 + e.TotalPromotedSize2 + e.TotalPromotedSize3 + e.TotalPromotedSize4;
             if (_gen2 > 0)
                 _fullGcDone.TrySetResult();
         };
@@ -69,15 +74,15 @@ internal sealed class RuntimeProbe : IAsyncDisposable
         }
     }
 
-    /// <summary>Forces a full GC in <paramref name="pid"/> and returns the managed heap size after it.</summary>
-    public static async Task<long?> HeapAfterFullGcAsync(int pid, TimeSpan timeout)
+    /// <summary>Forces a full GC in <paramref name="pid"/> and returns the managed heap after it.</summary>
+    public static async Task<HeapAfterGc?> HeapAfterFullGcAsync(int pid, TimeSpan timeout)
     {
         await using var probe = Start(pid, forceGc: true);
         if (probe is null)
             return null;
         bool done = await Task.WhenAny(probe._fullGcDone.Task, Task.Delay(timeout)) == probe._fullGcDone.Task;
         var figures = await probe.StopAsync();
-        return done ? figures.HeapBytes : null;
+        return done ? new HeapAfterGc(figures.HeapBytes, probe._live) : null;
     }
 
     public async Task<GcFigures> StopAsync()

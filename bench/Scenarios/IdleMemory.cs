@@ -6,8 +6,9 @@ namespace Notifications.Bench.Scenarios;
 
 /// <summary>
 /// Ramps idle sockets on one standalone instance to each N, holds, forces a full GC in the server
-/// (over EventPipe), then reads RSS and the managed heap. The figure is the slope of a least-squares
-/// line through the points: what one more connection costs, without the runtime's fixed footprint.
+/// (over EventPipe), then reads RSS, the managed heap and the live objects in it (the GC's survivor
+/// counts). The figure is the slope of a least-squares line through the points: what one more
+/// connection costs, without the runtime's fixed footprint.
 /// </summary>
 internal static class IdleMemory
 {
@@ -24,7 +25,7 @@ internal static class IdleMemory
         try
         {
             var (rss0, heap0) = await MeasureAsync(context, server, hold);
-            var points = new List<(int N, long Rss, long? Heap)>();
+            var points = new List<(int N, long Rss, HeapAfterGc? Heap)>();
             foreach (int n in sizes)
             {
                 var report = await pool.ConnectAsync(server.EndPoint, n - pool.Clients.Count, rate: null, concurrency: 256, ct);
@@ -32,20 +33,22 @@ internal static class IdleMemory
                 var (rss, heap) = await MeasureAsync(context, server, hold);
                 points.Add((n, rss, heap));
                 context.Add(new Row("idle-memory", $"N={n}",
-                    $"RSS {Mib(rss)} MiB, managed heap {(heap is { } h ? $"{Mib(h)} MiB" : "not measured")} (server holds {held}; ramp {report.UntilAllLive.TotalSeconds:0.0} s)")
+                    $"RSS {Mib(rss)} MiB, managed heap {(heap is { } h ? $"{Mib(h.HeapBytes)} MiB ({Mib(h.LiveBytes)} MiB live objects)" : "not measured")} (server holds {held}; ramp {report.UntilAllLive.TotalSeconds:0.0} s)")
                 {
                     Failed = report.Failed > 0 || held != n,
-                    Data = new() { ["connections"] = n, ["serverReports"] = held, ["rssBytes"] = rss, ["heapBytes"] = heap, ["connect"] = report },
+                    Data = new() { ["connections"] = n, ["serverReports"] = held, ["rssBytes"] = rss, ["heapBytes"] = heap?.HeapBytes, ["liveBytes"] = heap?.LiveBytes, ["connect"] = report },
                 });
             }
             double rssSlope = Slope(points.Select(p => (p.N, (double)p.Rss)));
-            double? heapSlope = points.All(p => p.Heap is not null) ? Slope(points.Select(p => (p.N, (double)p.Heap!.Value))) : null;
+            bool heaps = points.All(p => p.Heap is not null);
+            double? heapSlope = heaps ? Slope(points.Select(p => (p.N, (double)p.Heap!.HeapBytes))) : null;
+            double? liveSlope = heaps ? Slope(points.Select(p => (p.N, (double)p.Heap!.LiveBytes))) : null;
             context.Add(new Row("idle-memory", "per connection (slope)",
-                $"{rssSlope / 1024:0.00} KiB RSS, {(heapSlope is { } hs ? $"{hs / 1024:0.00} KiB managed heap" : "heap not measured")} per connection; empty: RSS {Mib(rss0)} MiB, heap {(heap0 is { } h0 ? Mib(h0) : "?")} MiB")
+                $"{rssSlope / 1024:0.00} KiB RSS, {(heapSlope is { } hs ? $"{hs / 1024:0.00} KiB managed heap of which {liveSlope / 1024:0.00} KiB live objects" : "heap not measured")} per connection; empty: RSS {Mib(rss0)} MiB, heap {(heap0 is { } h0 ? Mib(h0.HeapBytes) : "?")} MiB")
             {
                 Target = "≤ 6 KiB RSS per connection",
                 Met = rssSlope <= TargetBytesPerConnection,
-                Data = new() { ["rssBytesPerConnection"] = rssSlope, ["heapBytesPerConnection"] = heapSlope, ["emptyRssBytes"] = rss0, ["emptyHeapBytes"] = heap0 },
+                Data = new() { ["rssBytesPerConnection"] = rssSlope, ["heapBytesPerConnection"] = heapSlope, ["liveBytesPerConnection"] = liveSlope, ["emptyRssBytes"] = rss0, ["emptyHeapBytes"] = heap0?.HeapBytes },
             });
         }
         finally
@@ -54,10 +57,10 @@ internal static class IdleMemory
         }
     }
 
-    private static async Task<(long Rss, long? Heap)> MeasureAsync(BenchContext context, ServerProcess server, TimeSpan hold)
+    private static async Task<(long Rss, HeapAfterGc? Heap)> MeasureAsync(BenchContext context, ServerProcess server, TimeSpan hold)
     {
         await Task.Delay(hold, context.Stopping);
-        long? heap = context.Options.GcProbe ? await RuntimeProbe.HeapAfterFullGcAsync(server.Pid, TimeSpan.FromSeconds(20)) : null;
+        var heap = context.Options.GcProbe ? await RuntimeProbe.HeapAfterFullGcAsync(server.Pid, TimeSpan.FromSeconds(20)) : null;
         await Task.Delay(hold, context.Stopping);
         return (server.RssBytes, heap);
     }
