@@ -5,6 +5,7 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 
 namespace Notifications.Connections;
@@ -43,17 +44,26 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
         // One async frame serves the whole socket (each pending frame is memory an idle socket holds), and
         // of the request only the resume point is kept past this point.
         string? since = request.Since;
+        var transport = new TransportStream(connection.Transport, connection.Features.Get<IConnectionSocketFeature>()?.Socket);
         try
         {
-            connection.Transport.Output.Write(SwitchingProtocols(request.Key)); // sent by the flush below
+            // The 101 goes the way every later write goes, so none can overtake it.
+            try
+            {
+                await transport.WriteAsync(SwitchingProtocols(request.Key));
+                await transport.FlushAsync();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+            {
+                return; // the client left during its own handshake
+            }
             // The head is still unread (nothing was consumed while deciding): take it now. Frames the client
             // sent right behind it stay in the pipe for the WebSocket.
             var input = connection.Transport.Input;
             var head = await input.ReadAsync();
             input.AdvanceTo(head.Buffer.GetPosition(headLength));
-            await connection.Transport.Output.FlushAsync();
 
-            var stream = new SharedWriteStream(new TransportStream(connection.Transport));
+            var stream = new SharedWriteStream(transport);
             using var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
             {
                 IsServer = true,
