@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Notifications.Connections;
 using Notifications.Tests.Infrastructure;
@@ -52,5 +55,62 @@ public sealed class SlowClientTests(ITestOutputHelper output)
 
         await Eventually.TrueAsync(() => registry.Count == 0, "the unresponsive peer was dropped", TimeSpan.FromSeconds(10));
         Assert.Contains(instance.Log.Events, e => e.MessageTemplate.Text.StartsWith("Connection {ConnectionId} from {Remote} closed"));
+    }
+    [Fact(Timeout = 30_000)]
+    public async Task A_peer_that_floods_pings_and_never_reads_is_dropped_after_the_keep_alive_timeout()
+    {
+        var settings = TestInstance.StandaloneSettings();
+        settings["WS_KEEPALIVE_SECONDS"] = "1";
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        var registry = instance.Services.GetRequiredService<ConnectionRegistry>();
+
+        // The pongs it is owed fill its receive window, so the server's pong send waits on the socket.
+        using var flooder = await PingFloodAsync(instance.BaseUri);
+        await Eventually.TrueAsync(() => registry.Count == 1, "the peer is registered");
+
+        await Eventually.TrueAsync(() => registry.Count == 0, "the peer was dropped", TimeSpan.FromSeconds(10));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_peer_that_floods_pings_and_never_reads_is_closed_as_slow_while_the_others_carry_on()
+    {
+        var settings = TestInstance.StandaloneSettings();
+        settings["WS_SEND_QUEUE"] = "16";
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        var registry = instance.Services.GetRequiredService<ConnectionRegistry>();
+        await using var reader = await TestSocket.ConnectAsync(instance.SocketUri);
+        using var flooder = await PingFloodAsync(instance.BaseUri);
+        await Eventually.TrueAsync(() => registry.Count == 2, "both clients are registered");
+
+        for (int i = 0; i < 40; i++)
+        {
+            await reader.SendAlertAsync($"a{i}");
+            await reader.WaitForAsync("alert", a => a.GetProperty("text").GetString() == $"a{i}");
+        }
+
+        await Eventually.TrueAsync(() => registry.Count == 1, "the flooding peer was dropped", TimeSpan.FromSeconds(10));
+        Assert.Null(reader.CloseStatus);
+    }
+
+    /// <summary>
+    /// A raw client that completes the handshake, then sends 4,000 pings (about 500 KB of pongs owed) and
+    /// never reads: once its small receive window is full, every write the server makes to it waits.
+    /// </summary>
+    private static async Task<Socket> PingFloodAsync(Uri baseUri)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096, NoDelay = true };
+        await socket.ConnectAsync(IPAddress.Loopback, baseUri.Port, ct);
+        string head = $"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{baseUri.Port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        await socket.SendAsync(Encoding.ASCII.GetBytes(head), ct);
+        var ping = new byte[2 + 4 + 125];
+        (ping[0], ping[1]) = (0x89, 0x80 | 125); // FIN + ping; masked (with a zero mask), 125 bytes
+        var burst = new byte[ping.Length * 500];
+        for (int i = 0; i < 500; i++)
+            ping.CopyTo(burst, i * ping.Length);
+        for (int k = 0; k < 8; k++)
+            await socket.SendAsync(burst, ct);
+        return socket;
     }
 }

@@ -5,7 +5,6 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 
 namespace Notifications.Connections;
@@ -44,7 +43,7 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
         // One async frame serves the whole socket (each pending frame is memory an idle socket holds), and
         // of the request only the resume point is kept past this point.
         string? since = request.Since;
-        var transport = new TransportStream(connection.Transport, connection.Features.Get<IConnectionSocketFeature>()?.Socket);
+        var transport = new TransportStream(connection);
         try
         {
             // The 101 goes the way every later write goes, so none can overtake it.

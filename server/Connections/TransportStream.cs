@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 
 namespace Notifications.Connections;
 
@@ -10,14 +12,17 @@ namespace Notifications.Connections;
 /// taking any, so an idle socket holds no buffer. Writing to the socket, not through the output pipe,
 /// means a frame waiting to go out never holds one of the transport's 4 KiB blocks (a broadcast to N
 /// sockets took N of them until Kestrel's send loop caught up), and skips that loop's thread hop; every
-/// write goes this way, so none can overtake another. Disposing wakes a pending read or flush, so
-/// aborting the WebSocket never leaves a loop waiting on the peer; a pending socket write ends with
-/// its caller's cancellation or the connection.
+/// write goes this way, so none can overtake another.
+/// Disposing wakes a pending read or flush, so aborting the WebSocket never leaves a loop waiting on
+/// the peer. A socket write pending on a peer that stopped reading ends only with the socket, so with
+/// one in use disposing aborts the connection, as does a failed or cancelled write, which may have
+/// sent part of a frame: nothing written after it could be read correctly.
 /// </summary>
-internal sealed class TransportStream(IDuplexPipe transport, Socket? socket) : AsyncDuplexStream
+internal sealed class TransportStream(ConnectionContext connection) : AsyncDuplexStream
 {
-    private readonly PipeReader _input = transport.Input;
-    private readonly PipeWriter _output = transport.Output;
+    private readonly PipeReader _input = connection.Transport.Input;
+    private readonly PipeWriter _output = connection.Transport.Output;
+    private readonly Socket? _socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
     private volatile bool _disposed;
 
     public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
@@ -46,17 +51,20 @@ internal sealed class TransportStream(IDuplexPipe transport, Socket? socket) : A
     {
         if (_disposed)
             throw new OperationCanceledException("The connection was aborted.");
-        if (socket is not null)
+        if (_socket is not null)
         {
             try
             {
                 while (!source.IsEmpty)
-                    source = source[await socket.SendAsync(source, SocketFlags.None, cancellationToken)..];
+                    source = source[await _socket.SendAsync(source, SocketFlags.None, cancellationToken)..];
             }
-            catch (SocketException e)
+            catch (Exception e)
             {
+                connection.Abort();
                 // As NetworkStream does: a stream's callers expect an IOException when the connection fails.
-                throw new IOException($"The connection failed while sending ({e.SocketErrorCode}).", e);
+                if (e is SocketException socketError)
+                    throw new IOException($"The connection failed while sending ({socketError.SocketErrorCode}).", e);
+                throw;
             }
             return;
         }
@@ -67,11 +75,11 @@ internal sealed class TransportStream(IDuplexPipe transport, Socket? socket) : A
 
     public override async Task FlushAsync(CancellationToken cancellationToken)
     {
-        if (socket is null)
+        if (_socket is null)
             await _output.FlushAsync(cancellationToken);
     }
 
-    /// <summary>The pipes belong to Kestrel, which completes them when the connection ends; this only wakes their waiters.</summary>
+    /// <summary>The pipes belong to Kestrel, which completes them when the connection ends; this wakes their waiters, and ends a socket in use.</summary>
     protected override void Dispose(bool disposing)
     {
         if (disposing && !_disposed)
@@ -79,6 +87,8 @@ internal sealed class TransportStream(IDuplexPipe transport, Socket? socket) : A
             _disposed = true;
             _input.CancelPendingRead();
             _output.CancelPendingFlush();
+            if (_socket is not null)
+                connection.Abort();
         }
         base.Dispose(disposing);
     }
