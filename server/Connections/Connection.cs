@@ -96,13 +96,14 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
     {
         if (Interlocked.CompareExchange(ref _closeReason, (int)reason, -1) != -1)
             return false;
+        // Set before the pump can finish the connection, so RunAsync's end always sees the timer to dispose.
+        _sendDeadline = _clock.CreateTimer(static state => CancelSends((CancellationTokenSource)state!), _sendCancel, CloseGrace, Timeout.InfiniteTimeSpan);
         // The pump sends the close frame after what is queued; start it if it is idle.
         bool startPump;
         lock (_queueLock)
             startPump = ClaimPump();
         if (startPump)
             StartPump();
-        _sendDeadline = _clock.CreateTimer(static state => CancelSends((CancellationTokenSource)state!), _sendCancel, CloseGrace, Timeout.InfiniteTimeSpan);
         return true;
     }
 
