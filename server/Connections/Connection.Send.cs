@@ -42,7 +42,7 @@ internal sealed partial class Connection
                 }
                 finally
                 {
-                    // The write has completed: Kestrel copied the bytes, nothing refers to the buffer any more.
+                    // The write has completed: the socket (or Kestrel's pipe) took the bytes, nothing refers to the buffer any more.
                     ArrayPool<byte>.Shared.Return(buffer);
                 }
                 lock (_queueLock)
