@@ -95,6 +95,20 @@ public sealed class TestSocket : IAsyncDisposable
         return CloseStatus;
     }
 
+    /// <summary>A server message as JSON; one that is not says what it held, so a torn frame can be traced.</summary>
+    private static JsonElement Parse(byte[] message)
+    {
+        try
+        {
+            return JsonDocument.Parse(message).RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            string text = System.Text.Encoding.UTF8.GetString(message.AsSpan(0, Math.Min(message.Length, 300)));
+            throw new InvalidDataException($"The server sent a text message that is not JSON ({message.Length} bytes): \"{text}\"", e);
+        }
+    }
+
     private async Task PumpAsync()
     {
         var buffer = new byte[64 * 1024];
@@ -125,7 +139,7 @@ public sealed class TestSocket : IAsyncDisposable
                     message.Write(buffer, 0, result.Count);
                 } while (!result.EndOfMessage);
                 lock (_received)
-                    _received.Add(JsonDocument.Parse(message.ToArray()).RootElement.Clone());
+                    _received.Add(Parse(message.ToArray()));
                 _arrived.Release();
             }
         }
