@@ -5,32 +5,38 @@ using Notifications.Bench.Ws;
 namespace Notifications.Bench.Scenarios;
 
 /// <summary>
-/// Ramps idle sockets on one standalone instance to each N, holds, forces a full GC in the server
-/// (over EventPipe), then reads RSS, the managed heap and the live objects in it (the GC's survivor
-/// counts). The figure is the slope of a least-squares line through the points: what one more
-/// connection costs, without the runtime's fixed footprint.
+/// Ramps idle sockets on one standalone instance to each N, lets it settle, forces a full GC in the
+/// server (over EventPipe), then reads RSS, the managed heap and the live objects in it (the GC's
+/// survivor counts). Settling takes longer than two of the transport pool's trim periods, so the
+/// blocks a ramp's handshakes took are gone and the figure is what a held socket costs at rest. The
+/// figure is the slope of a least-squares line through the points: what one more connection costs,
+/// without the runtime's fixed footprint.
 /// </summary>
 internal static class IdleMemory
 {
     private const double TargetBytesPerConnection = 6 * 1024;
+
+    /// <summary>The server's TransportBlockPool.TrimPeriod: a block free for a whole period is given back.</summary>
+    private static readonly TimeSpan TransportTrimPeriod = TimeSpan.FromSeconds(5);
 
     public static async Task RunAsync(BenchContext context)
     {
         var ct = context.Stopping;
         int[] sizes = context.Smoke ? [20, 50, 100, 200] : [1000, 5000, 10_000, 18_000];
         var hold = TimeSpan.FromSeconds(context.Smoke ? 0.3 : 3);
+        var settle = context.Smoke ? hold : 2 * TransportTrimPeriod + hold;
         await using var server = ServerProcess.Start(context, "idle", new Dictionary<string, string>());
         await server.WaitHealthyAsync(TimeSpan.FromSeconds(30), ct);
         var pool = new ClientPool(new ClientHub(context.RunTag));
         try
         {
-            var (rss0, heap0) = await MeasureAsync(context, server, hold);
+            var (rss0, heap0) = await MeasureAsync(context, server, hold, hold);
             var points = new List<(int N, long Rss, HeapAfterGc? Heap)>();
             foreach (int n in sizes)
             {
                 var report = await pool.ConnectAsync(server.EndPoint, n - pool.Clients.Count, rate: null, concurrency: 256, ct);
                 int held = await server.ConnectionsAsync(ct);
-                var (rss, heap) = await MeasureAsync(context, server, hold);
+                var (rss, heap) = await MeasureAsync(context, server, settle, hold);
                 points.Add((n, rss, heap));
                 context.Add(new Row("idle-memory", $"N={n}",
                     $"RSS {Mib(rss)} MiB, managed heap {(heap is { } h ? $"{Mib(h.HeapBytes)} MiB ({Mib(h.LiveBytes)} MiB live objects)" : "not measured")} (server holds {held}; ramp {report.UntilAllLive.TotalSeconds:0.0} s)")
@@ -57,9 +63,9 @@ internal static class IdleMemory
         }
     }
 
-    private static async Task<(long Rss, HeapAfterGc? Heap)> MeasureAsync(BenchContext context, ServerProcess server, TimeSpan hold)
+    private static async Task<(long Rss, HeapAfterGc? Heap)> MeasureAsync(BenchContext context, ServerProcess server, TimeSpan settle, TimeSpan hold)
     {
-        await Task.Delay(hold, context.Stopping);
+        await Task.Delay(settle, context.Stopping);
         var heap = context.Options.GcProbe ? await RuntimeProbe.HeapAfterFullGcAsync(server.Pid, TimeSpan.FromSeconds(20)) : null;
         await Task.Delay(hold, context.Stopping);
         return (server.RssBytes, heap);
