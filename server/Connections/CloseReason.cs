@@ -10,6 +10,9 @@ internal enum CloseReason
     SlowClient,
     MessageTooBig,
     PolicyViolation,
+    ProtocolError,
+    InvalidPayload,
+    Unresponsive,
     Aborted,
 }
 
@@ -29,6 +32,9 @@ internal static class CloseReasons
         CloseReason.SlowClient => "slow_client",
         CloseReason.MessageTooBig => "message_too_big",
         CloseReason.PolicyViolation => "policy_violation",
+        CloseReason.ProtocolError => "protocol_error",
+        CloseReason.InvalidPayload => "invalid_payload",
+        CloseReason.Unresponsive => "unresponsive",
         _ => "aborted",
     };
 
@@ -39,6 +45,8 @@ internal static class CloseReasons
         CloseReason.SlowClient => (TryAgainLater, "send queue full; reconnect"),
         CloseReason.MessageTooBig => (WebSocketCloseStatus.MessageTooBig, "message too big"),
         CloseReason.PolicyViolation => (WebSocketCloseStatus.PolicyViolation, "too many rate-limited alerts"),
+        CloseReason.ProtocolError => (WebSocketCloseStatus.ProtocolError, "protocol error"),
+        CloseReason.InvalidPayload => (WebSocketCloseStatus.InvalidPayloadData, "text is not UTF-8"),
         _ => (WebSocketCloseStatus.InternalServerError, "aborted"),
     };
 }

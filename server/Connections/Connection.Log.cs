@@ -38,6 +38,17 @@ internal sealed partial class Connection
         [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "Connection {ConnectionId}: sending failed unexpectedly; closing it.")]
         public static partial void SendFailed(ILogger logger, Exception exception, long connectionId);
 
+        [LoggerMessage(EventId = 3010, Level = LogLevel.Warning,
+            Message = "Connection {ConnectionId} from {Remote} broke the WebSocket protocol: {ProtocolError}; closing it.")]
+        public static partial void ProtocolError(ILogger logger, long connectionId, string remote, string protocolError);
+
+        [LoggerMessage(EventId = 3011, Level = LogLevel.Information,
+            Message = "Connection {ConnectionId} from {Remote} sent nothing for {KeepAliveSeconds} s after a ping; dropping it.")]
+        public static partial void Unresponsive(ILogger logger, long connectionId, string remote, int keepAliveSeconds);
+
+        [LoggerMessage(EventId = 3012, Level = LogLevel.Error, Message = "Connection {ConnectionId}: handling what it sent failed unexpectedly; closing it.")]
+        public static partial void ReceiveFailed(ILogger logger, Exception exception, long connectionId);
+
         [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Connection {ConnectionId} opened from {Remote}.")]
         public static partial void Opened(ILogger logger, long connectionId, string remote);
 

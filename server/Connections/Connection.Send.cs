@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.WebSockets;
 using Notifications.Messages;
 
 namespace Notifications.Connections;
@@ -21,9 +20,9 @@ internal sealed partial class Connection
     void IThreadPoolWorkItem.Execute() => _ = PumpAsync();
 
     /// <summary>
-    /// The only writer of data frames: takes everything queued, writes it as one batch, and repeats
-    /// until the queue is empty (then goes idle) or the connection is closing (then sends the close
-    /// frame and finishes). One write per batch, not per frame, is what lets a busy socket keep up.
+    /// The socket's only writer: takes everything queued, writes it as one batch, and repeats until
+    /// the queue is empty (then goes idle) or the connection is closing (then sends the close frame
+    /// and finishes). One write per batch, not per frame, is what lets a busy socket keep up.
     /// </summary>
     private async Task PumpAsync()
     {
@@ -38,11 +37,11 @@ internal sealed partial class Connection
                     break;
                 try
                 {
-                    await _stream.WriteAsync(buffer.AsMemory(0, length), _sendCancel.Token);
+                    await _wire.WriteAsync(buffer.AsMemory(0, length));
                 }
                 finally
                 {
-                    // The write has completed: the socket (or Kestrel's pipe) took the bytes, nothing refers to the buffer any more.
+                    // The write has completed: the socket (or the pipe or stream) took the bytes, nothing refers to the buffer any more.
                     ArrayPool<byte>.Shared.Return(buffer);
                 }
                 lock (_queueLock)
@@ -51,7 +50,7 @@ internal sealed partial class Connection
             }
             await SendCloseAsync();
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or IOException)
         {
             RequestClose(CloseReason.Aborted);
         }
@@ -61,14 +60,27 @@ internal sealed partial class Connection
             Log.SendFailed(_logger, e, Id);
             RequestClose(CloseReason.Aborted);
         }
-        _sendDone.TrySetResult();
+        TaskCompletionSource? waiter;
+        lock (_queueLock)
+        {
+            _sendFinished = true;
+            waiter = _sendDone;
+        }
+        waiter?.TrySetResult();
+    }
+
+    /// <summary>Completes when the pump has finished for good (the close frame sent, or the send side failed).</summary>
+    private Task SendFinished()
+    {
+        lock (_queueLock)
+            return _sendFinished ? Task.CompletedTask : (_sendDone = new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
     }
 
     /// <summary>
     /// Copies every queued frame into one pooled buffer. Null when there is nothing to write: then
     /// <paramref name="idle"/> says the pump stops (nothing queued, not closing) rather than going on to
-    /// the close frame. A slow or departing client gets no backlog, only its close frame; an abuser's
-    /// last error frames are still sent before its 1008.
+    /// the close frame. A slow, departing or failed client gets no backlog, only its close frame; an
+    /// abuser's last error frames are still sent before its 1008, and the reconnect hint before a 1012.
     /// </summary>
     private (byte[] Buffer, int Length, int Frames)? TakeBatch(out bool idle)
     {
@@ -76,7 +88,7 @@ internal sealed partial class Connection
         {
             var closing = ClosingFor;
             idle = false;
-            if (closing is CloseReason.SlowClient or CloseReason.ClientClosed or CloseReason.MessageTooBig)
+            if (closing is not (null or CloseReason.ServerShutdown or CloseReason.PolicyViolation))
                 _queue.Clear();
             if (_queue.Count == 0)
             {
@@ -103,11 +115,13 @@ internal sealed partial class Connection
         }
     }
 
+    /// <summary>The close frame (§5.5.1), whoever began the close; a peer that stopped answering gets none.</summary>
     private async Task SendCloseAsync()
     {
-        if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        var reason = ClosingFor ?? CloseReason.Aborted;
+        if (reason == CloseReason.Unresponsive)
             return;
-        var (status, description) = (ClosingFor ?? CloseReason.Aborted).ToClose();
-        await _socket.CloseOutputAsync(status, description, _sendCancel.Token);
+        var (status, description) = reason.ToClose();
+        await _wire.WriteAsync(SocketFrame.Close(status, description).Bytes);
     }
 }

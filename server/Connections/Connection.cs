@@ -1,4 +1,3 @@
-using System.Net.WebSockets;
 using Notifications.Configuration;
 using Notifications.Delivery;
 using Notifications.Messages;
@@ -7,21 +6,24 @@ using Notifications.Metrics;
 namespace Notifications.Connections;
 
 /// <summary>
-/// One client socket. Producers only ever add ready-made frames to its bounded queue; a send pump,
-/// started on the thread pool only when frames wait and none is running, writes everything queued
-/// in one batch, so nothing else writes data to the socket. The receive loop runs beside it. When
-/// either side ends, the other gets <see cref="CloseGrace"/> to finish, then the socket is aborted.
+/// One client socket, speaking RFC 6455 itself over its <see cref="SocketWire"/>. Producers only ever
+/// add ready-made frames to its bounded queue; a send pump, started on the thread pool only when
+/// frames wait and none is running, writes everything queued in one batch, and is the only writer:
+/// pongs, keep-alive pings and the close frame are queued like any other frame. The receive loop
+/// reads frames in place from the wire's pipe. Once a close is requested, the client has
+/// <see cref="CloseGrace"/> to take the close frame and answer it; then the connection is aborted.
 /// </summary>
 internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
 {
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
-    private readonly WebSocket _socket;
-    private readonly SharedWriteStream _stream;
+    private readonly SocketWire _wire;
     private readonly Lock _queueLock = new();
     private readonly List<SocketFrame> _queue = [];
     private readonly int _queueCapacity;
-    private readonly TaskCompletionSource _sendDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // The pump's end: set when it has sent the close frame (or failed); the waiter is made only if RunAsync must wait for it.
+    private bool _sendFinished;
+    private TaskCompletionSource? _sendDone;
     private int _inFlight;
     private bool _pumping;
     private readonly OutboundAlerts _outbound;
@@ -30,31 +32,32 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly long _startedAt;
-    // Cancels sends stuck on a peer that stopped reading, CloseGrace after a close is requested. The
-    // deadline's timer is made only then: an idle socket holds no timer of its own for it.
-    private readonly CancellationTokenSource _sendCancel = new();
-    private ITimer? _sendDeadline;
-    private readonly TokenBucket _alertBudget;
+    // Aborts the connection CloseGrace after a close is requested, which ends a send stuck on a peer that
+    // stopped reading and a wait for a close frame that never comes. Made only then: an idle socket holds
+    // no timer of its own.
+    private ITimer? _closeDeadline;
+    // Keep-alive: set by every read that brought bytes, cleared by each check (see CheckAlive).
+    private int _heard;
+    private bool _pingUnanswered;
+    // Made at the first message: a socket that only listens never needs one (a new bucket starts full, as an old one would be).
+    private TokenBucket? _alertBudget;
     private int _strikes;
     private int _closeReason = -1;
     private long _framesIn, _framesOut, _alertsAccepted, _errorsSent;
 
     /// <param name="replayCapacity">Room for this connection's welcome and resume replay on top of the live queue, so catching up never counts as reading slowly.</param>
-    /// <param name="stream">The stream <paramref name="socket"/> runs on, where data frames are written directly.</param>
-    public Connection(long id, string remote, WebSocket socket, SharedWriteStream stream, OutboundAlerts outbound, ConnectionOptions options,
+    public Connection(long id, string remote, SocketWire wire, OutboundAlerts outbound, ConnectionOptions options,
         int replayCapacity, TimeProvider clock, NotificationsMetrics metrics, ILogger logger)
     {
         Id = id;
         Remote = remote;
-        _socket = socket;
-        _stream = stream;
+        _wire = wire;
         _outbound = outbound;
         _options = options;
         _metrics = metrics;
         _clock = clock;
         _logger = logger;
         _startedAt = clock.GetTimestamp();
-        _alertBudget = new TokenBucket(options.AlertRatePerSecond, options.AlertBurst, clock);
         _queueCapacity = options.SendQueueCapacity + replayCapacity;
     }
 
@@ -89,15 +92,14 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
 
     /// <summary>
     /// Asks the send pump to close the socket; the first reason wins. True if this call set it.
-    /// A send stuck on a peer that stopped reading is cancelled after the grace period, so closing
-    /// never waits on the client.
+    /// The connection is aborted after the grace period, so closing never waits on the client.
     /// </summary>
     public bool RequestClose(CloseReason reason)
     {
         if (Interlocked.CompareExchange(ref _closeReason, (int)reason, -1) != -1)
             return false;
         // Set before the pump can finish the connection, so RunAsync's end always sees the timer to dispose.
-        _sendDeadline = _clock.CreateTimer(static state => CancelSends((CancellationTokenSource)state!), _sendCancel, CloseGrace, Timeout.InfiniteTimeSpan);
+        _closeDeadline = _clock.CreateTimer(static wire => ((SocketWire)wire!).Abort(), _wire, CloseGrace, Timeout.InfiniteTimeSpan);
         // The pump sends the close frame after what is queued; start it if it is idle.
         bool startPump;
         lock (_queueLock)
@@ -120,47 +122,82 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
 
     private static string Shorten(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 40), "…");
 
-    private static void CancelSends(CancellationTokenSource sends)
+    /// <summary>
+    /// The keep-alive check, every <c>WS_KEEPALIVE_SECONDS</c> (<see cref="KeepAlive"/>): a peer that sent
+    /// nothing since the last check's ping is dead and is aborted; any other gets a ping, which it must
+    /// answer (or send anything) before the next check.
+    /// </summary>
+    public void CheckAlive()
     {
-        try
+        bool heard = Interlocked.Exchange(ref _heard, 0) == 1;
+        if (_pingUnanswered && !heard)
         {
-            sends.Cancel();
+            if (RequestClose(CloseReason.Unresponsive))
+                Log.Unresponsive(_logger, Id, Remote, _options.KeepAliveSeconds);
+            _wire.Abort();
+            return;
         }
-        catch (ObjectDisposedException)
-        {
-            // The connection already finished.
-        }
+        _pingUnanswered = TryEnqueue(SocketFrame.Ping);
     }
 
     private CloseReason? ClosingFor => _closeReason < 0 ? null : (CloseReason)Volatile.Read(ref _closeReason);
 
     /// <summary>
-    /// Runs both loops until the connection is over, leaves <paramref name="registry"/>, then logs one
-    /// summary line. The welcome is already queued.
+    /// Receives until the connection is over, waits for the send pump to finish (the close deadline
+    /// bounds both), leaves <paramref name="registry"/>, then logs one summary line. The welcome is
+    /// already queued. One async method serves the socket's whole life: each pending one is memory
+    /// an idle socket holds.
     /// </summary>
-    public async Task RunAsync(ConnectionRegistry registry, CancellationToken aborted)
+    public async Task RunAsync(ConnectionRegistry registry)
     {
         try
         {
-            var sending = _sendDone.Task;
-            var receiving = ReceiveLoopAsync(aborted);
-            await Task.WhenAny(sending, receiving);
-
-            // The receive side ended first (the client closed, or the connection failed): let the send loop answer.
-            if (receiving.IsCompleted)
-                RequestClose(await receiving);
-            var both = Task.WhenAll(sending, receiving);
-            if (await Task.WhenAny(both, Task.Delay(CloseGrace, _clock)) != both)
-                _socket.Abort();
-            await both;
+            var input = _wire.Input;
+            var ended = CloseReason.Aborted;
+            try
+            {
+                while (true)
+                {
+                    var result = await input.ReadAsync();
+                    var buffer = result.Buffer;
+                    CloseReason? verdict;
+                    try
+                    {
+                        verdict = Receive(ref buffer);
+                    }
+                    finally
+                    {
+                        input.AdvanceTo(buffer.Start, result.Buffer.End);
+                    }
+                    if (verdict is not null)
+                    {
+                        ended = verdict.Value;
+                        break;
+                    }
+                    if (result.IsCanceled || result.IsCompleted)
+                        break;
+                }
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The connection failed or was aborted under the read.
+            }
+            catch (Exception e)
+            {
+                Log.ReceiveFailed(_logger, e, Id);
+            }
+            // The receive side ended first (the client closed, or the connection failed): let the pump answer.
+            RequestClose(ended);
+            await SendFinished();
         }
         finally
         {
+            _wire.End();
+            _closeDeadline?.Dispose();
+            ReturnFragments();
             registry.Remove(this);
         }
 
-        _sendDeadline?.Dispose();
-        _sendCancel.Dispose();
         var duration = _clock.GetElapsedTime(_startedAt);
         var reason = ClosingFor ?? CloseReason.Aborted;
         _metrics.ConnectionClosed(reason.Label());

@@ -29,6 +29,16 @@ internal sealed class ConnectionRegistry
         return delivered;
     }
 
+    /// <summary>One step of a keep-alive round: each connection in <paramref name="slice"/> of <paramref name="slices"/> is pinged, or dropped if it left the last ping unanswered.</summary>
+    public void CheckAlive(int slice, int slices)
+    {
+        foreach (var (id, connection) in _connections)
+        {
+            if (id % slices == slice)
+                connection.CheckAlive();
+        }
+    }
+
     /// <summary>Shutdown: every connection gets a reconnect hint spread over <paramref name="spread"/>, then a 1012 close.</summary>
     public void ShutDownAll(TimeSpan spread)
     {

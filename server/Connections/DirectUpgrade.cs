@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
@@ -24,13 +23,36 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
 
     private static ReadOnlySpan<byte> AcceptGuid => "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"u8;
 
+    /// <summary>
+    /// Takes the handshake, then waits out the socket. Split in two so that only this small frame stays
+    /// pending for the socket's life, not the handshake's (each pending frame is memory an idle socket holds).
+    /// </summary>
     public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
+    {
+        var (run, address) = await UpgradeAsync(connection, next);
+        if (run is null)
+            return;
+        try
+        {
+            await run;
+        }
+        finally
+        {
+            admission.Release(address!);
+        }
+    }
+
+    /// <summary>
+    /// Upgrades a handshake this path takes and starts the connection: its run, and the admitted address
+    /// to release when it ends. Anything else goes on to HTTP (then no run).
+    /// </summary>
+    private async Task<(Task? Run, string? Address)> UpgradeAsync(ConnectionContext connection, ConnectionDelegate next)
     {
         var (request, headLength) = await ReadHandshakeAsync(connection.Transport.Input);
         if (request is null || lifetime.ApplicationStopping.IsCancellationRequested || !WebSocketEndpoint.IsValidSince(request.Since))
         {
             await next(connection);
-            return;
+            return default;
         }
         var peer = (connection.RemoteEndPoint as IPEndPoint)?.Address;
         var admitted = admission.Admit(request.Origin, new HostString(request.Host), peer, request.FlyClientIp);
@@ -38,42 +60,29 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
         {
             // HTTP refuses it with the status and reason, and counts the refusal.
             await next(connection);
-            return;
+            return default;
         }
-        // One async frame serves the whole socket (each pending frame is memory an idle socket holds), and
-        // of the request only the resume point is kept past this point.
-        string? since = request.Since;
-        var transport = new TransportStream(connection);
         try
         {
+            var wire = new KestrelWire(connection);
             // The 101 goes the way every later write goes, so none can overtake it.
-            try
-            {
-                await transport.WriteAsync(SwitchingProtocols(request.Key));
-                await transport.FlushAsync();
-            }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
-            {
-                return; // the client left during its own handshake
-            }
+            await wire.WriteAsync(SwitchingProtocols(request.Key));
             // The head is still unread (nothing was consumed while deciding): take it now. Frames the client
-            // sent right behind it stay in the pipe for the WebSocket.
+            // sent right behind it stay in the pipe for the connection.
             var input = connection.Transport.Input;
             var head = await input.ReadAsync();
             input.AdvanceTo(head.Buffer.GetPosition(headLength));
-
-            var stream = new SharedWriteStream(transport);
-            using var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
-            {
-                IsServer = true,
-                KeepAliveInterval = endpoint.KeepAlive,
-                KeepAliveTimeout = endpoint.KeepAlive,
-            });
-            await endpoint.ServeAsync(socket, stream, admitted.Address, since, connection.ConnectionClosed);
+            return (endpoint.ServeAsync(wire, admitted.Address, request.Since), admitted.Address);
         }
-        finally
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
         {
             admission.Release(admitted.Address);
+            return default; // the client left during its own handshake
+        }
+        catch
+        {
+            admission.Release(admitted.Address);
+            throw;
         }
     }
 

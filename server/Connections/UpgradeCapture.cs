@@ -3,13 +3,12 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Notifications.Connections;
 
 /// <summary>
-/// Lets the socket endpoint write frames under ASP.NET's WebSocket: wraps the upgrade features so
-/// the stream the WebSocket is built on is a <see cref="SharedWriteStream"/> the endpoint can reach.
-/// ASP.NET still does the handshake, its checks and its errors.
+/// Lets the socket endpoint reach the stream ASP.NET upgrades a request to: wraps the upgrade
+/// features to keep it. ASP.NET still does the handshake, its checks and its errors.
 /// </summary>
 internal sealed class UpgradeCapture
 {
-    public SharedWriteStream? Stream { get; private set; }
+    public Stream? Stream { get; private set; }
 
     /// <summary>Middleware that must run before <c>UseWebSockets</c>, which reads these features when a request arrives.</summary>
     public static Task Install(HttpContext context, RequestDelegate next)
@@ -25,7 +24,7 @@ internal sealed class UpgradeCapture
         return next(context);
     }
 
-    private SharedWriteStream Capture(Stream stream) => Stream = new SharedWriteStream(stream);
+    private Stream Capture(Stream stream) => Stream = stream;
 
     /// <summary>HTTP/1.1 <c>Upgrade: websocket</c>.</summary>
     private sealed class Upgrade(IHttpUpgradeFeature inner, UpgradeCapture capture) : IHttpUpgradeFeature

@@ -1,4 +1,3 @@
-using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Notifications.Configuration;
@@ -67,35 +66,33 @@ internal sealed class WebSocketEndpoint(
         }
     }
 
+    /// <summary>
+    /// ASP.NET does the handshake (its checks, its errors, HTTP/2's extended CONNECT); the connection then
+    /// speaks WebSocket itself on the upgraded stream. ASP.NET's own WebSocket object is never used: with
+    /// no keep-alive it does nothing unless called, and disposing it closes the stream at the end.
+    /// </summary>
     private async Task RunAsync(HttpContext context, string remote, string? since)
     {
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            KeepAliveInterval = KeepAlive,
-            KeepAliveTimeout = KeepAlive,
-        });
+        using var unused = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
         var stream = context.Features.Get<UpgradeCapture>()?.Stream
             ?? throw new InvalidOperationException($"{nameof(UpgradeCapture)} must run before UseWebSockets.");
-        await ServeAsync(socket, stream, remote, since, context.RequestAborted);
+        await ServeAsync(new StreamWire(stream, context), remote, since);
     }
-
-    /// <summary>How often an idle socket is pinged, and how long a ping may go unanswered.</summary>
-    public TimeSpan KeepAlive => TimeSpan.FromSeconds(_options.KeepAliveSeconds);
 
     /// <summary>
     /// Runs an accepted socket, however it was upgraded: attaches it (welcome, replay, then live
-    /// alerts) and runs it to its end. <paramref name="stream"/> is the stream the socket runs on.
+    /// alerts) and runs it to its end.
     /// </summary>
-    public Task ServeAsync(WebSocket socket, SharedWriteStream stream, string remote, string? since, CancellationToken aborted)
+    public Task ServeAsync(SocketWire wire, string remote, string? since)
     {
         // An empty since (a page with nothing seen yet) is a fresh start, not a resume.
         since = string.IsNullOrEmpty(since) ? null : since;
         var (connection, resume) = fanout.Attach(
-            upFront => new Connection(registry.NextId(), remote, socket, stream, outbound, _options, upFront, clock, metrics, logger), since, Welcome);
+            upFront => new Connection(registry.NextId(), remote, wire, outbound, _options, upFront, clock, metrics, logger), since, Welcome);
         metrics.ConnectionOpened();
         Connection.LogOpened(logger, connection, resume);
         // Not awaited here: one fewer async frame held per socket. The connection leaves the registry itself.
-        return connection.RunAsync(registry, aborted);
+        return connection.RunAsync(registry);
     }
 
     /// <summary>A resume point is an alert id; anything longer than any id is refused before the upgrade.</summary>

@@ -112,6 +112,7 @@ public static class NotificationsBuilderExtensions
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<Admission>();
         services.AddSingleton<WebSocketEndpoint>();
+        services.AddHostedService<KeepAlive>();
         services.AddHostedService<ConnectionDrainService>();
     }
 }

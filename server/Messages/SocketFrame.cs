@@ -1,16 +1,16 @@
 using System.Buffers.Binary;
+using System.Net.WebSockets;
+using System.Text;
 
 namespace Notifications.Messages;
 
 /// <summary>
-/// One complete WebSocket text frame as it goes on the wire (RFC 6455 §5.2): FIN and opcode, the
-/// payload length, then the payload. Server frames are never masked, so the same bytes serve every
+/// One complete WebSocket frame as it goes on the wire (RFC 6455 §5.2): FIN and opcode, the payload
+/// length, then the payload. Server frames are never masked, so the same bytes serve every
 /// connection: an alert is framed once and each socket only copies it.
 /// </summary>
 internal readonly struct SocketFrame
 {
-    private const byte FinText = 0x81;
-
     private SocketFrame(byte[] bytes, int headerLength)
     {
         Bytes = bytes;
@@ -22,11 +22,28 @@ internal readonly struct SocketFrame
 
     public int HeaderLength { get; }
 
-    /// <summary>The UTF-8 JSON the frame carries.</summary>
+    /// <summary>The frame's payload: UTF-8 JSON for a text frame.</summary>
     public ReadOnlySpan<byte> Payload => Bytes.AsSpan(HeaderLength);
 
+    /// <summary>The keep-alive ping, with an empty payload; the same bytes for every socket.</summary>
+    public static SocketFrame Ping { get; } = Create(FrameOpcode.Ping, []);
+
     /// <summary>Frames a UTF-8 payload as one final text frame.</summary>
-    public static SocketFrame Text(ReadOnlySpan<byte> payload)
+    public static SocketFrame Text(ReadOnlySpan<byte> payload) => Create(FrameOpcode.Text, payload);
+
+    /// <summary>The answer to a client's ping: its payload, sent back (§5.5.3).</summary>
+    public static SocketFrame Pong(ReadOnlySpan<byte> payload) => Create(FrameOpcode.Pong, payload);
+
+    /// <summary>A close frame: the status code, then a reason cut to fit a control frame's 125 bytes (§5.5.1).</summary>
+    public static SocketFrame Close(WebSocketCloseStatus status, string reason)
+    {
+        Span<byte> payload = stackalloc byte[FrameHeader.MaxControlPayload];
+        BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)status);
+        int reasonLength = Encoding.UTF8.GetBytes(reason.AsSpan(0, Math.Min(reason.Length, 40)), payload[2..]);
+        return Create(FrameOpcode.Close, payload[..(2 + reasonLength)]);
+    }
+
+    private static SocketFrame Create(FrameOpcode opcode, ReadOnlySpan<byte> payload)
     {
         int headerLength = payload.Length switch
         {
@@ -35,7 +52,7 @@ internal readonly struct SocketFrame
             _ => 10,
         };
         var bytes = new byte[headerLength + payload.Length];
-        bytes[0] = FinText;
+        bytes[0] = (byte)(FrameHeader.FinBit | (byte)opcode);
         switch (headerLength)
         {
             case 2:

@@ -1,0 +1,26 @@
+using System.IO.Pipelines;
+
+namespace Notifications.Connections;
+
+/// <summary>
+/// What a connection runs on, however it was upgraded: the bytes the client sends, as a pipe read in
+/// place (an idle socket holds no buffer), and a way to write bytes and to end the connection.
+/// The connection's send pump is its only writer, and writes whole frames.
+/// </summary>
+internal abstract class SocketWire
+{
+    /// <summary>The client's bytes. The connection's receive loop is its only reader.</summary>
+    public abstract PipeReader Input { get; }
+
+    /// <summary>
+    /// Writes <paramref name="bytes"/>; once this completes the caller may reuse them. A write that
+    /// fails aborts the connection: it may have sent part of a frame, and nothing after it could be read.
+    /// </summary>
+    public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> bytes);
+
+    /// <summary>Ends the connection now: a pending read returns, a pending write fails. Does nothing once <see cref="End"/> ran.</summary>
+    public abstract void Abort();
+
+    /// <summary>The connection is over: gives back what the wire holds; from now on <see cref="Abort"/> does nothing.</summary>
+    public abstract void End();
+}
