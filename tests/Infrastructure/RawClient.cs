@@ -1,0 +1,140 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Notifications.Tests.Infrastructure;
+
+/// <summary>
+/// A WebSocket client over raw TCP, frame by frame: it can send what no well-behaved client library
+/// would (unmasked frames, reserved bits, bad close codes, fragments with control frames between).
+/// </summary>
+public sealed class RawClient : IDisposable
+{
+    public const string Key = "dGhlIHNhbXBsZSBub25jZQ==";
+    private static readonly byte[] Mask = [0x12, 0x34, 0x56, 0x78];
+
+    private readonly NetworkStream _stream;
+
+    private RawClient(Socket socket) => _stream = new NetworkStream(socket, ownsSocket: true);
+
+    public static async Task<RawClient> ConnectAsync(Uri baseUri)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(baseUri.Host, baseUri.Port, TestContext.Current.CancellationToken);
+        return new RawClient(socket);
+    }
+
+    /// <summary>Connects, completes the handshake and reads the welcome.</summary>
+    public static async Task<RawClient> UpgradeAsync(Uri baseUri)
+    {
+        var client = await ConnectAsync(baseUri);
+        await client.WriteAsync(Encoding.ASCII.GetBytes(Head(baseUri)));
+        Assert.StartsWith("HTTP/1.1 101 ", await client.ReadHeadAsync());
+        Assert.Contains("\"type\":\"welcome\"", await client.ReadTextFrameAsync());
+        return client;
+    }
+
+    public static string Head(Uri baseUri, string key = Key) =>
+        $"GET /ws HTTP/1.1\r\nHost: {baseUri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n\r\n";
+
+    /// <summary>A client frame: masked unless told otherwise, as RFC 6455 requires of clients. <paramref name="firstByte"/> is FIN, RSV and opcode.</summary>
+    public static byte[] Frame(byte firstByte, byte[] payload, bool masked = true)
+    {
+        var header = new List<byte> { firstByte };
+        byte maskBit = masked ? (byte)0x80 : (byte)0;
+        if (payload.Length < 126)
+            header.Add((byte)(maskBit | payload.Length));
+        else
+        {
+            header.Add((byte)(maskBit | 126));
+            header.Add((byte)(payload.Length >> 8));
+            header.Add((byte)payload.Length);
+        }
+        if (!masked)
+            return [.. header, .. payload];
+        return [.. header, .. Mask, .. payload.Select((b, i) => (byte)(b ^ Mask[i % 4]))];
+    }
+
+    public static byte[] Text(string text, bool fin = true) => Frame((byte)((fin ? 0x80 : 0) | 0x1), Encoding.UTF8.GetBytes(text));
+
+    public ValueTask WriteAsync(byte[] bytes) => _stream.WriteAsync(bytes, TestContext.Current.CancellationToken);
+
+    /// <summary>The response head, up to its blank line; nothing after it is read.</summary>
+    public async Task<string> ReadHeadAsync()
+    {
+        var head = new StringBuilder();
+        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+            head.Append((char)(await ReadExactlyAsync(1))[0]);
+        return head.ToString();
+    }
+
+    /// <summary>One server frame: its first byte (FIN, opcode) and payload. Server frames must not be masked.</summary>
+    public async Task<(byte First, byte[] Payload)> ReadFrameAsync()
+    {
+        byte[] header = await ReadExactlyAsync(2);
+        Assert.True((header[1] & 0x80) == 0, "a server frame was masked");
+        long length = (header[1] & 0x7F) switch
+        {
+            126 => BinaryPrimitives.ReadUInt16BigEndian(await ReadExactlyAsync(2)),
+            127 => (long)BinaryPrimitives.ReadUInt64BigEndian(await ReadExactlyAsync(8)),
+            var small => small,
+        };
+        return (header[0], await ReadExactlyAsync((int)length));
+    }
+
+    /// <summary>One final text frame's text.</summary>
+    public async Task<string> ReadTextFrameAsync()
+    {
+        var (first, payload) = await ReadFrameAsync();
+        Assert.Equal(0x81, first);
+        return Encoding.UTF8.GetString(payload);
+    }
+
+    /// <summary>Skips data frames until a frame with <paramref name="opcode"/> arrives, and returns its payload.</summary>
+    public async Task<byte[]> ReadUntilAsync(int opcode)
+    {
+        while (true)
+        {
+            var (first, payload) = await ReadFrameAsync();
+            if ((first & 0x0F) == opcode)
+                return payload;
+        }
+    }
+
+    /// <summary>Reads until the server's close frame and returns its status code.</summary>
+    public async Task<int> ReadCloseAsync()
+    {
+        var payload = await ReadUntilAsync(0x8);
+        Assert.True(payload.Length >= 2, "the close frame carries no status");
+        return BinaryPrimitives.ReadUInt16BigEndian(payload);
+    }
+
+    /// <summary>True once the server has closed the TCP connection (a read returns nothing).</summary>
+    public async Task<bool> ClosedByServerAsync()
+    {
+        var buffer = new byte[256];
+        while (true)
+        {
+            int read;
+            try
+            {
+                read = await _stream.ReadAsync(buffer, TestContext.Current.CancellationToken);
+            }
+            catch (IOException)
+            {
+                return true;
+            }
+            if (read == 0)
+                return true;
+        }
+    }
+
+    private async Task<byte[]> ReadExactlyAsync(int count)
+    {
+        var buffer = new byte[count];
+        await _stream.ReadExactlyAsync(buffer, TestContext.Current.CancellationToken);
+        return buffer;
+    }
+
+    public void Dispose() => _stream.Dispose();
+}
