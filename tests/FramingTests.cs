@@ -104,6 +104,19 @@ public sealed class FramingTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_continuation_declaring_a_length_near_2_pow_63_is_refused_with_1009_not_waited_for()
+    {
+        using var client = await RawClient.UpgradeAsync(_instance.BaseUri);
+
+        // 100 bytes of a message, then a continuation whose length would wrap the running total round.
+        byte[] continuation = [0x80, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4];
+        BinaryPrimitives.WriteInt64BigEndian(continuation.AsSpan(2), long.MaxValue - 50);
+        await client.WriteAsync([.. RawClient.Frame(0x01, new byte[100]), .. continuation]);
+
+        Assert.Equal(1009, await client.ReadCloseAsync());
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_client_close_is_answered_with_1000_and_the_server_then_closes_the_connection()
     {
         var registry = _instance.Services.GetRequiredService<ConnectionRegistry>();

@@ -30,9 +30,9 @@ internal sealed partial class Connection
     /// <summary>
     /// Handles every whole frame at the start of <paramref name="buffer"/> and consumes it; what is left
     /// is a frame still arriving. Returns why the connection ends once the client's close frame is in,
-    /// or null to read on. A frame is handled only once it has fully arrived (the transport's read limit
-    /// is raised above the message cap for that), and one that would make a message too big is refused
-    /// from its header alone: its payload is thrown away as it comes, never buffered.
+    /// or null to read on. A frame is handled only once it has fully arrived, so at most one frame within
+    /// the message cap waits in the pipe; one that would make a message too big is refused from its
+    /// header alone: its payload is thrown away as it comes, never buffered.
     /// </summary>
     private CloseReason? Receive(ref ReadOnlySequence<byte> buffer)
     {
@@ -95,7 +95,8 @@ internal sealed partial class Connection
             Fail(CloseReason.ProtocolError, continuation ? "a continuation frame with no message to continue" : "a new message before the last one ended");
             return false;
         }
-        if (_fragmentsLength + header.PayloadLength <= _options.MaxMessageBytes)
+        // Subtracted, not added: a length near 2^63 must not wrap round to a small one.
+        if (header.PayloadLength <= _options.MaxMessageBytes - _fragmentsLength)
             return true;
         Log.MessageTooBig(_logger, Id, Remote, _options.MaxMessageBytes);
         RequestClose(CloseReason.MessageTooBig);

@@ -36,6 +36,7 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
     // stopped reading and a wait for a close frame that never comes. Made only then: an idle socket holds
     // no timer of its own.
     private ITimer? _closeDeadline;
+    private int _finished;
     // Keep-alive: set by every read that brought bytes, cleared by each check (see CheckAlive).
     private int _heard;
     private bool _pingUnanswered;
@@ -98,8 +99,11 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
     {
         if (Interlocked.CompareExchange(ref _closeReason, (int)reason, -1) != -1)
             return false;
-        // Set before the pump can finish the connection, so RunAsync's end always sees the timer to dispose.
-        _closeDeadline = _clock.CreateTimer(static wire => ((SocketWire)wire!).Abort(), _wire, CloseGrace, Timeout.InfiniteTimeSpan);
+        // The pump may finish the connection before the timer is stored: whichever of this and RunAsync's end
+        // comes second disposes it (both sides use full fences).
+        Interlocked.Exchange(ref _closeDeadline, _clock.CreateTimer(static wire => ((SocketWire)wire!).Abort(), _wire, CloseGrace, Timeout.InfiniteTimeSpan));
+        if (Volatile.Read(ref _finished) == 1)
+            Interlocked.Exchange(ref _closeDeadline, null)?.Dispose();
         // The pump sends the close frame after what is queued; start it if it is idle.
         bool startPump;
         lock (_queueLock)
@@ -193,7 +197,8 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
         finally
         {
             _wire.End();
-            _closeDeadline?.Dispose();
+            Interlocked.Exchange(ref _finished, 1);
+            Interlocked.Exchange(ref _closeDeadline, null)?.Dispose();
             ReturnFragments();
             registry.Remove(this);
         }

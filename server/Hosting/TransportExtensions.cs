@@ -2,8 +2,6 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-using Notifications.Configuration;
 using Notifications.Connections;
 
 namespace Notifications.Hosting;
@@ -13,28 +11,21 @@ internal static class TransportExtensions
     /// <summary>Accepted sockets inherit the listening socket's buffer size (Linux), which caps what a stalled client can park in the kernel.</summary>
     public const int SocketSendBufferBytes = 64 * 1024;
 
-    /// <summary>Room beyond the largest message for its frame header and what follows it.</summary>
-    private const int UnreadFrameSlack = 64 * 1024;
-
     /// <summary>
     /// Socket settings for a fan-out server. The send buffer is capped, because Linux otherwise grows it
     /// to about 4 MB for a peer that stopped reading: thousands of alerts parked out of sight before the
     /// send queue notices, and the 1013 close stuck behind them. The backlog is raised so a reconnect
     /// storm after a deploy is queued, not dropped into one-second SYN retries. Socket buffers come from
-    /// <see cref="TransportBlockPool"/>, which gives back what a burst left unused. A connection reads a
-    /// WebSocket frame once it has wholly arrived, so the transport may hold one unread frame of the
-    /// largest size allowed (Kestrel's 1 MiB default would stall a frame near <c>WS_MAX_MESSAGE_BYTES</c>'s maximum).
+    /// <see cref="TransportBlockPool"/>, which gives back what a burst left unused.
     /// </summary>
     public static void TuneSockets(this WebApplicationBuilder builder)
     {
         // Kestrel registered its own pool factory when the builder was created; ours trims after bursts.
         builder.Services.RemoveAll<IMemoryPoolFactory<byte>>();
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>, TransportBlockPoolFactory>();
-        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<ConnectionOptions>>((options, connections) =>
+        builder.Services.Configure<SocketTransportOptions>(options =>
         {
             options.Backlog = 4096;
-            if (options.MaxReadBufferSize is { } readLimit)
-                options.MaxReadBufferSize = Math.Max(readLimit, connections.Value.MaxMessageBytes + UnreadFrameSlack);
             options.CreateBoundListenSocket = endpoint =>
             {
                 var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
