@@ -48,6 +48,25 @@ public sealed class HandshakeTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_handshake_left_to_ASP_NET_is_upgraded_there_and_speaks_the_same_protocol()
+    {
+        using var client = await RawClient.ConnectAsync(_instance.BaseUri);
+        // A field sent twice is not the plain form: ASP.NET does this handshake, and the socket runs on its stream.
+        await client.WriteAsync(Encoding.ASCII.GetBytes(Head().Replace("\r\n\r\n", "\r\nX-Twice: 1\r\nX-Twice: 2\r\n\r\n")));
+
+        string response = await client.ReadHeadAsync();
+        Assert.StartsWith("HTTP/1.1 101 ", response);
+        Assert.Contains("Server: Kestrel", response);
+        Assert.Contains("\"type\":\"welcome\"", await client.ReadTextFrameAsync());
+        await client.WriteAsync([.. RawClient.Frame(0x89, "hi"u8.ToArray()), .. RawClient.Text("""{"type":"alert","text":"through HTTP"}""")]);
+        Assert.Equal("hi", Encoding.UTF8.GetString(await client.ReadUntilAsync(0xA)));
+        Assert.Contains("\"text\":\"through HTTP\"", await client.ReadTextFrameAsync());
+        await client.WriteAsync(RawClient.Frame(0x88, [0x03, 0xE8]));
+        Assert.Equal(1000, await client.ReadCloseAsync());
+        Assert.True(await client.ClosedByServerAsync());
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Other_requests_pass_through_with_their_bytes_intact()
     {
         using var client = await RawClient.ConnectAsync(_instance.BaseUri);
