@@ -62,8 +62,7 @@ internal sealed partial class Connection
             }
             if (!header.IsControl && _reading == Reading.UntilClose)
             {
-                buffer = buffer.Slice(header.Length);
-                _skip = header.PayloadLength;
+                Discard(header, ref buffer);
                 continue;
             }
             if (!header.IsControl && !StartData(header, ref buffer))
@@ -102,9 +101,15 @@ internal sealed partial class Connection
         RequestClose(CloseReason.MessageTooBig);
         _reading = Reading.UntilClose;
         ReturnFragments();
+        Discard(header, ref buffer);
+        return false;
+    }
+
+    /// <summary>Consumes a data frame's header and throws its payload away as it arrives, never buffering it.</summary>
+    private void Discard(in FrameHeader header, ref ReadOnlySequence<byte> buffer)
+    {
         buffer = buffer.Slice(header.Length);
         _skip = header.PayloadLength;
-        return false;
     }
 
     /// <summary>A whole data frame: a message on its own, or one part of a fragmented one.</summary>

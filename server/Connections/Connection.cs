@@ -36,7 +36,7 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
     // stopped reading and a wait for a close frame that never comes. Made only then: an idle socket holds
     // no timer of its own.
     private ITimer? _closeDeadline;
-    private int _finished;
+    private int _runEnded;
     // Keep-alive: set by every read that brought bytes, cleared by each check (see CheckAlive).
     private int _heard;
     private bool _pingUnanswered;
@@ -102,7 +102,7 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
         // The pump may finish the connection before the timer is stored: whichever of this and RunAsync's end
         // comes second disposes it (both sides use full fences).
         Interlocked.Exchange(ref _closeDeadline, _clock.CreateTimer(static wire => ((SocketWire)wire!).Abort(), _wire, CloseGrace, Timeout.InfiniteTimeSpan));
-        if (Volatile.Read(ref _finished) == 1)
+        if (Volatile.Read(ref _runEnded) == 1)
             Interlocked.Exchange(ref _closeDeadline, null)?.Dispose();
         // The pump sends the close frame after what is queued; start it if it is idle.
         bool startPump;
@@ -197,7 +197,7 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
         finally
         {
             _wire.End();
-            Interlocked.Exchange(ref _finished, 1);
+            Interlocked.Exchange(ref _runEnded, 1);
             Interlocked.Exchange(ref _closeDeadline, null)?.Dispose();
             ReturnFragments();
             registry.Remove(this);

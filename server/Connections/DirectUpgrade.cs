@@ -74,14 +74,11 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
             input.AdvanceTo(head.Buffer.GetPosition(headLength));
             return (endpoint.ServeAsync(wire, admitted.Address, request.Since), admitted.Address);
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e)
         {
             admission.Release(admitted.Address);
-            return default; // the client left during its own handshake
-        }
-        catch
-        {
-            admission.Release(admitted.Address);
+            if (e is IOException or ObjectDisposedException or OperationCanceledException)
+                return default; // the client left during its own handshake
             throw;
         }
     }
