@@ -41,7 +41,9 @@ internal static class CrossInstance
                 senders.AddRange(pool.Clients.TakeLast(perInstance).Take(sendersPerInstance));
             }
             int[] receivers = pool.Clients.Select(c => c.Index).ToArray();
-            (double Rate, double Seconds)[] steps = context.Smoke ? [(10, 1), (100, 0.5)] : [(1, 10), (10, 5), (100, 5), (1000, 5)];
+            // 100/s carries the target, and its p99s are differences of two tails: 2,000 alerts there, so each
+            // p99 is the 20th-latest alert, not the 5th.
+            (double Rate, double Seconds)[] steps = context.Smoke ? [(10, 1), (100, 0.5)] : [(1, 10), (10, 5), (100, 20), (1000, 5)];
             for (int i = 0; i < steps.Length; i++)
                 await StepAsync(context, pool, senders, receivers, servers, emulator, bare, i + 1, steps[i].Rate, steps[i].Seconds);
         }
