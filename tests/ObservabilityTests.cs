@@ -38,6 +38,17 @@ public sealed class ObservabilityTests(PubSubEmulator emulator, ITestOutputHelpe
         using var onPublicPort = await http.GetAsync(new Uri(instance.BaseUri, "/metrics"), TestContext.Current.CancellationToken);
         Assert.NotEqual(HttpStatusCode.OK, onPublicPort.StatusCode);
 
+        // Each alert counts once, on this instance only: other instances in this process publish too, and a
+        // second listener on the same meter would count every alert twice.
+        double published = Value(await Scrape(), "notifications_alerts_published");
+        double relayed = Value(await Scrape(), "notifications_alerts_relayed");
+        await client.SendAlertAsync("counted again");
+        await client.WaitForAlertAsync("counted again");
+        await Eventually.TrueAsync(async () => Value(await Scrape(), "notifications_alerts_relayed") >= relayed + 1, "the second alert relayed");
+        string after = await Scrape();
+        Assert.Equal(published + 1, Value(after, "notifications_alerts_published"));
+        Assert.Equal(relayed + 1, Value(after, "notifications_alerts_relayed"));
+
         // The connection gauge is the true count, read at each scrape, and the socket buffer pool reports itself.
         await using (var second = await TestSocket.ConnectAsync(instance.SocketUri))
         {
@@ -45,7 +56,10 @@ public sealed class ObservabilityTests(PubSubEmulator emulator, ITestOutputHelpe
         }
         await client.DisposeAsync();
         await Eventually.TrueAsync(async () => Value(await Scrape(), "notifications_connections") == 0, "closed sockets uncounted");
-        Assert.True(Value(await Scrape(), "notifications_transport_pool_free") >= 0, "the transport pool's free bytes are published");
+        string last = await Scrape();
+        Assert.True(Value(last, "notifications_transport_pool_free") >= 0, "the transport pool's free bytes are published");
+        Assert.True(Value(last, "process_cpu_seconds_total") > 0, "process figures are published");
+        Assert.True(Value(last, "microsoft_aspnetcore_server_kestrel_kestrel_active_connections") >= 0, "Kestrel's meters are published");
 
         Task<string> Scrape() => http.GetStringAsync(metricsUri, TestContext.Current.CancellationToken);
     }

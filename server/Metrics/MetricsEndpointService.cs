@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Notifications.Configuration;
 using Prometheus;
@@ -6,11 +7,18 @@ namespace Notifications.Metrics;
 
 /// <summary>
 /// Serves Prometheus text at METRICS_HOST:METRICS_PORT/metrics, on a Kestrel of its own so the public port
-/// never exposes it. prometheus-net publishes every System.Diagnostics.Metrics meter, ours included,
-/// plus process and runtime figures. Metrics are secondary to delivery: if the port cannot be bound the
-/// server says so loudly and goes on serving alerts.
+/// never exposes it. It publishes this host's System.Diagnostics.Metrics meters (ours, Kestrel's, ASP.NET's)
+/// and the process-wide ones (the runtime's), plus process figures. Metrics are secondary to delivery: if the
+/// port cannot be bound the server says so loudly and goes on serving alerts.
 /// </summary>
-internal sealed partial class MetricsEndpointService(IOptions<MetricsOptions> options, ILogger<MetricsEndpointService> logger) : IHostedService
+/// <remarks>
+/// The registry is this instance's own, never prometheus-net's static default: the default one starts a
+/// second listener on every meter at its first scrape, which counted each alert twice, and in a process
+/// holding several hosts (the tests, an embedding app) it would mix their counts. Meters made by another
+/// host's factory are left to that host.
+/// </remarks>
+internal sealed partial class MetricsEndpointService(
+    IOptions<MetricsOptions> options, IMeterFactory meterFactory, ILogger<MetricsEndpointService> logger) : IHostedService
 {
     private readonly MetricsOptions _options = options.Value;
     private KestrelMetricServer? _server;
@@ -22,8 +30,16 @@ internal sealed partial class MetricsEndpointService(IOptions<MetricsOptions> op
             return Task.CompletedTask;
         try
         {
+            var registry = Prometheus.Metrics.NewCustomRegistry();
+            DotNetStats.Register(registry);
             _meters = MeterAdapter.StartListening(new MeterAdapterOptions
             {
+                Registry = registry,
+                MetricFactory = Prometheus.Metrics.WithCustomRegistry(registry),
+                // A meter's scope is the factory that made it; process-wide meters (the runtime's) have none.
+                // "Private." meters are the runtime's internal diagnostics (MsQuic's, about 30 series we never use).
+                InstrumentFilterPredicate = i => (i.Meter.Scope is null || ReferenceEquals(i.Meter.Scope, meterFactory))
+                    && !i.Meter.Name.StartsWith("Private.", StringComparison.Ordinal),
                 // Latencies here are milliseconds to seconds: 0.5 ms doubling to about 16 s.
                 ResolveHistogramBuckets = _ => Histogram.ExponentialBuckets(0.0005, 2, 16),
                 // The adapter drops a series after this long without a measurement and starts it again from zero,
@@ -32,7 +48,7 @@ internal sealed partial class MetricsEndpointService(IOptions<MetricsOptions> op
                 // every scrape, so they never lapse.
                 MetricsExpireAfter = TimeSpan.FromDays(1),
             });
-            _server = new KestrelMetricServer(_options.Host, _options.Port, MetricsOptions.Path);
+            _server = new KestrelMetricServer(_options.Host, _options.Port, MetricsOptions.Path, registry: registry);
             _server.Start();
             Log.Listening(logger, _options.Host, _options.Port, MetricsOptions.Path);
         }
