@@ -91,15 +91,15 @@ public sealed class FramingTests(ITestOutputHelper output) : IAsyncLifetime
     {
         using var client = await RawClient.UpgradeAsync(_instance.BaseUri);
 
-        // A header that announces 10 MB (64-bit length), and none of the payload.
+        // A header that announces 4,096 bytes (64-bit length, over the 1,024 cap), and none of the payload.
+        const int Declared = 4096;
         byte[] header = [0x81, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4];
-        BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(2), 10_000_000);
+        BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(2), Declared);
         await client.WriteAsync(header);
 
         Assert.Equal(1009, await client.ReadCloseAsync());
-        // What it sends next is thrown away, until its close frame ends the handshake.
-        await client.WriteAsync(new byte[4096]);
-        await client.WriteAsync(RawClient.Frame(0x88, [0x03, 0xE8]));
+        // The payload that follows is thrown away, and the close frame after it ends the handshake.
+        await client.WriteAsync([.. new byte[Declared], .. RawClient.Frame(0x88, [0x03, 0xE8])]);
         Assert.True(await client.ClosedByServerAsync());
     }
 

@@ -54,19 +54,23 @@ public sealed class SlowClientTests(ITestOutputHelper output)
         await Eventually.TrueAsync(() => registry.Count == 1, "the peer is registered");
 
         await Eventually.TrueAsync(() => registry.Count == 0, "the unresponsive peer was dropped", TimeSpan.FromSeconds(10));
-        Assert.Contains(instance.Log.Events, e => e.MessageTemplate.Text.StartsWith("Connection {ConnectionId} from {Remote} closed"));
+        // The registry forgets a connection a moment before its close is logged.
+        await Eventually.TrueAsync(() => instance.Log.Events.Any(e => e.MessageTemplate.Text.StartsWith("Connection {ConnectionId} from {Remote} closed")),
+            "the close is logged");
     }
+
     [Fact(Timeout = 30_000)]
     public async Task A_peer_that_answers_pings_is_kept_across_many_intervals()
     {
         var settings = TestInstance.StandaloneSettings();
-        settings["WS_KEEPALIVE_SECONDS"] = "1";
+        // Long enough that a pause of this machine between a ping and its pong is no silence.
+        settings["WS_KEEPALIVE_SECONDS"] = "3";
         await using var instance = await TestInstance.StartAsync(settings, output);
         var registry = instance.Services.GetRequiredService<ConnectionRegistry>();
         using var client = await RawClient.UpgradeAsync(instance.BaseUri);
 
-        // Five intervals: a silent peer would have been dropped after two.
-        for (int i = 0; i < 5; i++)
+        // Four intervals: a silent peer would have been dropped after two.
+        for (int i = 0; i < 4; i++)
         {
             byte[] ping = await client.ReadUntilAsync(0x9);
             await client.WriteAsync(RawClient.Frame(0x8A, ping));

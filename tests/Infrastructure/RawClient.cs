@@ -68,8 +68,23 @@ public sealed class RawClient : IDisposable
         return head.ToString();
     }
 
-    /// <summary>One server frame: its first byte (FIN, opcode) and payload. Server frames must not be masked.</summary>
+    /// <summary>
+    /// The next server frame the test asked for: its first byte (FIN, opcode) and payload. What the server
+    /// sends of its own accord at any moment, keep-alive pings and presence counts, is skipped.
+    /// </summary>
     public async Task<(byte First, byte[] Payload)> ReadFrameAsync()
+    {
+        while (true)
+        {
+            var (first, payload) = await ReadAnyFrameAsync();
+            bool unasked = first == 0x89 || first == 0x81 && Encoding.UTF8.GetString(payload).Contains("\"type\":\"presence\"");
+            if (!unasked)
+                return (first, payload);
+        }
+    }
+
+    /// <summary>The next server frame, whatever it is. Server frames must not be masked.</summary>
+    private async Task<(byte First, byte[] Payload)> ReadAnyFrameAsync()
     {
         byte[] header = await ReadExactlyAsync(2);
         Assert.True((header[1] & 0x80) == 0, "a server frame was masked");
@@ -90,12 +105,12 @@ public sealed class RawClient : IDisposable
         return Encoding.UTF8.GetString(payload);
     }
 
-    /// <summary>Skips data frames until a frame with <paramref name="opcode"/> arrives, and returns its payload.</summary>
+    /// <summary>Skips frames until one with <paramref name="opcode"/> arrives (a ping too), and returns its payload.</summary>
     public async Task<byte[]> ReadUntilAsync(int opcode)
     {
         while (true)
         {
-            var (first, payload) = await ReadFrameAsync();
+            var (first, payload) = await ReadAnyFrameAsync();
             if ((first & 0x0F) == opcode)
                 return payload;
         }
