@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Notifications.Tests.Infrastructure;
 
 namespace Notifications.Tests;
@@ -62,6 +63,22 @@ public sealed class ObservabilityTests(PubSubEmulator emulator, ITestOutputHelpe
         Assert.True(Value(last, "microsoft_aspnetcore_server_kestrel_kestrel_active_connections") >= 0, "Kestrel's meters are published");
 
         Task<string> Scrape() => http.GetStringAsync(metricsUri, TestContext.Current.CancellationToken);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_metrics_port_already_taken_is_logged_as_an_error_and_alerts_flow_as_ever()
+    {
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var settings = TestInstance.StandaloneSettings();
+        (settings["METRICS_PORT"], settings["METRICS_HOST"]) = (((IPEndPoint)squatter.LocalEndpoint).Port.ToString(), "127.0.0.1");
+        await using var instance = await TestInstance.StartAsync(settings, output);
+
+        await using var client = await TestSocket.ConnectAsync(instance.SocketUri);
+        await client.SendAlertAsync("metrics are secondary");
+        await client.WaitForAlertAsync("metrics are secondary");
+        await Eventually.TrueAsync(() => instance.Log.Events.Any(e => e.Level == Serilog.Events.LogEventLevel.Error
+            && e.MessageTemplate.Text.StartsWith("The metrics endpoint could not listen")), "the taken port is logged as an error");
     }
 
     [Fact(Timeout = 30_000)]
