@@ -41,8 +41,9 @@ public sealed class ObservabilityTests(PubSubEmulator emulator, ITestOutputHelpe
 
         // Each alert counts once, on this instance only: other instances in this process publish too, and a
         // second listener on the same meter would count every alert twice.
-        double published = Value(await Scrape(), "notifications_alerts_published");
-        double relayed = Value(await Scrape(), "notifications_alerts_relayed");
+        string before = await Scrape();
+        double published = Value(before, "notifications_alerts_published");
+        double relayed = Value(before, "notifications_alerts_relayed");
         await client.SendAlertAsync("counted again");
         await client.WaitForAlertAsync("counted again");
         await Eventually.TrueAsync(async () => Value(await Scrape(), "notifications_alerts_relayed") >= relayed + 1, "the second alert relayed");
