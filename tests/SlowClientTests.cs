@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Notifications.Connections;
 using Notifications.Tests.Infrastructure;
@@ -40,6 +41,46 @@ public sealed class SlowClientTests(ITestOutputHelper output)
         Assert.Equal(Enumerable.Range(0, Count).Select(i => $"{i:D5}"), texts);
         await Eventually.TrueAsync(() => registry.Count == 1, "the stalled client is gone from the registry");
         Assert.Contains(instance.Log.Events, e => e.MessageTemplate.Text.Contains("pile up unread"));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_client_that_pauses_reading_then_catches_up_gets_every_frame_whole_in_order_once()
+    {
+        // Room for the whole backlog, so the server waits for this client instead of closing it: its sends
+        // then stop part-way through a batch when the kernel's buffer fills, and resume when the client reads.
+        var settings = TestInstance.StandaloneSettings();
+        settings["WS_SEND_QUEUE"] = "10000";
+        settings["ALERT_MAX_LENGTH"] = "4000";
+        settings["WS_MAX_MESSAGE_BYTES"] = "8192";
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        var registry = instance.Services.GetRequiredService<ConnectionRegistry>();
+        await using var sender = await TestSocket.ConnectAsync(instance.SocketUri);
+        using var paused = await SilentSocket.ConnectAsync(instance.SocketUri);
+        await Eventually.TrueAsync(() => registry.Count == 2, "both clients are registered");
+        Assert.Contains("\"welcome\"", await paused.ReceiveTextAsync());
+
+        // 400 alerts of about 3 KB (1.2 MB) against a 4 KB receive buffer: the server's writes to the paused
+        // client fill the kernel's buffers many times over, with batches of every size in flight.
+        const int Count = 400;
+        for (int i = 0; i < Count; i++)
+        {
+            await sender.SendAlertAsync($"{i:D5}:{new string((char)('a' + i % 26), 1000 + i * 7 % 2000)}");
+            if (i % 8 == 7)
+                await sender.WaitForAsync("alert", a => a.GetProperty("text").GetString()!.StartsWith($"{i:D5}:"));
+        }
+        await sender.WaitForAsync("alert", a => a.GetProperty("text").GetString()!.StartsWith($"{Count - 1:D5}:"), TimeSpan.FromSeconds(30));
+
+        var texts = new List<string>();
+        while (texts.Count < Count)
+        {
+            string message = await paused.ReceiveTextAsync();
+            using var json = JsonDocument.Parse(message);
+            if (json.RootElement.GetProperty("type").GetString() == "alert")
+                texts.Add(json.RootElement.GetProperty("text").GetString()!);
+        }
+        for (int i = 0; i < Count; i++)
+            Assert.Equal($"{i:D5}:{new string((char)('a' + i % 26), 1000 + i * 7 % 2000)}", texts[i]);
+        Assert.Equal(2, registry.Count);
     }
 
     [Fact(Timeout = 30_000)]
