@@ -15,11 +15,7 @@ public sealed class SlowClientTests(ITestOutputHelper output)
     [Fact(Timeout = 90_000)]
     public async Task A_client_that_stops_reading_is_closed_while_the_others_get_every_alert_once()
     {
-        var settings = TestInstance.StandaloneSettings();
-        settings["WS_SEND_QUEUE"] = "16";
-        settings["ALERT_MAX_LENGTH"] = "4000";
-        settings["WS_MAX_MESSAGE_BYTES"] = "8192";
-        await using var instance = await TestInstance.StartAsync(settings, output);
+        await using var instance = await StartWithLongAlertsAsync(sendQueue: 16);
         var registry = instance.Services.GetRequiredService<ConnectionRegistry>();
         await using var reader = await TestSocket.ConnectAsync(instance.SocketUri);
         using var stalled = await SilentSocket.ConnectAsync(instance.SocketUri);
@@ -48,11 +44,7 @@ public sealed class SlowClientTests(ITestOutputHelper output)
     {
         // Room for the whole backlog, so the server waits for this client instead of closing it: its sends
         // then stop part-way through a batch when the kernel's buffer fills, and resume when the client reads.
-        var settings = TestInstance.StandaloneSettings();
-        settings["WS_SEND_QUEUE"] = "10000";
-        settings["ALERT_MAX_LENGTH"] = "4000";
-        settings["WS_MAX_MESSAGE_BYTES"] = "8192";
-        await using var instance = await TestInstance.StartAsync(settings, output);
+        await using var instance = await StartWithLongAlertsAsync(sendQueue: 10000);
         var registry = instance.Services.GetRequiredService<ConnectionRegistry>();
         await using var sender = await TestSocket.ConnectAsync(instance.SocketUri);
         using var paused = await SilentSocket.ConnectAsync(instance.SocketUri);
@@ -177,5 +169,15 @@ public sealed class SlowClientTests(ITestOutputHelper output)
         for (int k = 0; k < 8; k++)
             await socket.SendAsync(burst, ct);
         return socket;
+    }
+
+    /// <summary>A standalone instance taking alerts of up to 4,000 characters, with a send queue of <paramref name="sendQueue"/> frames per socket.</summary>
+    private Task<TestInstance> StartWithLongAlertsAsync(int sendQueue)
+    {
+        var settings = TestInstance.StandaloneSettings();
+        settings["WS_SEND_QUEUE"] = sendQueue.ToString();
+        settings["ALERT_MAX_LENGTH"] = "4000";
+        settings["WS_MAX_MESSAGE_BYTES"] = "8192";
+        return TestInstance.StartAsync(settings, output);
     }
 }
