@@ -54,9 +54,10 @@ public sealed class SlowClientTests(ITestOutputHelper output)
         // 400 alerts of about 3 KB (1.2 MB) against a 4 KB receive buffer: the server's writes to the paused
         // client fill the kernel's buffers many times over, with batches of every size in flight.
         const int Count = 400;
+        static string Text(int i) => $"{i:D5}:{new string((char)('a' + i % 26), 1000 + i * 7 % 2000)}";
         for (int i = 0; i < Count; i++)
         {
-            await sender.SendAlertAsync($"{i:D5}:{new string((char)('a' + i % 26), 1000 + i * 7 % 2000)}");
+            await sender.SendAlertAsync(Text(i));
             if (i % 8 == 7)
                 await sender.WaitForAsync("alert", a => a.GetProperty("text").GetString()!.StartsWith($"{i:D5}:"));
         }
@@ -70,8 +71,7 @@ public sealed class SlowClientTests(ITestOutputHelper output)
             if (json.RootElement.GetProperty("type").GetString() == "alert")
                 texts.Add(json.RootElement.GetProperty("text").GetString()!);
         }
-        for (int i = 0; i < Count; i++)
-            Assert.Equal($"{i:D5}:{new string((char)('a' + i % 26), 1000 + i * 7 % 2000)}", texts[i]);
+        Assert.Equal(Enumerable.Range(0, Count).Select(Text), texts);
         Assert.Equal(2, registry.Count);
     }
 
