@@ -6,8 +6,8 @@ using Notifications.Bench.Scenarios;
 
 // Run socket continuations on the epoll threads instead of queueing each to the thread pool: a receive
 // here does microseconds of work, so the hand-off would cost more than the work. Read when the first
-// socket is made, so it must be set before that.
-Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+// socket is made, so it must be set before that. The servers the bench starts do not inherit it.
+Environment.SetEnvironmentVariable(ServerProcess.InlineCompletions, "1");
 
 BenchOptions? options;
 try

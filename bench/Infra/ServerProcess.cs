@@ -8,8 +8,12 @@ namespace Notifications.Bench.Infra;
 internal sealed class ServerProcess : IAsyncDisposable
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    /// <summary>The bench's own socket tuning (Program.cs). A server started by the bench must run as it ships, so it never inherits it.</summary>
+    public const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     private static readonly string[] Inherited = ["PORT", "ASPNETCORE_URLS", "FLY_ALLOC_ID", "FLY_REGION", "PUBSUB_EMULATOR_HOST",
-        "PUBSUB_PROJECT_ID", "GOOGLE_CLOUD_PROJECT", "GOOGLE_CREDENTIALS_JSON", "GOOGLE_APPLICATION_CREDENTIALS", "PUBSUB_TOPIC"];
+        "PUBSUB_PROJECT_ID", "GOOGLE_CLOUD_PROJECT", "GOOGLE_CREDENTIALS_JSON", "GOOGLE_APPLICATION_CREDENTIALS", "PUBSUB_TOPIC",
+        InlineCompletions];
 
     /// <summary>
     /// Admission limits lifted for a load test: a few sender sockets stand in for many users (the per-socket
@@ -43,7 +47,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     public string LogPath { get; }
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
-    /// <summary>Starts an instance; <paramref name="env"/> holds its settings. None of the bench's own Pub/Sub or Fly variables leak in.</summary>
+    /// <summary>Starts an instance; <paramref name="env"/> holds its settings. None of the bench's own Pub/Sub, Fly or socket variables leak in.</summary>
     public static ServerProcess Start(BenchContext context, string name, IReadOnlyDictionary<string, string> env)
     {
         int port = Ports.Free();

@@ -8,7 +8,7 @@ namespace Notifications.Bench.Load;
 /// <summary>One measured step: alerts sent open loop at a rate, then waited for until every receiver has each or the drain times out.</summary>
 internal sealed record StepResult(int Step, double Rate, int Receivers, long Sent, long Expected, long Delivered, long Lost,
     long Duplicated, long Stale, long SendErrors, LatencySummary Latency, double WallSeconds, double ServerCpuSeconds,
-    double BenchCpuSeconds, double OtherCpuSeconds, GcFigures? Gc, int BenchGcs, double BenchGcPauseMs)
+    double BenchCpuSeconds, double OtherCpuSeconds, GcFigures? Gc, int BenchGcs, double BenchGcPauseMs, double SenderLagMaxMs)
 {
     /// <summary>Busy CPU on the machine that was neither the servers' nor the bench's: kernel threads, the emulator, anything else running.</summary>
     public double OtherCpuPercent => 100 * OtherCpuSeconds / WallSeconds;
@@ -22,7 +22,7 @@ internal sealed record StepResult(int Step, double Rate, int Receivers, long Sen
     // The generator's own collections too: a pause there delays receipt, and would read as the server's latency.
     public string GcText => (Gc is null ? "GC not measured"
         : $"{AllocatedPerDelivery:0} B alloc/delivery, GCs {Gc.Gen0}/{Gc.Gen1}/{Gc.Gen2}, pauses {Gc.PauseMs:0} ms")
-        + $"; bench GCs {BenchGcs}, pauses {BenchGcPauseMs:0} ms";
+        + $"; bench GCs {BenchGcs}, pauses {BenchGcPauseMs:0} ms; sender lag max {LatencySummary.Ms(SenderLagMaxMs)} ms";
 }
 
 internal static class FanoutStep
@@ -66,6 +66,6 @@ internal static class FanoutStep
         long refused = senders.Sum(s => s.Errors) - errors0; // error frames: the server refused an alert (rate limit, publish_failed)
         return new StepResult(step, rate, receivers.Count, sent.Count, totals.Expected, totals.Delivered, totals.Lost,
             totals.Duplicated, totals.Stale, sent.SendErrors + refused, ledger.Latency.Merge().Summary(), wall, cpu, bench, others, gc,
-            GC.CollectionCount(0) - benchGcs0, (GC.GetTotalPauseDuration() - benchPause0).TotalMilliseconds);
+            GC.CollectionCount(0) - benchGcs0, (GC.GetTotalPauseDuration() - benchPause0).TotalMilliseconds, sent.MaxLagMs);
     }
 }

@@ -12,18 +12,20 @@ namespace Notifications.Bench.Load;
 /// </summary>
 internal static class OpenLoopSender
 {
-    public sealed record Sent(long Count, TimeSpan Elapsed, long SendErrors);
+    /// <param name="MaxLagMs">The longest an alert waited past its intended time before its write returned: the generator's own delay, which the latency figures include.</param>
+    public sealed record Sent(long Count, TimeSpan Elapsed, long SendErrors, double MaxLagMs);
 
     public static async Task<Sent> RunAsync(IReadOnlyList<WsClient> senders, byte[] runTag, int step, double rate,
         TimeSpan duration, CancellationToken cancellationToken)
     {
         long total = Math.Max(1, (long)Math.Round(rate * duration.TotalSeconds));
         var batches = senders.Select(_ => new ArrayBufferWriter<byte>(4096)).ToArray();
-        long t0 = Stopwatch.GetTimestamp(), next = 0, errors = 0;
+        long t0 = Stopwatch.GetTimestamp(), next = 0, errors = 0, maxLag = 0;
         double ticksPerAlert = Stopwatch.Frequency / rate;
         while (next < total && !cancellationToken.IsCancellationRequested)
         {
             long due = Math.Min(total, (long)((Stopwatch.GetTimestamp() - t0) / ticksPerAlert) + 1);
+            long oldest = t0 + (long)(next * ticksPerAlert);
             for (; next < due; next++)
                 FrameWriter.Alert(batches[next % senders.Count], runTag, step, next, t0 + (long)(next * ticksPerAlert));
             for (int s = 0; s < senders.Count; s++)
@@ -40,9 +42,10 @@ internal static class OpenLoopSender
                 }
                 batches[s].ResetWrittenCount();
             }
+            maxLag = Math.Max(maxLag, Stopwatch.GetTimestamp() - oldest);
             if (next < total)
                 await Task.Delay(1, cancellationToken);
         }
-        return new Sent(next, Stopwatch.GetElapsedTime(t0), errors);
+        return new Sent(next, Stopwatch.GetElapsedTime(t0), errors, 1000.0 * maxLag / Stopwatch.Frequency);
     }
 }
