@@ -26,6 +26,45 @@ public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(_instance.InstanceId, alerts[1].GetProperty("instance").GetString());
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_broadcast_to_hundreds_of_sockets_reaches_each_once_and_all_in_the_same_order()
+    {
+        // Enough sockets that a broadcast starts the idle send pumps in several parts (PumpStarter).
+        const int Sockets = 300, Senders = 10, AlertsPerSender = 3;
+        var settings = TestInstance.StandaloneSettings();
+        settings["MAX_CONNECTIONS_PER_IP"] = "1000";
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        var sockets = new List<TestSocket>();
+        try
+        {
+            for (int i = 0; i < Sockets; i++)
+                sockets.Add(await TestSocket.ConnectAsync(instance.SocketUri));
+            static string Text(int sender, int k) => $"from {sender}, number {k}";
+
+            await Task.WhenAll(Enumerable.Range(0, Senders).Select(async sender =>
+            {
+                for (int k = 0; k < AlertsPerSender; k++)
+                    await sockets[sender].SendAlertAsync(Text(sender, k));
+            }));
+            foreach (var socket in sockets)
+                foreach (int sender in Enumerable.Range(0, Senders))
+                    await socket.WaitForAlertAsync(Text(sender, AlertsPerSender - 1));
+
+            var first = Texts(sockets[0]);
+            Assert.Equal(Senders * AlertsPerSender, first.Distinct().Count());
+            Assert.Equal(first.Count, first.Distinct().Count());
+            Assert.All(sockets, socket => Assert.Equal(first, Texts(socket)));
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+                await socket.DisposeAsync();
+        }
+    }
+
+    private static List<string> Texts(TestSocket socket) =>
+        socket.OfType("alert").Select(a => a.GetProperty("text").GetString()!).ToList();
+
     [Fact(Timeout = 30_000)]
     public async Task Health_reports_the_in_process_bus_and_the_log_says_standalone()
     {

@@ -17,7 +17,10 @@ internal sealed partial class Connection
     /// <summary>Runs the pump on the thread pool (global queue), so fan-out to many sockets spreads over the cores.</summary>
     private void StartPump() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
 
-    void IThreadPoolWorkItem.Execute() => _ = PumpAsync();
+    void IThreadPoolWorkItem.Execute() => RunPump();
+
+    /// <summary>Runs the claimed pump on this thread until its first write that must wait (then it goes on by itself) or until it is done.</summary>
+    internal void RunPump() => _ = PumpAsync();
 
     /// <summary>
     /// The socket's only writer: takes everything queued, writes it as one batch, and repeats until

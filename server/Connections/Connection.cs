@@ -72,7 +72,29 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
     /// </summary>
     public bool TryEnqueue(SocketFrame frame)
     {
-        bool accepted, startPump = false;
+        bool accepted = Enqueue(frame, out bool startPump);
+        if (startPump)
+            StartPump();
+        return accepted;
+    }
+
+    /// <summary>
+    /// As <see cref="TryEnqueue(SocketFrame)"/>, but an idle pump is not started: the connection is added
+    /// to <paramref name="idle"/>, and the caller starts the pumps of many connections together
+    /// (<see cref="PumpStarter"/>), one thread-pool item per core instead of one per socket.
+    /// </summary>
+    public bool TryEnqueue(SocketFrame frame, List<Connection> idle)
+    {
+        bool accepted = Enqueue(frame, out bool startPump);
+        if (startPump)
+            idle.Add(this);
+        return accepted;
+    }
+
+    private bool Enqueue(SocketFrame frame, out bool startPump)
+    {
+        bool accepted;
+        startPump = false;
         lock (_queueLock)
         {
             if (ClosingFor is not null)
@@ -84,9 +106,7 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
                 startPump = ClaimPump();
             }
         }
-        if (startPump)
-            StartPump();
-        else if (!accepted && RequestClose(CloseReason.SlowClient))
+        if (!accepted && RequestClose(CloseReason.SlowClient))
             Log.SlowClient(_logger, Id, Remote, _options.SendQueueCapacity);
         return accepted;
     }

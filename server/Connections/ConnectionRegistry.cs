@@ -7,6 +7,7 @@ namespace Notifications.Connections;
 internal sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<long, Connection> _connections = new();
+    private readonly List<Connection> _idle = [];
     private long _lastId;
 
     public int Count => _connections.Count;
@@ -17,15 +18,21 @@ internal sealed class ConnectionRegistry
 
     public void Remove(Connection connection) => _connections.TryRemove(connection.Id, out _);
 
-    /// <summary>Queues one frame, already serialised, on every connection; never waits on any of them. Returns how many took it.</summary>
+    /// <summary>
+    /// Queues one frame, already serialised, on every connection; never waits on any of them. Returns how
+    /// many took it. The pumps it finds idle start together (<see cref="PumpStarter"/>). Not reentrant:
+    /// the caller serialises broadcasts (<see cref="Delivery.AlertFanout"/> holds its lock).
+    /// </summary>
     public int Broadcast(SocketFrame frame)
     {
         int delivered = 0;
         foreach (var (_, connection) in _connections)
         {
-            if (connection.TryEnqueue(frame))
+            if (connection.TryEnqueue(frame, _idle))
                 delivered++;
         }
+        PumpStarter.Start(_idle);
+        _idle.Clear();
         return delivered;
     }
 
