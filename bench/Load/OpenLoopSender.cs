@@ -12,7 +12,7 @@ namespace Notifications.Bench.Load;
 /// </summary>
 internal static class OpenLoopSender
 {
-    /// <param name="MaxLagMs">The longest an alert waited past its intended time before its write returned: the generator's own delay, which the latency figures include.</param>
+    /// <param name="MaxLagMs">The longest an alert waited past its intended time until the writes of its round returned: the generator's own delay, which the latency figures include.</param>
     public sealed record Sent(long Count, TimeSpan Elapsed, long SendErrors, double MaxLagMs);
 
     public static async Task<Sent> RunAsync(IReadOnlyList<WsClient> senders, byte[] runTag, int step, double rate,

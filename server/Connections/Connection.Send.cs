@@ -14,7 +14,7 @@ internal sealed partial class Connection
         return true;
     }
 
-    /// <summary>Runs the pump on the thread pool (global queue), so fan-out to many sockets spreads over the cores.</summary>
+    /// <summary>Runs the pump on the thread pool (global queue). A broadcast starts many at once through <see cref="PumpStarter"/> instead.</summary>
     private void StartPump() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
 
     void IThreadPoolWorkItem.Execute() => RunPump();

@@ -7,6 +7,8 @@ namespace Notifications.Connections;
 internal sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<long, Connection> _connections = new();
+    // The pumps a broadcast claimed, to start together; one broadcast at a time uses it.
+    private readonly Lock _broadcasting = new();
     private readonly List<Connection> _idle = [];
     private long _lastId;
 
@@ -20,19 +22,35 @@ internal sealed class ConnectionRegistry
 
     /// <summary>
     /// Queues one frame, already serialised, on every connection; never waits on any of them. Returns how
-    /// many took it. The pumps it finds idle start together (<see cref="PumpStarter"/>). Not reentrant:
-    /// the caller serialises broadcasts (<see cref="Delivery.AlertFanout"/> holds its lock).
+    /// many took it. The pumps it finds idle start together (<see cref="PumpStarter"/>). Alerts and
+    /// presence updates broadcast from different threads, so broadcasts take turns over the idle list:
+    /// a pump claimed here is started exactly once, even if starting one fails.
     /// </summary>
     public int Broadcast(SocketFrame frame)
     {
         int delivered = 0;
-        foreach (var (_, connection) in _connections)
+        lock (_broadcasting)
         {
-            if (connection.TryEnqueue(frame, _idle))
-                delivered++;
+            try
+            {
+                foreach (var (_, connection) in _connections)
+                {
+                    if (connection.TryEnqueue(frame, _idle))
+                        delivered++;
+                }
+            }
+            finally
+            {
+                try
+                {
+                    PumpStarter.Start(_idle);
+                }
+                finally
+                {
+                    _idle.Clear();
+                }
+            }
         }
-        PumpStarter.Start(_idle);
-        _idle.Clear();
         return delivered;
     }
 
