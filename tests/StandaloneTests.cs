@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Notifications.Connections;
+using Notifications.Messages;
 using Notifications.Tests.Infrastructure;
 
 namespace Notifications.Tests;
@@ -54,6 +57,58 @@ public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Equal(Senders * AlertsPerSender, first.Distinct().Count());
             Assert.Equal(first.Count, first.Distinct().Count());
             Assert.All(sockets, socket => Assert.Equal(first, Texts(socket)));
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+                await socket.DisposeAsync();
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Broadcasts_from_two_threads_at_once_reach_every_socket_once_each_in_each_threads_order()
+    {
+        // Alerts and presence updates are broadcast from different threads: every pump a broadcast
+        // claims must start exactly once, however the two interleave.
+        const int Sockets = 200, PerThread = 200;
+        var settings = TestInstance.StandaloneSettings();
+        settings["MAX_CONNECTIONS_PER_IP"] = "1000";
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        var registry = instance.Services.GetRequiredService<ConnectionRegistry>();
+        var sockets = new List<TestSocket>();
+        try
+        {
+            for (int i = 0; i < Sockets; i++)
+                sockets.Add(await TestSocket.ConnectAsync(instance.SocketUri));
+            await Eventually.TrueAsync(() => registry.Count == Sockets, "every socket is registered");
+            static string Text(int thread, int k) => $"thread {thread}, number {k}";
+
+            // Each round both threads broadcast at the same moment, after a pause in which the pumps went idle,
+            // so both find every pump idle and claim and start them side by side.
+            using var together = new Barrier(2);
+            await Task.WhenAll(Enumerable.Range(0, 2).Select(thread => Task.Factory.StartNew(() =>
+            {
+                for (int k = 0; k < PerThread; k++)
+                {
+                    var frame = SocketFrame.Text(JsonSerializer.SerializeToUtf8Bytes(new { type = "alert", text = Text(thread, k) }));
+                    together.SignalAndWait();
+                    registry.Broadcast(frame);
+                    Thread.Sleep(2);
+                }
+            }, TaskCreationOptions.LongRunning)));
+            foreach (var socket in sockets)
+            {
+                await socket.WaitForAlertAsync(Text(0, PerThread - 1));
+                await socket.WaitForAlertAsync(Text(1, PerThread - 1));
+            }
+
+            Assert.All(sockets, socket =>
+            {
+                var texts = Texts(socket);
+                Assert.Equal(2 * PerThread, texts.Count);
+                foreach (int thread in new[] { 0, 1 })
+                    Assert.Equal(Enumerable.Range(0, PerThread).Select(k => Text(thread, k)), texts.Where(t => t.StartsWith($"thread {thread},")));
+            });
         }
         finally
         {
