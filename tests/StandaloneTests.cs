@@ -33,36 +33,24 @@ public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task A_broadcast_to_hundreds_of_sockets_reaches_each_once_and_all_in_the_same_order()
     {
         // Enough sockets that a broadcast starts the idle send pumps in several parts (PumpStarter).
-        const int Sockets = 300, Senders = 10, AlertsPerSender = 3;
-        var settings = TestInstance.StandaloneSettings();
-        settings["MAX_CONNECTIONS_PER_IP"] = "1000";
-        await using var instance = await TestInstance.StartAsync(settings, output);
-        var sockets = new List<TestSocket>();
-        try
-        {
-            for (int i = 0; i < Sockets; i++)
-                sockets.Add(await TestSocket.ConnectAsync(instance.SocketUri));
-            static string Text(int sender, int k) => $"from {sender}, number {k}";
+        const int Senders = 10, AlertsPerSender = 3;
+        await using var crowd = await Crowd.StartAsync(300, output);
+        var sockets = crowd.Sockets;
+        static string Text(int sender, int k) => $"from {sender}, number {k}";
 
-            await Task.WhenAll(Enumerable.Range(0, Senders).Select(async sender =>
-            {
-                for (int k = 0; k < AlertsPerSender; k++)
-                    await sockets[sender].SendAlertAsync(Text(sender, k));
-            }));
-            foreach (var socket in sockets)
-                foreach (int sender in Enumerable.Range(0, Senders))
-                    await socket.WaitForAlertAsync(Text(sender, AlertsPerSender - 1));
-
-            var first = Texts(sockets[0]);
-            Assert.Equal(Senders * AlertsPerSender, first.Distinct().Count());
-            Assert.Equal(first.Count, first.Distinct().Count());
-            Assert.All(sockets, socket => Assert.Equal(first, Texts(socket)));
-        }
-        finally
+        await Task.WhenAll(Enumerable.Range(0, Senders).Select(async sender =>
         {
-            foreach (var socket in sockets)
-                await socket.DisposeAsync();
-        }
+            for (int k = 0; k < AlertsPerSender; k++)
+                await sockets[sender].SendAlertAsync(Text(sender, k));
+        }));
+        foreach (var socket in sockets)
+            foreach (int sender in Enumerable.Range(0, Senders))
+                await socket.WaitForAlertAsync(Text(sender, AlertsPerSender - 1));
+
+        var first = Texts(sockets[0]);
+        Assert.Equal(Senders * AlertsPerSender, first.Distinct().Count());
+        Assert.Equal(first.Count, first.Distinct().Count());
+        Assert.All(sockets, socket => Assert.Equal(first, Texts(socket)));
     }
 
     [Fact(Timeout = 60_000)]
@@ -71,54 +59,75 @@ public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
         // Alerts and presence updates are broadcast from different threads: every pump a broadcast
         // claims must start exactly once, however the two interleave.
         const int Sockets = 200, PerThread = 200;
-        var settings = TestInstance.StandaloneSettings();
-        settings["MAX_CONNECTIONS_PER_IP"] = "1000";
-        await using var instance = await TestInstance.StartAsync(settings, output);
-        var registry = instance.Services.GetRequiredService<ConnectionRegistry>();
-        var sockets = new List<TestSocket>();
-        try
-        {
-            for (int i = 0; i < Sockets; i++)
-                sockets.Add(await TestSocket.ConnectAsync(instance.SocketUri));
-            await Eventually.TrueAsync(() => registry.Count == Sockets, "every socket is registered");
-            static string Text(int thread, int k) => $"thread {thread}, number {k}";
+        await using var crowd = await Crowd.StartAsync(Sockets, output);
+        var registry = crowd.Instance.Services.GetRequiredService<ConnectionRegistry>();
+        await Eventually.TrueAsync(() => registry.Count == Sockets, "every socket is registered");
+        static string Text(int thread, int k) => $"thread {thread}, number {k}";
 
-            // Each round both threads broadcast at the same moment, after a pause in which the pumps went idle,
-            // so both find every pump idle and claim and start them side by side.
-            using var together = new Barrier(2);
-            await Task.WhenAll(Enumerable.Range(0, 2).Select(thread => Task.Factory.StartNew(() =>
+        // Each round both threads broadcast at the same moment, after a pause in which the pumps went idle,
+        // so both find every pump idle and claim and start them side by side.
+        using var together = new Barrier(2);
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(thread => Task.Factory.StartNew(() =>
+        {
+            for (int k = 0; k < PerThread; k++)
             {
-                for (int k = 0; k < PerThread; k++)
-                {
-                    var frame = SocketFrame.Text(JsonSerializer.SerializeToUtf8Bytes(new { type = "alert", text = Text(thread, k) }));
-                    together.SignalAndWait();
-                    registry.Broadcast(frame);
-                    Thread.Sleep(2);
-                }
-            }, TaskCreationOptions.LongRunning)));
-            foreach (var socket in sockets)
-            {
-                await socket.WaitForAlertAsync(Text(0, PerThread - 1));
-                await socket.WaitForAlertAsync(Text(1, PerThread - 1));
+                var frame = SocketFrame.Text(JsonSerializer.SerializeToUtf8Bytes(new { type = "alert", text = Text(thread, k) }));
+                together.SignalAndWait();
+                registry.Broadcast(frame);
+                Thread.Sleep(2);
             }
-
-            Assert.All(sockets, socket =>
-            {
-                var texts = Texts(socket);
-                Assert.Equal(2 * PerThread, texts.Count);
-                foreach (int thread in new[] { 0, 1 })
-                    Assert.Equal(Enumerable.Range(0, PerThread).Select(k => Text(thread, k)), texts.Where(t => t.StartsWith($"thread {thread},")));
-            });
-        }
-        finally
+        }, TaskCreationOptions.LongRunning)));
+        foreach (var socket in crowd.Sockets)
         {
-            foreach (var socket in sockets)
-                await socket.DisposeAsync();
+            await socket.WaitForAlertAsync(Text(0, PerThread - 1));
+            await socket.WaitForAlertAsync(Text(1, PerThread - 1));
         }
+
+        Assert.All(crowd.Sockets, socket =>
+        {
+            var texts = Texts(socket);
+            Assert.Equal(2 * PerThread, texts.Count);
+            foreach (int thread in new[] { 0, 1 })
+                Assert.Equal(Enumerable.Range(0, PerThread).Select(k => Text(thread, k)), texts.Where(t => t.StartsWith($"thread {thread},")));
+        });
     }
 
     private static List<string> Texts(TestSocket socket) =>
         socket.OfType("alert").Select(a => a.GetProperty("text").GetString()!).ToList();
+
+    /// <summary>A standalone instance that lets this one address hold hundreds of sockets, and those sockets; disposes the sockets first.</summary>
+    private sealed class Crowd(TestInstance instance) : IAsyncDisposable
+    {
+        private readonly List<TestSocket> _sockets = [];
+
+        public TestInstance Instance => instance;
+        public IReadOnlyList<TestSocket> Sockets => _sockets;
+
+        public static async Task<Crowd> StartAsync(int count, ITestOutputHelper output)
+        {
+            var settings = TestInstance.StandaloneSettings();
+            settings["MAX_CONNECTIONS_PER_IP"] = "1000";
+            var crowd = new Crowd(await TestInstance.StartAsync(settings, output));
+            try
+            {
+                for (int i = 0; i < count; i++)
+                    crowd._sockets.Add(await TestSocket.ConnectAsync(crowd.Instance.SocketUri));
+            }
+            catch
+            {
+                await crowd.DisposeAsync();
+                throw;
+            }
+            return crowd;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var socket in _sockets)
+                await socket.DisposeAsync();
+            await instance.DisposeAsync();
+        }
+    }
 
     [Fact(Timeout = 30_000)]
     public async Task Health_reports_the_in_process_bus_and_the_log_says_standalone()
