@@ -10,7 +10,8 @@ internal sealed record BenchOptions(
     bool GcProbe,
     double StepSeconds,
     IReadOnlyList<int>? Sizes,
-    IReadOnlyList<double>? Rates)
+    IReadOnlyList<double>? Rates,
+    int CoalesceMicroseconds)
 {
     public static readonly string[] All = ["startup", "idle-memory", "connect-rate", "local-fanout", "cross-instance", "slow-consumers"];
 
@@ -25,6 +26,8 @@ internal sealed record BenchOptions(
           --sizes N,N          local-fanout: socket counts instead of 1000,10000;
                                cross-instance: sockets per instance (the first value) instead of 100
           --rates D,D          local-fanout: deliveries/s to step through instead of 100k…2M
+          --coalesce-us US     how long the clients' event loops rest after a wake-up, so sockets ready
+                               meanwhile are read in one wake-up (default 500; 0: wake for each)
           --no-gc              skip the EventPipe GC probe (allocations, GC counts, heap after forced GC)
         """;
 
@@ -38,6 +41,7 @@ internal sealed record BenchOptions(
         bool smoke = false, gc = true;
         string? outPath = null, dll = null;
         double? step = null;
+        int coalesce = 500;
         int[]? sizes = null;
         double[]? rates = null;
         var env = new Dictionary<string, string>();
@@ -51,6 +55,7 @@ internal sealed record BenchOptions(
                 case "--out": outPath = Next(); break;
                 case "--server-dll": dll = Path.GetFullPath(Next()); break;
                 case "--step-seconds": step = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--coalesce-us": coalesce = int.Parse(Next()) is >= 0 and var us ? us : throw new ArgumentException("--coalesce-us must be 0 or more."); break;
                 case "--sizes": sizes = Next().Split(',').Select(int.Parse).ToArray(); break;
                 case "--rates": rates = Next().Split(',').Select(r => double.Parse(r, System.Globalization.CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--server-env":
@@ -60,6 +65,6 @@ internal sealed record BenchOptions(
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
         }
-        return new BenchOptions(scenarios, smoke, outPath, dll, env, gc, step ?? (smoke ? 0.5 : 3), sizes, rates);
+        return new BenchOptions(scenarios, smoke, outPath, dll, env, gc, step ?? (smoke ? 0.5 : 3), sizes, rates, coalesce);
     }
 }

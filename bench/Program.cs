@@ -3,10 +3,12 @@ using Notifications.Bench;
 using Notifications.Bench.Infra;
 using Notifications.Bench.Report;
 using Notifications.Bench.Scenarios;
+using Notifications.Bench.Ws;
 
-// Run socket continuations on the epoll threads instead of queueing each to the thread pool: a receive
-// here does microseconds of work, so the hand-off would cost more than the work. Read when the first
-// socket is made, so it must be set before that. The servers the bench starts do not inherit it.
+// The bench's .NET sockets (health checks, the bare subscriber's gRPC; the WebSocket clients have their own
+// loop, bench/Ws/EpollLoop.cs) run their continuations on the epoll threads instead of queueing each to the
+// thread pool. Read when the first socket is made, so it must be set before that. The servers the bench
+// starts do not inherit it.
 Environment.SetEnvironmentVariable(ServerProcess.InlineCompletions, "1");
 
 BenchOptions? options;
@@ -25,6 +27,7 @@ if (options is null)
     return 2;
 }
 
+EpollLoop.CoalesceMicroseconds = options.CoalesceMicroseconds;
 Reaper.Install();
 var started = DateTimeOffset.UtcNow;
 long t0 = Stopwatch.GetTimestamp();

@@ -46,6 +46,7 @@ internal static class ResultsReport
                 context.Smoke,
                 context.Options.StepSeconds,
                 context.Options.GcProbe,
+                clientCoalesceMicroseconds = context.Options.CoalesceMicroseconds,
                 context.ServerDll,
                 serverEnv = context.ServerEnv,
                 benchDefaults = ServerProcess.BenchDefaults,

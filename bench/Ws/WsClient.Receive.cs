@@ -1,67 +1,92 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net.Sockets;
 
 namespace Notifications.Bench.Ws;
 
 internal sealed partial class WsClient
 {
-    private const int BufferSize = 4 * 1024;
+    private enum State { Connecting, Upgrading, Open, Closed }
+
+    private volatile State _state;
+    private int _stopped;
+    private byte[]? _partial; // a frame (or the upgrade response) not yet whole, kept between reads
+    private int _partialLength;
 
     /// <summary>
-    /// Reads straight into one pooled buffer held for the socket's life (a zero-byte wait first would
-    /// cost a second syscall per wake-up, and the server sends one frame per write), and parses every
-    /// whole frame in it. A frame larger than the buffer grows it.
+    /// Called by the loop's thread when the socket is ready; <paramref name="buffer"/> is the loop's, lent for
+    /// this call. The descriptor is held meanwhile, so an <see cref="Abort"/> on another thread closes it after.
     /// </summary>
-    private async Task ReceiveLoopAsync(byte[] leftover)
+    public void OnReady(uint events, byte[] buffer)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(BufferSize, leftover.Length));
-        int have = 0;
+        bool added = false;
         try
         {
-            leftover.CopyTo(buffer, 0);
-            have = leftover.Length == 0 ? 0 : Consume(buffer, leftover.Length);
-            while (!Closed)
-            {
-                if (_resume is { } paused)
-                    await paused.Task;
-                if (have == buffer.Length)
-                    buffer = Grow(buffer, have);
-                int n = await _socket.ReceiveAsync(buffer.AsMemory(have), SocketFlags.None);
-                if (n == 0)
-                    break;
-                have = Consume(buffer, have + n);
-            }
+            _socket.SafeHandle.DangerousAddRef(ref added);
+            if (_state == State.Connecting)
+                OnConnected();
+            else if (_state is State.Upgrading or State.Open)
+                Read(buffer);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (ObjectDisposedException) when (!added)
         {
+        }
+        catch (Exception e)
+        {
+            Finish(e);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-            if (CloseCode == 0)
-                CloseCode = -1;
-            Closed = true;
-            _live.TrySetException(new WsHandshakeException($"closed before the welcome frame (close code {CloseCode})"));
+            if (added)
+                _socket.SafeHandle.DangerousRelease();
         }
     }
 
-    private static byte[] Grow(byte[] buffer, int have)
+    /// <summary>One <c>recv()</c> after what was kept from the last one, then every whole frame in it.</summary>
+    private void Read(byte[] buffer)
     {
-        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-        buffer.AsSpan(0, have).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(buffer);
-        return bigger;
+        int have = _partialLength;
+        if (have == buffer.Length)
+            throw new InvalidDataException($"a frame larger than {buffer.Length} bytes");
+        _partial.AsSpan(0, have).CopyTo(buffer);
+        int n = Linux.Recv(_fd, buffer.AsSpan(have));
+        if (n == -Linux.EAGAIN)
+            return;
+        if (n <= 0)
+        {
+            Finish(null);
+            return;
+        }
+        have += n;
+        int offset = 0;
+        if (_state == State.Upgrading)
+        {
+            int end = buffer.AsSpan(0, have).IndexOf("\r\n\r\n"u8);
+            if (end < 0)
+            {
+                Keep(buffer.AsSpan(0, have));
+                return;
+            }
+            OnUpgradeResponse(buffer.AsSpan(0, end));
+            offset = end + 4;
+        }
+        offset += Consume(buffer.AsSpan(offset, have - offset));
+        Keep(buffer.AsSpan(offset, have - offset));
     }
 
-    /// <summary>Handles every complete frame in <c>buffer[..length]</c>; moves a trailing partial frame to the front and returns its length.</summary>
-    private int Consume(byte[] buffer, int length)
+    private void Keep(ReadOnlySpan<byte> rest)
+    {
+        if (rest.Length > (_partial?.Length ?? 0))
+            _partial = new byte[Math.Max(rest.Length, 256)];
+        rest.CopyTo(_partial);
+        _partialLength = rest.Length;
+    }
+
+    /// <summary>Handles every complete frame in <paramref name="data"/>; returns how many bytes they took.</summary>
+    private int Consume(ReadOnlySpan<byte> data)
     {
         long now = Stopwatch.GetTimestamp();
-        int offset = 0;
-        var data = buffer.AsSpan(0, length);
-        while (length - offset >= 2)
+        int offset = 0, length = data.Length;
+        while (length - offset >= 2 && _state == State.Open)
         {
             byte b0 = data[offset], b1 = data[offset + 1];
             long payloadLength = b1 & 0x7F;
@@ -83,10 +108,7 @@ internal sealed partial class WsClient
             OnFrame(b0 & 0x0F, data.Slice(offset + header, (int)payloadLength), now);
             offset += header + (int)payloadLength;
         }
-        int rest = length - offset;
-        if (rest > 0 && offset > 0)
-            data[offset..].CopyTo(data);
-        return rest;
+        return _state == State.Open ? offset : length;
     }
 
     private void OnFrame(int opcode, ReadOnlySpan<byte> payload, long now)
@@ -98,8 +120,8 @@ internal sealed partial class WsClient
                 break;
             case 0x8:
                 CloseCode = payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : 1005;
-                Closed = true;
                 TrySend(FrameWriter.Close(payload.Length >= 2 ? payload[..2] : []));
+                Finish(null);
                 break;
             case 0x9:
                 TrySend(FrameWriter.Pong(payload));
@@ -128,8 +150,57 @@ internal sealed partial class WsClient
         {
             SendRaw(frame);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
         {
+        }
+    }
+
+    /// <summary>The connection ended: by the server's close frame or end of stream (<paramref name="cause"/> null), a failed connect or upgrade, or a timeout.</summary>
+    private void Finish(Exception? cause)
+    {
+        if (CloseCode == 0)
+            CloseCode = -1;
+        Closed = true;
+        _upgraded.TrySetException(cause ?? new WsHandshakeException("the server closed the connection during the upgrade"));
+        _live.TrySetException(cause ?? new WsHandshakeException($"closed before the welcome frame (close code {CloseCode})"));
+        Stop();
+    }
+
+    /// <summary>Leaves the loop, once, while the descriptor is surely still this socket's.</summary>
+    private void Stop()
+    {
+        _state = State.Closed;
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+            return;
+        bool added = false;
+        try
+        {
+            _socket.SafeHandle.DangerousAddRef(ref added);
+            _loop.Remove(_fd, _id);
+        }
+        catch (ObjectDisposedException)
+        {
+            _loop.Remove(-1, _id);
+        }
+        finally
+        {
+            if (added)
+                _socket.SafeHandle.DangerousRelease();
+        }
+    }
+
+    private int SendOnce(ReadOnlySpan<byte> data)
+    {
+        bool added = false;
+        try
+        {
+            _socket.SafeHandle.DangerousAddRef(ref added);
+            return Linux.Send(_fd, data);
+        }
+        finally
+        {
+            if (added)
+                _socket.SafeHandle.DangerousRelease();
         }
     }
 }
