@@ -93,6 +93,9 @@ internal static unsafe partial class Linux
         99 => System.Net.Sockets.SocketError.AddressNotAvailable,
         98 => System.Net.Sockets.SocketError.AddressAlreadyInUse,
         101 => System.Net.Sockets.SocketError.NetworkUnreachable,
+        103 => System.Net.Sockets.SocketError.ConnectionAborted,
+        105 => System.Net.Sockets.SocketError.NoBufferSpaceAvailable,
+        113 => System.Net.Sockets.SocketError.HostUnreachable,
         107 => System.Net.Sockets.SocketError.NotConnected,
         9 => System.Net.Sockets.SocketError.OperationAborted, // EBADF: closed under us
         _ => System.Net.Sockets.SocketError.SocketError,

@@ -8,7 +8,6 @@ internal sealed partial class WsClient
     private enum State { Connecting, Upgrading, Open, Closed }
 
     private volatile State _state;
-    private int _stopped;
     private byte[]? _partial; // a frame (or the upgrade response) not yet whole, kept between reads
     private int _partialLength;
 
@@ -42,18 +41,25 @@ internal sealed partial class WsClient
     }
 
     /// <summary>One <c>recv()</c> after what was kept from the last one, then every whole frame in it.</summary>
-    private void Read(byte[] buffer)
+    private void Read(byte[] loopBuffer)
     {
         int have = _partialLength;
-        if (have == buffer.Length)
-            throw new InvalidDataException($"a frame larger than {buffer.Length} bytes");
-        _partial.AsSpan(0, have).CopyTo(buffer);
+        byte[] buffer = loopBuffer;
+        if (have <= loopBuffer.Length / 2)
+            _partial.AsSpan(0, have).CopyTo(loopBuffer);
+        else
+        {
+            // A frame as large as half the loop's buffer: read on into the client's own, grown as needed.
+            if (_partial!.Length < 2 * have)
+                Array.Resize(ref _partial, 2 * have);
+            buffer = _partial;
+        }
         int n = Linux.Recv(_fd, buffer.AsSpan(have));
         if (n == -Linux.EAGAIN)
             return;
         if (n <= 0)
         {
-            Finish(null);
+            Finish(n == 0 ? null : new System.Net.Sockets.SocketException((int)Linux.ToSocketError(-n)));
             return;
         }
         have += n;
@@ -73,6 +79,7 @@ internal sealed partial class WsClient
         Keep(buffer.AsSpan(offset, have - offset));
     }
 
+    /// <summary>Keeps what is left of a read for the next one (<paramref name="rest"/> may lie in <c>_partial</c> itself).</summary>
     private void Keep(ReadOnlySpan<byte> rest)
     {
         if (rest.Length > (_partial?.Length ?? 0))
@@ -166,41 +173,19 @@ internal sealed partial class WsClient
         Stop();
     }
 
-    /// <summary>Leaves the loop, once, while the descriptor is surely still this socket's.</summary>
+    /// <summary>
+    /// Leaves the loop, once. Only <see cref="Abort"/> closes the descriptor, and only after this, so
+    /// every epoll call under <c>_gate</c> in an open state is on this socket's descriptor.
+    /// </summary>
     private void Stop()
     {
-        _state = State.Closed;
-        if (Interlocked.Exchange(ref _stopped, 1) == 1)
-            return;
-        bool added = false;
-        try
+        lock (_gate)
         {
-            _socket.SafeHandle.DangerousAddRef(ref added);
+            if (_state == State.Closed)
+                return;
+            _state = State.Closed;
             _loop.Remove(_fd, _id);
-        }
-        catch (ObjectDisposedException)
-        {
-            _loop.Remove(-1, _id);
-        }
-        finally
-        {
-            if (added)
-                _socket.SafeHandle.DangerousRelease();
         }
     }
 
-    private int SendOnce(ReadOnlySpan<byte> data)
-    {
-        bool added = false;
-        try
-        {
-            _socket.SafeHandle.DangerousAddRef(ref added);
-            return Linux.Send(_fd, data);
-        }
-        finally
-        {
-            if (added)
-                _socket.SafeHandle.DangerousRelease();
-        }
-    }
 }

@@ -28,7 +28,8 @@ internal sealed partial class WsClient
     private readonly TaskCompletionSource _upgraded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _live = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _id = EpollLoop.NextId();
-    private volatile bool _paused;
+    private readonly Lock _gate = new(); // state changes and epoll registration, between the loop's thread and the scenario's
+    private bool _paused;
 
     private WsClient(int index, Socket socket, IPEndPoint server, ClientHub hub)
     {
@@ -98,9 +99,14 @@ internal sealed partial class WsClient
             Finish(new SocketException((int)error));
             return;
         }
-        _state = State.Upgrading;
         SendRaw(_request);
-        _loop.Change(_fd, _id, Linux.EPOLLIN);
+        lock (_gate)
+        {
+            if (_state != State.Connecting)
+                return; // stopped meanwhile
+            _state = State.Upgrading;
+            _loop.Change(_fd, _id, Linux.EPOLLIN);
+        }
     }
 
     /// <summary>Checks the upgrade response in <paramref name="head"/> (up to the blank line).</summary>
@@ -111,48 +117,77 @@ internal sealed partial class WsClient
             throw new WsHandshakeException($"upgrade refused: {text.Split('\r')[0]}");
         if (!text.Contains(_accept, StringComparison.Ordinal))
             throw new WsHandshakeException("wrong Sec-WebSocket-Accept");
-        _state = State.Open;
+        lock (_gate)
+        {
+            if (_state != State.Upgrading)
+                return;
+            _state = State.Open;
+            if (_paused)
+                _loop.Unwatch(_fd);
+        }
         _upgraded.TrySetResult();
     }
 
     /// <summary>Sends frames already built by <see cref="FrameWriter"/> in one write (a batch of alerts, a pong, a close); waits while the socket is full.</summary>
     public void SendRaw(ReadOnlySpan<byte> frames)
     {
+        bool added = false;
         lock (_sendLock)
         {
-            while (!frames.IsEmpty)
+            try
             {
-                int n = SendOnce(frames);
-                if (n >= 0)
-                    frames = frames[n..];
-                else if (n == -Linux.EAGAIN)
-                    Linux.WaitWritable(_fd, 100);
-                else
-                    throw new SocketException((int)Linux.ToSocketError(-n));
+                _socket.SafeHandle.DangerousAddRef(ref added); // the descriptor stays this socket's until the last write
+                while (!frames.IsEmpty)
+                {
+                    int n = Linux.Send(_fd, frames);
+                    if (n >= 0)
+                        frames = frames[n..];
+                    else if (n == -Linux.EAGAIN)
+                        Linux.WaitWritable(_fd, 100);
+                    else
+                        throw new SocketException((int)Linux.ToSocketError(-n));
+                }
+            }
+            finally
+            {
+                if (added)
+                    _socket.SafeHandle.DangerousRelease();
             }
         }
     }
 
     /// <summary>Stops reading: what the server sends piles up in the kernel, then in the server's queue (a slow consumer).</summary>
+    /// A client paused before its upgrade completes stops reading once it has.
     public void Pause()
     {
-        _paused = true;
-        if (_state == State.Open)
-            _loop.Unwatch(_fd);
+        lock (_gate)
+        {
+            if (_paused)
+                return;
+            _paused = true;
+            if (_state == State.Open)
+                _loop.Unwatch(_fd);
+        }
     }
 
     public void Resume()
     {
-        if (!_paused)
-            return;
-        _paused = false;
-        if (_state == State.Open)
-            _loop.Watch(_fd, _id, Linux.EPOLLIN);
+        lock (_gate)
+        {
+            if (!_paused)
+                return;
+            _paused = false;
+            if (_state == State.Open)
+                _loop.Watch(_fd, _id, Linux.EPOLLIN);
+        }
     }
 
     /// <summary>Drops the connection at once with a TCP reset, as a vanished network would (no close handshake).</summary>
     public void Abort()
     {
+        if (CloseCode == 0)
+            CloseCode = -1;
+        Closed = true;
         Stop();
         try
         {
