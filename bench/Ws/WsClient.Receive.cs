@@ -7,6 +7,8 @@ internal sealed partial class WsClient
 {
     private enum State { Connecting, Upgrading, Open, Closed }
 
+    private const int MaxFrame = 16 * 1024 * 1024; // a malformed length fails the client instead of growing its buffer without end
+
     private volatile State _state;
     private byte[]? _partial; // a frame (or the upgrade response) not yet whole, kept between reads
     private int _partialLength;
@@ -110,6 +112,8 @@ internal sealed partial class WsClient
                 payloadLength = (long)BinaryPrimitives.ReadUInt64BigEndian(data[(offset + 2)..]);
                 header = 10;
             }
+            if (payloadLength is < 0 or > MaxFrame)
+                throw new InvalidDataException($"a frame of {payloadLength} bytes (the bench takes at most {MaxFrame})");
             if (length - offset < header + payloadLength)
                 break;
             OnFrame(b0 & 0x0F, data.Slice(offset + header, (int)payloadLength), now);

@@ -177,8 +177,16 @@ internal sealed partial class WsClient
             if (!_paused)
                 return;
             _paused = false;
-            if (_state == State.Open)
+            if (_state != State.Open)
+                return;
+            try
+            {
                 _loop.Watch(_fd, _id, Linux.EPOLLIN);
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                Finish(e); // the kernel would not watch it again: the client ends, the others resume
+            }
         }
     }
 
