@@ -45,17 +45,18 @@ public static class NotificationsBuilderExtensions
 
     private static void AddNotificationsOptions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSetting<InstanceOptions, InstanceOptionsValidator>(configuration).PostConfigure(o =>
+        // Each Bind names its options class, so the build generates its binding (no reflection at startup).
+        services.AddOptions<InstanceOptions>().Bind(configuration).CheckedAtBoot<InstanceOptions, InstanceOptionsValidator>().PostConfigure(o =>
         {
             if (string.IsNullOrWhiteSpace(o.InstanceId))
                 o.InstanceId = InstanceOptions.NewRandomId();
         });
-        services.AddSetting<ConnectionOptions, ConnectionOptionsValidator>(configuration);
-        services.AddSetting<PubSubOptions, PubSubAnnotationsValidator>(configuration);
-        services.AddSetting<DeliveryOptions, DeliveryOptionsValidator>(configuration);
-        services.AddSetting<FleetOptions, FleetAnnotationsValidator>(configuration);
-        services.AddSetting<AdmissionOptions, AdmissionOptionsValidator>(configuration);
-        services.AddSetting<MetricsOptions, MetricsOptionsValidator>(configuration);
+        services.AddOptions<ConnectionOptions>().Bind(configuration).CheckedAtBoot<ConnectionOptions, ConnectionOptionsValidator>();
+        services.AddOptions<PubSubOptions>().Bind(configuration).CheckedAtBoot<PubSubOptions, PubSubAnnotationsValidator>();
+        services.AddOptions<DeliveryOptions>().Bind(configuration).CheckedAtBoot<DeliveryOptions, DeliveryOptionsValidator>();
+        services.AddOptions<FleetOptions>().Bind(configuration).CheckedAtBoot<FleetOptions, FleetAnnotationsValidator>();
+        services.AddOptions<AdmissionOptions>().Bind(configuration).CheckedAtBoot<AdmissionOptions, AdmissionOptionsValidator>();
+        services.AddOptions<MetricsOptions>().Bind(configuration).CheckedAtBoot<MetricsOptions, MetricsOptionsValidator>();
         // Rules across several settings, run beside the attribute checks (the options system runs every validator).
         services.AddSingleton<IValidateOptions<PubSubOptions>, PubSubOptionsValidator>();
         services.AddSingleton<IValidateOptions<FleetOptions>, FleetOptionsValidator>();
@@ -64,13 +65,13 @@ public static class NotificationsBuilderExtensions
         services.AddSingleton(TimeProvider.System);
     }
 
-    /// <summary>Binds one options class from the flat environment-style keys, checks its attributes, and does so at boot.</summary>
-    private static OptionsBuilder<TOptions> AddSetting<TOptions, TValidator>(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>Checks one options class (bound from the flat environment-style keys) with its validator, and does so at boot.</summary>
+    private static OptionsBuilder<TOptions> CheckedAtBoot<TOptions, TValidator>(this OptionsBuilder<TOptions> options)
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>
     {
-        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
-        return services.AddOptions<TOptions>().Bind(configuration).ValidateOnStart();
+        options.Services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+        return options.ValidateOnStart();
     }
 
     private static void AddNotificationsMetrics(this IServiceCollection services)
