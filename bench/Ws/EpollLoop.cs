@@ -56,8 +56,7 @@ internal sealed unsafe class EpollLoop
     public void Remove(int fd, long id)
     {
         _clients.TryRemove(id, out _);
-        if (fd >= 0)
-            Unwatch(fd);
+        Unwatch(fd);
     }
 
     private void Ctl(int op, int fd, long id, uint events)
@@ -76,7 +75,7 @@ internal sealed unsafe class EpollLoop
             for (int i = 0; i < n; i++)
             {
                 if (_clients.TryGetValue(Linux.EventData(events, i), out var client))
-                    client.OnReady(Linux.EventMask(events, i), _buffer);
+                    client.OnReady(_buffer);
             }
             if (n is > 0 and < MaxEvents && CoalesceMicroseconds > 0)
                 Linux.Sleep(CoalesceMicroseconds);

@@ -10,7 +10,7 @@ namespace Notifications.Bench.Ws;
 internal static unsafe partial class Linux
 {
     public const int EAGAIN = 11, EINTR = 4, EINPROGRESS = 115;
-    public const uint EPOLLIN = 0x001, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010, EPOLLRDHUP = 0x2000;
+    public const uint EPOLLIN = 0x001, EPOLLOUT = 0x004;
     public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
     private const int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000, EPOLL_CLOEXEC = 0x80000;
     private const short POLLOUT = 0x004;
@@ -39,8 +39,6 @@ internal static unsafe partial class Linux
         int n = epoll_wait(epoll, events, max, timeoutMs);
         return n >= 0 ? n : Marshal.GetLastPInvokeError() == EINTR ? 0 : Check(n, "epoll_wait");
     }
-
-    public static uint EventMask(byte* events, int i) => *(uint*)(events + i * EventSize);
 
     public static long EventData(byte* events, int i) => *(long*)(events + i * EventSize + DataOffset);
 

@@ -17,7 +17,7 @@ internal sealed partial class WsClient
     /// Called by the loop's thread when the socket is ready; <paramref name="buffer"/> is the loop's, lent for
     /// this call. The descriptor is held meanwhile, so an <see cref="Abort"/> on another thread closes it after.
     /// </summary>
-    public void OnReady(uint events, byte[] buffer)
+    public void OnReady(byte[] buffer)
     {
         bool added = false;
         try
@@ -191,5 +191,4 @@ internal sealed partial class WsClient
             _loop.Remove(_fd, _id);
         }
     }
-
 }
