@@ -37,6 +37,48 @@ public sealed class HandshakeTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_head_still_incomplete_after_two_seconds_is_left_to_ASP_NET_which_upgrades_it_when_it_is_whole()
+    {
+        using var client = await RawClient.ConnectAsync(_instance.BaseUri);
+        byte[] head = Encoding.ASCII.GetBytes(Head());
+        await client.WriteAsync(head[..40]);
+        await Task.Delay(3000, TestContext.Current.CancellationToken);
+        await client.WriteAsync(head[40..]);
+
+        string response = await client.ReadHeadAsync();
+        Assert.StartsWith("HTTP/1.1 101 ", response);
+        Assert.Contains("Server: Kestrel", response);
+        Assert.Contains("\"type\":\"welcome\"", await client.ReadTextFrameAsync());
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Clients_that_send_nothing_or_half_a_head_do_not_hold_up_anyone_else_s_handshake()
+    {
+        var stalled = new List<RawClient>();
+        try
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                var client = await RawClient.ConnectAsync(_instance.BaseUri);
+                stalled.Add(client);
+                if (i % 2 == 0)
+                    await client.WriteAsync(Encoding.ASCII.GetBytes(Head())[..30]);
+            }
+            // A silent client is waited for 10 s and half a head 2 s: anyone queued behind them would wait that long.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (int i = 0; i < 20; i++)
+            {
+                using var client = await RawClient.UpgradeAsync(_instance.BaseUri);
+            }
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.9), $"20 handshakes took {clock.Elapsed.TotalMilliseconds:0} ms");
+        }
+        finally
+        {
+            stalled.ForEach(client => client.Dispose());
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_malformed_handshake_reaches_ASP_NET_which_refuses_it_with_400()
     {
         using var client = await RawClient.ConnectAsync(_instance.BaseUri);

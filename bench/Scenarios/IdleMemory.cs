@@ -7,8 +7,8 @@ namespace Notifications.Bench.Scenarios;
 /// <summary>
 /// Ramps idle sockets on one standalone instance to each N, lets it settle, forces a full GC in the
 /// server (over EventPipe), then reads RSS, the managed heap and the live objects in it (the GC's
-/// survivor counts). Settling takes longer than two of the transport pool's trim periods, so the
-/// blocks a ramp's handshakes took are gone and the figure is what a held socket costs at rest. The
+/// survivor counts). Each N settles for 13 s first (the ramp's garbage collected, the thread pool and
+/// buffer pools back at rest), so the figure is what a held socket costs at rest. The
 /// figure is the slope of a least-squares line through the points: what one more connection costs,
 /// without the runtime's fixed footprint.
 /// </summary>
@@ -16,15 +16,14 @@ internal static class IdleMemory
 {
     private const double TargetBytesPerConnection = 6 * 1024;
 
-    /// <summary>The server's TransportBlockPool.TrimPeriod: a block free for a whole period is given back.</summary>
-    private static readonly TimeSpan TransportTrimPeriod = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
 
     public static async Task RunAsync(BenchContext context)
     {
         var ct = context.Stopping;
         int[] sizes = context.Smoke ? [20, 50, 100, 200] : [1000, 5000, 10_000, 18_000];
         var hold = TimeSpan.FromSeconds(context.Smoke ? 0.3 : 3);
-        var settle = context.Smoke ? hold : 2 * TransportTrimPeriod + hold;
+        var settle = context.Smoke ? hold : Settle + hold;
         await using var server = ServerProcess.Start(context, "idle", new Dictionary<string, string>());
         await server.WaitHealthyAsync(TimeSpan.FromSeconds(30), ct);
         var pool = new ClientPool(new ClientHub(context.RunTag));

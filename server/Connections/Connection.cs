@@ -140,6 +140,9 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
         RequestClose(CloseReason.ServerShutdown);
     }
 
+    /// <summary>Ends the connection now, without a close frame: for the shutdown deadline, when closing politely took too long.</summary>
+    public void Abort() => _wire.Abort();
+
     /// <summary>The publisher gave up on an alert this client sent.</summary>
     public void PublishFailed(AlertMessage alert, string reason) =>
         SendError(ErrorCodes.PublishFailed, $"Your alert \"{Shorten(alert.Text)}\" was not sent: {reason}. Try again.");

@@ -11,12 +11,21 @@ internal sealed class ConnectionRegistry
     private readonly Lock _broadcasting = new();
     private readonly List<Connection> _idle = [];
     private long _lastId;
+    // Set by ShutDownAll: a connection added after it is told to go at once, so none slips past the drain.
+    private int _drainSpreadMs = -1;
 
     public int Count => _connections.Count;
 
     public long NextId() => Interlocked.Increment(ref _lastId);
 
-    public void Add(Connection connection) => _connections[connection.Id] = connection;
+    public void Add(Connection connection)
+    {
+        _connections[connection.Id] = connection;
+        // ShutDownAll sets the spread before it walks the connections: this one is either walked there or seen here (or both, which is harmless).
+        int spreadMs = Volatile.Read(ref _drainSpreadMs);
+        if (spreadMs >= 0)
+            connection.BeginShutdown(Random.Shared.Next(spreadMs));
+    }
 
     public void Remove(Connection connection) => _connections.TryRemove(connection.Id, out _);
 
@@ -67,7 +76,16 @@ internal sealed class ConnectionRegistry
     /// <summary>Shutdown: every connection gets a reconnect hint spread over <paramref name="spread"/>, then a 1012 close.</summary>
     public void ShutDownAll(TimeSpan spread)
     {
+        int spreadMs = (int)spread.TotalMilliseconds;
+        Interlocked.Exchange(ref _drainSpreadMs, spreadMs);
         foreach (var (_, connection) in _connections)
-            connection.BeginShutdown(Random.Shared.Next((int)spread.TotalMilliseconds));
+            connection.BeginShutdown(Random.Shared.Next(spreadMs));
+    }
+
+    /// <summary>The shutdown deadline passed: every connection still open is ended now, without a close frame.</summary>
+    public void AbortAll()
+    {
+        foreach (var (_, connection) in _connections)
+            connection.Abort();
     }
 }

@@ -1,141 +1,166 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 
 namespace Notifications.Connections;
 
 /// <summary>
-/// Kestrel connection middleware that takes plain WebSocket handshakes for <c>/ws</c> before HTTP
-/// sees them, and runs the socket on the bare transport. A socket held this way costs a fraction of
-/// one held through ASP.NET, whose request, header and context objects live as long as the socket.
-/// Everything else (other requests, refusals, unusual handshakes, HTTP/2) goes on to HTTP unchanged,
-/// where <see cref="WebSocketEndpoint"/> answers it; the two paths share admission and
+/// Takes plain WebSocket handshakes for <c>/ws</c> off a new socket before HTTP sees it, and runs the
+/// socket on a <see cref="DirectWire"/>. A socket held this way costs a fraction of one held through
+/// Kestrel and ASP.NET, whose transport pipes and loops, request, header and context objects live as
+/// long as the socket. The head is only peeked at until it is taken, so everything else (other
+/// requests, refusals, unusual handshakes, TLS, HTTP/2) goes on to HTTP with its bytes unread, where
+/// <see cref="WebSocketEndpoint"/> answers it; the two paths share admission and
 /// <see cref="WebSocketEndpoint.ServeAsync"/>.
 /// </summary>
 internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admission, IHostApplicationLifetime lifetime)
 {
-    /// <summary>How long a new connection may take to send its request head before it is handed to HTTP, which has its own timeouts.</summary>
-    private static readonly TimeSpan HeadTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>How long a new connection may take to send anything before it is handed to HTTP, which has its own timeouts.</summary>
+    private static readonly TimeSpan FirstBytesTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a head that came in parts may take to be whole. Peeked bytes stay readable, so the rest
+    /// cannot be waited for, only looked for: at growing intervals, then the connection goes to HTTP.
+    /// Clients send the head in one write; a slow one is HTTP's to time out.
+    /// </summary>
+    private static readonly TimeSpan RestOfHeadTimeout = TimeSpan.FromSeconds(2);
 
     private static ReadOnlySpan<byte> AcceptGuid => "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"u8;
 
-    /// <summary>
-    /// Takes the handshake, then waits out the socket. Split in two so that only this small frame stays
-    /// pending for the socket's life, not the handshake's (each pending frame is memory an idle socket holds).
-    /// </summary>
-    public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
+    /// <summary>What became of a new socket: upgraded and running (until <see cref="Run"/> ends), for HTTP, or gone.</summary>
+    public readonly record struct Outcome(Task? Run, string? Address, bool ForHttp)
     {
-        var (run, address) = await UpgradeAsync(connection, next);
-        if (run is null)
-            return;
-        try
-        {
-            await run;
-        }
-        finally
-        {
-            admission.Release(address!);
-        }
+        public static Outcome Http => new(null, null, true);
+        public static Outcome Gone => new(null, null, false);
     }
 
     /// <summary>
-    /// Upgrades a handshake this path takes and starts the connection: its run, and the admitted address
-    /// to release when it ends. Anything else goes on to HTTP (then no run).
+    /// Upgrades the socket if its head is a handshake this path takes and admission lets it in, and starts
+    /// the connection. Anything else is for HTTP, with the socket untouched. A client that leaves during
+    /// its handshake, or any socket once <paramref name="stopping"/> is cancelled, is closed (gone).
     /// </summary>
-    private async Task<(Task? Run, string? Address)> UpgradeAsync(ConnectionContext connection, ConnectionDelegate next)
+    public async Task<Outcome> UpgradeAsync(Socket socket, CancellationToken stopping)
     {
-        var (request, headLength) = await ReadHandshakeAsync(connection.Transport.Input);
-        if (request is null || lifetime.ApplicationStopping.IsCancellationRequested || !WebSocketEndpoint.IsValidSince(request.Since))
-        {
-            await next(connection);
-            return default;
-        }
-        var peer = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        // Peeks and the head's discard below only ever read bytes a wait showed are there; the connection's sends must not block either.
+        socket.Blocking = false;
+        var (verdict, request, headLength) = await PeekHandshakeAsync(socket, stopping);
+        if (stopping.IsCancellationRequested || verdict == PeekVerdict.Closed)
+            return Gone(socket);
+        if (verdict == PeekVerdict.NotOurs || lifetime.ApplicationStopping.IsCancellationRequested || !WebSocketEndpoint.IsValidSince(request!.Since))
+            return Outcome.Http;
+        var peer = (socket.RemoteEndPoint as IPEndPoint)?.Address;
         var admitted = admission.Admit(request.Origin, new HostString(request.Host), peer, request.FlyClientIp);
         if (!admitted.Admitted)
-        {
-            // HTTP refuses it with the status and reason, and counts the refusal.
-            await next(connection);
-            return default;
-        }
+            return Outcome.Http; // HTTP refuses it with the status and reason, and counts the refusal.
         try
         {
-            var wire = new KestrelWire(connection);
-            // The 101 goes the way every later write goes, so none can overtake it.
+            // The head was only peeked at: take it now. Frames the client sent right behind it stay in the socket for the connection.
+            Discard(socket, headLength);
+            var wire = new DirectWire(socket);
             await wire.WriteAsync(SwitchingProtocols(request.Key));
-            // The head is still unread (nothing was consumed while deciding): take it now. Frames the client
-            // sent right behind it stay in the pipe for the connection.
-            var input = connection.Transport.Input;
-            var head = await input.ReadAsync();
-            input.AdvanceTo(head.Buffer.GetPosition(headLength));
-            return (endpoint.ServeAsync(wire, admitted.Address, request.Since), admitted.Address);
+            return new Outcome(endpoint.ServeAsync(wire, admitted.Address, request.Since), admitted.Address, false);
         }
         catch (Exception e)
         {
             admission.Release(admitted.Address);
-            if (e is IOException or ObjectDisposedException or OperationCanceledException)
-                return default; // the client left during its own handshake
+            if (e is SocketException or IOException or ObjectDisposedException)
+                return Gone(socket); // the client left during its own handshake
             throw;
         }
     }
 
-    /// <summary>
-    /// Reads the connection's first bytes until they are a whole handshake this path takes, or clearly
-    /// not one (null). Nothing is consumed either way: HTTP may still have to answer it. A peer that
-    /// sends nothing for <see cref="HeadTimeout"/> is also left to HTTP.
-    /// </summary>
-    private static async Task<(UpgradeRequest? Request, int HeadLength)> ReadHandshakeAsync(PipeReader input)
+    /// <summary>An upgraded socket's run ended: its address no longer counts against admission's limits.</summary>
+    public void Release(string address) => admission.Release(address);
+
+    private static Outcome Gone(Socket socket)
     {
-        UpgradeRequest? request = null;
-        int headLength = 0;
-        bool expired = false, sawCancel;
-        using (var timer = new CancellationTokenSource(HeadTimeout))
-        using (timer.Token.Register(() =>
-        {
-            expired = true;
-            input.CancelPendingRead();
-        }))
-        {
-            while (true)
-            {
-                var result = await input.ReadAsync();
-                var buffer = result.Buffer;
-                sawCancel = result.IsCanceled;
-                var verdict = sawCancel || result.IsCompleted
-                    ? UpgradeRequest.Verdict.NotOurs
-                    : Parse(buffer, out request, out headLength);
-                if (verdict == UpgradeRequest.Verdict.NeedMore)
-                {
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    continue;
-                }
-                input.AdvanceTo(buffer.Start);
-                if (verdict != UpgradeRequest.Verdict.Ours)
-                    request = null;
-                break;
-            }
-        }
-        // Disposing the registration waited for a running callback: if the timer fired after the last
-        // read completed, its cancellation is pending and would cut the next reader's first read short.
-        if (expired && !sawCancel)
-        {
-            var pending = await input.ReadAsync();
-            input.AdvanceTo(pending.Buffer.Start);
-        }
-        return (request, headLength);
+        DirectWire.Close(socket);
+        return Outcome.Gone;
     }
 
-    private static UpgradeRequest.Verdict Parse(ReadOnlySequence<byte> buffer, out UpgradeRequest? request, out int headLength)
+    private enum PeekVerdict
     {
-        if (buffer.IsSingleSegment)
-            return UpgradeRequest.Parse(buffer.FirstSpan, out request, out headLength);
-        // Rare: the head straddles two of Kestrel's blocks.
-        var bytes = buffer.Slice(0, Math.Min(buffer.Length, UpgradeRequest.MaxHeadBytes)).ToArray();
-        return UpgradeRequest.Parse(bytes, out request, out headLength);
+        Ours,
+        NotOurs,
+        /// <summary>The client closed or reset the connection before a whole head: nothing for HTTP to answer.</summary>
+        Closed,
+    }
+
+    /// <summary>
+    /// Peeks at the socket's first bytes until they are a whole handshake this path takes, or clearly not
+    /// one. Nothing is consumed. A client silent for <see cref="FirstBytesTimeout"/> or slower than
+    /// <see cref="RestOfHeadTimeout"/> is not ours either: HTTP times it out.
+    /// </summary>
+    private static async Task<(PeekVerdict Verdict, UpgradeRequest? Request, int HeadLength)> PeekHandshakeAsync(Socket socket, CancellationToken stopping)
+    {
+        try
+        {
+            using (var firstBytes = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+            {
+                firstBytes.CancelAfter(FirstBytesTimeout);
+                // A zero-byte receive waits for data without taking any, or a buffer: a silent client holds none.
+                await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, firstBytes.Token);
+            }
+            long giveUpAt = Environment.TickCount64 + (long)RestOfHeadTimeout.TotalMilliseconds;
+            for (int pause = 1; ; pause = Math.Min(pause * 2, 100))
+            {
+                var (verdict, request, headLength) = Peek(socket);
+                if (verdict != UpgradeRequest.Verdict.NeedMore)
+                    return (verdict == UpgradeRequest.Verdict.Ours ? PeekVerdict.Ours : PeekVerdict.NotOurs, request, headLength);
+                if (Environment.TickCount64 >= giveUpAt)
+                    return (PeekVerdict.NotOurs, null, 0);
+                await Task.Delay(pause, stopping);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return (PeekVerdict.NotOurs, null, 0); // silent too long (HTTP times it out), or stopping (the caller checks)
+        }
+        catch (Exception e) when (e is SocketException or EndOfStreamException)
+        {
+            return (PeekVerdict.Closed, null, 0);
+        }
+    }
+
+    /// <summary>
+    /// One look at what has arrived, with a buffer held only for the look (a synchronous peek, so the
+    /// socket's cached receive state keeps no reference to it either). Bytes a wait showed are there.
+    /// </summary>
+    private static (UpgradeRequest.Verdict Verdict, UpgradeRequest? Request, int HeadLength) Peek(Socket socket)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(UpgradeRequest.MaxHeadBytes);
+        try
+        {
+            int peeked = socket.Receive(buffer.AsSpan(0, UpgradeRequest.MaxHeadBytes), SocketFlags.Peek, out var error);
+            if (error == SocketError.WouldBlock)
+                return (UpgradeRequest.Verdict.NeedMore, null, 0);
+            if (error != SocketError.Success)
+                throw new SocketException((int)error);
+            if (peeked == 0)
+                throw new EndOfStreamException();
+            var verdict = UpgradeRequest.Parse(buffer.AsSpan(0, peeked), out var request, out int headLength);
+            return (verdict, request, headLength);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads and drops <paramref name="count"/> bytes that a peek showed are there.</summary>
+    private static void Discard(Socket socket, int count)
+    {
+        Span<byte> scratch = stackalloc byte[1024];
+        while (count > 0)
+        {
+            int read = socket.Receive(scratch[..Math.Min(count, scratch.Length)], SocketFlags.None, out var error);
+            if (error != SocketError.Success || read == 0)
+                throw new IOException($"The client left during its handshake ({error}).");
+            count -= read;
+        }
     }
 
     /// <summary>The 101 answer (RFC 6455 §4.2.2): the accept value is SHA-1 of the key and the protocol's GUID, in base64.</summary>

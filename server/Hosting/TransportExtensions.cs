@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Notifications.Connections;
 
 namespace Notifications.Hosting;
@@ -15,14 +14,10 @@ internal static class TransportExtensions
     /// Socket settings for a fan-out server. The send buffer is capped, because Linux otherwise grows it
     /// to about 4 MB for a peer that stopped reading: thousands of alerts parked out of sight before the
     /// send queue notices, and the 1013 close stuck behind them. The backlog is raised so a reconnect
-    /// storm after a deploy is queued, not dropped into one-second SYN retries. Socket buffers come from
-    /// <see cref="TransportBlockPool"/>, which gives back what a burst left unused.
+    /// storm after a deploy is queued, not dropped into one-second SYN retries.
     /// </summary>
     public static void TuneSockets(this WebApplicationBuilder builder)
     {
-        // Kestrel registered its own pool factory when the builder was created; ours trims after bursts.
-        builder.Services.RemoveAll<IMemoryPoolFactory<byte>>();
-        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, TransportBlockPoolFactory>();
         builder.Services.Configure<SocketTransportOptions>(options =>
         {
             options.Backlog = 4096;
@@ -37,17 +32,15 @@ internal static class TransportExtensions
     }
 
     /// <summary>
-    /// Plain WebSocket handshakes for <c>/ws</c> are taken at the connection, before HTTP, so a held
-    /// socket carries no HTTP request objects (see <see cref="DirectUpgrade"/>). Applies to every
-    /// endpoint Kestrel binds, however its address was configured.
+    /// Plain WebSocket handshakes for <c>/ws</c> are taken as the socket is accepted, before Kestrel,
+    /// so a held socket carries no transport pipes and no HTTP objects (see <see cref="DirectListener"/>
+    /// and <see cref="DirectUpgrade"/>). Applies to every TCP endpoint Kestrel binds, however its
+    /// address was configured.
     /// </summary>
     public static void TakeSocketsDirectly(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<DirectUpgrade>();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
-        {
-            var direct = listen.ApplicationServices.GetRequiredService<DirectUpgrade>();
-            listen.Use(next => connection => direct.OnConnectionAsync(connection, next));
-        }));
+        // Kestrel asks the transport registered last first.
+        builder.Services.AddSingleton<IConnectionListenerFactory, DirectTransport>();
     }
 }

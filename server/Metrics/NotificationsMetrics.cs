@@ -28,7 +28,6 @@ public sealed class NotificationsMetrics
     private readonly Counter<long> _replayed;
     private readonly Counter<long> _streamRestarts;
     private readonly Counter<long> _swept;
-    private readonly Counter<long> _transportTrimmed;
     private readonly Meter _meter;
 
     public NotificationsMetrics(IMeterFactory meters)
@@ -52,7 +51,6 @@ public sealed class NotificationsMetrics
         _replayed = meter.CreateCounter<long>("resumes.replayed", "{alert}", "Alerts replayed to resuming clients.");
         _streamRestarts = meter.CreateCounter<long>("stream.restarts", "{restart}", "Receive streams rebuilt, by reason.");
         _swept = meter.CreateCounter<long>("subscriptions.swept", "{subscription}", "Abandoned instance subscriptions deleted by the sweeper.");
-        _transportTrimmed = meter.CreateCounter<long>("transport.pool.trimmed", "By", "Socket buffer blocks handed back to the garbage collector after a trim period unused.");
     }
 
     public void ConnectionOpened() => Interlocked.Increment(ref _open);
@@ -93,8 +91,4 @@ public sealed class NotificationsMetrics
 
     public void StreamRestarted(string reason) => _streamRestarts.Add(1, new KeyValuePair<string, object?>("reason", reason));
     public void Swept() => _swept.Add(1);
-    public void TransportBlocksTrimmed(long bytes) => _transportTrimmed.Add(bytes);
-
-    public void ObserveTransportPool(Func<long> freeBytes) =>
-        _meter.CreateObservableUpDownCounter("transport.pool.free", freeBytes, "By", "Socket buffer blocks free for reuse, in bytes.");
 }

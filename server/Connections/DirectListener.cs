@@ -1,0 +1,244 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+
+namespace Notifications.Connections;
+
+/// <summary>
+/// Kestrel's listener for one TCP endpoint, in place of its socket transport's: accepts each socket
+/// itself and lets <see cref="DirectUpgrade"/> look at its first bytes. A WebSocket handshake it takes
+/// runs on the bare socket and Kestrel never sees it; any other socket becomes an ordinary Kestrel
+/// connection (<see cref="SocketConnectionContextFactory"/>, as Kestrel's own listener makes them) and
+/// is returned from <see cref="AcceptAsync"/>. Stopping waits for the sockets it runs to close (the
+/// drain has asked them to) until Kestrel's shutdown deadline, then aborts the rest. It binds TLS
+/// endpoints too, where a plain handshake is upgraded without TLS as on a plain port; TLS on Fly ends
+/// at its proxy.
+/// </summary>
+internal sealed partial class DirectListener : IConnectionListener
+{
+    private readonly Socket _listenSocket;
+    private readonly SocketTransportOptions _options;
+    private readonly SocketConnectionContextFactory _contexts;
+    private readonly DirectUpgrade _upgrade;
+    private readonly ConnectionRegistry _registry;
+    private readonly ILogger _logger;
+    private readonly Channel<ConnectionContext> _forHttp = Channel.CreateUnbounded<ConnectionContext>();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationToken _stoppingToken;
+    private readonly Task _acceptLoop;
+    // Sockets accepted whose RunAsync has not ended (being sorted, or upgraded and running), and a
+    // signal for the stop that waits for none to be left.
+    private readonly Lock _lock = new();
+    private int _running;
+    private bool _unbound;
+    private TaskCompletionSource? _noneRunning;
+    private Task? _unbinding;
+
+    public DirectListener(IPEndPoint endpoint, SocketTransportOptions options, DirectUpgrade upgrade, ConnectionRegistry registry, ILoggerFactory loggers)
+    {
+        _options = options;
+        _upgrade = upgrade;
+        _registry = registry;
+        _stoppingToken = _stopping.Token;
+        _logger = loggers.CreateLogger<DirectListener>();
+        try
+        {
+            _listenSocket = options.CreateBoundListenSocket(endpoint);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new AddressInUseException(e.Message, e); // Kestrel tells this one apart
+        }
+        EndPoint = _listenSocket.LocalEndPoint!;
+        _listenSocket.Listen(options.Backlog);
+        _contexts = new SocketConnectionContextFactory(
+            new SocketConnectionFactoryOptions
+            {
+                IOQueueCount = options.IOQueueCount,
+                WaitForDataBeforeAllocatingBuffer = options.WaitForDataBeforeAllocatingBuffer,
+                MaxReadBufferSize = options.MaxReadBufferSize,
+                MaxWriteBufferSize = options.MaxWriteBufferSize,
+                UnsafePreferInlineScheduling = options.UnsafePreferInlineScheduling,
+            },
+            loggers.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
+        // The loop and every connection it starts run without the binding caller's async-local state.
+        using (ExecutionContext.SuppressFlow())
+            _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    public EndPoint EndPoint { get; }
+
+    /// <summary>The next socket for HTTP; null once the listener is unbound.</summary>
+    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _forHttp.Reader.ReadAsync(cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
+            return null;
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listenSocket.AcceptAsync();
+            }
+            catch (Exception e) when (e is ObjectDisposedException || e is SocketException { SocketErrorCode: SocketError.OperationAborted })
+            {
+                return; // unbound
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+            {
+                // Out of descriptors or memory: retrying at once would spin. The backlog holds the waiting clients meanwhile.
+                Log.AcceptFailed(_logger, e, e.SocketErrorCode);
+                await Task.Delay(100);
+                continue;
+            }
+            catch (SocketException)
+            {
+                continue; // that one connection failed (reset while it waited in the backlog, or a network error)
+            }
+            try
+            {
+                socket.NoDelay = _options.NoDelay;
+            }
+            catch (SocketException)
+            {
+                DirectWire.Close(socket); // already reset
+                continue;
+            }
+            lock (_lock)
+                _running++;
+            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Listener.RunAsync(state.Socket), (Listener: this, Socket: socket), preferLocal: false);
+        }
+    }
+
+    /// <summary>
+    /// A new socket: upgraded here and run to its end, or handed to HTTP. Only this small frame stays
+    /// pending for the socket's life, not the handshake's (each pending frame is memory an idle socket holds).
+    /// </summary>
+    private async Task RunAsync(Socket socket)
+    {
+        try
+        {
+            DirectUpgrade.Outcome outcome;
+            try
+            {
+                outcome = await _upgrade.UpgradeAsync(socket, _stoppingToken);
+            }
+            catch (Exception e)
+            {
+                Log.UpgradeFailed(_logger, e);
+                DirectWire.Close(socket);
+                return;
+            }
+            if (outcome.ForHttp)
+                HandToHttp(socket);
+            if (outcome.Run is not { } run)
+                return;
+            try
+            {
+                await run;
+            }
+            finally
+            {
+                _upgrade.Release(outcome.Address!);
+            }
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                if (--_running == 0)
+                    _noneRunning?.TrySetResult();
+            }
+        }
+    }
+
+    private void HandToHttp(Socket socket)
+    {
+        lock (_lock)
+        {
+            // Once unbound, Kestrel takes no more connections, and the factory may be gone.
+            if (!_unbound && _forHttp.Writer.TryWrite(_contexts.Create(socket)))
+                return;
+        }
+        DirectWire.Close(socket);
+    }
+
+    /// <summary>
+    /// Stops accepting, closes the sockets still being sorted and the ones queued for HTTP that Kestrel
+    /// will not take, then waits (until <paramref name="cancellationToken"/>, Kestrel's shutdown deadline)
+    /// for the upgraded sockets to close: the drain asked each to, and its close grace aborts it if its
+    /// client does not answer. At the deadline, every socket still open is aborted.
+    /// </summary>
+    public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            _unbinding ??= UnbindOnceAsync(cancellationToken);
+            return new ValueTask(_unbinding);
+        }
+    }
+
+    private async Task UnbindOnceAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _unbound = true;
+            _forHttp.Writer.TryComplete();
+        }
+        await _stopping.CancelAsync();
+        _listenSocket.Dispose();
+        await _acceptLoop;
+        while (_forHttp.Reader.TryRead(out var unclaimed))
+            await unclaimed.DisposeAsync();
+        Task noneRunning;
+        lock (_lock)
+        {
+            // The accept loop has ended: from here the count only falls.
+            _noneRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_running == 0)
+                _noneRunning.TrySetResult();
+            noneRunning = _noneRunning.Task;
+        }
+        try
+        {
+            await noneRunning.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            Log.SocketsLeftOpen(_logger, Volatile.Read(ref _running));
+            _registry.AbortAll();
+        }
+    }
+
+    /// <summary>After <see cref="UnbindAsync"/> (Kestrel's order), or in its place: then nothing is waited for.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await UnbindAsync(new CancellationToken(canceled: true));
+        _contexts.Dispose();
+        _stopping.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Accepting a connection failed ({Error}); retrying in 100 ms.")]
+        public static partial void AcceptFailed(ILogger logger, Exception exception, SocketError error);
+
+        [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Taking a new connection failed; it was closed.")]
+        public static partial void UpgradeFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "{Count} sockets were still open at the shutdown deadline; aborting them.")]
+        public static partial void SocketsLeftOpen(ILogger logger, int count);
+    }
+}

@@ -1,0 +1,105 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+
+namespace Notifications.Connections;
+
+/// <summary>
+/// A socket <see cref="DirectListener"/> accepted and upgraded itself: no transport pipes or loops, just
+/// the socket. Reads wait with a zero-byte receive (<see cref="SocketReader"/>), so an idle socket holds no buffer; writes go straight
+/// to the socket, so a frame waiting to go out holds no transport buffer either. The wire owns the socket
+/// and closes it at <see cref="End"/>.
+/// </summary>
+internal sealed class DirectWire : SocketWire
+{
+    private readonly Socket _socket;
+    private readonly PipeReader _input;
+    private volatile bool _ended;
+
+    public DirectWire(Socket socket)
+    {
+        _socket = socket;
+        _input = new SocketReader(socket);
+        // A send the kernel cannot take at once fails fast instead of blocking, and WriteAsync waits for room
+        // asynchronously. Reads are asynchronous operations, which the mode does not touch.
+        socket.Blocking = false;
+    }
+
+    public override PipeReader Input => _input;
+
+    /// <summary>
+    /// Sends at once what the kernel's send buffer takes, which is nearly always everything: no
+    /// asynchronous operation, so the socket keeps no state for one (about 360 bytes for its life).
+    /// Only a peer that stopped reading makes the rest wait.
+    /// </summary>
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> bytes)
+    {
+        try
+        {
+            while (!bytes.IsEmpty)
+            {
+                int sent = _socket.Send(bytes.Span, SocketFlags.None, out var error);
+                if (error == SocketError.WouldBlock)
+                    return SendWhenRoomAsync(bytes);
+                if (error != SocketError.Success)
+                    throw new SocketException((int)error);
+                bytes = bytes[sent..];
+            }
+            return ValueTask.CompletedTask;
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException(Failed(e));
+        }
+    }
+
+    private async ValueTask SendWhenRoomAsync(ReadOnlyMemory<byte> bytes)
+    {
+        try
+        {
+            while (!bytes.IsEmpty)
+                bytes = bytes[await _socket.SendAsync(bytes, SocketFlags.None)..];
+        }
+        catch (Exception e)
+        {
+            throw Failed(e);
+        }
+    }
+
+    /// <summary>A failed write may have sent part of a frame: the connection is aborted, and the caller gets an IOException, as from NetworkStream.</summary>
+    private Exception Failed(Exception e)
+    {
+        Abort();
+        return e is SocketException socketError
+            ? new IOException($"The connection failed while sending ({socketError.SocketErrorCode}).", e)
+            : e;
+    }
+
+    /// <summary>Closing the socket fails a pending receive (which ends the receive loop) and any pending send.</summary>
+    public override void Abort()
+    {
+        if (!_ended)
+            Close(_socket);
+    }
+
+    /// <summary>The receive loop is done with the input; what was written still goes out before the FIN.</summary>
+    public override void End()
+    {
+        _ended = true;
+        _input.Complete();
+        Close(_socket);
+    }
+
+    /// <summary>As Kestrel ends a connection: a FIN after what is queued, then the descriptor is released.</summary>
+    public static void Close(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already reset by the peer, or closed.
+        }
+        socket.Dispose();
+    }
+}

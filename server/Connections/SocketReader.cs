@@ -1,0 +1,113 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+
+namespace Notifications.Connections;
+
+/// <summary>
+/// The client's bytes on a <see cref="DirectWire"/>, read straight from the socket into one pooled
+/// buffer that exists only while bytes wait in it. An idle socket waits with a zero-byte receive: it
+/// holds no buffer, stream or cancellation source, only the socket's own receive state. The one reader
+/// is the connection's receive loop, which never cancels a read: aborting closes the socket, which
+/// ends a pending read with an <see cref="IOException"/>.
+/// </summary>
+internal sealed class SocketReader(Socket socket) : PipeReader
+{
+    private const int MinimumBufferSize = 4096;
+
+    private byte[]? _buffer;
+    // The bytes received and not yet consumed, and the sequence last handed out over them.
+    private int _start, _end;
+    private ReadOnlySequence<byte> _handedOut;
+    // Everything buffered was examined: the next read waits for more.
+    private bool _examinedAll = true;
+    private bool _clientDone;
+
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
+        TryRead(out var result) ? ValueTask.FromResult(result) : ReceiveAsync();
+
+    public override bool TryRead(out ReadResult result)
+    {
+        result = _examinedAll && !_clientDone ? default : HandOut();
+        return !_examinedAll || _clientDone;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ReadResult> ReceiveAsync()
+    {
+        try
+        {
+            if (_buffer is null)
+            {
+                await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                _buffer = ArrayPool<byte>.Shared.Rent(MinimumBufferSize);
+            }
+            else if (_end == _buffer.Length)
+            {
+                MakeRoom();
+            }
+            int received = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None);
+            _end += received;
+            _clientDone = received == 0;
+            _examinedAll = false;
+            return HandOut();
+        }
+        catch (SocketException e)
+        {
+            throw new IOException($"The connection failed while receiving ({e.SocketErrorCode}).", e);
+        }
+    }
+
+    /// <summary>A full buffer whose bytes were all examined: the frame in it is longer. Move it to the front, or take a larger buffer.</summary>
+    private void MakeRoom()
+    {
+        int length = _end - _start;
+        if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer!, _start, _buffer!, 0, length);
+        }
+        else
+        {
+            byte[] larger = ArrayPool<byte>.Shared.Rent(_buffer!.Length * 2);
+            Buffer.BlockCopy(_buffer, 0, larger, 0, length);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
+        }
+        _start = 0;
+        _end = length;
+    }
+
+    private ReadResult HandOut()
+    {
+        _handedOut = _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
+        return new ReadResult(_handedOut, isCanceled: false, isCompleted: _clientDone);
+    }
+
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        if (_buffer is null)
+            return;
+        _start += (int)_handedOut.Slice(_handedOut.Start, consumed).Length;
+        _examinedAll = _handedOut.Slice(_handedOut.Start, examined).Length == _handedOut.Length;
+        if (_start == _end)
+            GiveBackBuffer();
+    }
+
+    private void GiveBackBuffer()
+    {
+        if (_buffer is not null)
+            ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = null;
+        _handedOut = default;
+        _start = _end = 0;
+    }
+
+    /// <summary>Not needed: the connection ends a read by closing the socket (<see cref="DirectWire.Abort"/>).</summary>
+    public override void CancelPendingRead() =>
+        throw new NotSupportedException("A socket read is ended by closing the socket.");
+
+    public override void Complete(Exception? exception = null) => GiveBackBuffer();
+}
