@@ -122,45 +122,38 @@ internal sealed partial class DirectListener : IConnectionListener
         }
     }
 
-    /// <summary>
-    /// A new socket: upgraded here and run to its end, or handed to HTTP. Only this small frame stays
-    /// pending for the socket's life, not the handshake's (each pending frame is memory an idle socket holds).
-    /// </summary>
+    /// <summary>A new socket: upgraded here (then its wire reports its end, <see cref="Ended"/>), handed to HTTP, or closed.</summary>
     private async Task RunAsync(Socket socket)
     {
+        var outcome = DirectUpgrade.Outcome.Gone;
         try
         {
-            DirectUpgrade.Outcome outcome;
-            try
-            {
-                outcome = await _upgrade.UpgradeAsync(socket, _stoppingToken);
-            }
-            catch (Exception e)
-            {
-                Log.UpgradeFailed(_logger, e);
-                DirectWire.Close(socket);
-                return;
-            }
-            if (outcome.ForHttp)
-                HandToHttp(socket);
-            if (outcome.Run is not { } run)
-                return;
-            try
-            {
-                await run;
-            }
-            finally
-            {
-                _upgrade.Release(outcome.Address!);
-            }
+            outcome = await _upgrade.UpgradeAsync(socket, this, _stoppingToken);
         }
-        finally
+        catch (Exception e)
         {
-            lock (_lock)
-            {
-                if (--_running == 0)
-                    _noneRunning?.TrySetResult();
-            }
+            Log.UpgradeFailed(_logger, e);
+            DirectWire.Close(socket);
+        }
+        if (outcome == DirectUpgrade.Outcome.ForHttp)
+            HandToHttp(socket);
+        if (outcome != DirectUpgrade.Outcome.Upgraded)
+            Left();
+    }
+
+    /// <summary>An upgraded socket was closed (<see cref="DirectWire.End"/>): its address is released, and it no longer holds up a stop.</summary>
+    public void Ended(string address)
+    {
+        _upgrade.Release(address);
+        Left();
+    }
+
+    private void Left()
+    {
+        lock (_lock)
+        {
+            if (--_running == 0)
+                _noneRunning?.TrySetResult();
         }
     }
 

@@ -30,11 +30,15 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
 
     private static ReadOnlySpan<byte> AcceptGuid => "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"u8;
 
-    /// <summary>What became of a new socket: upgraded and running (until <see cref="Run"/> ends), for HTTP, or gone.</summary>
-    public readonly record struct Outcome(Task? Run, string? Address, bool ForHttp)
+    /// <summary>What became of a new socket.</summary>
+    public enum Outcome
     {
-        public static Outcome Http => new(null, null, true);
-        public static Outcome Gone => new(null, null, false);
+        /// <summary>Upgraded and running: its <see cref="DirectWire"/> tells the listener when it ends.</summary>
+        Upgraded,
+        /// <summary>Not taken here: the socket goes to HTTP with its bytes unread.</summary>
+        ForHttp,
+        /// <summary>Closed: the client left, or the listener is stopping.</summary>
+        Gone,
     }
 
     /// <summary>
@@ -42,7 +46,7 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
     /// the connection. Anything else is for HTTP, with the socket untouched. A client that leaves during
     /// its handshake, or any socket once <paramref name="stopping"/> is cancelled, is closed (gone).
     /// </summary>
-    public async Task<Outcome> UpgradeAsync(Socket socket, CancellationToken stopping)
+    public async Task<Outcome> UpgradeAsync(Socket socket, DirectListener listener, CancellationToken stopping)
     {
         // Peeks and the head's discard below only ever read bytes a wait showed are there; the connection's sends must not block either.
         socket.Blocking = false;
@@ -50,18 +54,20 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
         if (stopping.IsCancellationRequested || verdict == PeekVerdict.Closed)
             return Gone(socket);
         if (verdict == PeekVerdict.NotOurs || lifetime.ApplicationStopping.IsCancellationRequested || !WebSocketEndpoint.IsValidSince(request!.Since))
-            return Outcome.Http;
+            return Outcome.ForHttp;
         var peer = (socket.RemoteEndPoint as IPEndPoint)?.Address;
         var admitted = admission.Admit(request.Origin, new HostString(request.Host), peer, request.FlyClientIp);
         if (!admitted.Admitted)
-            return Outcome.Http; // HTTP refuses it with the status and reason, and counts the refusal.
+            return Outcome.ForHttp; // HTTP refuses it with the status and reason, and counts the refusal.
         try
         {
             // The head was only peeked at: take it now. Frames the client sent right behind it stay in the socket for the connection.
             Discard(socket, headLength);
-            var wire = new DirectWire(socket);
+            var wire = new DirectWire(socket, listener, admitted.Address);
             await wire.WriteAsync(SwitchingProtocols(request.Key));
-            return new Outcome(endpoint.ServeAsync(wire, admitted.Address, request.Since), admitted.Address, false);
+            // Not awaited: the wire's end releases the address, so nothing waits out the socket here.
+            _ = endpoint.ServeAsync(wire, admitted.Address, request.Since);
+            return Outcome.Upgraded;
         }
         catch (Exception e)
         {
@@ -72,7 +78,7 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
         }
     }
 
-    /// <summary>An upgraded socket's run ended: its address no longer counts against admission's limits.</summary>
+    /// <summary>An upgraded socket ended: its address no longer counts against admission's limits.</summary>
     public void Release(string address) => admission.Release(address);
 
     private static Outcome Gone(Socket socket)

@@ -7,17 +7,22 @@ namespace Notifications.Connections;
 /// A socket <see cref="DirectListener"/> accepted and upgraded itself: no transport pipes or loops, just
 /// the socket. Reads wait with a zero-byte receive (<see cref="SocketReader"/>), so an idle socket holds no buffer; writes go straight
 /// to the socket, so a frame waiting to go out holds no transport buffer either. The wire owns the socket
-/// and closes it at <see cref="End"/>.
+/// and closes it at <see cref="End"/>, then tells the listener the socket's admitted address is free
+/// (so no frame waits out the socket in the listener).
 /// </summary>
 internal sealed class DirectWire : SocketWire
 {
     private readonly Socket _socket;
     private readonly PipeReader _input;
+    private readonly DirectListener _listener;
+    private readonly string _address;
     private volatile bool _ended;
 
-    public DirectWire(Socket socket)
+    public DirectWire(Socket socket, DirectListener listener, string address)
     {
         _socket = socket;
+        _listener = listener;
+        _address = address;
         _input = new SocketReader(socket);
         // A send the kernel cannot take at once fails fast instead of blocking, and WriteAsync waits for room
         // asynchronously. Reads are asynchronous operations, which the mode does not touch.
@@ -87,6 +92,7 @@ internal sealed class DirectWire : SocketWire
         _ended = true;
         _input.Complete();
         Close(_socket);
+        _listener.Ended(_address);
     }
 
     /// <summary>As Kestrel ends a connection: a FIN after what is queued, then the descriptor is released.</summary>
