@@ -32,4 +32,24 @@ public sealed class ShutdownTests(PubSubEmulator emulator, ITestOutputHelper out
         Assert.Equal((WebSocketCloseStatus)1012, await client.WaitForCloseAsync());
         Assert.Null(await admin.GetSubscriptionAsync(settings["FLY_ALLOC_ID"]!));
     }
+
+    /// <summary>
+    /// The drain's close frame goes out, but this client answers nothing: its socket is cut at the
+    /// deadline (1 s here), before its own close grace (2 s) would, and the stop goes on.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_client_that_never_answers_the_close_is_cut_off_at_the_shutdown_deadline()
+    {
+        var settings = TestInstance.StandaloneSettings();
+        settings["SHUTDOWN_TIMEOUT_SECONDS"] = "1";
+        await using var server = ServerProcess.Start(settings, output);
+        await server.WaitHealthyAsync();
+        using var client = await RawClient.UpgradeAsync(server.BaseUri);
+
+        server.Signal("TERM");
+        await server.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Contains(server.Lines, line => line.Contains("still open at the shutdown deadline"));
+        Assert.True(await client.ClosedByServerAsync());
+    }
 }
