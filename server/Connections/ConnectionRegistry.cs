@@ -21,7 +21,9 @@ internal sealed class ConnectionRegistry
     public void Add(Connection connection)
     {
         _connections[connection.Id] = connection;
-        // ShutDownAll sets the spread before it walks the connections: this one is either walked there or seen here (or both, which is harmless).
+        // ShutDownAll sets the spread before it walks the connections: this one is either walked there or seen here (or both,
+        // which is harmless). The fence keeps the read of the flag after the add, as the exchange there keeps the write before the walk.
+        Interlocked.MemoryBarrier();
         int spreadMs = Volatile.Read(ref _drainSpreadMs);
         if (spreadMs >= 0)
             connection.BeginShutdown(Random.Shared.Next(spreadMs));

@@ -12,7 +12,8 @@ namespace Notifications.Connections;
 /// runs on the bare socket and Kestrel never sees it; any other socket becomes an ordinary Kestrel
 /// connection (<see cref="SocketConnectionContextFactory"/>, as Kestrel's own listener makes them) and
 /// is returned from <see cref="AcceptAsync"/>. Stopping waits for the sockets it runs to close (the
-/// drain has asked them to) until Kestrel's shutdown deadline, then aborts the rest. It binds TLS
+/// drain has asked them to) until Kestrel's shutdown deadline, then aborts every connection still open
+/// (it assumes the instance is stopping: this app never rebinds an endpoint while running). It binds TLS
 /// endpoints too, where a plain handshake is upgraded without TLS as on a plain port; TLS on Fly ends
 /// at its proxy.
 /// </summary>
@@ -107,6 +108,12 @@ internal sealed partial class DirectListener : IConnectionListener
             {
                 continue; // that one connection failed (reset while it waited in the backlog, or a network error)
             }
+            catch (Exception e)
+            {
+                Log.AcceptFailedUnexpectedly(_logger, e);
+                await Task.Delay(100);
+                continue;
+            }
             try
             {
                 socket.NoDelay = _options.NoDelay;
@@ -129,16 +136,19 @@ internal sealed partial class DirectListener : IConnectionListener
         try
         {
             outcome = await _upgrade.UpgradeAsync(socket, this, _stoppingToken);
+            if (outcome == DirectUpgrade.Outcome.ForHttp)
+                HandToHttp(socket);
         }
         catch (Exception e)
         {
             Log.UpgradeFailed(_logger, e);
             DirectWire.Close(socket);
         }
-        if (outcome == DirectUpgrade.Outcome.ForHttp)
-            HandToHttp(socket);
-        if (outcome != DirectUpgrade.Outcome.Upgraded)
-            Left();
+        finally
+        {
+            if (outcome != DirectUpgrade.Outcome.Upgraded)
+                Left();
+        }
     }
 
     /// <summary>An upgraded socket was closed (<see cref="DirectWire.End"/>): its address is released, and it no longer holds up a stop.</summary>
@@ -159,13 +169,19 @@ internal sealed partial class DirectListener : IConnectionListener
 
     private void HandToHttp(Socket socket)
     {
+        // Once unbound, Kestrel takes no more connections, and the factory may be gone: this socket still
+        // counts as running, so the unbind waits for it before the factory is disposed.
+        bool unbound;
         lock (_lock)
+            unbound = _unbound;
+        if (unbound)
         {
-            // Once unbound, Kestrel takes no more connections, and the factory may be gone.
-            if (!_unbound && _forHttp.Writer.TryWrite(_contexts.Create(socket)))
-                return;
+            DirectWire.Close(socket);
+            return;
         }
-        DirectWire.Close(socket);
+        var connection = _contexts.Create(socket);
+        if (!_forHttp.Writer.TryWrite(connection))
+            _ = connection.DisposeAsync(); // unbound meanwhile
     }
 
     /// <summary>
@@ -227,6 +243,9 @@ internal sealed partial class DirectListener : IConnectionListener
     {
         [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Accepting a connection failed ({Error}); retrying in 100 ms.")]
         public static partial void AcceptFailed(ILogger logger, Exception exception, SocketError error);
+
+        [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "Accepting a connection failed; retrying in 100 ms.")]
+        public static partial void AcceptFailedUnexpectedly(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Taking a new connection failed; it was closed.")]
         public static partial void UpgradeFailed(ILogger logger, Exception exception);

@@ -16,7 +16,7 @@ internal sealed class DirectWire : SocketWire
     private readonly PipeReader _input;
     private readonly DirectListener _listener;
     private readonly string _address;
-    private volatile bool _ended;
+    private int _ended;
 
     public DirectWire(Socket socket, DirectListener listener, string address)
     {
@@ -82,14 +82,15 @@ internal sealed class DirectWire : SocketWire
     /// <summary>Closing the socket fails a pending receive (which ends the receive loop) and any pending send.</summary>
     public override void Abort()
     {
-        if (!_ended)
+        if (Volatile.Read(ref _ended) == 0)
             Close(_socket);
     }
 
     /// <summary>The receive loop is done with the input; what was written still goes out before the FIN.</summary>
     public override void End()
     {
-        _ended = true;
+        if (Interlocked.Exchange(ref _ended, 1) != 0)
+            return;
         _input.Complete();
         Close(_socket);
         _listener.Ended(_address);
