@@ -26,7 +26,7 @@ internal sealed partial class DirectListener
         }
         await _stopping.CancelAsync();
         _listenSocket.Dispose();
-        await _acceptLoop;
+        await _acceptLoopEnded.Task;
         while (_forHttp.Reader.TryRead(out var unclaimed))
             await unclaimed.DisposeAsync();
         Task noneRunning;

@@ -28,7 +28,7 @@ internal sealed partial class DirectListener : IConnectionListener
     private readonly Channel<ConnectionContext> _forHttp = Channel.CreateUnbounded<ConnectionContext>();
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationToken _stoppingToken;
-    private readonly Task _acceptLoop;
+    private readonly TaskCompletionSource _acceptLoopEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Sockets accepted whose RunAsync has not ended (being sorted, or upgraded and running), and a
     // signal for the stop that waits for none to be left.
     private readonly Lock _lock = new();
@@ -64,9 +64,11 @@ internal sealed partial class DirectListener : IConnectionListener
                 UnsafePreferInlineScheduling = options.UnsafePreferInlineScheduling,
             },
             loggers.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
-        // The loop and every connection it starts run without the binding caller's async-local state.
-        using (ExecutionContext.SuppressFlow())
-            _acceptLoop = Task.Run(AcceptLoopAsync);
+        // Accepts on a thread of its own, so a reconnect storm's backlog of work on the thread pool never
+        // delays the next accept (the kernel's accept queue would overflow, and its clients retry after 1 s).
+        // Neither it nor the connections it starts carry the binding caller's async-local state.
+        var thread = new Thread(AcceptLoop) { IsBackground = true, Name = "Notifications accept" };
+        thread.UnsafeStart();
     }
 
     public EndPoint EndPoint { get; }
@@ -84,48 +86,60 @@ internal sealed partial class DirectListener : IConnectionListener
         }
     }
 
-    private async Task AcceptLoopAsync()
+    private void AcceptLoop()
+    {
+        try
+        {
+            while (AcceptOne() is { } socket)
+            {
+                try
+                {
+                    socket.NoDelay = _options.NoDelay;
+                }
+                catch (SocketException)
+                {
+                    DirectWire.Close(socket); // already reset
+                    continue;
+                }
+                lock (_lock)
+                    _running++;
+                ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Listener.RunAsync(state.Socket), (Listener: this, Socket: socket), preferLocal: false);
+            }
+        }
+        finally
+        {
+            _acceptLoopEnded.TrySetResult();
+        }
+    }
+
+    /// <summary>The next accepted socket (blocking this thread until one comes), or null once unbound.</summary>
+    private Socket? AcceptOne()
     {
         while (true)
         {
-            Socket socket;
             try
             {
-                socket = await _listenSocket.AcceptAsync();
+                return _listenSocket.Accept();
             }
-            catch (Exception e) when (e is ObjectDisposedException || e is SocketException { SocketErrorCode: SocketError.OperationAborted })
+            catch (Exception) when (_stoppingToken.IsCancellationRequested)
             {
-                return; // unbound
+                return null; // unbound: disposing the listening socket ends a blocked accept
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
             {
                 // Out of descriptors or memory: retrying at once would spin. The backlog holds the waiting clients meanwhile.
                 Log.AcceptFailed(_logger, e, e.SocketErrorCode);
-                await Task.Delay(100);
-                continue;
+                Thread.Sleep(100);
             }
             catch (SocketException)
             {
-                continue; // that one connection failed (reset while it waited in the backlog, or a network error)
+                // That one connection failed (reset while it waited in the backlog, or a network error).
             }
             catch (Exception e)
             {
                 Log.AcceptFailedUnexpectedly(_logger, e);
-                await Task.Delay(100);
-                continue;
+                Thread.Sleep(100);
             }
-            try
-            {
-                socket.NoDelay = _options.NoDelay;
-            }
-            catch (SocketException)
-            {
-                DirectWire.Close(socket); // already reset
-                continue;
-            }
-            lock (_lock)
-                _running++;
-            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Listener.RunAsync(state.Socket), (Listener: this, Socket: socket), preferLocal: false);
         }
     }
 
