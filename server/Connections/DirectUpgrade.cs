@@ -16,7 +16,7 @@ namespace Notifications.Connections;
 /// <see cref="WebSocketEndpoint"/> answers it; the two paths share admission and
 /// <see cref="WebSocketEndpoint.ServeAsync"/>.
 /// </summary>
-internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admission, IHostApplicationLifetime lifetime)
+internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admission, IHostApplicationLifetime lifetime, TimeProvider clock)
 {
     /// <summary>How long a new connection may take to send anything before it is handed to HTTP, which has its own timeouts.</summary>
     private static readonly TimeSpan FirstBytesTimeout = TimeSpan.FromSeconds(10);
@@ -100,25 +100,25 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
     /// one. Nothing is consumed. A client silent for <see cref="FirstBytesTimeout"/> or slower than
     /// <see cref="RestOfHeadTimeout"/> is not ours either: HTTP times it out.
     /// </summary>
-    private static async Task<(PeekVerdict Verdict, UpgradeRequest? Request, int HeadLength)> PeekHandshakeAsync(Socket socket, CancellationToken stopping)
+    private async Task<(PeekVerdict Verdict, UpgradeRequest? Request, int HeadLength)> PeekHandshakeAsync(Socket socket, CancellationToken stopping)
     {
         try
         {
-            using (var firstBytes = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+            using (var silence = new CancellationTokenSource(FirstBytesTimeout, clock))
+            using (var firstBytes = CancellationTokenSource.CreateLinkedTokenSource(stopping, silence.Token))
             {
-                firstBytes.CancelAfter(FirstBytesTimeout);
                 // A zero-byte receive waits for data without taking any, or a buffer: a silent client holds none.
                 await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, firstBytes.Token);
             }
-            long giveUpAt = Environment.TickCount64 + (long)RestOfHeadTimeout.TotalMilliseconds;
-            for (int pause = 1; ; pause = Math.Min(pause * 2, 100))
+            long firstLook = clock.GetTimestamp();
+            for (int pauseMs = 1; ; pauseMs = Math.Min(pauseMs * 2, 100))
             {
                 var (verdict, request, headLength) = Peek(socket);
                 if (verdict != UpgradeRequest.Verdict.NeedMore)
                     return (verdict == UpgradeRequest.Verdict.Ours ? PeekVerdict.Ours : PeekVerdict.NotOurs, request, headLength);
-                if (Environment.TickCount64 >= giveUpAt)
+                if (clock.GetElapsedTime(firstLook) >= RestOfHeadTimeout)
                     return (PeekVerdict.NotOurs, null, 0);
-                await Task.Delay(pause, stopping);
+                await Task.Delay(TimeSpan.FromMilliseconds(pauseMs), clock, stopping);
             }
         }
         catch (OperationCanceledException)

@@ -5,10 +5,10 @@ namespace Notifications.Connections;
 
 /// <summary>
 /// A socket <see cref="DirectListener"/> accepted and upgraded itself: no transport pipes or loops, just
-/// the socket. Reads wait with a zero-byte receive (<see cref="SocketReader"/>), so an idle socket holds no buffer; writes go straight
-/// to the socket, so a frame waiting to go out holds no transport buffer either. The wire owns the socket
-/// and closes it at <see cref="End"/>, then tells the listener the socket's admitted address is free
-/// (so no frame waits out the socket in the listener).
+/// the socket. Reads wait with a zero-byte receive (<see cref="SocketReader"/>), so an idle socket holds
+/// no buffer; writes go straight to the socket, so a frame waiting to go out holds no transport buffer
+/// either. The wire owns the socket and closes it at <see cref="End"/>, then tells the listener the
+/// socket's admitted address is free (so no frame waits out the socket in the listener).
 /// </summary>
 internal sealed class DirectWire : SocketWire
 {
