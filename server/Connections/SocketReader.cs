@@ -29,8 +29,10 @@ internal sealed class SocketReader(Socket socket) : PipeReader
 
     public override bool TryRead(out ReadResult result)
     {
-        result = _examinedAll && !_clientDone ? default : HandOut();
-        return !_examinedAll || _clientDone;
+        // Bytes not yet examined, or the client's FIN, are there without waiting.
+        bool ready = !_examinedAll || _clientDone;
+        result = ready ? HandOut() : default;
+        return ready;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
