@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Notifications.Connections;
-using Notifications.Messages;
+using Notifications.WebSockets;
 using Notifications.Tests.Infrastructure;
 
 namespace Notifications.Tests;

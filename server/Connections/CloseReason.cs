@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Notifications.WebSockets;
 
 namespace Notifications.Connections;
 
@@ -13,17 +14,14 @@ internal enum CloseReason
     ProtocolError,
     InvalidPayload,
     Unresponsive,
-    Aborted,
+    /// <summary>The client's TCP connection ended or failed without a close frame (1006).</summary>
+    Dropped,
+    /// <summary>Something failed on the server's side while the socket was open (1011).</summary>
+    ServerError,
 }
 
 internal static class CloseReasons
 {
-    /// <summary>1012: the server is restarting; the client should reconnect (to any instance).</summary>
-    public const WebSocketCloseStatus ServiceRestart = (WebSocketCloseStatus)1012;
-
-    /// <summary>1013: try again later; sent to a client whose send queue overflowed.</summary>
-    public const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
-
     /// <summary>The reason as a metric label.</summary>
     public static string Label(this CloseReason reason) => reason switch
     {
@@ -35,18 +33,38 @@ internal static class CloseReasons
         CloseReason.ProtocolError => "protocol_error",
         CloseReason.InvalidPayload => "invalid_payload",
         CloseReason.Unresponsive => "unresponsive",
-        _ => "aborted",
+        CloseReason.Dropped => "dropped",
+        _ => "server_error",
     };
 
     public static (WebSocketCloseStatus Status, string Description) ToClose(this CloseReason reason) => reason switch
     {
         CloseReason.ClientClosed => (WebSocketCloseStatus.NormalClosure, "bye"),
-        CloseReason.ServerShutdown => (ServiceRestart, "server restarting; reconnect"),
-        CloseReason.SlowClient => (TryAgainLater, "send queue full; reconnect"),
+        CloseReason.ServerShutdown => (CloseCodes.ServiceRestart, "server restarting; reconnect"),
+        CloseReason.SlowClient => (CloseCodes.TryAgainLater, "send queue full; reconnect"),
         CloseReason.MessageTooBig => (WebSocketCloseStatus.MessageTooBig, "message too big"),
         CloseReason.PolicyViolation => (WebSocketCloseStatus.PolicyViolation, "too many rate-limited alerts"),
         CloseReason.ProtocolError => (WebSocketCloseStatus.ProtocolError, "protocol error"),
         CloseReason.InvalidPayload => (WebSocketCloseStatus.InvalidPayloadData, "text is not UTF-8"),
-        _ => (WebSocketCloseStatus.InternalServerError, "aborted"),
+        CloseReason.Dropped => (CloseCodes.Abnormal, "dropped"),
+        _ => (WebSocketCloseStatus.InternalServerError, "server error"),
+    };
+
+    /// <summary>The server gets a close frame out: not to a peer that is gone or stopped answering.</summary>
+    public static bool SendsCloseFrame(this CloseReason reason) => reason is not (CloseReason.Dropped or CloseReason.Unresponsive);
+
+    /// <summary>
+    /// The client broke the protocol, and the connection is failed (RFC 6455 §7.1.7): after the close
+    /// frame the server ends its side at once instead of waiting for the client's close.
+    /// </summary>
+    public static bool FailsConnection(this CloseReason reason) =>
+        reason is CloseReason.ProtocolError or CloseReason.InvalidPayload or CloseReason.MessageTooBig;
+
+    /// <summary>What the reader's fault means for the connection.</summary>
+    public static CloseReason ToCloseReason(this FrameFault fault) => fault switch
+    {
+        FrameFault.ProtocolError => CloseReason.ProtocolError,
+        FrameFault.InvalidText => CloseReason.InvalidPayload,
+        _ => CloseReason.MessageTooBig,
     };
 }

@@ -1,5 +1,5 @@
 using System.Buffers;
-using Notifications.Messages;
+using Notifications.WebSockets;
 
 namespace Notifications.Connections;
 
@@ -12,6 +12,23 @@ internal sealed partial class Connection
             return false;
         _pumping = true;
         return true;
+    }
+
+    /// <summary>
+    /// Answers a ping: its pong replaces any not yet sent and goes out ahead of the queue, before a close
+    /// frame too, so a ping followed at once by a close still gets its answer first.
+    /// </summary>
+    private void Pong(ReadOnlySpan<byte> payload)
+    {
+        var pong = SocketFrame.Pong(payload).Bytes;
+        bool startPump;
+        lock (_queueLock)
+        {
+            _pong = pong;
+            startPump = ClaimPump();
+        }
+        if (startPump)
+            StartPump();
     }
 
     /// <summary>Runs the pump on the thread pool (global queue). A broadcast starts many at once through <see cref="PumpStarter"/> instead.</summary>
@@ -55,13 +72,13 @@ internal sealed partial class Connection
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or IOException)
         {
-            RequestClose(CloseReason.Aborted);
+            RequestClose(CloseReason.Dropped);
         }
         catch (Exception e)
         {
             // Never leave RunAsync waiting on a send side that died.
             Log.SendFailed(_logger, e, Id);
-            RequestClose(CloseReason.Aborted);
+            RequestClose(CloseReason.ServerError);
         }
         TaskCompletionSource? waiter;
         lock (_queueLock)
@@ -80,10 +97,11 @@ internal sealed partial class Connection
     }
 
     /// <summary>
-    /// Copies every queued frame into one pooled buffer. Null when there is nothing to write: then
-    /// <paramref name="idle"/> says the pump stops (nothing queued, not closing) rather than going on to
-    /// the close frame. A slow, departing or failed client gets no backlog, only its close frame; an
-    /// abuser's last error frames are still sent before its 1008, and the reconnect hint before a 1012.
+    /// Copies the pending pong and every queued frame into one pooled buffer. Null when there is nothing
+    /// to write: then <paramref name="idle"/> says the pump stops (nothing queued, not closing) rather than
+    /// going on to the close frame. A slow, departing or failed client gets no backlog, only the pong it
+    /// is owed and its close frame; an abuser's last error frames are still sent before its 1008, and the
+    /// reconnect hint before a 1012. A client that is gone gets nothing.
     /// </summary>
     private (byte[] Buffer, int Length, int Frames)? TakeBatch(out bool idle)
     {
@@ -93,7 +111,9 @@ internal sealed partial class Connection
             idle = false;
             if (closing is not (null or CloseReason.ServerShutdown or CloseReason.PolicyViolation))
                 _queue.Clear();
-            if (_queue.Count == 0)
+            if (closing is { } reason && !reason.SendsCloseFrame())
+                _pong = null;
+            if (_queue.Count == 0 && _pong is null)
             {
                 // Closing keeps the pump claimed, so no second pump starts after the close frame.
                 idle = closing is null;
@@ -101,11 +121,17 @@ internal sealed partial class Connection
                     _pumping = false;
                 return null;
             }
-            int length = 0;
+            int length = _pong?.Length ?? 0;
             foreach (var frame in _queue)
                 length += frame.Bytes.Length;
             var buffer = ArrayPool<byte>.Shared.Rent(length);
             int offset = 0;
+            if (_pong is { } pong)
+            {
+                pong.CopyTo(buffer, 0);
+                offset = pong.Length;
+                _pong = null;
+            }
             foreach (var frame in _queue)
             {
                 frame.Bytes.CopyTo(buffer, offset);
@@ -118,13 +144,18 @@ internal sealed partial class Connection
         }
     }
 
-    /// <summary>The close frame (§5.5.1), whoever began the close; a peer that stopped answering gets none.</summary>
+    /// <summary>
+    /// The close frame (§5.5.1), whoever began the close; a peer that is gone or stopped answering gets
+    /// none. After failing a connection (§7.1.7) nothing more is sent, and the output ends at once.
+    /// </summary>
     private async Task SendCloseAsync()
     {
-        var reason = ClosingFor ?? CloseReason.Aborted;
-        if (reason == CloseReason.Unresponsive)
+        var reason = ClosingFor ?? CloseReason.Dropped;
+        if (!reason.SendsCloseFrame())
             return;
         var (status, description) = reason.ToClose();
         await _wire.WriteAsync(SocketFrame.Close(status, description).Bytes);
+        if (reason.FailsConnection())
+            _wire.EndOutput();
     }
 }

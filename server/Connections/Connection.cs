@@ -1,32 +1,40 @@
 using Notifications.Configuration;
-using Notifications.Delivery;
 using Notifications.Messages;
 using Notifications.Metrics;
+using Notifications.WebSockets;
 
 namespace Notifications.Connections;
 
 /// <summary>
-/// One client socket, speaking RFC 6455 itself over its <see cref="SocketWire"/>. Producers only ever
-/// add ready-made frames to its bounded queue; a send pump, started on the thread pool only when
-/// frames wait and none is running, writes everything queued in one batch, and is the only writer:
-/// pongs, keep-alive pings and the close frame are queued like any other frame. The receive loop
-/// reads frames in place from the wire's pipe. Once a close is requested, the client has
-/// <see cref="CloseGrace"/> to take the close frame and answer it; then the connection is aborted.
+/// One client socket: what its messages mean and the limits it lives by. The protocol is its
+/// <see cref="FrameReader"/>'s (frames in, read in place from the wire's pipe) and
+/// <see cref="SocketFrame"/>'s (frames out); the bytes travel over its <see cref="SocketWire"/>.
+/// Producers only ever add ready-made frames to its bounded queue; a send pump, started on the thread
+/// pool only when frames wait and none is running, writes everything queued in one batch, and is the
+/// only writer: the pong, keep-alive pings and the close frame go out through it too. Once a close is
+/// requested, the client has <see cref="CloseGrace"/> to take the close frame and answer it; then the
+/// connection is aborted.
 /// </summary>
-internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
+internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
 {
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>A failed connection is not owed a close handshake: time enough to send the close frame and see the client go.</summary>
+    private static readonly TimeSpan FailedCloseGrace = TimeSpan.FromMilliseconds(500);
 
     private readonly SocketWire _wire;
     private readonly Lock _queueLock = new();
     private readonly List<SocketFrame> _queue = [];
-    private readonly int _queueCapacity;
+    private int _queueCapacity;
+    // The answer to the latest ping, not yet sent. Pongs never take room in the queue, and a ping that
+    // comes before the last one was answered replaces it: only the latest needs an answer (RFC 6455 §5.5.3).
+    private byte[]? _pong;
     // The pump's end: set when it has sent the close frame (or failed); the waiter is made only if RunAsync must wait for it.
     private bool _sendFinished;
     private TaskCompletionSource? _sendDone;
     private int _inFlight;
     private bool _pumping;
-    private readonly OutboundAlerts _outbound;
+    private readonly IAlertIntake _alerts;
     private readonly ConnectionOptions _options;
     private readonly NotificationsMetrics _metrics;
     private readonly TimeProvider _clock;
@@ -45,25 +53,43 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
     private int _strikes;
     private int _closeReason = -1;
     private long _framesIn, _framesOut, _alertsAccepted, _errorsSent;
+    private readonly SocketTransport _transport;
+    // The receive side's protocol state; only RunAsync's loop touches it.
+    private FrameReader _frames;
 
-    /// <param name="replayCapacity">Room for this connection's welcome and resume replay on top of the live queue, so catching up never counts as reading slowly.</param>
-    public Connection(long id, string remote, SocketWire wire, OutboundAlerts outbound, ConnectionOptions options,
-        int replayCapacity, TimeProvider clock, NotificationsMetrics metrics, ILogger logger)
+    public Connection(long id, string remote, SocketTransport transport, SocketWire wire, IAlertIntake alerts,
+        ConnectionOptions options, TimeProvider clock, NotificationsMetrics metrics, ILogger logger)
     {
         Id = id;
         Remote = remote;
+        _transport = transport;
         _wire = wire;
-        _outbound = outbound;
+        _alerts = alerts;
         _options = options;
         _metrics = metrics;
         _clock = clock;
         _logger = logger;
         _startedAt = clock.GetTimestamp();
-        _queueCapacity = options.SendQueueCapacity + replayCapacity;
+        _queueCapacity = options.SendQueueCapacity;
+        _frames = new FrameReader(options.MaxMessageBytes);
     }
 
     public long Id { get; }
     public string Remote { get; }
+
+    /// <summary>
+    /// Queues the frames a new connection starts with, its welcome and resume replay, in room of their
+    /// own on top of the live queue, so catching up never counts as reading slowly. Called once, before
+    /// the connection is registered.
+    /// </summary>
+    public void Open(SocketFrame welcome, IReadOnlyList<SocketFrame> replay)
+    {
+        lock (_queueLock)
+            _queueCapacity += 1 + replay.Count;
+        TryEnqueue(welcome);
+        foreach (var frame in replay)
+            TryEnqueue(frame);
+    }
 
     /// <summary>
     /// Queues a frame without ever waiting, and starts the send pump if it is idle. A full queue
@@ -121,7 +147,8 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
             return false;
         // The pump may finish the connection before the timer is stored: whichever of this and RunAsync's end
         // comes second disposes it (both sides use full fences).
-        Interlocked.Exchange(ref _closeDeadline, _clock.CreateTimer(static wire => ((SocketWire)wire!).Abort(), _wire, CloseGrace, Timeout.InfiniteTimeSpan));
+        var grace = reason.FailsConnection() ? FailedCloseGrace : CloseGrace;
+        Interlocked.Exchange(ref _closeDeadline, _clock.CreateTimer(static wire => ((SocketWire)wire!).Abort(), _wire, grace, Timeout.InfiniteTimeSpan));
         if (Volatile.Read(ref _runEnded) == 1)
             Interlocked.Exchange(ref _closeDeadline, null)?.Dispose();
         // The pump sends the close frame after what is queued; start it if it is idle.
@@ -143,9 +170,9 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
     /// <summary>Ends the connection now, without a close frame: for the shutdown deadline, when closing politely took too long.</summary>
     public void Abort() => _wire.Abort();
 
-    /// <summary>The publisher gave up on an alert this client sent.</summary>
-    public void PublishFailed(AlertMessage alert, string reason) =>
-        SendError(ErrorCodes.PublishFailed, $"Your alert \"{Shorten(alert.Text)}\" was not sent: {reason}. Try again.");
+    /// <summary>The alert this client sent as <paramref name="text"/> was given up: it was never published.</summary>
+    public void PublishFailed(string text, string reason) =>
+        SendError(ErrorCodes.PublishFailed, $"Your alert \"{Shorten(text)}\" was not sent: {reason}. Try again.");
 
     private static string Shorten(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 40), "…");
 
@@ -180,7 +207,8 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
         try
         {
             var input = _wire.Input;
-            var ended = CloseReason.Aborted;
+            // Unless the client's close frame comes first, its bytes ended with its TCP connection.
+            var ended = CloseReason.Dropped;
             try
             {
                 while (true)
@@ -212,6 +240,7 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
             catch (Exception e)
             {
                 Log.ReceiveFailed(_logger, e, Id);
+                ended = CloseReason.ServerError;
             }
             // The receive side ended first (the client closed, or the connection failed): let the pump answer.
             RequestClose(ended);
@@ -222,13 +251,13 @@ internal sealed partial class Connection : IAlertSender, IThreadPoolWorkItem
             _wire.End();
             Interlocked.Exchange(ref _runEnded, 1);
             Interlocked.Exchange(ref _closeDeadline, null)?.Dispose();
-            ReturnFragments();
+            _frames.Release();
             registry.Remove(this);
         }
 
         var duration = _clock.GetElapsedTime(_startedAt);
-        var reason = ClosingFor ?? CloseReason.Aborted;
-        _metrics.ConnectionClosed(reason.Label());
+        var reason = ClosingFor ?? CloseReason.Dropped;
+        _metrics.ConnectionClosed(reason.Label(), _transport.Label());
         Log.Closed(_logger, Id, Remote, reason, duration.TotalSeconds,
             _framesIn, _alertsAccepted, _framesOut, _errorsSent);
     }

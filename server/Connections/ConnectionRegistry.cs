@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using Notifications.Messages;
+using Notifications.WebSockets;
 
 namespace Notifications.Connections;
 
 /// <summary>Every live socket on this instance, for fan-out and for draining on shutdown.</summary>
-internal sealed class ConnectionRegistry
+internal sealed class ConnectionRegistry(Welcomes welcomes)
 {
     private readonly ConcurrentDictionary<long, Connection> _connections = new();
     // The pumps a broadcast claimed, to start together; one broadcast at a time uses it.
@@ -18,7 +19,18 @@ internal sealed class ConnectionRegistry
 
     public long NextId() => Interlocked.Increment(ref _lastId);
 
-    public void Add(Connection connection)
+    /// <summary>
+    /// Registers a new connection with the frames it starts with: its welcome (saying how its resume
+    /// went), then <paramref name="replay"/>. Broadcasts reach it from then on. Its feed calls this, so no
+    /// alert falls between the replay and the first broadcast (<see cref="IAlertFeed.Join"/>).
+    /// </summary>
+    public void Attach(Connection connection, ResumeReport? resume, IReadOnlyList<SocketFrame> replay)
+    {
+        connection.Open(welcomes.For(resume, Count + 1), replay);
+        Add(connection);
+    }
+
+    private void Add(Connection connection)
     {
         _connections[connection.Id] = connection;
         // ShutDownAll sets the spread before it walks the connections: this one is either walked there or seen here (or both,

@@ -18,6 +18,15 @@ internal abstract class SocketWire
     /// </summary>
     public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> bytes);
 
+    /// <summary>
+    /// Nothing more will be written (the close frame of a failed connection was the last): where the
+    /// transport can, the client sees the end of the stream now, while what it still sends is read and
+    /// thrown away until it closes its side.
+    /// </summary>
+    public virtual void EndOutput()
+    {
+    }
+
     /// <summary>Ends the connection now: a pending read returns, a pending write fails. Does nothing once <see cref="End"/> ran.</summary>
     public abstract void Abort();
 

@@ -4,15 +4,16 @@ using Notifications.Configuration;
 using Notifications.Connections;
 using Notifications.Messages;
 using Notifications.Metrics;
+using Notifications.WebSockets;
 
 namespace Notifications.Delivery;
 
 /// <summary>
-/// Delivers alerts to every local socket exactly once, keeps them for resuming clients, and attaches
-/// new connections. Delivery and attachment share one lock, so a connecting client gets its replay and
+/// Delivers alerts to every local socket exactly once, keeps them for resuming clients, and is the feed
+/// new connections join. Delivery and joining share one lock, so a connecting client gets its replay and
 /// then every live alert, with nothing falling between the two.
 /// </summary>
-internal sealed class AlertFanout
+internal sealed class AlertFanout : IAlertFeed
 {
     private readonly Lock _gate = new();
     private readonly ConnectionRegistry _connections;
@@ -49,12 +50,7 @@ internal sealed class AlertFanout
         }
     }
 
-    /// <summary>
-    /// Creates and registers a connection: queues its welcome (built from the resume outcome), then its
-    /// replay, then makes it eligible for live alerts. <paramref name="create"/> is given the number of
-    /// frames queued up front, so they never count against the live send queue.
-    /// </summary>
-    public (Connection Connection, ResumeReport? Resume) Attach(Func<int, Connection> create, string? since, Func<ResumeReport?, SocketFrame> welcome)
+    public ResumeReport? Join(Connection connection, string? since)
     {
         lock (_gate)
         {
@@ -66,12 +62,8 @@ internal sealed class AlertFanout
                 report = new ResumeReport(since, complete, replay.Count);
                 _metrics.Resumed(complete, replay.Count);
             }
-            var connection = create(1 + replay.Count);
-            connection.TryEnqueue(welcome(report));
-            foreach (var frame in replay)
-                connection.TryEnqueue(frame);
-            _connections.Add(connection);
-            return (connection, report);
+            _connections.Attach(connection, report, replay);
+            return report;
         }
     }
 }

@@ -1,4 +1,5 @@
 using Notifications.Messages;
+using Notifications.WebSockets;
 
 namespace Notifications.Delivery;
 

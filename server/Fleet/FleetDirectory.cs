@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Notifications.Configuration;
+using Notifications.Connections;
 using Notifications.Messages;
 
 namespace Notifications.Fleet;
 
 /// <summary>Every instance heard from on the topic lately, with its client count: the fleet as this instance sees it.</summary>
-internal sealed class FleetDirectory(IOptions<InstanceOptions> instance, IOptions<FleetOptions> options, TimeProvider clock)
+internal sealed class FleetDirectory(IOptions<InstanceOptions> instance, IOptions<FleetOptions> options, TimeProvider clock) : IFleetPresence
 {
     private sealed record Sighting(string Region, int Connections, long HeardAt);
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Notifications.Configuration;
+using Notifications.Connections;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -51,8 +52,8 @@ internal static class LoggingExtensions
     /// One line per HTTP request, except the socket endpoint: a WebSocket request lasts as long as the
     /// connection, which logs its own opening and closing lines, so a request log would only hold memory.
     /// </summary>
-    public static void UseNotificationsRequestLogging(this WebApplication app, PathString except) =>
-        app.UseWhen(context => !context.Request.Path.Equals(except, StringComparison.Ordinal), branch =>
+    public static void UseNotificationsRequestLogging(this WebApplication app) =>
+        app.UseWhen(context => !SocketPath.Matches(context.Request.Path.Value), branch =>
             branch.UseSerilogRequestLogging(options => options.GetLevel = (context, _, error) =>
                 error is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Warning : LogEventLevel.Debug));
 

@@ -6,6 +6,7 @@ using Notifications.Connections;
 using Notifications.Delivery;
 using Notifications.Fleet;
 using Notifications.Metrics;
+using Notifications.Transport;
 
 namespace Notifications.Hosting;
 
@@ -16,7 +17,7 @@ public static class NotificationsBuilderExtensions
     {
         builder.ListenOnPort();
         builder.TuneSockets();
-        builder.TakeSocketsDirectly();
+        builder.TakeBareSockets();
         builder.AddNotificationsLogging();
         builder.Services.AddNotificationsOptions(builder.Configuration);
         builder.Services.AddNotificationsMetrics();
@@ -57,6 +58,8 @@ public static class NotificationsBuilderExtensions
         services.AddOptions<FleetOptions>().Bind(configuration).CheckedAtBoot<FleetOptions, FleetAnnotationsValidator>();
         services.AddOptions<AdmissionOptions>().Bind(configuration).CheckedAtBoot<AdmissionOptions, AdmissionOptionsValidator>();
         services.AddOptions<MetricsOptions>().Bind(configuration).CheckedAtBoot<MetricsOptions, MetricsOptionsValidator>();
+        // A switch needs no validator: a value that is not true or false fails the binding at boot.
+        services.AddOptions<TransportOptions>().Bind(configuration).ValidateOnStart();
         // Rules across several settings, run beside the attribute checks (the options system runs every validator).
         services.AddSingleton<IValidateOptions<PubSubOptions>, PubSubOptionsValidator>();
         services.AddSingleton<IValidateOptions<FleetOptions>, FleetOptionsValidator>();
@@ -96,7 +99,9 @@ public static class NotificationsBuilderExtensions
     private static void AddNotificationsDelivery(this IServiceCollection services)
     {
         services.AddSingleton<AlertFanout>();
+        services.AddSingleton<IAlertFeed>(s => s.GetRequiredService<AlertFanout>());
         services.AddSingleton<OutboundAlerts>();
+        services.AddSingleton<IAlertIntake, ClientAlerts>();
         services.AddHostedService<RelayService>();
         services.AddHostedService<PublisherService>();
     }
@@ -104,6 +109,7 @@ public static class NotificationsBuilderExtensions
     private static void AddNotificationsFleet(this IServiceCollection services)
     {
         services.AddSingleton<FleetDirectory>();
+        services.AddSingleton<IFleetPresence>(s => s.GetRequiredService<FleetDirectory>());
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService<SubscriptionSweeper>();
     }
@@ -111,8 +117,10 @@ public static class NotificationsBuilderExtensions
     private static void AddNotificationsConnections(this IServiceCollection services)
     {
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<Welcomes>();
         services.AddSingleton<Admission>();
-        services.AddSingleton<WebSocketEndpoint>();
+        services.AddSingleton<ConnectionHost>();
+        services.AddSingleton<KestrelSocketEndpoint>();
         services.AddHostedService<KeepAlive>();
         services.AddHostedService<ConnectionDrainService>();
     }

@@ -1,5 +1,6 @@
 using Microsoft.Net.Http.Headers;
 using Notifications.Connections;
+using Notifications.Transport;
 
 namespace Notifications.Hosting;
 
@@ -8,7 +9,7 @@ public static class NotificationsEndpointExtensions
     /// <summary>The page at <c>/</c>, the socket at <c>/ws</c>, readiness at <c>/healthz</c>, liveness at <c>/livez</c>.</summary>
     public static WebApplication MapNotifications(this WebApplication app)
     {
-        app.UseNotificationsRequestLogging(except: WebSocketEndpoint.Path);
+        app.UseNotificationsRequestLogging();
         app.UseDefaultFiles();
         app.UseStaticFiles(new StaticFileOptions
         {
@@ -16,9 +17,7 @@ public static class NotificationsEndpointExtensions
             OnPrepareResponse = context =>
                 context.Context.Response.Headers[HeaderNames.CacheControl] = "public, max-age=60, must-revalidate",
         });
-        app.Use(UpgradeCapture.Install);
-        app.UseWebSockets();
-        app.Map(WebSocketEndpoint.Path, (HttpContext context, WebSocketEndpoint endpoint) => endpoint.HandleAsync(context));
+        app.Map(SocketPath.Value, (HttpContext context, KestrelSocketEndpoint endpoint) => endpoint.HandleAsync(context));
         app.MapHealth();
         app.MapLiveness();
         app.LogStartup();

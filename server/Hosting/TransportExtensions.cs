@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
-using Notifications.Connections;
+using Notifications.Transport;
 
 namespace Notifications.Hosting;
 
@@ -32,15 +32,15 @@ internal static class TransportExtensions
     }
 
     /// <summary>
-    /// Plain WebSocket handshakes for <c>/ws</c> are taken as the socket is accepted, before Kestrel,
-    /// so a held socket carries no transport pipes and no HTTP objects (see <see cref="DirectListener"/>
-    /// and <see cref="DirectUpgrade"/>). Applies to every TCP endpoint Kestrel binds, however its
-    /// address was configured.
+    /// Unless <c>WS_BARE_SOCKETS</c> is off, plain WebSocket handshakes for <c>/ws</c> are taken as the
+    /// socket is accepted, before Kestrel, so a held socket carries no transport pipes and no HTTP objects
+    /// (see <see cref="BareSocketListener"/> and <see cref="BareSocketHandshake"/>). Applies to every TCP
+    /// endpoint Kestrel binds, however its address was configured.
     /// </summary>
-    public static void TakeSocketsDirectly(this WebApplicationBuilder builder)
+    public static void TakeBareSockets(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<DirectUpgrade>();
-        // Kestrel asks the transport registered last first.
-        builder.Services.AddSingleton<IConnectionListenerFactory, DirectTransport>();
+        builder.Services.AddSingleton<BareSocketHandshake>();
+        // Kestrel asks the transport registered last first; it declines every endpoint when the setting is off.
+        builder.Services.AddSingleton<IConnectionListenerFactory, BareSocketTransport>();
     }
 }

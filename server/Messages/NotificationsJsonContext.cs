@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Notifications.WebSockets;
 
 namespace Notifications.Messages;
 

@@ -11,7 +11,7 @@ public sealed class NotificationsMetrics
 {
     public const string MeterName = "Notifications";
 
-    private long _open;
+    private long _openBare, _openKestrel;
     private readonly Counter<long> _connectionsClosed;
     private readonly Counter<long> _connectionsRefused;
     private readonly Counter<long> _published;
@@ -28,15 +28,14 @@ public sealed class NotificationsMetrics
     private readonly Counter<long> _replayed;
     private readonly Counter<long> _streamRestarts;
     private readonly Counter<long> _swept;
-    private readonly Meter _meter;
 
     public NotificationsMetrics(IMeterFactory meters)
     {
-        var meter = _meter = meters.Create(MeterName);
+        var meter = meters.Create(MeterName);
         // Observed, not added to: the exporter re-reads the true count at every scrape.
-        meter.CreateObservableUpDownCounter("connections", () => Volatile.Read(ref _open), "{connection}", "Open WebSockets on this instance.");
-        _connectionsClosed = meter.CreateCounter<long>("connections.closed", "{connection}", "Closed WebSockets, by reason (slow_client counts 1013 closes).");
-        _connectionsRefused = meter.CreateCounter<long>("connections.refused", "{request}", "Upgrades refused before accepting, by HTTP status (403 origin, 429 per-address cap, 503 instance cap).");
+        meter.CreateObservableUpDownCounter("connections", OpenConnections, "{connection}", "Open WebSockets on this instance, by transport (bare socket or Kestrel).");
+        _connectionsClosed = meter.CreateCounter<long>("connections.closed", "{connection}", "Closed WebSockets, by reason (slow_client counts 1013 closes) and transport.");
+        _connectionsRefused = meter.CreateCounter<long>("connections.refused", "{request}", "Handshakes at the socket endpoint refused, by HTTP status (400/426 not a valid handshake, 403 origin, 429 per-address cap, 503 instance cap or stopping).");
         _published = meter.CreateCounter<long>("alerts.published", "{alert}", "Alerts from local clients published to the topic.");
         _publishFailures = meter.CreateCounter<long>("publish.failures", "{request}", "Publish requests Pub/Sub refused or did not answer; retried.");
         _publishExpired = meter.CreateCounter<long>("alerts.publish_expired", "{alert}", "Alerts given up after PUBLISH_TIMEOUT_SECONDS; their senders got an error.");
@@ -53,13 +52,22 @@ public sealed class NotificationsMetrics
         _swept = meter.CreateCounter<long>("subscriptions.swept", "{subscription}", "Abandoned instance subscriptions deleted by the sweeper.");
     }
 
-    public void ConnectionOpened() => Interlocked.Increment(ref _open);
+    /// <param name="transport">The transport's label: <c>bare</c> or <c>kestrel</c>.</param>
+    public void ConnectionOpened(string transport) => Interlocked.Increment(ref OpenCount(transport));
 
-    public void ConnectionClosed(string reason)
+    public void ConnectionClosed(string reason, string transport)
     {
-        Interlocked.Decrement(ref _open);
-        _connectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        Interlocked.Decrement(ref OpenCount(transport));
+        _connectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>("transport", transport));
     }
+
+    private ref long OpenCount(string transport) => ref transport == "bare" ? ref _openBare : ref _openKestrel;
+
+    private Measurement<long>[] OpenConnections() =>
+    [
+        new(Volatile.Read(ref _openBare), new KeyValuePair<string, object?>("transport", "bare")),
+        new(Volatile.Read(ref _openKestrel), new KeyValuePair<string, object?>("transport", "kestrel")),
+    ];
 
     public void ConnectionRefused(int status) => _connectionsRefused.Add(1, new KeyValuePair<string, object?>("status", status));
 

@@ -1,5 +1,5 @@
 using System.Buffers;
-using Notifications.Messages;
+using Notifications.WebSockets;
 
 namespace Notifications.Tests.Units;
 

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Time.Testing;
 using Notifications.Delivery;
 using Notifications.Messages;
+using Notifications.Tests.Infrastructure;
+using Notifications.WebSockets;
 
 namespace Notifications.Tests.Units;
 
@@ -13,7 +15,7 @@ public sealed class RecentAlertsTests
     private static AlertMessage Alert(string id, double sentSeconds) => new(id, id, "ams", "i", T0.AddSeconds(sentSeconds));
 
     private static string[] Texts(List<SocketFrame> frames) =>
-        frames.Select(f => System.Text.Json.JsonDocument.Parse(f.Payload.ToArray()).RootElement.GetProperty("text").GetString()!).ToArray();
+        frames.Select(f => ServerFrames.AlertText(f)!).ToArray();
 
     private RecentAlerts With(params AlertMessage[] alerts)
     {
@@ -81,7 +83,7 @@ public sealed class RecentAlertsCoverageTests
         new(AlertIds.New(T0.AddSeconds(sentSeconds)), $"at {sentSeconds}", "ams", "i", T0.AddSeconds(sentSeconds));
 
     private static string Texts(List<SocketFrame> frames) =>
-        string.Join(",", frames.Select(f => System.Text.Json.JsonDocument.Parse(f.Payload.ToArray()).RootElement.GetProperty("text").GetString()));
+        string.Join(",", frames.Select(ServerFrames.AlertText));
 
     [Fact]
     public void Alert_ids_carry_their_send_time()

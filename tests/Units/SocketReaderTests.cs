@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using Notifications.Connections;
+using Notifications.Transport;
 
 namespace Notifications.Tests.Units;
 
@@ -23,7 +23,7 @@ public sealed class SocketReaderTests : IAsyncLifetime
         _client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await _client.ConnectAsync(listener.LocalEndPoint!, Ct);
         _server = await listener.AcceptAsync(Ct);
-        _server.Blocking = false; // as DirectWire runs it
+        _server.Blocking = false; // as BareSocketWire runs it
         _reader = new SocketReader(_server);
     }
 

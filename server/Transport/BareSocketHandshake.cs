@@ -1,22 +1,23 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
-using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Notifications.Connections;
+using Notifications.WebSockets;
 
-namespace Notifications.Connections;
+namespace Notifications.Transport;
 
 /// <summary>
-/// Takes plain WebSocket handshakes for <c>/ws</c> off a new socket before HTTP sees it, and runs the
-/// socket on a <see cref="DirectWire"/>. A socket held this way costs a fraction of one held through
+/// Takes plain WebSocket handshakes for <c>/ws</c> off a new socket before Kestrel sees it, and runs the
+/// socket on a <see cref="BareSocketWire"/>. A socket held this way costs a fraction of one held through
 /// Kestrel and ASP.NET, whose transport pipes and loops, request, header and context objects live as
 /// long as the socket. The head is only peeked at until it is taken, so everything else (other
-/// requests, refusals, unusual handshakes, TLS, HTTP/2) goes on to HTTP with its bytes unread, where
-/// <see cref="WebSocketEndpoint"/> answers it; the two paths share admission and
-/// <see cref="WebSocketEndpoint.ServeAsync"/>.
+/// requests, refusals, unusual handshakes, TLS, HTTP/2) goes on to Kestrel with its bytes unread, where
+/// <see cref="KestrelSocketEndpoint"/> answers it. Both ask <see cref="Admission.Admit"/> and run the
+/// socket with <see cref="ConnectionHost.ServeAsync"/>.
 /// </summary>
-internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admission, IHostApplicationLifetime lifetime, TimeProvider clock)
+internal sealed class BareSocketHandshake(ConnectionHost host, Admission admission, IOptions<KestrelServerOptions> kestrel, TimeProvider clock)
 {
     /// <summary>How long a new connection may take to send anything before it is handed to HTTP, which has its own timeouts.</summary>
     private static readonly TimeSpan FirstBytesTimeout = TimeSpan.FromSeconds(10);
@@ -28,14 +29,14 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
     /// </summary>
     private static readonly TimeSpan RestOfHeadTimeout = TimeSpan.FromSeconds(2);
 
-    private static ReadOnlySpan<byte> AcceptGuid => "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"u8;
+    private readonly int _maxFields = kestrel.Value.Limits.MaxRequestHeaderCount;
 
     /// <summary>What became of a new socket.</summary>
     public enum Outcome
     {
-        /// <summary>Upgraded and running: its <see cref="DirectWire"/> tells the listener when it ends.</summary>
+        /// <summary>Upgraded and running: its <see cref="BareSocketWire"/> tells the listener when it ends.</summary>
         Upgraded,
-        /// <summary>Not taken here: the socket goes to HTTP with its bytes unread.</summary>
+        /// <summary>Not taken here: the socket goes to Kestrel with its bytes unread.</summary>
         ForHttp,
         /// <summary>Closed: the client left, or the listener is stopping.</summary>
         Gone,
@@ -43,30 +44,30 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
 
     /// <summary>
     /// Upgrades the socket if its head is a handshake this path takes and admission lets it in, and starts
-    /// the connection. Anything else is for HTTP, with the socket untouched. A client that leaves during
+    /// the connection. Anything else is for Kestrel, with the socket untouched. A client that leaves during
     /// its handshake, or any socket once <paramref name="stopping"/> is cancelled, is closed (gone).
     /// </summary>
-    public async Task<Outcome> UpgradeAsync(Socket socket, DirectListener listener, CancellationToken stopping)
+    public async Task<Outcome> UpgradeAsync(Socket socket, BareSocketListener listener, CancellationToken stopping)
     {
         // Peeks and the head's discard below only ever read bytes a wait showed are there; the connection's sends must not block either.
         socket.Blocking = false;
-        var (verdict, request, headLength) = await PeekHandshakeAsync(socket, stopping);
+        var (verdict, head, headLength) = await PeekHandshakeAsync(socket, stopping);
         if (stopping.IsCancellationRequested || verdict == PeekVerdict.Closed)
             return Gone(socket);
-        if (verdict == PeekVerdict.NotOurs || lifetime.ApplicationStopping.IsCancellationRequested || !WebSocketEndpoint.IsValidSince(request!.Since))
+        if (verdict == PeekVerdict.NotOurs)
             return Outcome.ForHttp;
         var peer = (socket.RemoteEndPoint as IPEndPoint)?.Address;
-        var admitted = admission.Admit(request.Origin, new HostString(request.Host), peer, request.FlyClientIp);
+        var admitted = admission.Admit(head!.Request, head.Origin, head.Since, peer, head.FlyClientIp);
         if (!admitted.Admitted)
-            return Outcome.ForHttp; // HTTP refuses it with the status and reason, and counts the refusal.
+            return Outcome.ForHttp; // Kestrel's endpoint comes to the same decision, answers it and counts the refusal.
         try
         {
             // The head was only peeked at: take it now. Frames the client sent right behind it stay in the socket for the connection.
             Discard(socket, headLength);
-            var wire = new DirectWire(socket, listener, admitted.Address);
-            await wire.WriteAsync(SwitchingProtocols(request.Key));
+            var wire = new BareSocketWire(socket, listener, admitted.Address);
+            await wire.WriteAsync(Handshake.SwitchingProtocolsResponse(head.Request.Key!));
             // Not awaited: the wire's end releases the address, so nothing waits out the socket here.
-            _ = endpoint.ServeAsync(wire, admitted.Address, request.Since);
+            _ = host.ServeAsync(wire, SocketTransport.Bare, admitted.Address, head.Since);
             return Outcome.Upgraded;
         }
         catch (Exception e)
@@ -83,7 +84,7 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
 
     private static Outcome Gone(Socket socket)
     {
-        DirectWire.Close(socket);
+        BareSocketWire.Close(socket);
         return Outcome.Gone;
     }
 
@@ -98,9 +99,9 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
     /// <summary>
     /// Peeks at the socket's first bytes until they are a whole handshake this path takes, or clearly not
     /// one. Nothing is consumed. A client silent for <see cref="FirstBytesTimeout"/> or slower than
-    /// <see cref="RestOfHeadTimeout"/> is not ours either: HTTP times it out.
+    /// <see cref="RestOfHeadTimeout"/> is not ours either: Kestrel times it out.
     /// </summary>
-    private async Task<(PeekVerdict Verdict, UpgradeRequest? Request, int HeadLength)> PeekHandshakeAsync(Socket socket, CancellationToken stopping)
+    private async Task<(PeekVerdict Verdict, HandshakeHead? Head, int HeadLength)> PeekHandshakeAsync(Socket socket, CancellationToken stopping)
     {
         try
         {
@@ -113,9 +114,9 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
             long firstLook = clock.GetTimestamp();
             for (int pauseMs = 1; ; pauseMs = Math.Min(pauseMs * 2, 100))
             {
-                var (verdict, request, headLength) = Peek(socket);
-                if (verdict != UpgradeRequest.Verdict.NeedMore)
-                    return (verdict == UpgradeRequest.Verdict.Ours ? PeekVerdict.Ours : PeekVerdict.NotOurs, request, headLength);
+                var (verdict, head, headLength) = Peek(socket);
+                if (verdict != HandshakeHead.Verdict.NeedMore)
+                    return (verdict == HandshakeHead.Verdict.Ours ? PeekVerdict.Ours : PeekVerdict.NotOurs, head, headLength);
                 if (clock.GetElapsedTime(firstLook) >= RestOfHeadTimeout)
                     return (PeekVerdict.NotOurs, null, 0);
                 await Task.Delay(TimeSpan.FromMilliseconds(pauseMs), clock, stopping);
@@ -123,7 +124,7 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
         }
         catch (OperationCanceledException)
         {
-            return (PeekVerdict.NotOurs, null, 0); // silent too long (HTTP times it out), or stopping (the caller checks)
+            return (PeekVerdict.NotOurs, null, 0); // silent too long (Kestrel times it out), or stopping (the caller checks)
         }
         catch (Exception e) when (e is SocketException or EndOfStreamException)
         {
@@ -135,20 +136,20 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
     /// One look at what has arrived, with a buffer held only for the look (a synchronous peek, so the
     /// socket's cached receive state keeps no reference to it either). Bytes a wait showed are there.
     /// </summary>
-    private static (UpgradeRequest.Verdict Verdict, UpgradeRequest? Request, int HeadLength) Peek(Socket socket)
+    private (HandshakeHead.Verdict Verdict, HandshakeHead? Head, int HeadLength) Peek(Socket socket)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(UpgradeRequest.MaxHeadBytes);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(HandshakeHead.MaxHeadBytes);
         try
         {
-            int peeked = socket.Receive(buffer.AsSpan(0, UpgradeRequest.MaxHeadBytes), SocketFlags.Peek, out var error);
+            int peeked = socket.Receive(buffer.AsSpan(0, HandshakeHead.MaxHeadBytes), SocketFlags.Peek, out var error);
             if (error == SocketError.WouldBlock)
-                return (UpgradeRequest.Verdict.NeedMore, null, 0);
+                return (HandshakeHead.Verdict.NeedMore, null, 0);
             if (error != SocketError.Success)
                 throw new SocketException((int)error);
             if (peeked == 0)
                 throw new EndOfStreamException();
-            var verdict = UpgradeRequest.Parse(buffer.AsSpan(0, peeked), out var request, out int headLength);
-            return (verdict, request, headLength);
+            var verdict = HandshakeHead.Parse(buffer.AsSpan(0, peeked), _maxFields, out var head, out int headLength);
+            return (verdict, head, headLength);
         }
         finally
         {
@@ -167,16 +168,5 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, Admission admiss
                 throw new IOException($"The client left during its handshake ({error}).");
             count -= read;
         }
-    }
-
-    /// <summary>The 101 answer (RFC 6455 §4.2.2): the accept value is SHA-1 of the key and the protocol's GUID, in base64.</summary>
-    private static byte[] SwitchingProtocols(string key)
-    {
-        Span<byte> input = stackalloc byte[24 + 36];
-        Encoding.ASCII.GetBytes(key, input);
-        AcceptGuid.CopyTo(input[24..]);
-        string accept = Convert.ToBase64String(SHA1.HashData(input));
-        return Encoding.ASCII.GetBytes(
-            $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\n\r\n");
     }
 }

@@ -3,12 +3,13 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Notifications.Connections;
 
-namespace Notifications.Connections;
+namespace Notifications.Transport;
 
 /// <summary>
 /// Kestrel's listener for one TCP endpoint, in place of its socket transport's: accepts each socket
-/// itself and lets <see cref="DirectUpgrade"/> look at its first bytes. A WebSocket handshake it takes
+/// itself and lets <see cref="BareSocketHandshake"/> look at its first bytes. A WebSocket handshake it takes
 /// runs on the bare socket and Kestrel never sees it; any other socket becomes an ordinary Kestrel
 /// connection (<see cref="SocketConnectionContextFactory"/>, as Kestrel's own listener makes them) and
 /// is returned from <see cref="AcceptAsync"/>. Stopping waits for the sockets it runs to close (the
@@ -17,12 +18,12 @@ namespace Notifications.Connections;
 /// endpoints too, where a plain handshake is upgraded without TLS as on a plain port; TLS on Fly ends
 /// at its proxy.
 /// </summary>
-internal sealed partial class DirectListener : IConnectionListener
+internal sealed partial class BareSocketListener : IConnectionListener
 {
     private readonly Socket _listenSocket;
     private readonly SocketTransportOptions _options;
     private readonly SocketConnectionContextFactory _contexts;
-    private readonly DirectUpgrade _upgrade;
+    private readonly BareSocketHandshake _upgrade;
     private readonly ConnectionRegistry _registry;
     private readonly ILogger _logger;
     private readonly Channel<ConnectionContext> _forHttp = Channel.CreateUnbounded<ConnectionContext>();
@@ -37,13 +38,13 @@ internal sealed partial class DirectListener : IConnectionListener
     private TaskCompletionSource? _noneRunning;
     private Task? _unbinding;
 
-    public DirectListener(IPEndPoint endpoint, SocketTransportOptions options, DirectUpgrade upgrade, ConnectionRegistry registry, ILoggerFactory loggers)
+    public BareSocketListener(IPEndPoint endpoint, SocketTransportOptions options, BareSocketHandshake upgrade, ConnectionRegistry registry, ILoggerFactory loggers)
     {
         _options = options;
         _upgrade = upgrade;
         _registry = registry;
         _stoppingToken = _stopping.Token;
-        _logger = loggers.CreateLogger<DirectListener>();
+        _logger = loggers.CreateLogger<BareSocketListener>();
         try
         {
             _listenSocket = options.CreateBoundListenSocket(endpoint);
@@ -98,7 +99,7 @@ internal sealed partial class DirectListener : IConnectionListener
                 }
                 catch (SocketException)
                 {
-                    DirectWire.Close(socket); // already reset
+                    BareSocketWire.Close(socket); // already reset
                     continue;
                 }
                 lock (_lock)
@@ -146,26 +147,26 @@ internal sealed partial class DirectListener : IConnectionListener
     /// <summary>A new socket: upgraded here (then its wire reports its end, <see cref="Ended"/>), handed to HTTP, or closed.</summary>
     private async Task RunAsync(Socket socket)
     {
-        var outcome = DirectUpgrade.Outcome.Gone;
+        var outcome = BareSocketHandshake.Outcome.Gone;
         try
         {
             outcome = await _upgrade.UpgradeAsync(socket, this, _stoppingToken);
-            if (outcome == DirectUpgrade.Outcome.ForHttp)
+            if (outcome == BareSocketHandshake.Outcome.ForHttp)
                 HandToHttp(socket);
         }
         catch (Exception e)
         {
             Log.UpgradeFailed(_logger, e);
-            DirectWire.Close(socket);
+            BareSocketWire.Close(socket);
         }
         finally
         {
-            if (outcome != DirectUpgrade.Outcome.Upgraded)
+            if (outcome != BareSocketHandshake.Outcome.Upgraded)
                 Left();
         }
     }
 
-    /// <summary>An upgraded socket was closed (<see cref="DirectWire.End"/>): its address is released, and it no longer holds up a stop.</summary>
+    /// <summary>An upgraded socket was closed (<see cref="BareSocketWire.End"/>): its address is released, and it no longer holds up a stop.</summary>
     public void Ended(string address)
     {
         _upgrade.Release(address);
@@ -190,7 +191,7 @@ internal sealed partial class DirectListener : IConnectionListener
             unbound = _unbound;
         if (unbound)
         {
-            DirectWire.Close(socket);
+            BareSocketWire.Close(socket);
             return;
         }
         var connection = _contexts.Create(socket);

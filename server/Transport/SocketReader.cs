@@ -3,10 +3,10 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 
-namespace Notifications.Connections;
+namespace Notifications.Transport;
 
 /// <summary>
-/// The client's bytes on a <see cref="DirectWire"/>, read straight from the socket into one pooled
+/// The client's bytes on a <see cref="BareSocketWire"/>, read straight from the socket into one pooled
 /// buffer that exists only while bytes wait in it. An idle socket waits with a zero-byte receive: it
 /// holds no buffer, stream or cancellation source, only the socket's own receive state. The one reader
 /// is the connection's receive loop, which never cancels a read: aborting closes the socket, which
@@ -107,7 +107,7 @@ internal sealed class SocketReader(Socket socket) : PipeReader
         _start = _end = 0;
     }
 
-    /// <summary>Not needed: the connection ends a read by closing the socket (<see cref="DirectWire.Abort"/>).</summary>
+    /// <summary>Not needed: the connection ends a read by closing the socket (<see cref="BareSocketWire.Abort"/>).</summary>
     public override void CancelPendingRead() =>
         throw new NotSupportedException("A socket read is ended by closing the socket.");
 

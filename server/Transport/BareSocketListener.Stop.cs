@@ -1,6 +1,6 @@
-namespace Notifications.Connections;
+namespace Notifications.Transport;
 
-internal sealed partial class DirectListener
+internal sealed partial class BareSocketListener
 {
     /// <summary>
     /// Stops accepting, closes the sockets still being sorted and the ones queued for HTTP that Kestrel

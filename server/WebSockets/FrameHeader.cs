@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace Notifications.Messages;
+namespace Notifications.WebSockets;
 
 /// <summary>The frame types of RFC 6455 §5.2; any other opcode is a protocol error.</summary>
 internal enum FrameOpcode : byte

@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 
-namespace Notifications.Connections;
+namespace Notifications.Transport;
 
-internal sealed partial class DirectListener
+internal sealed partial class BareSocketListener
 {
     private static partial class Log
     {

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net.WebSockets;
 using System.Text;
 
-namespace Notifications.Messages;
+namespace Notifications.WebSockets;
 
 /// <summary>
 /// One complete WebSocket frame as it goes on the wire (RFC 6455 §5.2): FIN and opcode, the payload
@@ -11,28 +11,22 @@ namespace Notifications.Messages;
 /// </summary>
 internal readonly struct SocketFrame
 {
-    private SocketFrame(byte[] bytes, int headerLength)
-    {
-        Bytes = bytes;
-        HeaderLength = headerLength;
-    }
+    private SocketFrame(byte[] bytes) => Bytes = bytes;
 
     /// <summary>Header and payload, ready to write.</summary>
     public byte[] Bytes { get; }
 
-    public int HeaderLength { get; }
-
-    /// <summary>The frame's payload: UTF-8 JSON for a text frame.</summary>
-    public ReadOnlySpan<byte> Payload => Bytes.AsSpan(HeaderLength);
-
     /// <summary>The keep-alive ping, with an empty payload; the same bytes for every socket.</summary>
     public static SocketFrame Ping { get; } = Create(FrameOpcode.Ping, []);
+
+    /// <summary>The answer to an empty ping, the usual kind; the same bytes for every socket.</summary>
+    public static SocketFrame EmptyPong { get; } = Create(FrameOpcode.Pong, []);
 
     /// <summary>Frames a UTF-8 payload as one final text frame.</summary>
     public static SocketFrame Text(ReadOnlySpan<byte> payload) => Create(FrameOpcode.Text, payload);
 
     /// <summary>The answer to a client's ping: its payload, sent back (§5.5.3).</summary>
-    public static SocketFrame Pong(ReadOnlySpan<byte> payload) => Create(FrameOpcode.Pong, payload);
+    public static SocketFrame Pong(ReadOnlySpan<byte> payload) => payload.IsEmpty ? EmptyPong : Create(FrameOpcode.Pong, payload);
 
     /// <summary>A close frame: the status code, then a reason cut to fit a control frame's 125 bytes (§5.5.1).</summary>
     public static SocketFrame Close(WebSocketCloseStatus status, string reason)
@@ -68,6 +62,6 @@ internal readonly struct SocketFrame
                 break;
         }
         payload.CopyTo(bytes.AsSpan(headerLength));
-        return new SocketFrame(bytes, headerLength);
+        return new SocketFrame(bytes);
     }
 }

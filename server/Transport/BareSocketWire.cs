@@ -1,24 +1,25 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using Notifications.Connections;
 
-namespace Notifications.Connections;
+namespace Notifications.Transport;
 
 /// <summary>
-/// A socket <see cref="DirectListener"/> accepted and upgraded itself: no transport pipes or loops, just
+/// A socket <see cref="BareSocketListener"/> accepted and upgraded itself: no transport pipes or loops, just
 /// the socket. Reads wait with a zero-byte receive (<see cref="SocketReader"/>), so an idle socket holds
 /// no buffer; writes go straight to the socket, so a frame waiting to go out holds no transport buffer
 /// either. The wire owns the socket and closes it at <see cref="End"/>, then tells the listener the
 /// socket's admitted address is free (so no frame waits out the socket in the listener).
 /// </summary>
-internal sealed class DirectWire : SocketWire
+internal sealed class BareSocketWire : SocketWire
 {
     private readonly Socket _socket;
     private readonly PipeReader _input;
-    private readonly DirectListener _listener;
+    private readonly BareSocketListener _listener;
     private readonly string _address;
     private int _ended;
 
-    public DirectWire(Socket socket, DirectListener listener, string address)
+    public BareSocketWire(Socket socket, BareSocketListener listener, string address)
     {
         _socket = socket;
         _listener = listener;
@@ -77,6 +78,19 @@ internal sealed class DirectWire : SocketWire
         return e is SocketException socketError
             ? new IOException($"The connection failed while sending ({socketError.SocketErrorCode}).", e)
             : e;
+    }
+
+    /// <summary>A FIN now, after the close frame: the client sees the end at once, and what it still sends is read until it closes its side.</summary>
+    public override void EndOutput()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already reset by the peer, or closed.
+        }
     }
 
     /// <summary>Closing the socket fails a pending receive (which ends the receive loop) and any pending send.</summary>

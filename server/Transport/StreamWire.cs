@@ -1,12 +1,13 @@
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
+using Notifications.Connections;
 
-namespace Notifications.Connections;
+namespace Notifications.Transport;
 
 /// <summary>
-/// A socket ASP.NET upgraded (HTTP/2 extended CONNECT, or a handshake <see cref="DirectUpgrade"/> left
-/// to HTTP): the upgraded stream, read through a pipe that waits with zero-byte reads, so an idle
-/// socket holds no buffer here either.
+/// A socket Kestrel upgraded (every socket with <c>WS_BARE_SOCKETS=false</c>; else HTTP/2 extended
+/// CONNECT, or a handshake <see cref="BareSocketHandshake"/> left to Kestrel): the upgraded stream, read
+/// through a pipe that waits with zero-byte reads, so an idle socket holds no buffer here either.
 /// </summary>
 internal sealed class StreamWire(Stream stream, HttpContext context) : SocketWire
 {

@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Options;
+using Notifications.Configuration;
+using Notifications.Messages;
+using Notifications.WebSockets;
+
+namespace Notifications.Connections;
+
+/// <summary>The first frame every connection gets: who it reached, the limits, the counts, and how its resume went.</summary>
+internal sealed class Welcomes(IFleetPresence fleet, IOptions<InstanceOptions> instance, IOptions<ConnectionOptions> options, TimeProvider clock)
+{
+    private readonly InstanceOptions _instance = instance.Value;
+    private readonly int _maxTextLength = options.Value.MaxTextLength;
+
+    /// <param name="connections">This instance's sockets, the new one included.</param>
+    public SocketFrame For(ResumeReport? resume, int connections)
+    {
+        var presence = fleet.Presence(connections);
+        return Frames.Welcome(new WelcomeMessage(_instance.InstanceId, _instance.Region, clock.GetUtcNow(),
+            _maxTextLength, connections, presence.Clients, presence.Instances, resume));
+    }
+}

@@ -1,0 +1,151 @@
+using System.Buffers;
+using System.Text;
+using Notifications.Connections;
+using Notifications.WebSockets;
+
+namespace Notifications.Transport;
+
+/// <summary>
+/// A WebSocket handshake for the socket endpoint read straight off a new connection's first bytes
+/// (RFC 6455 §4.1). Only a head Kestrel would read exactly the same way is taken: the request line
+/// <c>GET /ws[?query] HTTP/1.1</c>, CRLF line ends, plain ASCII fields each sent once, a host of the
+/// plain form, no body, no more fields than Kestrel allows. Anything else is left to Kestrel, which reads
+/// it by its own rules and hands it to the same decision, so a head never gets one answer here and
+/// another through Kestrel.
+/// </summary>
+internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, string? FlyClientIp, string? Since)
+{
+    /// <summary>Longer request heads are left to Kestrel (a browser's handshake is well under 2 KB).</summary>
+    public const int MaxHeadBytes = 8 * 1024;
+
+    public enum Verdict
+    {
+        /// <summary>So far it looks like ours; wait for more bytes.</summary>
+        NeedMore,
+        /// <summary>Not a head this parser takes: hand the connection to Kestrel.</summary>
+        NotOurs,
+        Ours,
+    }
+
+    private static ReadOnlySpan<byte> Method => "GET "u8;
+    private static ReadOnlySpan<byte> HeadEnd => "\r\n\r\n"u8;
+    private static readonly SearchValues<char> TokenChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    private static readonly SearchValues<char> QueryChars =
+        SearchValues.Create("-._~!$&'()*+,;=:@/?%0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    private static readonly SearchValues<char> HostChars =
+        SearchValues.Create("-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    /// <param name="maxFields">Kestrel's limit on header fields: a head with more is Kestrel's to refuse.</param>
+    /// <param name="headLength">For <see cref="Verdict.Ours"/>, the bytes the head takes, blank line included.</param>
+    public static Verdict Parse(ReadOnlySpan<byte> bytes, int maxFields, out HandshakeHead? head, out int headLength)
+    {
+        head = null;
+        headLength = 0;
+        int end = bytes.IndexOf(HeadEnd);
+        var headBytes = end < 0 ? bytes : bytes[..end];
+        if (!StartsLikeOurs(headBytes) || !IsPlainText(headBytes))
+            return Verdict.NotOurs;
+        if (end < 0)
+            return bytes.Length >= MaxHeadBytes ? Verdict.NotOurs : Verdict.NeedMore;
+        headLength = end + HeadEnd.Length;
+        if (headLength > MaxHeadBytes)
+            return Verdict.NotOurs;
+        head = ParseHead(Encoding.ASCII.GetString(headBytes), maxFields);
+        return head is null ? Verdict.NotOurs : Verdict.Ours;
+    }
+
+    /// <summary><c>GET /ws</c>, the path in any case, as far as it has arrived.</summary>
+    private static bool StartsLikeOurs(ReadOnlySpan<byte> bytes)
+    {
+        ReadOnlySpan<byte> start = [.. Method, (byte)'/', (byte)'w', (byte)'s'];
+        for (int i = 0; i < Math.Min(bytes.Length, start.Length); i++)
+        {
+            // Only the path's letters may differ in case: methods are case-sensitive.
+            byte b = i >= Method.Length + 1 ? (byte)(bytes[i] | 0x20) : bytes[i];
+            if (b != start[i])
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>Printable ASCII and tabs, with every line ended by CRLF: no bare LF or CR, which Kestrel reads by rules of its own.</summary>
+    private static bool IsPlainText(ReadOnlySpan<byte> head)
+    {
+        for (int i = 0; i < head.Length; i++)
+        {
+            byte b = head[i];
+            bool lineEnd = b == '\r' ? i + 1 >= head.Length || head[i + 1] == '\n' : b == '\n' && i > 0 && head[i - 1] == '\r';
+            if (!lineEnd && b is > 0x7E or (< 0x20 and not (byte)'\t'))
+                return false;
+        }
+        return true;
+    }
+
+    private static HandshakeHead? ParseHead(string head, int maxFields)
+    {
+        var lines = head.Split("\r\n");
+        if (lines[0].Split(' ') is not ["GET", var target, "HTTP/1.1"] || !IsOurTarget(target, out string? query))
+            return null;
+        var fields = ReadFields(lines.AsSpan(1), maxFields);
+        if (fields is null)
+            return null;
+        var request = new HandshakeRequest("GET", "HTTP/1.1", fields.GetValueOrDefault("Host"), fields.GetValueOrDefault("Upgrade"),
+            fields.GetValueOrDefault("Connection"), fields.GetValueOrDefault("Sec-WebSocket-Version"), fields.GetValueOrDefault("Sec-WebSocket-Key"));
+        return new HandshakeHead(request, fields.GetValueOrDefault("Origin"), fields.GetValueOrDefault("Fly-Client-IP"), SinceIn(query));
+    }
+
+    /// <summary>The socket endpoint's path as routing matches it, and a query of plain characters.</summary>
+    private static bool IsOurTarget(string target, out string? query)
+    {
+        int mark = target.IndexOf('?');
+        query = mark < 0 ? null : target[(mark + 1)..];
+        return SocketPath.Matches(mark < 0 ? target : target[..mark]) && !(query ?? "").AsSpan().ContainsAnyExcept(QueryChars);
+    }
+
+    /// <summary>
+    /// The header fields, or null if any is not of the plain form: a token for a name, no white space
+    /// before the colon (or a folded line), no field twice, no body, a plain host, and no more fields
+    /// than <paramref name="maxFields"/>.
+    /// </summary>
+    private static Dictionary<string, string>? ReadFields(ReadOnlySpan<string> lines, int maxFields)
+    {
+        if (lines.Length > maxFields)
+            return null;
+        var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in lines)
+        {
+            int colon = line.IndexOf(':');
+            if (colon <= 0 || line.AsSpan(0, colon).ContainsAnyExcept(TokenChars) || !fields.TryAdd(line[..colon], line[(colon + 1)..].Trim(' ', '\t')))
+                return null;
+        }
+        bool plain = !fields.ContainsKey("Content-Length") && !fields.ContainsKey("Transfer-Encoding")
+            && fields.TryGetValue("Host", out var host) && IsPlainHost(host);
+        return plain ? fields : null;
+    }
+
+    /// <summary>A name or IPv4 address, with an optional port: what every browser sends, and Kestrel accepts.</summary>
+    private static bool IsPlainHost(string host)
+    {
+        int colon = host.IndexOf(':');
+        var name = colon < 0 ? host.AsSpan() : host.AsSpan(0, colon);
+        var port = colon < 0 ? "" : host.AsSpan(colon + 1);
+        return name.Length > 0 && !name.ContainsAnyExcept(HostChars)
+            && (colon < 0 || port.Length is > 0 and <= 5 && !port.ContainsAnyExceptInRange('0', '9'));
+    }
+
+    /// <summary>The first <c>since</c> in the query, decoded as ASP.NET decodes queries ('+' is a space).</summary>
+    private static string? SinceIn(string? query)
+    {
+        foreach (var pair in (query ?? "").Split('&'))
+        {
+            int equals = pair.IndexOf('=');
+            string name = Decode(equals < 0 ? pair : pair[..equals]);
+            if (name == "since")
+                return equals < 0 ? "" : Decode(pair[(equals + 1)..]);
+        }
+        return null;
+    }
+
+    private static string Decode(string component) => Uri.UnescapeDataString(component.Replace('+', ' '));
+}

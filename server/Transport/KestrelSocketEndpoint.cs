@@ -1,0 +1,82 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+using Notifications.Connections;
+using Notifications.Metrics;
+using Notifications.WebSockets;
+
+namespace Notifications.Transport;
+
+/// <summary>
+/// <c>GET /ws[?since=&lt;last alert id&gt;]</c> as Kestrel hands it over: every handshake when
+/// <c>WS_BARE_SOCKETS</c> is off, else those the bare socket left (refusals, unusual heads, HTTP/2's
+/// extended CONNECT). It asks <see cref="Admission"/>, as the bare socket does, answers a refusal with
+/// its status and reason, or upgrades through Kestrel's own feature and runs the connection on the
+/// upgraded stream to its end. ASP.NET's WebSocket middleware is not used: its checks and answers
+/// would be a second decision, and its WebSocket object would live as long as the socket.
+/// </summary>
+internal sealed class KestrelSocketEndpoint(Admission admission, ConnectionHost host, NotificationsMetrics metrics)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var connect = context.Features.Get<IHttpExtendedConnectFeature>();
+        var handshake = new HandshakeRequest(request.Method, request.Protocol, request.Host.HasValue ? request.Host.Value : null,
+            Header(request, HeaderNames.Upgrade), Header(request, HeaderNames.Connection), Header(request, HeaderNames.SecWebSocketVersion),
+            Header(request, HeaderNames.SecWebSocketKey), connect?.IsExtendedConnect == true ? connect.Protocol : null);
+        string? since = request.Query["since"].FirstOrDefault();
+        var admitted = admission.Admit(handshake, Header(request, HeaderNames.Origin), since, context.Connection.RemoteIpAddress, Header(request, "Fly-Client-IP"));
+        if (!admitted.Admitted)
+        {
+            await RefuseAsync(context, admitted.Status, admitted.Reason!);
+            return;
+        }
+        try
+        {
+            var stream = await UpgradeAsync(context, handshake, connect);
+            if (stream is null)
+            {
+                await RefuseAsync(context, StatusCodes.Status400BadRequest, "This request cannot be upgraded.");
+                return;
+            }
+            await host.ServeAsync(new StreamWire(stream, context), SocketTransport.Kestrel, admitted.Address, since);
+        }
+        finally
+        {
+            admission.Release(admitted.Address);
+        }
+    }
+
+    /// <summary>
+    /// The 101 (or HTTP/2's 200) with its headers, through Kestrel's upgrade feature; null if Kestrel
+    /// says this request cannot be upgraded after all.
+    /// </summary>
+    private static async Task<Stream?> UpgradeAsync(HttpContext context, HandshakeRequest handshake, IHttpExtendedConnectFeature? connect)
+    {
+        if (connect is { IsExtendedConnect: true })
+            return await connect.AcceptAsync();
+        if (context.Features.Get<IHttpUpgradeFeature>() is not { IsUpgradableRequest: true } upgrade)
+            return null;
+        var headers = context.Response.Headers;
+        headers.Connection = "Upgrade";
+        headers.Upgrade = "websocket";
+        headers.SecWebSocketAccept = Handshake.AcceptKey(handshake.Key!);
+        return await upgrade.UpgradeAsync();
+    }
+
+    private async Task RefuseAsync(HttpContext context, int status, string reason)
+    {
+        metrics.ConnectionRefused(status);
+        context.Response.StatusCode = status;
+        if (status == Handshake.UpgradeRequired)
+        {
+            context.Response.Headers.SecWebSocketVersion = Handshake.Version;
+            context.Response.Headers.Upgrade = "websocket";
+        }
+        await context.Response.WriteAsync(reason, context.RequestAborted);
+    }
+
+    /// <summary>A header as the bare socket's parser reads it: absent is null, several values are joined as Kestrel joins them.</summary>
+    private static string? Header(HttpRequest request, string name) =>
+        request.Headers.TryGetValue(name, out var values) ? values.ToString() : null;
+}
