@@ -12,23 +12,38 @@ namespace Notifications.Tests.Infrastructure;
 /// One real Pub/Sub emulator for the whole test run: <c>PUBSUB_EMULATOR_HOST</c> when set, else
 /// the gcloud SDK's installed emulator on a free port, else the emulator image through
 /// Testcontainers where a Docker engine answers. With none of them the run fails and says how to get one.
+/// It starts when a test first asks for its address, so a run of tests that need none (the unit and
+/// protocol tests alone) never waits for it.
 /// </summary>
 public sealed class PubSubEmulator : IAsyncLifetime
 {
     private const string Image = "gcr.io/google.com/cloudsdktool/google-cloud-cli:emulators";
+    private readonly Lazy<Task> _started;
     private Process? _process;
     private IContainer? _container;
+    private string _hostPort = "";
 
-    /// <summary>The emulator's host:port, as PUBSUB_EMULATOR_HOST would hold it.</summary>
-    public string HostPort { get; private set; } = "";
+    public PubSubEmulator() => _started = new(() => Task.Run(StartAsync));
+
+    /// <summary>The emulator's host:port, as PUBSUB_EMULATOR_HOST would hold it; the first call waits until it listens.</summary>
+    public string HostPort
+    {
+        get
+        {
+            _started.Value.GetAwaiter().GetResult();
+            return _hostPort;
+        }
+    }
 
     public string Source { get; private set; } = "";
 
-    public async ValueTask InitializeAsync()
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    private async Task StartAsync()
     {
         if (Environment.GetEnvironmentVariable("PUBSUB_EMULATOR_HOST") is { Length: > 0 } configured)
         {
-            (HostPort, Source) = (configured, "PUBSUB_EMULATOR_HOST");
+            (_hostPort, Source) = (configured, "PUBSUB_EMULATOR_HOST");
         }
         else if (FindInstalledLauncher() is { } launcher)
         {
@@ -44,7 +59,7 @@ public sealed class PubSubEmulator : IAsyncLifetime
     private async Task StartInstalledAsync(string launcher)
     {
         _process = StartProcess(launcher, FreePort());
-        (HostPort, Source) = ($"127.0.0.1:{_process.StartInfo.ArgumentList[1]["--port=".Length..]}", launcher);
+        (_hostPort, Source) = ($"127.0.0.1:{_process.StartInfo.ArgumentList[1]["--port=".Length..]}", launcher);
         await Task.CompletedTask;
     }
 
@@ -100,7 +115,7 @@ public sealed class PubSubEmulator : IAsyncLifetime
                 .WithWaitStrategy(Wait.ForUnixContainer().UntilMessageIsLogged("Server started"))
                 .Build();
             await _container.StartAsync();
-            (HostPort, Source) = ($"127.0.0.1:{_container.GetMappedPublicPort(8085)}", $"Docker image {Image}");
+            (_hostPort, Source) = ($"127.0.0.1:{_container.GetMappedPublicPort(8085)}", $"Docker image {Image}");
         }
         catch (Exception e)
         {
@@ -150,7 +165,7 @@ public sealed class PubSubEmulator : IAsyncLifetime
 
     private async Task WaitUntilListeningAsync(TimeSpan timeout)
     {
-        var (host, port) = (HostPort[..HostPort.LastIndexOf(':')], int.Parse(HostPort[(HostPort.LastIndexOf(':') + 1)..]));
+        var (host, port) = (_hostPort[.._hostPort.LastIndexOf(':')], int.Parse(_hostPort[(_hostPort.LastIndexOf(':') + 1)..]));
         if (host is "127.0.0.1" or "localhost")
         {
             await WaitListeningAsync(port, timeout, _process);
@@ -181,6 +196,16 @@ public sealed class PubSubEmulator : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        if (!_started.IsValueCreated)
+            return;
+        try
+        {
+            await _started.Value;
+        }
+        catch (Exception)
+        {
+            // It never started; whatever it left is cleaned up below.
+        }
         if (_process is { HasExited: false })
         {
             _process.Kill(entireProcessTree: true);

@@ -25,17 +25,21 @@ public sealed class RawClient : IDisposable
     }
 
     /// <summary>Connects, completes the handshake and reads the welcome.</summary>
-    public static async Task<RawClient> UpgradeAsync(Uri baseUri)
+    public static async Task<RawClient> UpgradeAsync(Uri baseUri) => (await UpgradeWithHeadAsync(baseUri)).Client;
+
+    /// <summary>As <see cref="UpgradeAsync"/>, with the server's response head (which says which path answered: Kestrel adds a Server header).</summary>
+    public static async Task<(RawClient Client, string Response)> UpgradeWithHeadAsync(Uri baseUri, string? head = null)
     {
         var client = await ConnectAsync(baseUri);
-        await client.WriteAsync(Encoding.ASCII.GetBytes(Head(baseUri)));
-        Assert.StartsWith("HTTP/1.1 101 ", await client.ReadHeadAsync());
+        await client.WriteAsync(Encoding.ASCII.GetBytes(head ?? Head(baseUri)));
+        string response = await client.ReadHeadAsync();
+        Assert.StartsWith("HTTP/1.1 101 ", response);
         Assert.Contains("\"type\":\"welcome\"", await client.ReadTextFrameAsync());
-        return client;
+        return (client, response);
     }
 
-    public static string Head(Uri baseUri, string key = Key) =>
-        $"GET /ws HTTP/1.1\r\nHost: {baseUri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n\r\n";
+    public static string Head(Uri baseUri, string key = Key, string target = "/ws") =>
+        $"GET {target} HTTP/1.1\r\nHost: {baseUri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n\r\n";
 
     /// <summary>A client frame: masked unless told otherwise, as RFC 6455 requires of clients. <paramref name="firstByte"/> is FIN, RSV and opcode.</summary>
     public static byte[] Frame(byte firstByte, byte[] payload, bool masked = true)
@@ -43,12 +47,19 @@ public sealed class RawClient : IDisposable
         var header = new List<byte> { firstByte };
         byte maskBit = masked ? (byte)0x80 : (byte)0;
         if (payload.Length < 126)
+        {
             header.Add((byte)(maskBit | payload.Length));
-        else
+        }
+        else if (payload.Length <= ushort.MaxValue)
         {
             header.Add((byte)(maskBit | 126));
             header.Add((byte)(payload.Length >> 8));
             header.Add((byte)payload.Length);
+        }
+        else
+        {
+            header.Add((byte)(maskBit | 127));
+            header.AddRange(BitConverter.GetBytes((ulong)payload.Length).Reverse());
         }
         if (!masked)
             return [.. header, .. payload];
@@ -58,6 +69,18 @@ public sealed class RawClient : IDisposable
     public static byte[] Text(string text, bool fin = true) => Frame((byte)((fin ? 0x80 : 0) | 0x1), Encoding.UTF8.GetBytes(text));
 
     public ValueTask WriteAsync(byte[] bytes) => _stream.WriteAsync(bytes, TestContext.Current.CancellationToken);
+
+    /// <summary>Writes <paramref name="bytes"/> in pieces of <paramref name="chop"/> bytes, each its own write, with a pause between.</summary>
+    public async Task WriteChoppedAsync(byte[] bytes, int chop, TimeSpan pause = default)
+    {
+        for (int at = 0; at < bytes.Length; at += chop)
+        {
+            await _stream.WriteAsync(bytes.AsMemory(at, Math.Min(chop, bytes.Length - at)), TestContext.Current.CancellationToken);
+            await _stream.FlushAsync(TestContext.Current.CancellationToken);
+            if (pause > TimeSpan.Zero)
+                await Task.Delay(pause, TestContext.Current.CancellationToken);
+        }
+    }
 
     /// <summary>The response head, up to its blank line; nothing after it is read.</summary>
     public async Task<string> ReadHeadAsync()
@@ -80,6 +103,24 @@ public sealed class RawClient : IDisposable
             bool unasked = first == 0x89 || first == 0x81 && Encoding.UTF8.GetString(payload).Contains("\"type\":\"presence\"");
             if (!unasked)
                 return (first, payload);
+        }
+    }
+
+    /// <summary>
+    /// Every frame the server sends until it closes the TCP connection, keep-alive pings and presence
+    /// counts left out: what a client gets after it has done its part.
+    /// </summary>
+    public async Task<List<(byte First, byte[] Payload)>> ReadToEndAsync()
+    {
+        var frames = new List<(byte, byte[])>();
+        try
+        {
+            while (true)
+                frames.Add(await ReadFrameAsync());
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException)
+        {
+            return frames;
         }
     }
 

@@ -8,6 +8,9 @@ namespace Notifications.Tests.Infrastructure;
 /// <summary>Sends a server's log events to the test's output, so a failure explains itself, and keeps them for assertions.</summary>
 public sealed class TestLogSink(ITestOutputHelper? output, string name) : ILogEventSink
 {
+    /// <summary>Where lines go; a server shared by several tests is pointed at each test's output in turn.</summary>
+    public ITestOutputHelper? Output { get; set; } = output;
+
     private static readonly MessageTemplateTextFormatter Formatter =
         new("{Timestamp:HH:mm:ss.fff} {Level:u3} [{Name}] {Message:lj}{NewLine}{Exception}");
 
@@ -21,7 +24,7 @@ public sealed class TestLogSink(ITestOutputHelper? output, string name) : ILogEv
         Formatter.Format(logEvent, text);
         try
         {
-            output?.WriteLine(text.ToString().TrimEnd());
+            Output?.WriteLine(text.ToString().TrimEnd());
         }
         catch (InvalidOperationException)
         {
