@@ -124,6 +124,19 @@ public sealed class RawClient : IDisposable
         }
     }
 
+    /// <summary>Every frame the server sends up to its close frame, that included, keep-alive pings and presence counts left out.</summary>
+    public async Task<List<(byte First, byte[] Payload)>> ReadUntilCloseAsync()
+    {
+        var frames = new List<(byte, byte[])>();
+        while (true)
+        {
+            var frame = await ReadFrameAsync();
+            frames.Add(frame);
+            if ((frame.First & 0x0F) == 0x8)
+                return frames;
+        }
+    }
+
     /// <summary>The next server frame, whatever it is. Server frames must not be masked.</summary>
     private async Task<(byte First, byte[] Payload)> ReadAnyFrameAsync()
     {

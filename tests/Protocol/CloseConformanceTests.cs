@@ -93,7 +93,7 @@ public sealed class CloseConformanceTests : IClassFixture<ProtocolServers>
 
             await client.WriteAsync(close);
 
-            Assert.Equal(["close 1002"], Describe(await client.ReadToEndAsync()));
+            Assert.Equal(["close 1002"], Describe(await client.ReadUntilCloseAsync()));
         }
     }
 

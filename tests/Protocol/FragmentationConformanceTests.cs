@@ -33,7 +33,7 @@ public sealed class FragmentationConformanceTests : IClassFixture<ProtocolServer
 
             await client.WriteAsync([.. RawClient.Frame(opcode, "frag"u8.ToArray()), .. RawClient.Frame(0x80, "ment"u8.ToArray())]);
 
-            Assert.Equal(["close 1002"], Describe(await client.ReadToEndAsync()));
+            Assert.Equal(["close 1002"], Describe(await client.ReadUntilCloseAsync()));
         }
     }
 
@@ -84,7 +84,7 @@ public sealed class FragmentationConformanceTests : IClassFixture<ProtocolServer
 
             await client.WriteAsync([.. RawClient.Frame(first, "orphan"u8.ToArray()), .. RawClient.Frame(0x81, Echo.Alert("never seen"))]);
 
-            Assert.Equal(["close 1002"], Describe(await client.ReadToEndAsync()));
+            Assert.Equal(["close 1002"], Describe(await client.ReadUntilCloseAsync()));
         }
     }
 
@@ -99,7 +99,7 @@ public sealed class FragmentationConformanceTests : IClassFixture<ProtocolServer
 
             await client.WriteAsync([.. RawClient.Frame(0x01, "{"u8.ToArray()), .. RawClient.Frame(second, "{}"u8.ToArray())]);
 
-            Assert.Equal(["close 1002"], Describe(await client.ReadToEndAsync()));
+            Assert.Equal(["close 1002"], Describe(await client.ReadUntilCloseAsync()));
         }
     }
 

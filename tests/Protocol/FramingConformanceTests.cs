@@ -86,7 +86,7 @@ public sealed class FramingConformanceTests : IClassFixture<ProtocolServers>
 
             await client.WriteAsync([.. RawClient.Frame(first, "x"u8.ToArray()), .. RawClient.Frame(0x89, "unanswered"u8.ToArray())]);
 
-            Assert.Equal(["close 1002"], Describe(await client.ReadToEndAsync()));
+            Assert.Equal(["close 1002"], Describe(await client.ReadUntilCloseAsync()));
         }
     }
 
@@ -103,7 +103,7 @@ public sealed class FramingConformanceTests : IClassFixture<ProtocolServers>
 
             await client.WriteAsync([.. RawClient.Frame((byte)(0x80 | opcode), "x"u8.ToArray()), .. RawClient.Frame(0x89, [])]);
 
-            Assert.Equal(["close 1002"], Describe(await client.ReadToEndAsync()));
+            Assert.Equal(["close 1002"], Describe(await client.ReadUntilCloseAsync()));
         }
     }
 
@@ -115,7 +115,7 @@ public sealed class FramingConformanceTests : IClassFixture<ProtocolServers>
 
         await client.WriteAsync(RawClient.Frame(0x81, Echo.Alert("unmasked"), masked: false));
 
-        Assert.Equal(["close 1002"], Describe(await client.ReadToEndAsync()));
+        Assert.Equal(["close 1002"], Describe(await client.ReadUntilCloseAsync()));
     }
 
     /// <summary>What the server sent, one word per frame: "alert", "error", "pong:payload", "close code".</summary>

@@ -83,7 +83,7 @@ public sealed class Utf8ConformanceTests : IClassFixture<ProtocolServers>
 
                 await client.WriteAsync(Fragmented(alert, Math.Min(fragment, alert.Length)));
 
-                Assert.Equal(["close 1007"], Describe(await client.ReadToEndAsync()));
+                Assert.Equal(["close 1007"], Describe(await client.ReadUntilCloseAsync()));
             }
         }
     }
@@ -123,7 +123,7 @@ public sealed class Utf8ConformanceTests : IClassFixture<ProtocolServers>
 
         await client.WriteChoppedAsync(frame, chop: 4, pause: TimeSpan.FromMilliseconds(20));
 
-        Assert.Equal(["close 1007"], Describe(await client.ReadToEndAsync()));
+        Assert.Equal(["close 1007"], Describe(await client.ReadUntilCloseAsync()));
     }
 
     /// <summary>The message in fragments of <paramref name="size"/> bytes: text, continuations, the last one final.</summary>

@@ -1,13 +1,13 @@
 using System.Text;
 using Notifications.Tests.Infrastructure;
 
-namespace Notifications.Tests;
+namespace Notifications.Tests.Protocol;
 
 /// <summary>
 /// Handshakes over raw TCP, byte by byte as a client sends them: the plain form is taken at the
 /// connection, anything else reaches ASP.NET with its bytes intact.
 /// </summary>
-public sealed class HandshakeTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class BareSocketHandshakeTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Accept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="; // RFC 6455 §1.3's worked example
     private TestInstance _instance = null!;

@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using Notifications.Tests.Infrastructure;
 
-namespace Notifications.Tests;
+namespace Notifications.Tests.Protocol;
 
 /// <summary>Bad input over a real socket gets a precise error frame, the connection stays usable, and nothing bad is published.</summary>
 public sealed class ProtocolTests(ITestOutputHelper output) : IAsyncLifetime

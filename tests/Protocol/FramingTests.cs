@@ -4,29 +4,31 @@ using Microsoft.Extensions.DependencyInjection;
 using Notifications.Connections;
 using Notifications.Tests.Infrastructure;
 
-namespace Notifications.Tests;
+namespace Notifications.Tests.Protocol;
 
 /// <summary>
-/// RFC 6455 as the server speaks it, over raw TCP: fragments, control frames between them, the close
-/// handshake, and a 1002, 1007 or 1009 for a client that breaks the rules, which costs the others nothing.
+/// RFC 6455 as the server speaks it, over raw TCP on both transports: fragments, control frames between
+/// them, the close handshake, and a 1002, 1007 or 1009 for a client that breaks the rules, which costs
+/// the others nothing.
 /// </summary>
-public sealed class FramingTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class FramingTests : IClassFixture<ProtocolServers>
 {
-    private TestInstance _instance = null!;
+    private const int Cap = ProtocolServers.MaxMessageBytes;
+    private readonly ProtocolServers _servers;
 
-    public async ValueTask InitializeAsync()
+    public FramingTests(ProtocolServers servers, ITestOutputHelper output)
     {
-        var settings = TestInstance.StandaloneSettings();
-        settings["WS_MAX_MESSAGE_BYTES"] = "1024";
-        _instance = await TestInstance.StartAsync(settings, output);
+        _servers = servers;
+        _servers.Output = output;
     }
 
-    public ValueTask DisposeAsync() => _instance.DisposeAsync();
+    public static TheoryData<string> Transports => ProtocolServers.Transports;
 
-    [Fact(Timeout = 30_000)]
-    public async Task A_message_in_fragments_with_a_ping_between_them_is_put_together_and_the_ping_answered_first()
+    [Theory(Timeout = 30_000)]
+    [MemberData(nameof(Transports))]
+    public async Task A_message_in_fragments_with_a_ping_between_them_is_put_together_and_the_ping_answered_first(string transport)
     {
-        using var client = await RawClient.UpgradeAsync(_instance.BaseUri);
+        using var client = await _servers.UpgradeAsync(transport);
 
         await client.WriteAsync([
             .. RawClient.Text("""{"type":"alert",""", fin: false),
@@ -41,18 +43,21 @@ public sealed class FramingTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("\"text\":\"in three parts\"", await client.ReadTextFrameAsync());
     }
 
-    public static TheoryData<string> ProtocolBreaches =>
-    [
-        "unmasked", "reserved bit", "undefined opcode", "continuation first", "text inside a message",
-        "fragmented ping", "ping over 125 bytes", "close code 1005", "one-byte close", "close reason not UTF-8",
-    ];
+    public static TheoryData<string, string> ProtocolBreaches => new(
+        from transport in new[] { ProtocolServers.Bare, ProtocolServers.Kestrel }
+        from breach in new[]
+        {
+            "unmasked", "reserved bit", "undefined opcode", "continuation first", "text inside a message",
+            "fragmented ping", "ping over 125 bytes", "close code 1005", "one-byte close", "close reason not UTF-8",
+        }
+        select (transport, breach));
 
     [Theory(Timeout = 30_000)]
     [MemberData(nameof(ProtocolBreaches))]
-    public async Task A_frame_that_breaks_the_protocol_gets_1002_and_the_connection_closed_while_others_carry_on(string breach)
+    public async Task A_frame_that_breaks_the_protocol_gets_1002_and_the_connection_closed_while_others_carry_on(string transport, string breach)
     {
-        await using var other = await TestSocket.ConnectAsync(_instance.SocketUri);
-        using var client = await RawClient.UpgradeAsync(_instance.BaseUri);
+        await using var other = await TestSocket.ConnectAsync(_servers[transport].SocketUri);
+        using var client = await _servers.UpgradeAsync(transport);
 
         await client.WriteAsync(breach switch
         {
@@ -75,10 +80,11 @@ public sealed class FramingTests(ITestOutputHelper output) : IAsyncLifetime
         await other.WaitForAlertAsync("still here");
     }
 
-    [Fact(Timeout = 30_000)]
-    public async Task Text_that_is_not_UTF8_across_fragments_gets_1007()
+    [Theory(Timeout = 30_000)]
+    [MemberData(nameof(Transports))]
+    public async Task Text_that_is_not_UTF8_across_fragments_gets_1007(string transport)
     {
-        using var client = await RawClient.UpgradeAsync(_instance.BaseUri);
+        using var client = await _servers.UpgradeAsync(transport);
 
         // A two-byte sequence cut by the fragment boundary is fine; a lead byte with no continuation is not.
         await client.WriteAsync([.. RawClient.Frame(0x01, [0x22, 0xC3]), .. RawClient.Frame(0x80, [0xA9, 0x22, 0xC3, 0x28])]);
@@ -86,27 +92,37 @@ public sealed class FramingTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(1007, await client.ReadCloseAsync());
     }
 
-    [Fact(Timeout = 30_000)]
-    public async Task A_frame_declaring_more_than_the_cap_is_refused_with_1009_before_its_payload_arrives()
+    [Theory(Timeout = 30_000)]
+    [MemberData(nameof(Transports))]
+    public async Task A_frame_declaring_more_than_the_cap_is_refused_with_1009_before_its_payload_arrives(string transport)
     {
-        using var client = await RawClient.UpgradeAsync(_instance.BaseUri);
+        using var client = await _servers.UpgradeAsync(transport);
 
-        // A header that announces 4,096 bytes (64-bit length, over the 1,024 cap), and none of the payload.
-        const int Declared = 4096;
+        // A header that announces one byte over the cap (64-bit length), and none of the payload.
         byte[] header = [0x81, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4];
-        BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(2), Declared);
+        BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(2), Cap + 1);
         await client.WriteAsync(header);
 
         Assert.Equal(1009, await client.ReadCloseAsync());
-        // The payload that follows is thrown away, and the close frame after it ends the handshake.
-        await client.WriteAsync([.. new byte[Declared], .. RawClient.Frame(0x88, [0x03, 0xE8])]);
         Assert.True(await client.ClosedByServerAsync());
     }
 
-    [Fact(Timeout = 30_000)]
-    public async Task A_continuation_declaring_a_length_near_2_pow_63_is_refused_with_1009_not_waited_for()
+    [Theory(Timeout = 30_000)]
+    [MemberData(nameof(Transports))]
+    public async Task A_message_exactly_at_the_cap_is_taken(string transport)
     {
-        using var client = await RawClient.UpgradeAsync(_instance.BaseUri);
+        using var client = await _servers.UpgradeAsync(transport);
+
+        await client.WriteAsync(RawClient.Frame(0x81, Echo.AlertOfLength("at the cap", Cap)));
+
+        Assert.Equal("at the cap", await client.ReadAlertTextAsync());
+    }
+
+    [Theory(Timeout = 30_000)]
+    [MemberData(nameof(Transports))]
+    public async Task A_continuation_declaring_a_length_near_2_pow_63_is_refused_with_1009_not_waited_for(string transport)
+    {
+        using var client = await _servers.UpgradeAsync(transport);
 
         // 100 bytes of a message, then a continuation whose length would wrap the running total round.
         byte[] continuation = [0x80, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4];
@@ -116,11 +132,12 @@ public sealed class FramingTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(1009, await client.ReadCloseAsync());
     }
 
-    [Fact(Timeout = 30_000)]
-    public async Task A_client_close_is_answered_with_1000_and_the_server_then_closes_the_connection()
+    [Theory(Timeout = 30_000)]
+    [MemberData(nameof(Transports))]
+    public async Task A_client_close_is_answered_with_1000_and_the_server_then_closes_the_connection(string transport)
     {
-        var registry = _instance.Services.GetRequiredService<ConnectionRegistry>();
-        using var client = await RawClient.UpgradeAsync(_instance.BaseUri);
+        var registry = _servers[transport].Services.GetRequiredService<ConnectionRegistry>();
+        using var client = await _servers.UpgradeAsync(transport);
         await Eventually.TrueAsync(() => registry.Count == 1, "the client is registered");
 
         await client.WriteAsync(RawClient.Frame(0x88, [0x03, 0xE9, .. "going away"u8]));
