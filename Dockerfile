@@ -6,7 +6,7 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 
 # Restore on its own layer: it is rebuilt only when the project or SDK settings change, not the code.
-COPY global.json Directory.Build.props ./
+COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY server/Notifications.Server.csproj server/
 # The runtime identifier is restored here too: publish below compiles ahead of time for it.
 RUN dotnet restore server/Notifications.Server.csproj -r linux-x64 -p:PublishReadyToRun=true

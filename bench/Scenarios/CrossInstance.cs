@@ -1,6 +1,5 @@
 using Notifications.Bench.Infra;
 using Notifications.Bench.Load;
-using Notifications.Bench.Metrics;
 using Notifications.Bench.PubSub;
 using Notifications.Bench.Report;
 using Notifications.Bench.Ws;

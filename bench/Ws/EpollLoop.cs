@@ -15,7 +15,7 @@ internal sealed unsafe class EpollLoop
     public const int BufferSize = 64 * 1024;
     private const int MaxEvents = 512;
     private static readonly EpollLoop[] Loops = [.. Enumerable.Range(0, Environment.ProcessorCount).Select(i => new EpollLoop(i))];
-    private static long s_nextId;
+    private static long _nextId;
 
     /// <summary>
     /// How long a loop rests after handling a wake-up's sockets before it asks for more: what arrives
@@ -43,7 +43,7 @@ internal sealed unsafe class EpollLoop
     }
 
     /// <summary>A client's key in its loop, unique in the process: epoll hands it back with each event.</summary>
-    public static long NextId() => Interlocked.Increment(ref s_nextId);
+    public static long NextId() => Interlocked.Increment(ref _nextId);
 
     public void Watch(int fd, long id, uint events) => Ctl(Linux.EPOLL_CTL_ADD, fd, id, events);
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Notifications.Configuration;
 using Notifications.WebSockets;

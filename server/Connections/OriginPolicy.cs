@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http;
-
 namespace Notifications.Connections;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Notifications.Bus;
 using Notifications.Bus.PubSub;

@@ -1,5 +1,3 @@
-using System.Net.WebSockets;
-using System.Text.Json;
 using Notifications.Tests.Infrastructure;
 
 namespace Notifications.Tests.Fuzz;

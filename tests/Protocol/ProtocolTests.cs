@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using System.Text;
 using Notifications.Tests.Infrastructure;
 
 namespace Notifications.Tests.Protocol;
