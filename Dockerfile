@@ -23,8 +23,8 @@ RUN dotnet publish server/Notifications.Server.csproj -c Release -o /app/publish
 
 # Chiseled: no shell, no package manager, just the ASP.NET runtime; it defines the non-root user `app`.
 # Composite: that runtime (.NET and ASP.NET together) is one ReadyToRun image, so the framework's generic
-# code our startup needs is compiled ahead of time too; start to ready ~100 ms sooner on two cores
-# (docs/benchmarks.md, item 17). The bench measures the same split on this machine.
+# code our startup needs is compiled ahead of time too (docs/benchmarks.md, decision log). The bench
+# measures the same split on this machine.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled-composite AS final
 WORKDIR /app
 COPY --from=build /app/publish .

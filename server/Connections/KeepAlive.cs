@@ -8,7 +8,7 @@ namespace Notifications.Connections;
 /// previous round's ping (<see cref="Connection.CheckAlive"/>). One timer serves every socket, so an
 /// idle socket holds no timer of its own. Each round is spread over the interval in
 /// <see cref="Slices"/> steps: pinging every socket at once would bring every pong back at once, and
-/// the transport takes a 4 KiB block for each read in flight (18,000 of them after one such round).
+/// each read in flight holds a buffer until it is handled.
 /// </summary>
 internal sealed class KeepAlive(ConnectionRegistry registry, IOptions<ConnectionOptions> options, TimeProvider clock) : BackgroundService
 {

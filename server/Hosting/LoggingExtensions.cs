@@ -27,8 +27,8 @@ internal static class LoggingExtensions
             logger.MinimumLevel.Is(level)
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                 // Off, not just quiet: while this category is enabled at any level, ASP.NET creates an
-                // Activity and a log scope per request, which a WebSocket keeps for its whole life
-                // (~1 KB each). It only logs request start and finish; our request log says more.
+                // Activity and a log scope per request, which a WebSocket keeps for its whole life.
+                // It only logs request start and finish; our request log says more.
                 .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
                 .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
                 .MinimumLevel.Override("Grpc", LogEventLevel.Warning)

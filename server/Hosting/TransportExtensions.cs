@@ -12,7 +12,7 @@ internal static class TransportExtensions
 
     /// <summary>
     /// Socket settings for a fan-out server. The send buffer is capped, because Linux otherwise grows it
-    /// to about 4 MB for a peer that stopped reading: thousands of alerts parked out of sight before the
+    /// to its tcp_wmem maximum, megabytes, for a peer that stopped reading: thousands of alerts parked out of sight before the
     /// send queue notices, and the 1013 close stuck behind them. The backlog is raised so a reconnect
     /// storm after a deploy is queued, not dropped into one-second SYN retries.
     /// </summary>

@@ -34,7 +34,7 @@ internal sealed class BareSocketWire : SocketWire
 
     /// <summary>
     /// Sends at once what the kernel's send buffer takes, which is nearly always everything: no
-    /// asynchronous operation, so the socket keeps no state for one (about 360 bytes for its life).
+    /// asynchronous operation, so the socket keeps no state for one for the rest of its life.
     /// Only a peer that stopped reading makes the rest wait.
     /// </summary>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> bytes)

@@ -11,7 +11,6 @@ internal sealed partial class PubSubBus
     private static readonly Duration MessageRetention = Duration.FromTimeSpan(TimeSpan.FromMinutes(10));
     private const int AckDeadlineSeconds = 10;
 
-    /// <summary>Makes sure the topic exists and this instance has a fresh subscription on it.</summary>
     /// <summary>
     /// The subscription first: the shared topic is nearly always there already, so a normal start is one
     /// round trip to Pub/Sub. Only when Pub/Sub answers that the topic is not found is it checked for,

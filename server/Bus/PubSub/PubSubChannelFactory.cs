@@ -69,8 +69,8 @@ internal static class PubSubChannelFactory
             EnableMultipleHttp2Connections = true,
             // A connect of our own (the plain one SocketsHttpHandler would make) keeps Grpc.Net.Client from
             // putting its own socket transport under the handler, which connects and watches the socket for its
-            // load balancing: one Pub/Sub endpoint needs none of it, and it was ~45 methods for the JIT to compile
-            // before the first call could complete (docs/benchmarks.md, item 21).
+            // load balancing: one Pub/Sub endpoint needs none of it, and it is more for the JIT to compile
+            // before the first call can complete (docs/benchmarks.md, decision log).
             ConnectCallback = ConnectAsync,
         },
         MaxReceiveMessageSize = 16 * 1024 * 1024,
