@@ -40,15 +40,17 @@ public sealed class ConfigurationTests(ITestOutputHelper output)
         Assert.Contains(key, error.Message);
     }
 
-    [Fact(Timeout = 30_000)]
-    public async Task A_number_that_is_not_a_number_fails_at_startup_naming_the_setting()
+    [Theory(Timeout = 30_000)]
+    [InlineData("WS_MAX_MESSAGE_BYTES", "lots")]
+    [InlineData("WS_BARE_SOCKETS", "maybe")]
+    public async Task A_value_of_the_wrong_kind_fails_at_startup_naming_the_setting(string key, string value)
     {
         var settings = TestInstance.StandaloneSettings();
-        settings["WS_MAX_MESSAGE_BYTES"] = "lots";
+        settings[key] = value;
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAndStopAsync(settings));
 
-        Assert.Contains("WS_MAX_MESSAGE_BYTES", error.Message);
+        Assert.Contains(key, error.Message);
     }
 
     private async Task StartAndStopAsync(Dictionary<string, string?> settings)

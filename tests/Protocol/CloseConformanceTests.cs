@@ -7,7 +7,6 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Notifications.Connections;
 using Notifications.Metrics;
 using Notifications.Tests.Infrastructure;
-using static Notifications.Tests.Protocol.FramingConformanceTests;
 
 namespace Notifications.Tests.Protocol;
 
@@ -16,18 +15,8 @@ namespace Notifications.Tests.Protocol;
 /// after the close frames: promptly after a failure, and without a close frame of ours when the
 /// client simply went away.
 /// </summary>
-public sealed class CloseConformanceTests : IClassFixture<ProtocolServers>
+public sealed class CloseConformanceTests(ProtocolServers servers, ITestOutputHelper output) : ProtocolTest(servers, output)
 {
-    private readonly ProtocolServers _servers;
-
-    public CloseConformanceTests(ProtocolServers servers, ITestOutputHelper output)
-    {
-        _servers = servers;
-        _servers.Output = output;
-    }
-
-    public static TheoryData<string> Transports => ProtocolServers.Transports;
-
     private static byte[] Close(int code, string reason = "") =>
         RawClient.Frame(0x88, [(byte)(code >> 8), (byte)code, .. Encoding.UTF8.GetBytes(reason)]);
 
@@ -36,7 +25,7 @@ public sealed class CloseConformanceTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task A_close_after_a_message_is_answered_after_it(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
         await client.WriteAsync(RawClient.Frame(0x81, Echo.Alert("before the close")));
         Assert.Equal("before the close", await client.ReadAlertTextAsync());
 
@@ -52,13 +41,13 @@ public sealed class CloseConformanceTests : IClassFixture<ProtocolServers>
     {
         foreach (byte[] after in new[] { Close(1000), RawClient.Frame(0x89, "ping"u8.ToArray()), RawClient.Frame(0x81, Echo.Alert("too late")) })
         {
-            using var client = await _servers.UpgradeAsync(transport);
+            using var client = await Servers.UpgradeAsync(transport);
 
             await client.WriteAsync([.. Close(1000), .. after]);
 
             Assert.Equal(["close 1000"], Describe(await client.ReadToEndAsync()));
         }
-        using var fragmented = await _servers.UpgradeAsync(transport);
+        using var fragmented = await Servers.UpgradeAsync(transport);
         await fragmented.WriteAsync([.. RawClient.Frame(0x01, """{"type":"alert","""u8.ToArray()), .. Close(1000), .. RawClient.Frame(0x80, "\"text\":\"x\"}"u8.ToArray())]);
         Assert.Equal(["close 1000"], Describe(await fragmented.ReadToEndAsync()));
     }
@@ -72,7 +61,7 @@ public sealed class CloseConformanceTests : IClassFixture<ProtocolServers>
         closes.AddRange(new[] { 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999 }.Select(code => Close(code)));
         foreach (byte[] close in closes)
         {
-            using var client = await _servers.UpgradeAsync(transport);
+            using var client = await Servers.UpgradeAsync(transport);
 
             await client.WriteAsync(close);
 
@@ -89,7 +78,7 @@ public sealed class CloseConformanceTests : IClassFixture<ProtocolServers>
         closes.AddRange(new[] { 0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535 }.Select(code => Close(code)));
         foreach (byte[] close in closes)
         {
-            using var client = await _servers.UpgradeAsync(transport);
+            using var client = await Servers.UpgradeAsync(transport);
 
             await client.WriteAsync(close);
 
@@ -110,7 +99,7 @@ public sealed class CloseConformanceTests : IClassFixture<ProtocolServers>
         BinaryPrimitives.WriteInt64BigEndian(huge.AsSpan(2), 1L << 62);
         foreach (var (bytes, code) in new[] { (RawClient.Frame(0xC1, "x"u8.ToArray()), 1002), (huge, 1009) })
         {
-            using var client = await _servers.UpgradeAsync(transport);
+            using var client = await Servers.UpgradeAsync(transport);
 
             await client.WriteAsync(bytes);
             Assert.Equal(code, await client.ReadCloseAsync());
@@ -129,10 +118,10 @@ public sealed class CloseConformanceTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task A_client_that_drops_TCP_without_a_close_frame_is_recorded_as_dropped(string transport)
     {
-        var instance = _servers[transport];
+        var instance = Servers[transport];
         var registry = instance.Services.GetRequiredService<ConnectionRegistry>();
         using var closed = new MetricCollector<long>(instance.Services.GetRequiredService<IMeterFactory>(), NotificationsMetrics.MeterName, "connections.closed");
-        var client = await _servers.UpgradeAsync(transport);
+        var client = await Servers.UpgradeAsync(transport);
         await Eventually.TrueAsync(() => registry.Count == 1, "the client is registered");
 
         client.Dispose();

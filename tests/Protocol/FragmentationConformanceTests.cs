@@ -1,21 +1,10 @@
 using Notifications.Tests.Infrastructure;
-using static Notifications.Tests.Protocol.FramingConformanceTests;
 
 namespace Notifications.Tests.Protocol;
 
 /// <summary>Autobahn|Testsuite section 5, fragmentation, on both transports.</summary>
-public sealed class FragmentationConformanceTests : IClassFixture<ProtocolServers>
+public sealed class FragmentationConformanceTests(ProtocolServers servers, ITestOutputHelper output) : ProtocolTest(servers, output)
 {
-    private readonly ProtocolServers _servers;
-
-    public FragmentationConformanceTests(ProtocolServers servers, ITestOutputHelper output)
-    {
-        _servers = servers;
-        _servers.Output = output;
-    }
-
-    public static TheoryData<string> Transports => ProtocolServers.Transports;
-
     private static (byte[] First, byte[] Second) Halves(string text)
     {
         byte[] alert = Echo.Alert(text);
@@ -29,7 +18,7 @@ public sealed class FragmentationConformanceTests : IClassFixture<ProtocolServer
     {
         foreach (byte opcode in new byte[] { 0x9, 0xA })
         {
-            using var client = await _servers.UpgradeAsync(transport);
+            using var client = await Servers.UpgradeAsync(transport);
 
             await client.WriteAsync([.. RawClient.Frame(opcode, "frag"u8.ToArray()), .. RawClient.Frame(0x80, "ment"u8.ToArray())]);
 
@@ -42,7 +31,7 @@ public sealed class FragmentationConformanceTests : IClassFixture<ProtocolServer
     [MemberData(nameof(Transports))]
     public async Task A_message_in_two_fragments_is_put_together_however_they_arrive(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
         var (first, second) = Halves("in two");
 
         await client.WriteAsync([.. RawClient.Frame(0x01, first), .. RawClient.Frame(0x80, second)]);
@@ -61,7 +50,7 @@ public sealed class FragmentationConformanceTests : IClassFixture<ProtocolServer
     {
         foreach (int chop in new[] { int.MaxValue, 1 })
         {
-            using var client = await _servers.UpgradeAsync(transport);
+            using var client = await Servers.UpgradeAsync(transport);
             var (first, second) = Halves("around a ping");
             byte[] frames = [.. RawClient.Frame(0x01, first), .. RawClient.Frame(0x89, "between"u8.ToArray()), .. RawClient.Frame(0x80, second)];
 
@@ -80,7 +69,7 @@ public sealed class FragmentationConformanceTests : IClassFixture<ProtocolServer
     {
         foreach (byte first in new byte[] { 0x80, 0x00 })
         {
-            using var client = await _servers.UpgradeAsync(transport);
+            using var client = await Servers.UpgradeAsync(transport);
 
             await client.WriteAsync([.. RawClient.Frame(first, "orphan"u8.ToArray()), .. RawClient.Frame(0x81, Echo.Alert("never seen"))]);
 
@@ -95,7 +84,7 @@ public sealed class FragmentationConformanceTests : IClassFixture<ProtocolServer
     {
         foreach (byte second in new byte[] { 0x01, 0x81, 0x02 })
         {
-            using var client = await _servers.UpgradeAsync(transport);
+            using var client = await Servers.UpgradeAsync(transport);
 
             await client.WriteAsync([.. RawClient.Frame(0x01, "{"u8.ToArray()), .. RawClient.Frame(second, "{}"u8.ToArray())]);
 
@@ -108,7 +97,7 @@ public sealed class FragmentationConformanceTests : IClassFixture<ProtocolServer
     [MemberData(nameof(Transports))]
     public async Task Fragments_with_pings_and_pauses_between_them_make_one_message(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
         byte[] alert = Echo.Alert("five parts and two pings");
         int part = alert.Length / 5;
 

@@ -7,24 +7,14 @@ namespace Notifications.Tests.Protocol;
 /// server does not echo: an alert comes back to its sender as a broadcast, and a binary message as an
 /// error frame.
 /// </summary>
-public sealed class FramingConformanceTests : IClassFixture<ProtocolServers>
+public sealed class FramingConformanceTests(ProtocolServers servers, ITestOutputHelper output) : ProtocolTest(servers, output)
 {
-    private readonly ProtocolServers _servers;
-
-    public FramingConformanceTests(ProtocolServers servers, ITestOutputHelper output)
-    {
-        _servers = servers;
-        _servers.Output = output;
-    }
-
-    public static TheoryData<string> Transports => ProtocolServers.Transports;
-
     /// <summary>1.1.1–1.1.7: every length form, at each boundary (7-bit, 16-bit and 64-bit lengths).</summary>
     [Theory(Timeout = 30_000)]
     [MemberData(nameof(Transports))]
     public async Task Text_messages_of_every_length_form_come_back(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         foreach (int length in new[] { 125, 126, 127, 128, 65_535, 65_536 })
         {
@@ -38,7 +28,7 @@ public sealed class FramingConformanceTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task Empty_messages_are_answered_and_the_connection_lives_on(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         await client.WriteAsync([.. RawClient.Frame(0x81, []), .. RawClient.Frame(0x82, []), .. RawClient.Frame(0x81, Echo.Alert("after empties"))]);
 
@@ -52,7 +42,7 @@ public sealed class FramingConformanceTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task A_large_message_written_in_small_pieces_comes_back_whole(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         await client.WriteChoppedAsync(RawClient.Frame(0x81, Echo.AlertOfLength("chopped", 65_536)), chop: 997);
         await client.WriteChoppedAsync(RawClient.Frame(0x82, new byte[65_536]), chop: 997);
@@ -66,7 +56,7 @@ public sealed class FramingConformanceTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task A_message_written_one_byte_at_a_time_comes_back(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         await client.WriteChoppedAsync(RawClient.Frame(0x81, Echo.AlertOfLength("bytewise", 200)), chop: 1);
 
@@ -80,7 +70,7 @@ public sealed class FramingConformanceTests : IClassFixture<ProtocolServers>
     {
         foreach (byte first in new byte[] { 0xC1, 0xA1, 0x91, 0xF2, 0x99, 0xB8 })
         {
-            using var client = await _servers.UpgradeAsync(transport);
+            using var client = await Servers.UpgradeAsync(transport);
             await client.WriteAsync(RawClient.Frame(0x81, Echo.Alert("before")));
             Assert.Equal("before", await client.ReadAlertTextAsync());
 
@@ -97,7 +87,7 @@ public sealed class FramingConformanceTests : IClassFixture<ProtocolServers>
     {
         foreach (byte opcode in new byte[] { 3, 4, 5, 6, 7, 11, 12, 13, 14, 15 })
         {
-            using var client = await _servers.UpgradeAsync(transport);
+            using var client = await Servers.UpgradeAsync(transport);
             await client.WriteAsync(RawClient.Frame(0x81, Echo.Alert("before")));
             Assert.Equal("before", await client.ReadAlertTextAsync());
 
@@ -111,25 +101,10 @@ public sealed class FramingConformanceTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task An_unmasked_client_frame_fails_the_connection(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         await client.WriteAsync(RawClient.Frame(0x81, Echo.Alert("unmasked"), masked: false));
 
         Assert.Equal(["close 1002"], Describe(await client.ReadUntilCloseAsync()));
     }
-
-    /// <summary>What the server sent, one word per frame: "alert", "error", "pong:payload", "close code".</summary>
-    internal static List<string> Describe(List<(byte First, byte[] Payload)> frames) =>
-        frames.Select(frame => (frame.First & 0x0F) switch
-        {
-            0x1 => System.Text.Encoding.UTF8.GetString(frame.Payload) switch
-            {
-                var t when t.Contains("\"type\":\"alert\"") => "alert",
-                var t when t.Contains("\"type\":\"error\"") => "error",
-                var t => t,
-            },
-            0xA => $"pong:{System.Text.Encoding.UTF8.GetString(frame.Payload)}",
-            0x8 => $"close {(frame.Payload.Length >= 2 ? frame.Payload[0] << 8 | frame.Payload[1] : 0)}",
-            var other => $"opcode {other}",
-        }).ToList();
 }

@@ -11,24 +11,15 @@ namespace Notifications.Tests.Protocol;
 /// them, the close handshake, and a 1002, 1007 or 1009 for a client that breaks the rules, which costs
 /// the others nothing.
 /// </summary>
-public sealed class FramingTests : IClassFixture<ProtocolServers>
+public sealed class FramingTests(ProtocolServers servers, ITestOutputHelper output) : ProtocolTest(servers, output)
 {
     private const int Cap = ProtocolServers.MaxMessageBytes;
-    private readonly ProtocolServers _servers;
-
-    public FramingTests(ProtocolServers servers, ITestOutputHelper output)
-    {
-        _servers = servers;
-        _servers.Output = output;
-    }
-
-    public static TheoryData<string> Transports => ProtocolServers.Transports;
 
     [Theory(Timeout = 30_000)]
     [MemberData(nameof(Transports))]
     public async Task A_message_in_fragments_with_a_ping_between_them_is_put_together_and_the_ping_answered_first(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         await client.WriteAsync([
             .. RawClient.Text("""{"type":"alert",""", fin: false),
@@ -56,8 +47,8 @@ public sealed class FramingTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(ProtocolBreaches))]
     public async Task A_frame_that_breaks_the_protocol_gets_1002_and_the_connection_closed_while_others_carry_on(string transport, string breach)
     {
-        await using var other = await TestSocket.ConnectAsync(_servers[transport].SocketUri);
-        using var client = await _servers.UpgradeAsync(transport);
+        await using var other = await TestSocket.ConnectAsync(Servers[transport].SocketUri);
+        using var client = await Servers.UpgradeAsync(transport);
 
         await client.WriteAsync(breach switch
         {
@@ -84,7 +75,7 @@ public sealed class FramingTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task Text_that_is_not_UTF8_across_fragments_gets_1007(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         // A two-byte sequence cut by the fragment boundary is fine; a lead byte with no continuation is not.
         await client.WriteAsync([.. RawClient.Frame(0x01, [0x22, 0xC3]), .. RawClient.Frame(0x80, [0xA9, 0x22, 0xC3, 0x28])]);
@@ -96,7 +87,7 @@ public sealed class FramingTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task A_frame_declaring_more_than_the_cap_is_refused_with_1009_before_its_payload_arrives(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         // A header that announces one byte over the cap (64-bit length), and none of the payload.
         byte[] header = [0x81, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4];
@@ -111,7 +102,7 @@ public sealed class FramingTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task A_message_exactly_at_the_cap_is_taken(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         await client.WriteAsync(RawClient.Frame(0x81, Echo.AlertOfLength("at the cap", Cap)));
 
@@ -122,7 +113,7 @@ public sealed class FramingTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task A_continuation_declaring_a_length_near_2_pow_63_is_refused_with_1009_not_waited_for(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         // 100 bytes of a message, then a continuation whose length would wrap the running total round.
         byte[] continuation = [0x80, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4];
@@ -136,8 +127,8 @@ public sealed class FramingTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task A_client_close_is_answered_with_1000_and_the_server_then_closes_the_connection(string transport)
     {
-        var registry = _servers[transport].Services.GetRequiredService<ConnectionRegistry>();
-        using var client = await _servers.UpgradeAsync(transport);
+        var registry = Servers[transport].Services.GetRequiredService<ConnectionRegistry>();
+        using var client = await Servers.UpgradeAsync(transport);
         await Eventually.TrueAsync(() => registry.Count == 1, "the client is registered");
 
         await client.WriteAsync(RawClient.Frame(0x88, [0x03, 0xE9, .. "going away"u8]));

@@ -8,17 +8,10 @@ namespace Notifications.Tests.Protocol;
 /// taking every socket through Kestrel: both give the same answer, and it is the expected one. An
 /// upgrade is a live socket (its welcome arrives, an alert comes back), never a 101 and then a drop.
 /// </summary>
-public sealed class HandshakeConformanceTests : IClassFixture<ProtocolServers>
+public sealed class HandshakeConformanceTests(ProtocolServers servers, ITestOutputHelper output) : ProtocolTest(servers, output)
 {
     private const string Key = RawClient.Key;
     private const string Accept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
-    private readonly ProtocolServers _servers;
-
-    public HandshakeConformanceTests(ProtocolServers servers, ITestOutputHelper output)
-    {
-        _servers = servers;
-        _servers.Output = output;
-    }
 
     private const string Fields = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + Key + "\r\n";
 
@@ -83,7 +76,7 @@ public sealed class HandshakeConformanceTests : IClassFixture<ProtocolServers>
 
     private async Task<Answer> AnswerAsync(string transport, string head)
     {
-        var baseUri = _servers[transport].BaseUri;
+        var baseUri = Servers[transport].BaseUri;
         using var client = await RawClient.ConnectAsync(baseUri);
         await client.WriteAsync(Encoding.Latin1.GetBytes(head.Replace("{host}", baseUri.Authority)));
         string response = await client.ReadHeadAsync();

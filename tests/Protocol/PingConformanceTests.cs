@@ -1,6 +1,5 @@
 using System.Text;
 using Notifications.Tests.Infrastructure;
-using static Notifications.Tests.Protocol.FramingConformanceTests;
 
 namespace Notifications.Tests.Protocol;
 
@@ -8,24 +7,14 @@ namespace Notifications.Tests.Protocol;
 /// Autobahn|Testsuite section 2, pings and pongs, on both transports; and what a bounded send queue
 /// must not do to them: a ping flood never fills it, and a ping just before a close is still answered.
 /// </summary>
-public sealed class PingConformanceTests : IClassFixture<ProtocolServers>
+public sealed class PingConformanceTests(ProtocolServers servers, ITestOutputHelper output) : ProtocolTest(servers, output)
 {
-    private readonly ProtocolServers _servers;
-
-    public PingConformanceTests(ProtocolServers servers, ITestOutputHelper output)
-    {
-        _servers = servers;
-        _servers.Output = output;
-    }
-
-    public static TheoryData<string> Transports => ProtocolServers.Transports;
-
     /// <summary>2.1–2.4: no payload, text, binary, and the largest a control frame may carry (125 bytes).</summary>
     [Theory(Timeout = 30_000)]
     [MemberData(nameof(Transports))]
     public async Task A_ping_is_answered_with_a_pong_carrying_its_payload(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         foreach (byte[] payload in new[] { [], "Hello, world!"u8.ToArray(), [0x00, 0xFF, 0xFE, 0xFD, 0xFC, 0xFB, 0x00, 0xFF], new byte[125] })
         {
@@ -39,7 +28,7 @@ public sealed class PingConformanceTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task A_ping_written_one_byte_at_a_time_is_answered(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
         byte[] payload = Enumerable.Range(0, 125).Select(i => (byte)i).ToArray();
 
         await client.WriteChoppedAsync(RawClient.Frame(0x89, payload), chop: 1);
@@ -52,7 +41,7 @@ public sealed class PingConformanceTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task A_ping_over_125_bytes_fails_the_connection(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         await client.WriteAsync(RawClient.Frame(0x89, new byte[126]));
 
@@ -64,7 +53,7 @@ public sealed class PingConformanceTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task Unsolicited_pongs_get_nothing_and_a_ping_after_them_its_pong(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         await client.WriteAsync([.. RawClient.Frame(0x8A, []), .. RawClient.Frame(0x8A, "unsolicited"u8.ToArray()), .. RawClient.Frame(0x89, "solicited"u8.ToArray())]);
 
@@ -83,7 +72,7 @@ public sealed class PingConformanceTests : IClassFixture<ProtocolServers>
     {
         foreach (int chop in new[] { int.MaxValue, 1 })
         {
-            using var client = await _servers.UpgradeAsync(transport);
+            using var client = await Servers.UpgradeAsync(transport);
             byte[] pings = [.. Enumerable.Range(0, 10).SelectMany(i => RawClient.Frame(0x89, Encoding.UTF8.GetBytes($"payload-{i}")))];
 
             await client.WriteChoppedAsync(pings, Math.Min(chop, pings.Length));
@@ -100,7 +89,7 @@ public sealed class PingConformanceTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task A_burst_of_pings_never_fills_the_send_queue(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         await client.WriteAsync([.. Enumerable.Range(0, 600).SelectMany(i => RawClient.Frame(0x89, Encoding.UTF8.GetBytes($"payload-{i}")))]);
         await AssertPongsUpToAsync(client, count: 600);
@@ -114,7 +103,7 @@ public sealed class PingConformanceTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task A_ping_followed_at_once_by_a_close_gets_its_pong_before_the_close(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         await client.WriteAsync([.. RawClient.Frame(0x89, "last words"u8.ToArray()), .. RawClient.Frame(0x88, [0x03, 0xE8])]);
 

@@ -1,6 +1,5 @@
 using System.Text;
 using Notifications.Tests.Infrastructure;
-using static Notifications.Tests.Protocol.FramingConformanceTests;
 
 namespace Notifications.Tests.Protocol;
 
@@ -9,18 +8,8 @@ namespace Notifications.Tests.Protocol;
 /// fragments comes back as an alert, invalid text closes with 1007, and a fragment that makes the text
 /// invalid fails the connection at once, before the message would have ended.
 /// </summary>
-public sealed class Utf8ConformanceTests : IClassFixture<ProtocolServers>
+public sealed class Utf8ConformanceTests(ProtocolServers servers, ITestOutputHelper output) : ProtocolTest(servers, output)
 {
-    private readonly ProtocolServers _servers;
-
-    public Utf8ConformanceTests(ProtocolServers servers, ITestOutputHelper output)
-    {
-        _servers = servers;
-        _servers.Output = output;
-    }
-
-    public static TheoryData<string> Transports => ProtocolServers.Transports;
-
     /// <summary>6.2 and 6.5–6.11, 6.22–6.23: boundary characters of each length, and noncharacters, which are valid UTF-8.</summary>
     private static readonly string[] ValidSequences =
     [
@@ -42,7 +31,7 @@ public sealed class Utf8ConformanceTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task Valid_text_comes_back_however_it_is_fragmented(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
 
         foreach (string text in ValidSequences)
         {
@@ -60,7 +49,7 @@ public sealed class Utf8ConformanceTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task Empty_fragments_add_nothing(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
         byte[] alert = Echo.Alert("empties around");
 
         await client.WriteAsync([.. RawClient.Frame(0x01, []), .. RawClient.Frame(0x00, alert), .. RawClient.Frame(0x00, []), .. RawClient.Frame(0x80, [])]);
@@ -78,7 +67,7 @@ public sealed class Utf8ConformanceTests : IClassFixture<ProtocolServers>
         {
             foreach (int fragment in new[] { int.MaxValue, 1 })
             {
-                using var client = await _servers.UpgradeAsync(transport);
+                using var client = await Servers.UpgradeAsync(transport);
                 byte[] alert = Echo.AlertWithBytes(bad);
 
                 await client.WriteAsync(Fragmented(alert, Math.Min(fragment, alert.Length)));
@@ -99,7 +88,7 @@ public sealed class Utf8ConformanceTests : IClassFixture<ProtocolServers>
         // U+110000 as UTF-8 would write it (F4 90 80 80), out of range: in one fragment, or cut so that only the second byte shows it.
         foreach (byte[][] middle in new byte[][][] { [[0xF4, 0x90, 0x80, 0x80]], [[0xCE, 0xB5, 0xF4], [0x90]] })
         {
-            using var client = await _servers.UpgradeAsync(transport);
+            using var client = await Servers.UpgradeAsync(transport);
 
             await client.WriteAsync(RawClient.Frame(0x01, """{"type":"alert","text":"κόσμε"""u8.ToArray()));
             foreach (byte[] fragment in middle)
@@ -118,7 +107,7 @@ public sealed class Utf8ConformanceTests : IClassFixture<ProtocolServers>
     [MemberData(nameof(Transports))]
     public async Task An_invalid_frame_written_in_pieces_fails_when_it_is_whole(string transport)
     {
-        using var client = await _servers.UpgradeAsync(transport);
+        using var client = await Servers.UpgradeAsync(transport);
         byte[] frame = RawClient.Frame(0x81, Echo.AlertWithBytes([0xCE, 0xBA, 0xF4, 0x90, 0x80, 0x80, 0xCE, 0xBA]));
 
         await client.WriteChoppedAsync(frame, chop: 4, pause: TimeSpan.FromMilliseconds(20));
