@@ -1,0 +1,58 @@
+using System.Buffers.Binary;
+using System.Net.WebSockets;
+using System.Text;
+using Notifications.Tests.Infrastructure;
+using Notifications.WebSockets;
+
+namespace Notifications.Tests.Units;
+
+/// <summary>The frames the server writes, read back byte by byte as RFC 6455 §5.2 lays them out.</summary>
+public sealed class SocketFrameTests
+{
+    [Theory]
+    [InlineData(0, 2)]
+    [InlineData(125, 2)]
+    [InlineData(126, 4)]
+    [InlineData(65_535, 4)]
+    [InlineData(65_536, 10)]
+    public void A_text_frame_is_final_unmasked_and_uses_the_shortest_length_form(int length, int headerLength)
+    {
+        byte[] payload = Enumerable.Range(0, length).Select(i => (byte)('a' + i % 26)).ToArray();
+
+        byte[] bytes = SocketFrame.Text(payload).Bytes;
+
+        Assert.Equal(0x81, bytes[0]);
+        Assert.Equal(0, bytes[1] & 0x80);
+        long declared = headerLength switch
+        {
+            2 => bytes[1],
+            4 => BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(2)),
+            _ => (long)BinaryPrimitives.ReadUInt64BigEndian(bytes.AsSpan(2)),
+        };
+        Assert.Equal(length, declared);
+        Assert.Equal(payload, ServerFrames.PayloadOf(SocketFrame.Text(payload)).ToArray());
+        Assert.Equal(headerLength + length, bytes.Length);
+    }
+
+    [Fact]
+    public void A_pong_carries_the_ping_s_payload_and_an_empty_one_is_shared()
+    {
+        Assert.Equal([0x8A, 2, (byte)'h', (byte)'i'], SocketFrame.Pong("hi"u8).Bytes);
+        Assert.Same(SocketFrame.Pong([]).Bytes, SocketFrame.EmptyPong.Bytes);
+        Assert.Equal([0x8A, 0], SocketFrame.EmptyPong.Bytes);
+        Assert.Equal([0x89, 0], SocketFrame.Ping.Bytes);
+    }
+
+    [Fact]
+    public void A_close_frame_carries_its_code_and_a_reason_cut_to_fit_a_control_frame()
+    {
+        byte[] bytes = SocketFrame.Close((WebSocketCloseStatus)1012, "server restarting; reconnect").Bytes;
+        Assert.Equal(0x88, bytes[0]);
+        Assert.Equal(1012, BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(2)));
+        Assert.Equal("server restarting; reconnect", Encoding.UTF8.GetString(bytes.AsSpan(4)));
+
+        byte[] longest = SocketFrame.Close(WebSocketCloseStatus.NormalClosure, "a" + string.Concat(Enumerable.Repeat("👽", 100))).Bytes;
+        Assert.InRange(longest[1], 2, 125);
+        Assert.Null(CloseCodes.CheckReceived(longest.AsSpan(2)));
+    }
+}
