@@ -45,9 +45,10 @@ public sealed class FramingConformanceTests(ProtocolServers servers, ITestOutput
         using var client = await Servers.UpgradeAsync(transport);
 
         await client.WriteChoppedAsync(RawClient.Frame(0x81, Echo.AlertOfLength("chopped", 65_536)), chop: 997);
-        await client.WriteChoppedAsync(RawClient.Frame(0x82, new byte[65_536]), chop: 997);
-
         Assert.Equal("chopped", await client.ReadAlertTextAsync());
+
+        // An error frame is answered at once, an alert only once it is back from the bus: one at a time.
+        await client.WriteChoppedAsync(RawClient.Frame(0x82, new byte[65_536]), chop: 997);
         await client.ReadErrorAsync("binary_not_supported");
     }
 
