@@ -10,7 +10,7 @@ namespace Notifications.Bench.Comparison;
 /// in the same round), so the ratios hold on any host. Ours is judged against issue 23's targets.
 /// </summary>
 internal sealed class CompareSummary(ComparePlan plan, IReadOnlyList<string> servers,
-    IReadOnlyDictionary<string, List<Dictionary<string, double>>> results, string ours, bool smoke)
+    IReadOnlyDictionary<string, List<Dictionary<string, double>?>> results, string ours, bool smoke)
 {
     public IEnumerable<Row> Rows()
     {
@@ -53,6 +53,8 @@ internal sealed class CompareSummary(ComparePlan plan, IReadOnlyList<string> ser
         string cell = Format(Median(values));
         if (values.Count > 1)
             cell += $" [{Format(values.Min())}–{Format(values.Max())}]";
+        if (key == "failures")
+            return cell; // a count, where a ratio says nothing
         if (server != ServerKind.Floor && Ratio(server, ServerKind.Floor, key) is { } f)
             cell += $" {f:0.00}×F";
         if (server != ServerKind.Reference && Ratio(server, ServerKind.Reference, key) is { } r)
@@ -80,14 +82,14 @@ internal sealed class CompareSummary(ComparePlan plan, IReadOnlyList<string> ser
     }
 
     private List<double> Values(string server, string key) =>
-        results.TryGetValue(server, out var rounds) ? rounds.Select(r => r.GetValueOrDefault(key, double.NaN)).Where(v => !double.IsNaN(v)).ToList() : [];
+        results.TryGetValue(server, out var rounds) ? rounds.Select(r => r?.GetValueOrDefault(key, double.NaN) ?? double.NaN).Where(v => !double.IsNaN(v)).ToList() : [];
 
     /// <summary>The median over rounds of this server's figure divided by <paramref name="baseline"/>'s in the same round.</summary>
     private double? Ratio(string server, string baseline, string key)
     {
         if (server == baseline || !results.TryGetValue(server, out var mine) || !results.TryGetValue(baseline, out var theirs))
             return null;
-        var ratios = mine.Zip(theirs, (a, b) => a.GetValueOrDefault(key, double.NaN) / b.GetValueOrDefault(key, double.NaN))
+        var ratios = mine.Zip(theirs, (a, b) => (a?.GetValueOrDefault(key, double.NaN) ?? double.NaN) / (b?.GetValueOrDefault(key, double.NaN) ?? double.NaN))
             .Where(r => double.IsFinite(r)).ToList();
         return ratios.Count == 0 ? null : Median(ratios);
     }

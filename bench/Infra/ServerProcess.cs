@@ -96,8 +96,9 @@ internal sealed class ServerProcess : IAsyncDisposable
                 if (response.StatusCode == HttpStatusCode.OK)
                     return Stopwatch.GetElapsedTime(StartedTicks);
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
+                // Not listening yet, or too busy to answer within the client's timeout: ask again.
             }
             await Task.Delay(5, cancellationToken);
         }
@@ -116,8 +117,19 @@ internal sealed class ServerProcess : IAsyncDisposable
     public async Task WaitConnectionsAtMostAsync(int count, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < deadline && await ConnectionsAsync(cancellationToken) > count)
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            try
+            {
+                if (await ConnectionsAsync(cancellationToken) <= count)
+                    return;
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Busy closing thousands of sockets (a single-threaded server above all): ask again.
+            }
             await Task.Delay(50, cancellationToken);
+        }
     }
 
     public double CpuSeconds => ProcStat.CpuSeconds(Pid);

@@ -20,13 +20,24 @@ internal static class Compare
         foreach (string name in context.Options.Servers)
             kinds.Add(name == ServerKind.Ours ? context.Server : await context.KindAsync(name));
         int rounds = context.Options.Rounds ?? (context.Smoke ? 1 : 3);
-        var results = kinds.ToDictionary(k => k.Name, _ => new List<Dictionary<string, double>>());
+        var results = kinds.ToDictionary(k => k.Name, _ => new List<Dictionary<string, double>?>());
         for (int round = 1; round <= rounds; round++)
         {
             for (int i = 0; i < kinds.Count; i++)
             {
                 var kind = kinds[(i + round - 1) % kinds.Count];
-                var figures = await ServerRound.RunAsync(context, kind, round, plan);
+                Dictionary<string, double> figures;
+                try
+                {
+                    figures = await ServerRound.RunAsync(context, kind, round, plan);
+                }
+                catch (Exception e) when (!context.Stopping.IsCancellationRequested)
+                {
+                    // One server failing its round leaves the others' figures standing.
+                    context.Add(new Row("compare", $"round {round}: {kind.Name}", $"{e.GetType().Name}: {e.Message}") { Failed = true });
+                    results[kind.Name].Add(null); // keeps each server's list indexed by round, for the per-round ratios
+                    continue;
+                }
                 results[kind.Name].Add(figures);
                 context.Add(new Row("compare", $"round {round}: {kind.Name}", RoundText(plan, figures))
                 {

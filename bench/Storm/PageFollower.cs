@@ -29,6 +29,7 @@ internal sealed class PageFollower(ClientPool pool, IReadOnlyList<IPEndPoint> ta
     {
         await page.Ended.WaitAsync(cancellationToken);
         double closedAt = Since(t0);
+        page.Release(); // 10,000 old descriptors and 10,000 new ones would not fit in the open-files limit
         int? hint = page.GoAwayMs;
         int attempt = 0, attempts = 0;
         double delay = hint ?? Jitter(ref attempt);

@@ -22,6 +22,13 @@ internal sealed partial class WsClient
     /// <summary>The welcome's <c>resume.complete</c>: null when the connect asked for no resume.</summary>
     public bool? ResumeComplete { get; private set; }
 
+    /// <summary>Lets go of an ended connection's descriptor, as a page drops a closed socket (no reset: it ended already).</summary>
+    public void Release()
+    {
+        Stop();
+        _socket.Dispose();
+    }
+
     private void RememberAlertId(ReadOnlySpan<byte> json)
     {
         int at = json.IndexOf(IdMarker);
