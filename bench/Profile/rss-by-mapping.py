@@ -51,3 +51,31 @@ for key, (rss, dirty, shared, count) in sorted(groups.items(), key=lambda kv: -k
     if rss >= 256:
         print(f'{rss:9} {dirty:10} {shared:8} {count:5}  {key}')
 print(f'{total:9} total ({total / 1024:.1f} MiB)')
+
+
+def category(name):
+    if name.endswith('.r2r.dll'):
+        return 'composite ReadyToRun image (the framework\'s and our precompiled code)'
+    if name.endswith('.dll'):
+        return 'assemblies\' IL and metadata (each .dll mapped)'
+    if 'doublemapper' in name:
+        return 'doublemapper: JIT-compiled code, stubs, loader heaps (W^X double mapping)'
+    if name.startswith('[anon rw'):
+        return 'anonymous read-write: GC heap, runtime and native allocations'
+    if 'thread stacks' in name:
+        return 'thread stacks'
+    if name == '[heap]':
+        return 'malloc heap ([heap])'
+    if 'libcoreclr' in name or 'libclrjit' in name:
+        return 'libcoreclr.so + libclrjit.so'
+    if '.so' in name:
+        return 'other native libraries (libc, libstdc++, System.Native, OpenSSL, ...)'
+    return 'other'
+
+
+totals = collections.defaultdict(int)
+for key, (rss, _, _, _) in groups.items():
+    totals[category(key)] += rss
+print()
+for name, rss in sorted(totals.items(), key=lambda kv: -kv[1]):
+    print(f'{rss / 1024:9.1f} MiB  {name}')
