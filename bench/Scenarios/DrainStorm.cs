@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Notifications.Bench.Infra;
 using Notifications.Bench.Load;
 using Notifications.Bench.Report;
@@ -15,7 +14,6 @@ namespace Notifications.Bench.Scenarios;
 /// </summary>
 internal static class DrainStorm
 {
-    private const string Project = "bench-local";
     /// <summary>The server's hint is random in 0 to this (ConnectionDrainService.ReconnectSpread).</summary>
     private static readonly TimeSpan HintSpread = TimeSpan.FromSeconds(3);
 
@@ -29,9 +27,9 @@ internal static class DrainStorm
         var ct = context.Stopping;
         var emulator = await context.EmulatorAsync();
         string topic = $"bench-{context.RunTag}-drain";
-        var servers = new[] { "ams", "syd", "lax" }.Select(r => ServerProcess.Start(context, $"drain-{r}", Settings(emulator, topic, r))).ToList();
+        var servers = new[] { "ams", "syd", "lax" }.Select(r => ServerProcess.Start(context, $"drain-{r}", emulator.InstanceSettings(topic, r))).ToList();
         var pool = new ClientPool(new ClientHub(context.RunTag) { TrackAlertIds = true });
-        PageFollower? follower = null;
+        var follower = new PageFollower(pool, servers.Skip(1).Select(s => s.EndPoint).ToList(), ct);
         try
         {
             await Task.WhenAll(servers.Select(s => s.WaitHealthyAsync(TimeSpan.FromSeconds(30), ct)));
@@ -42,47 +40,39 @@ internal static class DrainStorm
             // A few alerts first, so every page has a last alert id to resume from, as it would after a while open.
             int[] everyone = pool.Clients.Select(c => c.Index).ToArray();
             var alerts = await FanoutStep.RunAsync(pool, [pool.Clients[0]], everyone, 1, 10, TimeSpan.FromSeconds(0.3), [servers[0]], false, TimeSpan.FromSeconds(10), ct);
-
-            var others = servers.Skip(1).ToList();
-            double cpu0 = others.Sum(s => s.CpuSeconds);
-            long t0 = Stopwatch.GetTimestamp();
-            follower = new PageFollower(pool, others.Select(s => s.EndPoint).ToList(), t0, ct);
-            var deadline = TimeSpan.FromSeconds(context.Smoke ? 20 : 40);
-            var follows = pool.Clients.Select(c => follower.FollowAsync(c, deadline)).ToList();
-            var stopped = servers[0].StopAsync(TimeSpan.FromSeconds(30));
-            var reconnects = await Task.WhenAll(follows);
-            double wall = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            double cpu = others.Sum(s => s.CpuSeconds) - cpu0;
-            var exit = await stopped;
-            var figures = StormFigures.From(reconnects, others.Count, HintSpread);
-            var held = await Task.WhenAll(others.Select(s => s.ConnectionsAsync(ct)));
-            context.Add(new Row("drain-storm", $"{n:N0} sockets drained onto 2 instances", figures.Text + $"; drained instance exited {exit.TotalMilliseconds:0} ms after SIGTERM")
-            {
-                Failed = figures.Live < n || alerts.Lost > 0 || (context.Smoke && (figures.Hinted < n || figures.Closed1012 < n)),
-                Lost = alerts.Lost,
-                ServerCpuPercent = 100 * cpu / wall,
-                Data = new() { ["figures"] = figures, ["exitMs"] = exit.TotalMilliseconds, ["instancesHold"] = held, ["alertsBefore"] = alerts },
-            });
-            context.Add(new Row("drain-storm", $"reconnects per {figures.BucketMs:0} ms from SIGTERM", figures.BucketText));
+            await DrainAsync(context, servers[0], servers.Skip(1).ToList(), pool, follower, alerts.Lost);
         }
         finally
         {
             pool.AbortAll();
-            if (follower is not null)
-            {
-                lock (follower.Reconnected)
-                    follower.Reconnected.ForEach(c => c.Abort());
-            }
+            follower.AbortAll();
             foreach (var server in servers)
                 await server.DisposeAsync();
         }
     }
 
-    private static Dictionary<string, string> Settings(Emulator emulator, string topic, string region) => new()
+    /// <summary>SIGTERM to <paramref name="drained"/> while every page follows it onto <paramref name="others"/>; reports how they came back.</summary>
+    private static async Task DrainAsync(BenchContext context, ServerProcess drained, List<ServerProcess> others, ClientPool pool,
+        PageFollower follower, long lostBefore)
     {
-        ["PUBSUB_EMULATOR_HOST"] = emulator.Host,
-        ["PUBSUB_PROJECT_ID"] = Project,
-        ["PUBSUB_TOPIC"] = topic,
-        ["FLY_REGION"] = region,
-    };
+        int n = pool.Clients.Count;
+        double cpu0 = others.Sum(s => s.CpuSeconds);
+        var deadline = TimeSpan.FromSeconds(context.Smoke ? 20 : 40);
+        follower.Start();
+        var follows = pool.Clients.Select(c => follower.FollowAsync(c, deadline)).ToList();
+        var stopped = drained.StopAsync(TimeSpan.FromSeconds(30));
+        var reconnects = await Task.WhenAll(follows);
+        double wall = follower.Elapsed.TotalSeconds, cpu = others.Sum(s => s.CpuSeconds) - cpu0;
+        var exit = await stopped;
+        var figures = StormFigures.From(reconnects, others.Count, HintSpread);
+        var held = await Task.WhenAll(others.Select(s => s.ConnectionsAsync(context.Stopping)));
+        context.Add(new Row("drain-storm", $"{n:N0} sockets drained onto {others.Count} instances", figures.Text + $"; drained instance exited {exit.TotalMilliseconds:0} ms after SIGTERM")
+        {
+            Failed = figures.Live < n || lostBefore > 0 || (context.Smoke && (figures.Hinted < n || figures.Closed1012 < n)),
+            Lost = lostBefore,
+            ServerCpuPercent = 100 * cpu / wall,
+            Data = new() { ["figures"] = figures, ["exitMs"] = exit.TotalMilliseconds, ["instancesHold"] = held },
+        });
+        context.Add(new Row("drain-storm", $"reconnects per {figures.BucketMs:0} ms from SIGTERM", figures.BucketText));
+    }
 }
