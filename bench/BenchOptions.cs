@@ -24,7 +24,8 @@ internal sealed record BenchOptions(
           --smoke              tiny sizes, seconds per scenario: proves the tool and the server work (exit 1 on any loss)
           --out FILE           JSON results (default bench/results/<utc>-<scenarios>.json)
           --server NAME|PATH   the server the scenarios run against: ours (default: server/ published as the
-                               image runs it), floor, reference, node, or a dll (another build of ours)
+                               image runs it), floor, reference, node, or another build of ours: a dll, or
+                               an executable (a Native AOT publish)
           --server-dll PATH    the same as --server PATH
           --servers A,B        compare: the servers side by side (default ours,floor,reference,node)
           --rounds R           compare: rounds, each server once per round in a rotating order (default 3; smoke 1)
@@ -77,10 +78,9 @@ internal sealed record BenchOptions(
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
         }
-        if (server.EndsWith(".dll", StringComparison.Ordinal))
-            server = Path.GetFullPath(server);
-        else if (!Infra.ServerKind.Known.Contains(server))
-            throw new ArgumentException($"--server takes {string.Join(", ", Infra.ServerKind.Known)} or a dll path, not {server}.");
+        if (!Infra.ServerKind.Known.Contains(server))
+            server = File.Exists(server) ? Path.GetFullPath(server)
+                : throw new ArgumentException($"--server takes {string.Join(", ", Infra.ServerKind.Known)}, a dll or an executable, not {server}.");
         if (servers.FirstOrDefault(s => !Infra.ServerKind.Known.Contains(s)) is { } unknown)
             throw new ArgumentException($"--servers takes {string.Join(", ", Infra.ServerKind.Known)}, not {unknown}.");
         return new BenchOptions(scenarios, smoke, outPath, server, servers, rounds, env, gc, step ?? (smoke ? 0.5 : 3), sizes, rates, coalesce);

@@ -5,7 +5,10 @@ namespace Notifications.Bench.Infra;
 /// <summary>Makes each kind of server runnable once per run: publishes ours, builds the .NET yardsticks, installs Node's <c>ws</c>.</summary>
 internal static class ServerBuilds
 {
-    /// <summary><paramref name="name"/> is a <see cref="ServerKind.Known"/> name or the path of a server dll (another build of ours, or the floor's).</summary>
+    /// <summary>
+    /// <paramref name="name"/> is a <see cref="ServerKind.Known"/> name, or the path of another build of ours: a dll run
+    /// with <c>dotnet</c>, or an executable (a Native AOT publish) run as it is.
+    /// </summary>
     public static async Task<ServerKind> PrepareAsync(string name, string root, CancellationToken cancellationToken)
     {
         switch (name)
@@ -19,10 +22,12 @@ internal static class ServerBuilds
             case ServerKind.Node:
                 return new ServerKind(name, "node", [await InstallNodeAsync(root, cancellationToken)], false);
             default:
-                string dll = Path.GetFullPath(name);
-                return File.Exists(dll)
-                    ? new ServerKind(Path.GetFileNameWithoutExtension(dll), "dotnet", [dll], true)
-                    : throw new FileNotFoundException($"No server {name}: give one of {string.Join(", ", ServerKind.Known)} or a dll path.", dll);
+                string path = Path.GetFullPath(name);
+                if (!File.Exists(path))
+                    throw new FileNotFoundException($"No server {name}: give one of {string.Join(", ", ServerKind.Known)}, a dll or an executable.", path);
+                return path.EndsWith(".dll", StringComparison.Ordinal)
+                    ? new ServerKind(Path.GetFileNameWithoutExtension(path), "dotnet", [path], true)
+                    : new ServerKind(Path.GetFileName(path), path, [], true);
         }
     }
 

@@ -17,8 +17,13 @@ internal static class Compare
     {
         var plan = context.Smoke ? ComparePlan.Smoke : ComparePlan.Full;
         var kinds = new List<ServerKind>();
-        foreach (string name in context.Options.Servers)
-            kinds.Add(name == ServerKind.Ours ? context.Server : await context.KindAsync(name));
+        foreach (string name in context.Options.Servers.Distinct())
+        {
+            // "ours" is the build the run was given (--server PATH.dll for an A/B), unless that is a yardstick.
+            bool given = name == ServerKind.Ours && context.Server.TakesOurSettings;
+            kinds.Add(given ? context.Server : await context.KindAsync(name));
+        }
+        string ours = kinds.FirstOrDefault(k => k.TakesOurSettings)?.Name ?? ServerKind.Ours;
         int rounds = context.Options.Rounds ?? (context.Smoke ? 1 : 3);
         var results = kinds.ToDictionary(k => k.Name, _ => new List<Dictionary<string, double>?>());
         for (int round = 1; round <= rounds; round++)
@@ -46,14 +51,11 @@ internal static class Compare
                 });
             }
         }
-        var summary = new CompareSummary(plan, kinds.Select(k => k.Name).ToList(), results, OursName(context), context.Smoke);
+        var summary = new CompareSummary(plan, kinds.Select(k => k.Name).ToList(), results, ours, context.Smoke);
         foreach (var row in summary.Rows())
             context.Add(row);
         Console.WriteLine($"\n{summary.Table()}");
     }
-
-    /// <summary>The name ours runs under: "ours", or the dll's name when <c>--server</c> gave another build.</summary>
-    private static string OursName(BenchContext context) => context.Server.Name;
 
     private static string RoundText(ComparePlan plan, Dictionary<string, double> f) =>
         $"RSS empty {f["rss-empty"]:0.0} MiB; p99 {f["p99-low"]:0} ms at {plan.LowRate:N0}/s, {f["p99-mid"]:0} ms at {plan.MidRate:N0}/s " +
