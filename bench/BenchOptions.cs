@@ -27,7 +27,8 @@ internal sealed record BenchOptions(
                                image runs it), floor, reference, node, or another build of ours: a dll, or
                                an executable (a Native AOT publish)
           --server-dll PATH    the same as --server PATH
-          --servers A,B        compare: the servers side by side (default ours,floor,reference,node)
+          --servers A,B        compare: the servers side by side (default ours,floor,reference,node); a dll
+                               or an executable there is another build of ours, beside the one published
           --rounds R           compare: rounds, each server once per round in a rotating order (default 3; smoke 1)
           --server-env K=V     extra setting for our server, repeatable (e.g. LOG_LEVEL=Warning, WS_SEND_QUEUE=64)
           --step-seconds S     how long each measured step sends (default 3; smoke 0.5)
@@ -81,8 +82,9 @@ internal sealed record BenchOptions(
         if (!Infra.ServerKind.Known.Contains(server))
             server = File.Exists(server) ? Path.GetFullPath(server)
                 : throw new ArgumentException($"--server takes {string.Join(", ", Infra.ServerKind.Known)}, a dll or an executable, not {server}.");
-        if (servers.FirstOrDefault(s => !Infra.ServerKind.Known.Contains(s)) is { } unknown)
-            throw new ArgumentException($"--servers takes {string.Join(", ", Infra.ServerKind.Known)}, not {unknown}.");
+        if (servers.FirstOrDefault(s => !Infra.ServerKind.Known.Contains(s) && !File.Exists(s)) is { } unknown)
+            throw new ArgumentException($"--servers takes {string.Join(", ", Infra.ServerKind.Known)}, dlls or executables, not {unknown}.");
+        servers = servers.Select(s => Infra.ServerKind.Known.Contains(s) ? s : Path.GetFullPath(s)).ToArray();
         return new BenchOptions(scenarios, smoke, outPath, server, servers, rounds, env, gc, step ?? (smoke ? 0.5 : 3), sizes, rates, coalesce);
     }
 }
