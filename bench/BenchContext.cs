@@ -3,14 +3,17 @@ using Notifications.Bench.Report;
 
 namespace Notifications.Bench;
 
-/// <summary>What every scenario shares: the options, the server build, where logs go, the results, the emulator.</summary>
-internal sealed class BenchContext(BenchOptions options, string serverDll, string logDir) : IAsyncDisposable
+/// <summary>What every scenario shares: the options, the server builds, where logs go, the results, the emulator.</summary>
+internal sealed class BenchContext(BenchOptions options, ServerKind server, string root, string logDir) : IAsyncDisposable
 {
+    private readonly Dictionary<string, ServerKind> _kinds = new() { [server.Name] = server };
     private Emulator? _emulator;
 
     public BenchOptions Options => options;
     public bool Smoke => options.Smoke;
-    public string ServerDll => serverDll;
+    /// <summary>The server the scenarios run against (<c>--server</c>; ours by default).</summary>
+    public ServerKind Server => server;
+    public string Root => root;
     public string LogDir => logDir;
     public IReadOnlyDictionary<string, string> ServerEnv => options.ServerEnv;
     public CancellationToken Stopping => Reaper.Stopping;
@@ -30,6 +33,14 @@ internal sealed class BenchContext(BenchOptions options, string serverDll, strin
             Console.WriteLine($"  emulator ready on {_emulator.Host} in {_emulator.Startup.TotalSeconds:0.0} s");
         }
         return _emulator;
+    }
+
+    /// <summary>A server by name (<see cref="ServerKind.Known"/>), built or installed the first time it is asked for.</summary>
+    public async Task<ServerKind> KindAsync(string name)
+    {
+        if (!_kinds.TryGetValue(name, out var kind))
+            _kinds[name] = kind = await ServerBuilds.PrepareAsync(name, root, Stopping);
+        return kind;
     }
 
     public void Add(Row row)

@@ -5,7 +5,9 @@ internal sealed record BenchOptions(
     IReadOnlyList<string> Scenarios,
     bool Smoke,
     string? OutPath,
-    string? ServerDll,
+    string Server,
+    IReadOnlyList<string> Servers,
+    int? Rounds,
     IReadOnlyDictionary<string, string> ServerEnv,
     bool GcProbe,
     double StepSeconds,
@@ -13,15 +15,22 @@ internal sealed record BenchOptions(
     IReadOnlyList<double>? Rates,
     int CoalesceMicroseconds)
 {
-    public static readonly string[] All = ["startup", "idle-memory", "connect-rate", "local-fanout", "cross-instance", "slow-consumers"];
+    public static readonly string[] All = ["startup", "idle-memory", "connect-rate", "local-fanout", "cross-instance", "slow-consumers", "compare", "drain-storm"];
 
     public const string Usage = """
         usage: dotnet run -c Release --project bench -- <scenario|all> [--smoke] [options]
-          scenarios: startup, idle-memory, connect-rate, local-fanout, cross-instance, slow-consumers (comma-separated, or all)
+          scenarios: startup, idle-memory, connect-rate, local-fanout, cross-instance, slow-consumers,
+                     compare, drain-storm (comma-separated, or all)
           --smoke              tiny sizes, seconds per scenario: proves the tool and the server work (exit 1 on any loss)
           --out FILE           JSON results (default bench/results/<utc>-<scenarios>.json)
-          --server-dll PATH    run this build instead of publishing server/ (Release, ReadyToRun)
-          --server-env K=V     extra server setting, repeatable (e.g. LOG_LEVEL=Warning, WS_SEND_QUEUE=64)
+          --server NAME|PATH   the server the scenarios run against: ours (default: server/ published as the
+                               image runs it), floor, reference, node, or another build of ours: a dll, or
+                               an executable (a Native AOT publish)
+          --server-dll PATH    the same as --server PATH
+          --servers A,B        compare: the servers side by side (default ours,floor,reference,node); a dll
+                               or an executable there is another build of ours, beside the one published
+          --rounds R           compare: rounds, each server once per round in a rotating order (default 3; smoke 1)
+          --server-env K=V     extra setting for our server, repeatable (e.g. LOG_LEVEL=Warning, WS_SEND_QUEUE=64)
           --step-seconds S     how long each measured step sends (default 3; smoke 0.5)
           --sizes N,N          local-fanout: socket counts instead of 1000,10000;
                                cross-instance: sockets per instance (the first value) instead of 100
@@ -39,7 +48,10 @@ internal sealed record BenchOptions(
         if (scenarios.Any(s => !All.Contains(s)))
             return null;
         bool smoke = false, gc = true;
-        string? outPath = null, dll = null;
+        string? outPath = null;
+        string server = Infra.ServerKind.Ours;
+        string[] servers = Infra.ServerKind.Known;
+        int? rounds = null;
         double? step = null;
         int coalesce = 500;
         int[]? sizes = null;
@@ -53,7 +65,9 @@ internal sealed record BenchOptions(
                 case "--smoke": smoke = true; break;
                 case "--no-gc": gc = false; break;
                 case "--out": outPath = Next(); break;
-                case "--server-dll": dll = Path.GetFullPath(Next()); break;
+                case "--server" or "--server-dll": server = Next(); break;
+                case "--servers": servers = Next().Split(',', StringSplitOptions.RemoveEmptyEntries); break;
+                case "--rounds": rounds = int.Parse(Next()) is >= 1 and var r ? r : throw new ArgumentException("--rounds must be 1 or more."); break;
                 case "--step-seconds": step = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--coalesce-us": coalesce = int.Parse(Next()) is >= 0 and var us ? us : throw new ArgumentException("--coalesce-us must be 0 or more."); break;
                 case "--sizes": sizes = Next().Split(',').Select(int.Parse).ToArray(); break;
@@ -65,6 +79,12 @@ internal sealed record BenchOptions(
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
         }
-        return new BenchOptions(scenarios, smoke, outPath, dll, env, gc, step ?? (smoke ? 0.5 : 3), sizes, rates, coalesce);
+        if (!Infra.ServerKind.Known.Contains(server))
+            server = File.Exists(server) ? Path.GetFullPath(server)
+                : throw new ArgumentException($"--server takes {string.Join(", ", Infra.ServerKind.Known)}, a dll or an executable, not {server}.");
+        if (servers.FirstOrDefault(s => !Infra.ServerKind.Known.Contains(s) && !File.Exists(s)) is { } unknown)
+            throw new ArgumentException($"--servers takes {string.Join(", ", Infra.ServerKind.Known)}, dlls or executables, not {unknown}.");
+        servers = servers.Select(s => Infra.ServerKind.Known.Contains(s) ? s : Path.GetFullPath(s)).ToArray();
+        return new BenchOptions(scenarios, smoke, outPath, server, servers, rounds, env, gc, step ?? (smoke ? 0.5 : 3), sizes, rates, coalesce);
     }
 }

@@ -39,8 +39,8 @@ Console.WriteLine($"{command}\n{machine}\nserver logs: {logDir}");
 
 try
 {
-    string dll = options.ServerDll ?? await RepoRoot.BuildServerAsync(root, Reaper.Stopping);
-    await using var context = new BenchContext(options, dll, logDir);
+    var server = await ServerBuilds.PrepareAsync(options.Server, root, Reaper.Stopping);
+    await using var context = new BenchContext(options, server, root, logDir);
     foreach (string scenario in options.Scenarios)
     {
         Console.WriteLine($"\n== {scenario}{(options.Smoke ? " (smoke)" : "")}");
@@ -79,5 +79,7 @@ static Func<BenchContext, Task> Scenario(string name) => name switch
     "local-fanout" => LocalFanout.RunAsync,
     "cross-instance" => CrossInstance.RunAsync,
     "slow-consumers" => SlowConsumers.RunAsync,
+    "compare" => Compare.RunAsync,
+    "drain-storm" => DrainStorm.RunAsync,
     _ => throw new ArgumentException(name),
 };

@@ -8,6 +8,8 @@ namespace Notifications.Bench.Infra;
 internal sealed class Emulator : IAsyncDisposable
 {
     public const string Launcher = "/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator";
+    /// <summary>The project every scenario's topics live in.</summary>
+    public const string Project = "bench-local";
     private readonly Process _process;
 
     private Emulator(Process process, int port, TimeSpan startup)
@@ -59,6 +61,15 @@ internal sealed class Emulator : IAsyncDisposable
     }
 
     public double CpuSeconds => ProcStat.CpuSeconds(Pid);
+
+    /// <summary>What an instance of ours needs to be one of a fleet on this emulator: the topic, and the region it reports.</summary>
+    public Dictionary<string, string> InstanceSettings(string topic, string region) => new()
+    {
+        ["PUBSUB_EMULATOR_HOST"] = Host,
+        ["PUBSUB_PROJECT_ID"] = Project,
+        ["PUBSUB_TOPIC"] = topic,
+        ["FLY_REGION"] = region,
+    };
 
     public async ValueTask DisposeAsync()
     {

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Notifications.Bench.Infra;
 
-/// <summary>One real server process (<c>dotnet Notifications.dll</c>) on 127.0.0.1, its CPU and memory read from /proc.</summary>
+/// <summary>One real server process (ours, <c>dotnet Notifications.dll</c>, or a yardstick) on 127.0.0.1, its CPU and memory read from /proc.</summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
@@ -31,9 +31,10 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     private readonly Process _process;
 
-    private ServerProcess(Process process, int port, string name, long startedTicks, string logPath)
+    private ServerProcess(Process process, ServerKind kind, int port, string name, long startedTicks, string logPath)
     {
         _process = process;
+        Kind = kind;
         Port = port;
         Name = name;
         StartedTicks = startedTicks;
@@ -41,31 +42,43 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     public int Pid => _process.Id;
+    public ServerKind Kind { get; }
     public int Port { get; }
     public string Name { get; }
     public long StartedTicks { get; }
     public string LogPath { get; }
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
-    /// <summary>Starts an instance; <paramref name="env"/> holds its settings. None of the bench's own Pub/Sub, Fly or socket variables leak in.</summary>
-    public static ServerProcess Start(BenchContext context, string name, IReadOnlyDictionary<string, string> env)
+    /// <summary>Starts an instance of the run's server; <paramref name="env"/> holds its settings. None of the bench's own Pub/Sub, Fly or socket variables leak in.</summary>
+    public static ServerProcess Start(BenchContext context, string name, IReadOnlyDictionary<string, string> env) =>
+        Start(context, context.Server, name, env);
+
+    /// <summary>
+    /// Starts an instance of <paramref name="kind"/>. Ours gets its own metrics port, so instances side by side
+    /// (and other runs on the machine) never contend for the default one; the yardsticks get the address alone.
+    /// </summary>
+    public static ServerProcess Start(BenchContext context, ServerKind kind, string name, IReadOnlyDictionary<string, string> env)
     {
         int port = Ports.Free();
         var all = new Dictionary<string, string?>();
         foreach (string key in Inherited)
             all[key] = null;
         all["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        all["FLY_ALLOC_ID"] = $"bench-{name}-{port}";
-        foreach (var (key, value) in BenchDefaults)
-            all[key] = value;
-        foreach (var (key, value) in context.ServerEnv)
-            all[key] = value;
-        foreach (var (key, value) in env)
-            all[key] = value;
+        if (kind.TakesOurSettings)
+        {
+            all["FLY_ALLOC_ID"] = $"bench-{name}-{port}";
+            all["METRICS_PORT"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            foreach (var (key, value) in BenchDefaults)
+                all[key] = value;
+            foreach (var (key, value) in context.ServerEnv)
+                all[key] = value;
+            foreach (var (key, value) in env)
+                all[key] = value;
+        }
         string log = Path.Combine(context.LogDir, $"{name}-{port}.log");
         long started = Stopwatch.GetTimestamp();
-        var process = Reaper.StartGroup("dotnet", [context.ServerDll], log, all);
-        return new ServerProcess(process, port, name, started, log);
+        var process = Reaper.StartGroup(kind.Program, kind.Args, log, all);
+        return new ServerProcess(process, kind, port, name, started, log);
     }
 
     /// <summary>Polls /healthz every 5 ms until it answers 200; returns the time from process start.</summary>
@@ -83,8 +96,9 @@ internal sealed class ServerProcess : IAsyncDisposable
                 if (response.StatusCode == HttpStatusCode.OK)
                     return Stopwatch.GetElapsedTime(StartedTicks);
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
+                // Not listening yet, or too busy to answer within the client's timeout: ask again.
             }
             await Task.Delay(5, cancellationToken);
         }
@@ -103,8 +117,19 @@ internal sealed class ServerProcess : IAsyncDisposable
     public async Task WaitConnectionsAtMostAsync(int count, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < deadline && await ConnectionsAsync(cancellationToken) > count)
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            try
+            {
+                if (await ConnectionsAsync(cancellationToken) <= count)
+                    return;
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Busy closing thousands of sockets (a single-threaded server above all): ask again.
+            }
             await Task.Delay(50, cancellationToken);
+        }
     }
 
     public double CpuSeconds => ProcStat.CpuSeconds(Pid);

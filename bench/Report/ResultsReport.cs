@@ -47,7 +47,7 @@ internal static class ResultsReport
                 context.Options.StepSeconds,
                 context.Options.GcProbe,
                 clientCoalesceMicroseconds = context.Options.CoalesceMicroseconds,
-                context.ServerDll,
+                server = context.Server.ToString(),
                 serverEnv = context.ServerEnv,
                 benchDefaults = ServerProcess.BenchDefaults,
                 serverDefaults = "README settings table defaults unless serverEnv overrides (LOG_LEVEL Information, WS_SEND_QUEUE 512, WS_KEEPALIVE_SECONDS 20)",

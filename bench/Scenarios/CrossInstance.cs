@@ -14,7 +14,6 @@ namespace Notifications.Bench.Scenarios;
 /// </summary>
 internal static class CrossInstance
 {
-    private const string Project = "bench-local";
     private static readonly string[] Regions = ["ams", "syd", "lax"];
 
     public static async Task RunAsync(BenchContext context)
@@ -22,14 +21,14 @@ internal static class CrossInstance
         var ct = context.Stopping;
         var emulator = await context.EmulatorAsync();
         string topic = $"bench-{context.RunTag}-cross";
-        var servers = Regions.Select(r => ServerProcess.Start(context, r, Settings(emulator, topic, r))).ToList();
+        var servers = Regions.Select(r => ServerProcess.Start(context, r, emulator.InstanceSettings(topic, r))).ToList();
         var hub = new ClientHub(context.RunTag);
         var pool = new ClientPool(hub);
         BareSubscriber? bare = null;
         try
         {
             await Task.WhenAll(servers.Select(s => s.WaitHealthyAsync(TimeSpan.FromSeconds(30), ct)));
-            bare = await BareSubscriber.StartAsync(emulator.Host, Project, topic, hub, ct);
+            bare = await BareSubscriber.StartAsync(emulator.Host, Emulator.Project, topic, hub, ct);
             int perInstance = context.Options.Sizes?[0] ?? (context.Smoke ? 5 : 100), sendersPerInstance = Math.Min(perInstance, context.Smoke ? 1 : 4);
             var senders = new List<WsClient>();
             foreach (var server in servers)
@@ -56,13 +55,6 @@ internal static class CrossInstance
         }
     }
 
-    private static Dictionary<string, string> Settings(Emulator emulator, string topic, string region) => new()
-    {
-        ["PUBSUB_EMULATOR_HOST"] = emulator.Host,
-        ["PUBSUB_PROJECT_ID"] = Project,
-        ["PUBSUB_TOPIC"] = topic,
-        ["FLY_REGION"] = region,
-    };
 
     private static async Task StepAsync(BenchContext context, ClientPool pool, List<WsClient> senders, int[] receivers,
         List<ServerProcess> servers, Emulator emulator, BareSubscriber bare, int index, double rate, double seconds)

@@ -16,6 +16,9 @@ internal sealed class ClientHub(string runTag)
 
     public byte[] RunTag { get; } = Encoding.ASCII.GetBytes($"{runTag}:");
 
+    /// <summary>Each client keeps the id of the last tagged alert it received, as a page does for <c>?since=</c>.</summary>
+    public bool TrackAlertIds { get; init; }
+
     /// <summary>The current step's ledger; swapped between steps, read by every receive loop.</summary>
     public volatile IAlertSink? Sink;
 

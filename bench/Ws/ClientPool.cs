@@ -48,9 +48,8 @@ internal sealed class ClientPool(ClientHub hub, int sourceAddresses = 16)
                 await Task.Delay(1, cancellationToken);
             if (rate is null)
                 await gate.WaitAsync(cancellationToken);
-            int index = _nextIndex++;
-            var source = IPAddress.Parse($"127.0.0.{2 + index % sourceAddresses}");
-            tasks.Add(ConnectOneAsync(index, server, source, rate is null ? Stopwatch.GetTimestamp() : intended));
+            int index = Interlocked.Increment(ref _nextIndex) - 1;
+            tasks.Add(ConnectOneAsync(index, server, Source(index), rate is null ? Stopwatch.GetTimestamp() : intended));
         }
         await Task.WhenAll(tasks);
         var clients = live.OrderBy(c => c.Index).ToList();
@@ -60,20 +59,16 @@ internal sealed class ClientPool(ClientHub hub, int sourceAddresses = 16)
 
         async Task ConnectOneAsync(int index, IPEndPoint server, IPAddress source, long start)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(HandshakeTimeout);
-            WsClient? client = null;
             try
             {
-                client = await WsClient.ConnectAsync(index, server, source, receiveBuffer, hub, timeout.Token);
-                await client.Live.WaitAsync(timeout.Token);
+                var (client, failure) = await TryConnectAsync(index, server, source, "/ws", receiveBuffer, cancellationToken);
+                if (client is null)
+                {
+                    failures.AddOrUpdate(failure!, 1, (_, n) => n + 1);
+                    return;
+                }
                 latency.Record((client.LiveTicks - start) * 1_000_000 / Stopwatch.Frequency);
                 live.Add(client);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                client?.Abort();
-                failures.AddOrUpdate(Reason(e), 1, (_, n) => n + 1);
             }
             finally
             {
@@ -82,6 +77,37 @@ internal sealed class ClientPool(ClientHub hub, int sourceAddresses = 16)
             }
         }
     }
+
+    /// <summary>
+    /// One connect, as a page makes it: to <paramref name="server"/> at <paramref name="path"/>, live once the
+    /// welcome has arrived. Returns the client, or null and why not. The client is not added to <see cref="Clients"/>.
+    /// </summary>
+    public Task<(WsClient? Client, string? Failure)> ConnectOneAsync(IPEndPoint server, string path, CancellationToken cancellationToken)
+    {
+        int index = Interlocked.Increment(ref _nextIndex) - 1;
+        return TryConnectAsync(index, server, Source(index), path, 0, cancellationToken);
+    }
+
+    private async Task<(WsClient? Client, string? Failure)> TryConnectAsync(int index, IPEndPoint server, IPAddress source, string path,
+        int receiveBuffer, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(HandshakeTimeout);
+        WsClient? client = null;
+        try
+        {
+            client = await WsClient.ConnectAsync(index, server, source, receiveBuffer, hub, timeout.Token, path);
+            await client.Live.WaitAsync(timeout.Token);
+            return (client, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            client?.Abort();
+            return (null, Reason(e));
+        }
+    }
+
+    private IPAddress Source(int index) => IPAddress.Parse($"127.0.0.{2 + index % sourceAddresses}");
 
     private static string Reason(Exception e) => e switch
     {

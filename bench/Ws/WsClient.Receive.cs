@@ -145,10 +145,14 @@ internal sealed partial class WsClient
         if (_hub.TryReadTag(json, out int step, out long seq, out long sentTicks))
         {
             _hub.Sink?.OnAlert(Index, step, seq, sentTicks, now);
+            if (_hub.TrackAlertIds)
+                RememberAlertId(json);
             return;
         }
         if (json.IndexOf("\"type\":\"welcome\""u8) >= 0)
-            MarkLive();
+            OnWelcome(json);
+        else if (json.IndexOf("\"type\":\"goaway\""u8) >= 0)
+            OnGoAway(json);
         else if (json.IndexOf("\"type\":\"error\""u8) >= 0)
             Errors++;
         else if (json.IndexOf("\"type\":\"alert\""u8) >= 0)
@@ -190,5 +194,6 @@ internal sealed partial class WsClient
             _state = State.Closed;
             _loop.Remove(_fd, _id);
         }
+        _ended.TrySetResult();
     }
 }

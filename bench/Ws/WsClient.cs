@@ -31,7 +31,7 @@ internal sealed partial class WsClient
     private readonly Lock _gate = new(); // state changes and epoll registration, between the loop's thread and the scenario's
     private bool _paused;
 
-    private WsClient(int index, Socket socket, IPEndPoint server, ClientHub hub)
+    private WsClient(int index, Socket socket, IPEndPoint server, string path, ClientHub hub)
     {
         Index = index;
         _socket = socket;
@@ -39,7 +39,7 @@ internal sealed partial class WsClient
         _loop = EpollLoop.For(index);
         _hub = hub;
         string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-        _request = Encoding.ASCII.GetBytes($"GET /ws HTTP/1.1\r\nHost: {server}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        _request = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {server}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
             $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n");
         _accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
     }
@@ -54,9 +54,9 @@ internal sealed partial class WsClient
     public long Errors { get; private set; }
     public long ForeignAlerts { get; private set; }
 
-    /// <summary>Connects from <paramref name="source"/> (any 127.0.0.x) and upgrades to a WebSocket; its loop reads from then on.</summary>
+    /// <summary>Connects from <paramref name="source"/> (any 127.0.0.x) and upgrades <paramref name="path"/> to a WebSocket; its loop reads from then on.</summary>
     public static async Task<WsClient> ConnectAsync(int index, IPEndPoint server, IPAddress source, int receiveBuffer,
-        ClientHub hub, CancellationToken cancellationToken)
+        ClientHub hub, CancellationToken cancellationToken, string path = "/ws")
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, Blocking = false };
         WsClient? client = null;
@@ -66,7 +66,7 @@ internal sealed partial class WsClient
             socket.Bind(new IPEndPoint(source, 0));
             if (receiveBuffer > 0)
                 socket.ReceiveBufferSize = receiveBuffer;
-            client = new WsClient(index, socket, server, hub);
+            client = new WsClient(index, socket, server, path, hub);
             client.Start(server);
             using (cancellationToken.Register(() => client.Finish(new OperationCanceledException(cancellationToken))))
                 await client._upgraded.Task;

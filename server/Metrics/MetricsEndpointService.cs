@@ -9,7 +9,9 @@ namespace Notifications.Metrics;
 /// Serves Prometheus text at METRICS_HOST:METRICS_PORT/metrics, on a Kestrel of its own so the public port
 /// never exposes it. It publishes this host's System.Diagnostics.Metrics meters (ours, Kestrel's, ASP.NET's)
 /// and the process-wide ones (the runtime's), plus process figures. Metrics are secondary to delivery: if the
-/// port cannot be bound the server says so loudly and goes on serving alerts.
+/// port cannot be bound the server says so and goes on serving alerts. A port another process holds is the
+/// usual case (instances side by side on one host with the default port), so it is one warning line;
+/// any other failure is an error with its exception.
 /// </summary>
 /// <remarks>
 /// The registry is this instance's own, never prometheus-net's static default: the default one starts a
@@ -55,9 +57,26 @@ internal sealed partial class MetricsEndpointService(
         catch (Exception e) when (e is IOException or InvalidOperationException)
         {
             _server = null;
-            Log.CannotListen(logger, _options.Host, _options.Port, e);
+            // Nobody can scrape them: stop aggregating measurements.
+            _meters?.Dispose();
+            _meters = null;
+            if (IsAddressInUse(e))
+                Log.PortTaken(logger, _options.Port, _options.Host);
+            else
+                Log.CannotListen(logger, _options.Host, _options.Port, e);
         }
         return Task.CompletedTask;
+    }
+
+    private static bool IsAddressInUse(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is Microsoft.AspNetCore.Connections.AddressInUseException
+                || inner is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+                return true;
+        }
+        return false;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -71,6 +90,10 @@ internal sealed partial class MetricsEndpointService(
     {
         [LoggerMessage(EventId = 8001, Level = LogLevel.Information, Message = "Metrics at http://{Host}:{Port}{Path}.")]
         public static partial void Listening(ILogger logger, string host, int port, string path);
+
+        [LoggerMessage(EventId = 8003, Level = LogLevel.Warning,
+            Message = "Metrics are off for this instance: port {Port} is taken on {Host}, likely by another instance on this host. Give each instance its own METRICS_PORT (0 turns metrics off); alerts are not affected.")]
+        public static partial void PortTaken(ILogger logger, int port, string host);
 
         [LoggerMessage(EventId = 8002, Level = LogLevel.Error,
             Message = "The metrics endpoint could not listen on {Host}:{Port}; metrics are unavailable, alerts are not affected. Set METRICS_PORT to a free port (0 turns it off).")]

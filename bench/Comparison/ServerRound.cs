@@ -1,0 +1,90 @@
+using Notifications.Bench.Infra;
+using Notifications.Bench.Load;
+using Notifications.Bench.Ws;
+
+namespace Notifications.Bench.Comparison;
+
+/// <summary>
+/// One server, freshly started, through every figure of a <see cref="ComparePlan"/>, with the same
+/// generator and in the same order for every server: RSS before any socket, open-loop connects at three
+/// rates, a reconnect storm, then a fan-out step at the knee.
+/// </summary>
+internal static class ServerRound
+{
+    public static async Task<Dictionary<string, double>> RunAsync(BenchContext context, ServerKind kind, int round, ComparePlan plan)
+    {
+        var ct = context.Stopping;
+        var figures = new Dictionary<string, double>();
+        await using var server = ServerProcess.Start(context, kind, $"compare-{kind.Name}-r{round}", new Dictionary<string, string>());
+        await server.WaitHealthyAsync(TimeSpan.FromSeconds(30), ct);
+        await Task.Delay(plan.Settle, ct);
+        figures["rss-empty"] = server.RssBytes / (1024.0 * 1024);
+        var pool = new ClientPool(new ClientHub(context.RunTag));
+        double failures = 0;
+        try
+        {
+            await pool.ConnectAsync(server.EndPoint, plan.WarmUp, rate: null, concurrency: 64, ct);
+            await ResetAsync(pool, server, ct);
+            foreach (var (rate, name) in new[] { (plan.LowRate, "low"), (plan.MidRate, "mid"), (plan.HighRate, "high") })
+            {
+                var (report, cpu) = await MeasureAsync(server, () => pool.ConnectAsync(server.EndPoint, plan.Count(rate), rate, int.MaxValue, ct));
+                figures[$"p99-{name}"] = report.Handshake.P99;
+                figures[$"achieved-{name}"] = report.Live / Math.Max(report.UntilAllLive.TotalSeconds, 1e-3);
+                figures[$"cpu-{name}"] = 100 * cpu / Math.Max(report.UntilAllLive.TotalSeconds, 1e-3);
+                figures[$"cpu-per-connect-{name}"] = report.Live == 0 ? double.NaN : 1e6 * cpu / report.Live;
+                failures += report.Failed;
+                await ResetAsync(pool, server, ct);
+            }
+            figures["cpu-per-connect"] = figures["cpu-per-connect-mid"];
+            var first = await pool.ConnectAsync(server.EndPoint, plan.Storm, rate: null, concurrency: 256, ct);
+            pool.AbortAll();
+            var (storm, stormCpu) = await MeasureAsync(server, () => pool.ConnectAsync(server.EndPoint, plan.Storm, rate: null, concurrency: plan.Storm, ct));
+            figures["storm"] = storm.UntilAllLive.TotalSeconds;
+            figures["storm-cpu-per-connect"] = storm.Live == 0 ? double.NaN : 1e6 * stormCpu / storm.Live;
+            failures += first.Failed + storm.Failed;
+            await ResetAsync(pool, server, ct);
+            failures += await FanoutAsync(context, server, pool, plan, figures);
+        }
+        finally
+        {
+            pool.AbortAll();
+        }
+        figures["failures"] = failures;
+        figures["rss-after"] = server.RssBytes / (1024.0 * 1024);
+        return figures;
+    }
+
+    /// <summary>A warm-up, then one open-loop step at the plan's delivery rate; returns what was lost or failed.</summary>
+    private static async Task<long> FanoutAsync(BenchContext context, ServerProcess server, ClientPool pool, ComparePlan plan, Dictionary<string, double> figures)
+    {
+        var ct = context.Stopping;
+        var connect = await pool.ConnectAsync(server.EndPoint, plan.FanoutSockets, rate: null, concurrency: 256, ct);
+        if (connect.Live == 0)
+            return connect.Failed;
+        var senders = new[] { pool.Clients[0] };
+        int[] receivers = pool.Clients.Select(c => c.Index).ToArray();
+        var drain = TimeSpan.FromSeconds(5);
+        double n = receivers.Length;
+        await FanoutStep.RunAsync(pool, senders, receivers, 0, Math.Min(50_000, plan.FanoutDeliveries) / n,
+            context.Smoke ? TimeSpan.FromSeconds(0.3) : TimeSpan.FromSeconds(3), [server], false, drain, ct);
+        var step = await FanoutStep.RunAsync(pool, senders, receivers, 1, plan.FanoutDeliveries / n, context.Step, [server], false, drain, ct);
+        figures["fanout-p99"] = step.Latency.P99;
+        figures["fanout-p50"] = step.Latency.P50;
+        figures["fanout-rate"] = step.DeliveriesPerSecond;
+        figures["fanout-cpu-per-million"] = step.ServerCpuPerMillion;
+        return connect.Failed + step.Lost + step.Duplicated + step.SendErrors;
+    }
+
+    private static async Task<(ConnectReport Report, double ServerCpuSeconds)> MeasureAsync(ServerProcess server, Func<Task<ConnectReport>> connect)
+    {
+        double cpu0 = server.CpuSeconds;
+        var report = await connect();
+        return (report, server.CpuSeconds - cpu0);
+    }
+
+    private static async Task ResetAsync(ClientPool pool, ServerProcess server, CancellationToken ct)
+    {
+        pool.AbortAll();
+        await server.WaitConnectionsAtMostAsync(0, TimeSpan.FromSeconds(30), ct);
+    }
+}

@@ -1,0 +1,66 @@
+using Notifications.Bench.Comparison;
+using Notifications.Bench.Infra;
+using Notifications.Bench.Report;
+
+namespace Notifications.Bench.Scenarios;
+
+/// <summary>
+/// Ours beside the yardsticks (the floor, the idiomatic ASP.NET reference, Node's <c>ws</c>) with one
+/// generator in one run: every server goes through the same round (<see cref="ServerRound"/>), the
+/// servers interleaved, their order rotated each round, so a slow minute on a shared machine falls on
+/// all of them. Every figure is reported as an absolute and as a ratio to the floor's and the
+/// reference's in the same round, which holds on any host.
+/// </summary>
+internal static class Compare
+{
+    public static async Task RunAsync(BenchContext context)
+    {
+        var plan = context.Smoke ? ComparePlan.Smoke : ComparePlan.Full;
+        var kinds = new List<ServerKind>();
+        foreach (string name in context.Options.Servers.Distinct())
+        {
+            // "ours" is the build the run was given (--server PATH.dll for an A/B), unless that is a yardstick.
+            bool given = name == ServerKind.Ours && context.Server.TakesOurSettings;
+            kinds.Add(given ? context.Server : await context.KindAsync(name));
+        }
+        string ours = kinds.FirstOrDefault(k => k.TakesOurSettings)?.Name ?? ServerKind.Ours;
+        int rounds = context.Options.Rounds ?? (context.Smoke ? 1 : 3);
+        var results = kinds.ToDictionary(k => k.Name, _ => new List<Dictionary<string, double>?>());
+        for (int round = 1; round <= rounds; round++)
+        {
+            for (int i = 0; i < kinds.Count; i++)
+            {
+                var kind = kinds[(i + round - 1) % kinds.Count];
+                Dictionary<string, double> figures;
+                try
+                {
+                    figures = await ServerRound.RunAsync(context, kind, round, plan);
+                }
+                catch (Exception e) when (!context.Stopping.IsCancellationRequested)
+                {
+                    // One server failing its round leaves the others' figures standing.
+                    context.Add(new Row("compare", $"round {round}: {kind.Name}", $"{e.GetType().Name}: {e.Message}") { Failed = true });
+                    results[kind.Name].Add(null); // keeps each server's list indexed by round, for the per-round ratios
+                    continue;
+                }
+                results[kind.Name].Add(figures);
+                context.Add(new Row("compare", $"round {round}: {kind.Name}", RoundText(plan, figures))
+                {
+                    Failed = context.Smoke && figures["failures"] > 0,
+                    Data = new() { ["server"] = kind.ToString(), ["round"] = round, ["figures"] = figures },
+                });
+            }
+        }
+        var summary = new CompareSummary(plan, kinds.Select(k => k.Name).ToList(), results, ours, context.Smoke);
+        foreach (var row in summary.Rows())
+            context.Add(row);
+        Console.WriteLine($"\n{summary.Table()}");
+    }
+
+    private static string RoundText(ComparePlan plan, Dictionary<string, double> f) =>
+        $"RSS empty {f["rss-empty"]:0.0} MiB; p99 {f["p99-low"]:0} ms at {plan.LowRate:N0}/s, {f["p99-mid"]:0} ms at {plan.MidRate:N0}/s " +
+        $"({f["cpu-per-connect"]:0} µs CPU per connection, {f["cpu-mid"]:0} % CPU); {f["achieved-high"]:N0}/s achieved at {plan.HighRate:N0}/s; " +
+        $"storm {f["storm"]:0.00} s; fan-out p99 {Get(f, "fanout-p99"):0.0} ms at {Get(f, "fanout-rate"):N0}/s; {f["failures"]:0} failed or lost";
+
+    private static double Get(Dictionary<string, double> f, string key) => f.GetValueOrDefault(key, double.NaN);
+}
