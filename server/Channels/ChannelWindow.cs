@@ -30,6 +30,9 @@ internal sealed partial class ChannelWindow(int perChannel, int total, TimeSpan 
 
     public int ChannelCount => _channels.Count;
 
+    /// <summary>Arrival records kept, live or passed over: bounded by <see cref="Compact"/>.</summary>
+    public int ArrivalCount => _arrivals.Count;
+
     public void Add(string channel, AlertMessage alert, SocketFrame frame)
     {
         ExpireOld();

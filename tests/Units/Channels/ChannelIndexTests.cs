@@ -120,13 +120,17 @@ public sealed class ChannelIndexTests
         public bool Visit(Member member) => index.Join("c", new Member(2));
     }
 
-    [Fact(Timeout = 60_000)]
-    public async Task Joins_and_leaves_on_many_threads_while_visiting_lose_no_member_and_invent_none()
+    /// <summary>Crowded channels exercise the member sets; sparse ones are emptied, removed and made again all the time, while other threads join them.</summary>
+    [Theory(Timeout = 60_000)]
+    [InlineData(3, 50, 400)]
+    [InlineData(32, 4, 5000)]
+    [InlineData(1, 1, 200_000)]
+    public async Task Joins_and_leaves_on_many_threads_while_visiting_lose_no_member_and_invent_none(int channelCount, int perThread, int rounds)
     {
         var index = new ChannelIndex<Member>();
-        string[] channels = ["c0", "c1", "c2"];
-        const int Threads = 4, PerThread = 50, Rounds = 400;
-        var finalState = new bool[Threads * PerThread, channels.Length];
+        var channels = Enumerable.Range(0, channelCount).Select(c => $"c{c}").ToArray();
+        const int Threads = 4;
+        var finalState = new bool[Threads * perThread, channels.Length];
         using var stop = new CancellationTokenSource();
         int visits = 0;
         var visiting = Task.Run(() =>
@@ -141,9 +145,9 @@ public sealed class ChannelIndexTests
         var workers = Enumerable.Range(0, Threads).Select(t => Task.Run(() =>
         {
             var random = new Random(t);
-            var mine = Enumerable.Range(0, PerThread).Select(i => new Member(t * PerThread + i)).ToArray();
-            var joined = new bool[PerThread, channels.Length];
-            for (int round = 0; round < Rounds; round++)
+            var mine = Enumerable.Range(0, perThread).Select(i => new Member(t * perThread + i)).ToArray();
+            var joined = new bool[perThread, channels.Length];
+            for (int round = 0; round < rounds; round++)
             {
                 foreach (var (m, i) in mine.Select((m, i) => (m, i)))
                 {
@@ -153,9 +157,9 @@ public sealed class ChannelIndexTests
                     joined[i, c] = !joined[i, c];
                 }
             }
-            for (int i = 0; i < PerThread; i++)
+            for (int i = 0; i < perThread; i++)
                 for (int c = 0; c < channels.Length; c++)
-                    finalState[t * PerThread + i, c] = joined[i, c];
+                    finalState[t * perThread + i, c] = joined[i, c];
         })).ToArray();
         await Task.WhenAll(workers);
         await stop.CancelAsync();
@@ -164,7 +168,7 @@ public sealed class ChannelIndexTests
         Assert.True(visits > 0);
         for (int c = 0; c < channels.Length; c++)
         {
-            var expected = Enumerable.Range(0, Threads * PerThread).Where(id => finalState[id, c]).ToHashSet();
+            var expected = Enumerable.Range(0, Threads * perThread).Where(id => finalState[id, c]).ToHashSet();
             Assert.Equal(expected, Members(index, channels[c]).Select(m => m.Id).ToHashSet());
         }
     }
