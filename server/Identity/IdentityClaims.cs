@@ -30,14 +30,9 @@ internal static class IdentityClaims
     {
         patterns = ChannelPatterns.None;
         problem = null;
-        if (!token.TryGetPayloadValue<JsonElement>(claim, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!token.TryGetPayloadValue<object>(claim, out var value) || value is null)
             return true;
-        string?[] texts;
-        if (value.ValueKind == JsonValueKind.String)
-            texts = [value.GetString()];
-        else if (value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String))
-            texts = value.EnumerateArray().Select(e => e.GetString()).ToArray();
-        else
+        if (Texts(value) is not { } texts)
         {
             problem = $"The token's {claim} claim must be an array of channel patterns.";
             return false;
@@ -47,6 +42,17 @@ internal static class IdentityClaims
         problem = $"The token's {claim} claim is malformed: {patternProblem}";
         return false;
     }
+
+    /// <summary>The claim's strings: the library hands an array over as a list of objects, a lone string as itself.</summary>
+    private static string?[]? Texts(object value) => value switch
+    {
+        string text => [text],
+        JsonElement { ValueKind: JsonValueKind.String } element => [element.GetString()],
+        JsonElement { ValueKind: JsonValueKind.Array } element when element.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
+            element.EnumerateArray().Select(e => e.GetString()).ToArray(),
+        System.Collections.IEnumerable items when items.Cast<object?>().All(i => i is string) => items.Cast<string>().ToArray(),
+        _ => null,
+    };
 
     private static TokenCheck Bad(string reason) => TokenCheck.Refuse(TokenProblem.Claims, reason);
 }

@@ -14,9 +14,10 @@ internal static class TokenLifetime
             throw new SecurityTokenNoExpirationException("exp is required");
         if (notBefore is { } nbf && nbf > expires)
             throw new SecurityTokenInvalidLifetimeException("nbf is after exp");
-        if (notBefore is { } start && now.UtcDateTime < start - skew)
+        // Skew is added to now, not taken from the claims: a claim at DateTime's edge must not overflow.
+        if (notBefore is { } start && now.UtcDateTime + skew < start)
             throw new SecurityTokenNotYetValidException("not valid yet") { NotBefore = start };
-        if (now.UtcDateTime > expires.Value + skew)
+        if (now.UtcDateTime - skew > expires.Value)
             throw new SecurityTokenExpiredException("expired") { Expires = expires.Value };
         return true;
     }
