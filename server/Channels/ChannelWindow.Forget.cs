@@ -1,11 +1,7 @@
-using Notifications.Messages;
-
 namespace Notifications.Channels;
 
 internal sealed partial class ChannelWindow
 {
-    private readonly record struct Entry(long Sequence, AlertMessage Alert, SocketFrame Frame, long ArrivedAt);
-
     /// <summary>An entry's place in arrival order: small, as entries a channel's cap dropped linger here a while.</summary>
     private readonly record struct Arrival(ChannelLog Log, long Sequence, long ArrivedAt);
 
@@ -14,7 +10,7 @@ internal sealed partial class ChannelWindow
     {
         public string Channel { get; } = channel;
 
-        public Queue<Entry> Entries { get; } = new();
+        public Queue<WindowEntry> Entries { get; } = new();
 
         public DateTimeOffset ForgottenUpTo { get; set; } = forgottenUpTo;
 
@@ -35,7 +31,7 @@ internal sealed partial class ChannelWindow
         Forget(arrival.Log, arrival.Log.Entries.Dequeue());
     }
 
-    private void Forget(ChannelLog log, Entry entry)
+    private void Forget(ChannelLog log, WindowEntry entry)
     {
         _live--;
         if (entry.Alert.SentAt > log.ForgottenUpTo)

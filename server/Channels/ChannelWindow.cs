@@ -19,7 +19,7 @@ internal sealed partial class ChannelWindow(int perChannel, int total, TimeSpan 
     // Every entry in arrival order, for the total and the age; entries a channel's own cap already
     // dropped stay here until passed over (see Compact).
     private readonly Queue<Arrival> _arrivals = new();
-    private readonly Dictionary<string, (ChannelLog Log, Entry Entry)> _byId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ChannelLog Log, WindowEntry Entry)> _byId = new(StringComparer.Ordinal);
     private long _nextSequence;
     private int _live;
     // The newest send time of any alert forgotten on any channel: the bound for channels with no log of their own.
@@ -42,7 +42,7 @@ internal sealed partial class ChannelWindow(int perChannel, int total, TimeSpan 
             log = new ChannelLog(channel, _forgottenUpTo);
             _channels.Add(channel, log);
         }
-        var entry = new Entry(_nextSequence++, alert, frame, clock.GetTimestamp());
+        var entry = new WindowEntry(_nextSequence++, alert, frame, clock.GetTimestamp());
         log.Entries.Enqueue(entry);
         _arrivals.Enqueue(new Arrival(log, entry.Sequence, entry.ArrivedAt));
         _byId[alert.Id] = (log, entry);
@@ -63,30 +63,9 @@ internal sealed partial class ChannelWindow(int perChannel, int total, TimeSpan 
     public ChannelReplay Since(string channel, string lastId, TimeSpan slack, DateTimeOffset receivingSince)
     {
         ExpireOld();
-        _channels.TryGetValue(channel, out var log);
-        IEnumerable<Entry> entries = log?.Entries ?? [];
-        var forgottenUpTo = log?.ForgottenUpTo ?? _forgottenUpTo;
-        IEnumerable<Entry> missed = entries;
-        bool complete = true;
-        if (log is not null && _byId.TryGetValue(lastId, out var known) && ReferenceEquals(known.Log, log))
-        {
-            var last = known.Entry;
-            var from = last.Alert.SentAt - slack;
-            missed = entries.Where(e => e.Sequence > last.Sequence || e.Sequence < last.Sequence && e.Alert.SentAt >= from);
-        }
-        else if (AlertIds.TryGetTime(lastId, out var sentAt) && sentAt - slack >= receivingSince && sentAt - slack > forgottenUpTo)
-        {
-            var from = sentAt - slack;
-            missed = entries.Where(e => e.Alert.SentAt >= from && e.Alert.Id != lastId);
-        }
-        else
-        {
-            complete = false;
-        }
-        var frames = missed
-            .OrderBy(e => e.Alert.SentAt).ThenBy(e => e.Alert.Id, StringComparer.Ordinal)
-            .Select(e => e.Frame)
-            .ToList();
-        return new ChannelReplay(complete, frames);
+        if (!_channels.TryGetValue(channel, out var log))
+            return ResumeRule.Missed([], null, lastId, slack, receivingSince, _forgottenUpTo);
+        WindowEntry? last = _byId.TryGetValue(lastId, out var known) && ReferenceEquals(known.Log, log) ? known.Entry : null;
+        return ResumeRule.Missed(log.Entries, last, lastId, slack, receivingSince, log.ForgottenUpTo);
     }
 }
