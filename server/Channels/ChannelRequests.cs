@@ -25,7 +25,7 @@ internal static class ChannelRequests
     /// <summary>As long as the <c>?since=</c> the handshake accepts.</summary>
     public const int MaxSinceLength = 128;
 
-    public static bool Handles(JsonElement type) => Types.Any(type.ValueEquals);
+    public static bool Handles(JsonElement type) => type.ValueKind == JsonValueKind.String && Types.Any(type.ValueEquals);
 
     public static ChannelRequest Read(JsonElement root)
     {

@@ -22,6 +22,16 @@ public sealed class ChannelRequestsTests
         Assert.Equal(new ChannelRequest(ChannelRequestKind.Unsubscribe, "team:42", null, null, null), Read("""{"type":"unsubscribe","channel":"team:42","since":"ignored"}"""));
     }
 
+    [Theory]
+    [InlineData("""{"type":"alert"}""")]
+    [InlineData("""{"type":7}""")]
+    [InlineData("""{"type":"Subscribe"}""")]
+    public void Leaves_other_types_to_the_frame_parser(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        Assert.False(ChannelRequests.Handles(document.RootElement.GetProperty("type")));
+    }
+
     [Fact]
     public void Reads_refresh()
     {
