@@ -1,0 +1,50 @@
+using Notifications.Delivery;
+using Notifications.Messages;
+using Notifications.WebSockets;
+
+namespace Notifications.Channels;
+
+/// <summary>One alert a window holds: its arrival order here, the alert, its frame, and when it arrived.</summary>
+internal readonly record struct WindowEntry(long Sequence, AlertMessage Alert, SocketFrame Frame, long ArrivedAt);
+
+/// <summary>
+/// The one rule for what a resuming client missed, for any window of alerts (one channel's, or the global
+/// one: <see cref="RecentAlerts"/> applies the same rule and can call this).
+/// </summary>
+internal static class ResumeRule
+{
+    /// <summary>
+    /// What a client whose last alert was <paramref name="lastId"/> may have missed among
+    /// <paramref name="entries"/>: everything that arrived after it, and everything sent up to
+    /// <paramref name="slack"/> before it (another instance may have delivered those in another order),
+    /// sorted by send time. <c>Complete</c> is true when the window provably holds all the client
+    /// missed: <paramref name="last"/> is the id's entry here, or the id is one of our time-ordered ids
+    /// sent (less the slack) after both <paramref name="receivingSince"/> and <paramref name="forgottenUpTo"/>.
+    /// Otherwise every entry is returned.
+    /// </summary>
+    public static ChannelReplay Missed(IEnumerable<WindowEntry> entries, WindowEntry? last, string lastId, TimeSpan slack,
+        DateTimeOffset receivingSince, DateTimeOffset forgottenUpTo)
+    {
+        IEnumerable<WindowEntry> missed = entries;
+        bool complete = true;
+        if (last is { } known)
+        {
+            var from = known.Alert.SentAt - slack;
+            missed = entries.Where(e => e.Sequence > known.Sequence || e.Sequence < known.Sequence && e.Alert.SentAt >= from);
+        }
+        else if (AlertIds.TryGetTime(lastId, out var sentAt) && sentAt - slack >= receivingSince && sentAt - slack > forgottenUpTo)
+        {
+            var from = sentAt - slack;
+            missed = entries.Where(e => e.Alert.SentAt >= from && e.Alert.Id != lastId);
+        }
+        else
+        {
+            complete = false;
+        }
+        var frames = missed
+            .OrderBy(e => e.Alert.SentAt).ThenBy(e => e.Alert.Id, StringComparer.Ordinal)
+            .Select(e => e.Frame)
+            .ToList();
+        return new ChannelReplay(complete, frames);
+    }
+}

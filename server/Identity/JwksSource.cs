@@ -1,0 +1,144 @@
+using Microsoft.Extensions.Options;
+using Notifications.Configuration;
+
+namespace Notifications.Identity;
+
+/// <summary>
+/// Keeps <see cref="SigningKeys"/>' JWKS part current: read at startup (waiting at most a few seconds, so an
+/// identity provider that is down cannot hold the instance's start), then every AUTH_JWKS_REFRESH_SECONDS, and
+/// sooner when a token names a key id nobody knows (a rotation), at most once per <see cref="MinInterval"/>.
+/// A failed read keeps the keys it had. Does nothing when AUTH_JWKS_URL is unset.
+/// </summary>
+internal sealed partial class JwksSource(
+    SigningKeys keys, IOptions<AuthOptions> options, TimeProvider clock, ILogger<JwksSource> logger) : BackgroundService
+{
+    public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StartupWait = TimeSpan.FromSeconds(5);
+
+    private readonly string? _location = string.IsNullOrWhiteSpace(options.Value.JwksUrl) ? null : options.Value.JwksUrl.Trim();
+    private readonly TimeSpan _interval = TimeSpan.FromSeconds(options.Value.JwksRefreshSeconds);
+    private readonly SemaphoreSlim _reading = new(1, 1);
+    private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false })
+    {
+        Timeout = TimeSpan.FromSeconds(10),
+        MaxResponseContentBufferSize = JwksDocument.MaxBytes,
+    };
+    private long _lastAttempt; // 0: never
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_location is not null)
+        {
+            var first = ReadAsync(cancellationToken);
+            if (await Task.WhenAny(first, Task.Delay(StartupWait, clock, cancellationToken)) != first)
+                Log.SlowAtStartup(logger, StartupWait.TotalSeconds);
+        }
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_location is null)
+            return;
+        try
+        {
+            while (true)
+            {
+                // After a failure, try again soon rather than a whole interval later.
+                var wait = keys.JwksCount == 0 ? Min(MinInterval, _interval) : _interval;
+                await Task.Delay(wait, clock, stoppingToken);
+                await ReadAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>A token names a key id that is not loaded: read the document again unless that was tried within <see cref="MinInterval"/>. True if it was read.</summary>
+    public async Task<bool> RefreshForUnknownKeyAsync(CancellationToken cancellationToken)
+    {
+        long last = Interlocked.Read(ref _lastAttempt);
+        if (_location is null || last != 0 && clock.GetElapsedTime(last) < MinInterval)
+            return false;
+        return await ReadAsync(cancellationToken);
+    }
+
+    private async Task<bool> ReadAsync(CancellationToken cancellationToken)
+    {
+        await _reading.WaitAsync(cancellationToken);
+        try
+        {
+            Interlocked.Exchange(ref _lastAttempt, clock.GetTimestamp());
+            var (found, skipped) = JwksDocument.Parse(await FetchAsync(cancellationToken));
+            keys.ReplaceJwks(found);
+            Log.Read(logger, found.Count, skipped);
+            return true;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or FormatException or UnauthorizedAccessException
+            || e is TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            Log.ReadFailed(logger, keys.JwksCount, e.GetType().Name, e.Message);
+            return false;
+        }
+        finally
+        {
+            _reading.Release();
+        }
+    }
+
+    private async Task<string> FetchAsync(CancellationToken cancellationToken)
+    {
+        if (!JwksLocation.IsUrl(_location!))
+        {
+            var info = new FileInfo(_location!);
+            if (info.Exists && info.Length > JwksDocument.MaxBytes)
+                throw new FormatException($"the file is over {JwksDocument.MaxBytes} bytes");
+            return await File.ReadAllTextAsync(_location!, cancellationToken);
+        }
+        using var response = await _http.GetAsync(_location, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"the server answered {(int)response.StatusCode}");
+        return await response.Content.ReadAsStringAsync(cancellationToken);
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        _reading.Dispose();
+        base.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "Read the JWKS document: {KeyCount} signing keys ({Skipped} skipped: not for RS256/ES256 signatures).")]
+        public static partial void Read(ILogger logger, int keyCount, int skipped);
+
+        [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Reading the JWKS document failed ({ErrorType}: {Error}); keeping the {KeyCount} keys read before.")]
+        public static partial void ReadFailed(ILogger logger, int keyCount, string errorType, string error);
+
+        [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "The JWKS document was not read within {Seconds} s of startup; starting anyway, tokens signed by its keys are refused until it is.")]
+        public static partial void SlowAtStartup(ILogger logger, double seconds);
+    }
+}
+
+/// <summary>The rule for AUTH_JWKS_URL: https anywhere, http only to this machine, anything else a file path.</summary>
+internal static class JwksLocation
+{
+    public static bool IsUrl(string location) =>
+        location.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("http://", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>What is wrong with the location, or null; a file must exist and parse.</summary>
+    public static string? Problem(string location)
+    {
+        if (!IsUrl(location))
+            return File.Exists(location) ? null : $"AUTH_JWKS_URL names '{location}', which is neither an https:// URL nor an existing file.";
+        if (!Uri.TryCreate(location, UriKind.Absolute, out var uri))
+            return $"AUTH_JWKS_URL '{location}' is not a valid URL.";
+        if (uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback)
+            return "AUTH_JWKS_URL must be https:// (http:// only for localhost): keys fetched in the clear could be replaced on the way.";
+        return null;
+    }
+}

@@ -1,0 +1,166 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.Tokens;
+using Notifications.Configuration;
+using Notifications.Identity;
+using Notifications.Tests.Infrastructure;
+using static Notifications.Tests.Units.Identity.TestTokens;
+
+namespace Notifications.Tests.Units.Identity;
+
+/// <summary>JWKS documents from a file and from a real HTTP server on 127.0.0.1, including key rotation.</summary>
+public sealed class JwksTests : IAsyncDisposable
+{
+    private readonly RSA _first = RSA.Create(2048);
+    private readonly RSA _second = RSA.Create(2048);
+    private readonly ECDsa _ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly FakeTimeProvider _clock = new(Now);
+    private WebApplication? _server;
+    private volatile string _document = "";
+    private int _requests;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+            await _server.DisposeAsync();
+        _first.Dispose();
+        _second.Dispose();
+        _ec.Dispose();
+    }
+
+    private static string Document(params string[] keys) => $$"""{"keys":[{{string.Join(",", keys)}}]}""";
+
+    private string RsaToken(RSA rsa, string kid) => Sign(new RsaSecurityKey(rsa), SecurityAlgorithms.RsaSha256, Claims(), kid);
+
+    private async Task<string> ServeAsync(string document)
+    {
+        _document = document;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _server = builder.Build();
+        _server.MapGet("/jwks", () =>
+        {
+            Interlocked.Increment(ref _requests);
+            return Results.Text(_document, "application/json");
+        });
+        await _server.StartAsync(TestContext.Current.CancellationToken);
+        var address = _server.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return address + "/jwks";
+    }
+
+    [Fact]
+    public async Task Keys_from_a_JWKS_file_check_RS256_and_ES256_tokens()
+    {
+        var file = WriteTemp(Document(RsaJwk(_first, "r1"), EcJwk(_ec, "e1")), ".json");
+        try
+        {
+            var (validator, keys, jwks) = Validator(new AuthOptions { JwksUrl = file }, _clock);
+            await jwks.StartAsync(TestContext.Current.CancellationToken);
+
+            Assert.Equal(2, keys.JwksCount);
+            Assert.Null((await validator.CheckAsync(RsaToken(_first, "r1"))).Refusal);
+            Assert.Null((await validator.CheckAsync(Sign(new ECDsaSecurityKey(_ec), SecurityAlgorithms.EcdsaSha256, Claims(), "e1"))).Refusal);
+            Assert.Equal(TokenProblem.Signature, (await validator.CheckAsync(RsaToken(_second, "r1"))).Refusal?.Problem);
+            await jwks.StopAsync(TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Symmetric_and_encryption_keys_in_a_JWKS_are_skipped()
+    {
+        // An "oct" key in a public document would let anyone who reads it mint HS256 tokens; it must never count.
+        var secret = Encoding.UTF8.GetBytes(Secret);
+        var file = WriteTemp(Document(
+            $$"""{"kty":"oct","kid":"s1","k":"{{Base64Url(secret)}}"}""",
+            RsaJwk(_second, "enc1").Replace("\"use\":\"sig\"", "\"use\":\"enc\""),
+            RsaJwk(_first, "r1")), ".json");
+        try
+        {
+            var (validator, keys, jwks) = Validator(new AuthOptions { JwksUrl = file }, _clock);
+            await jwks.StartAsync(TestContext.Current.CancellationToken);
+
+            Assert.Equal(1, keys.JwksCount);
+            var hs = Sign(new SymmetricSecurityKey(secret), SecurityAlgorithms.HmacSha256, Claims(), "s1");
+            Assert.Equal(TokenProblem.Signature, (await validator.CheckAsync(hs)).Refusal?.Problem);
+            Assert.Equal(TokenProblem.Signature, (await validator.CheckAsync(RsaToken(_second, "enc1"))).Refusal?.Problem);
+            await jwks.StopAsync(TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_rotated_key_is_fetched_when_a_token_names_it_but_at_most_once_per_interval()
+    {
+        var url = await ServeAsync(Document(RsaJwk(_first, "k1")));
+        var (validator, keys, jwks) = Validator(new AuthOptions { JwksUrl = url }, _clock);
+        await jwks.StartAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(1, _requests);
+        Assert.Null((await validator.CheckAsync(RsaToken(_first, "k1"))).Refusal);
+
+        // The issuer rotates: the document now has k2, and a token signed by it arrives.
+        _document = Document(RsaJwk(_first, "k1"), RsaJwk(_second, "k2"));
+        _clock.Advance(JwksSource.MinInterval);
+        Assert.Null((await validator.CheckAsync(RsaToken(_second, "k2"))).Refusal);
+        Assert.Equal(2, _requests);
+
+        // An unknown id right after is refused without another fetch: unknown ids cannot hammer the provider.
+        using var third = RSA.Create(2048);
+        Assert.Equal(TokenProblem.Signature, (await validator.CheckAsync(RsaToken(third, "k3"))).Refusal?.Problem);
+        Assert.Equal(2, _requests);
+        await jwks.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_document_is_read_again_every_interval_and_a_failed_read_keeps_the_keys()
+    {
+        var url = await ServeAsync(Document(RsaJwk(_first, "k1")));
+        var (validator, keys, jwks) = Validator(new AuthOptions { JwksUrl = url, JwksRefreshSeconds = 300 }, _clock);
+        await jwks.StartAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(1, _requests);
+
+        // The loop's timer is set on a pool thread, maybe after an advance: so advance until the read comes.
+        _document = "not json";
+        await Eventually.TrueAsync(() => Advanced(TimeSpan.FromSeconds(300), () => _requests >= 2), "the second read");
+        Assert.Equal(1, keys.JwksCount);
+        Assert.Null((await validator.CheckAsync(RsaToken(_first, "k1"))).Refusal);
+
+        _document = Document(RsaJwk(_second, "k2"));
+        await Eventually.TrueAsync(() => Advanced(TimeSpan.FromSeconds(300), () => keys.Knows("k2")), "the rotated key read");
+        Assert.Equal(TokenProblem.Signature, (await validator.CheckAsync(RsaToken(_first, "k1"))).Refusal?.Problem);
+        await jwks.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    private bool Advanced(TimeSpan by, Func<bool> condition)
+    {
+        if (condition())
+            return true;
+        _clock.Advance(by);
+        return false;
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task An_unreachable_provider_at_startup_does_not_stop_the_start_and_tokens_are_refused_meanwhile()
+    {
+        var (validator, keys, jwks) = Validator(new AuthOptions { JwksUrl = "http://127.0.0.1:9/jwks" }, _clock);
+        await jwks.StartAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, keys.JwksCount);
+        Assert.Equal(TokenProblem.Signature, (await validator.CheckAsync(RsaToken(_first, "k1"))).Refusal?.Problem);
+        await jwks.StopAsync(TestContext.Current.CancellationToken);
+    }
+}
