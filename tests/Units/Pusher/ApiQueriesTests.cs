@@ -18,7 +18,7 @@ public sealed class ApiQueriesTests
     }
 
     private readonly Census _census = new();
-    private readonly PresenceRoster _roster = new("i", 1, new PusherSessionFixture.RecordingOutlet(), new FakeTimeProvider(), TimeSpan.FromSeconds(5));
+    private readonly PresenceRoster _roster = new("i", 1, new RecordingOutlet(), new FakeTimeProvider(), TimeSpan.FromSeconds(5));
 
     public ApiQueriesTests()
     {

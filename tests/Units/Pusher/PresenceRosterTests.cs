@@ -10,24 +10,15 @@ public sealed class PresenceRosterTests
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(5);
     private readonly FakeTimeProvider _clock = new();
 
-    private sealed class Outlet : IPresenceOutlet
+    private sealed record Node(PresenceRoster Roster, RecordingOutlet Outlet)
     {
-        public List<object> Published { get; } = [];
-        public List<string> Announced { get; } = [];
-
-        public void Publish(PresenceDelta delta) => Published.Add(delta);
-        public void Publish(PresenceStatePart part) => Published.Add(part);
-        public void Publish(PresenceStateRequest request) => Published.Add(request);
-
-        public void Announce(PresenceChange change, string? exceptSocketId) =>
-            Announced.Add($"{(change.Added ? "+" : "-")}{change.Member.UserId}{(exceptSocketId is null ? "" : " except " + exceptSocketId)}");
+        /// <summary>What this instance told its subscribers, as <c>+user except socket</c>.</summary>
+        public List<string> Said => [.. Outlet.Changes.Select(c => $"{(c.Change.Added ? "+" : "-")}{c.Change.Member.UserId}{(c.Except is null ? "" : " except " + c.Except)}")];
     }
-
-    private sealed record Node(PresenceRoster Roster, Outlet Outlet);
 
     private Node Start(string instance, long epoch = 1)
     {
-        var outlet = new Outlet();
+        var outlet = new RecordingOutlet();
         return new Node(new PresenceRoster(instance, epoch, outlet, _clock, Heartbeat), outlet);
     }
 
@@ -65,8 +56,8 @@ public sealed class PresenceRosterTests
         Deliver(a, b);
 
         Assert.Equal(["u"], members.Select(m => m.UserId));
-        Assert.Equal(["+u except s1"], a.Outlet.Announced);
-        Assert.Equal(["+u"], b.Outlet.Announced);
+        Assert.Equal(["+u except s1"], a.Said);
+        Assert.Equal(["+u"], b.Said);
         Assert.Equal(["u"], Users(b));
     }
 
@@ -84,15 +75,15 @@ public sealed class PresenceRosterTests
         a.Roster.Leave(Room, "s3", "u");
         Deliver(a, b);
 
-        Assert.Equal(["+u except s1"], a.Outlet.Announced);
-        Assert.Equal(["+u"], b.Outlet.Announced);
+        Assert.Equal(["+u except s1"], a.Said);
+        Assert.Equal(["+u"], b.Said);
         Assert.Equal(["u"], Users(a));
 
         b.Roster.Leave(Room, "s2", "u");
         Deliver(b, a);
 
-        Assert.Equal(["+u except s1", "-u"], a.Outlet.Announced);
-        Assert.Equal(["+u", "-u except s2"], b.Outlet.Announced);
+        Assert.Equal(["+u except s1", "-u"], a.Said);
+        Assert.Equal(["+u", "-u except s2"], b.Said);
         Assert.Empty(Users(a));
     }
 
@@ -110,7 +101,7 @@ public sealed class PresenceRosterTests
         Deliver(a, c);                                                      // a's state reaches c
 
         Assert.Equal(["u", "v"], Users(c));
-        Assert.Equal(["+u", "+v"], c.Outlet.Announced.Order());
+        Assert.Equal(["+u", "+v"], c.Said.Order());
     }
 
     [Fact]
@@ -133,7 +124,7 @@ public sealed class PresenceRosterTests
         Deliver(a, b);
 
         Assert.Equal(["u", "v", "w"], Users(b));
-        Assert.Equal(["+u", "+w", "+v"], b.Outlet.Announced);
+        Assert.Equal(["+u", "+w", "+v"], b.Said);
     }
 
     [Fact]
@@ -162,7 +153,7 @@ public sealed class PresenceRosterTests
         Deliver(a, b);
 
         b.Roster.Forget("a");
-        Assert.Equal(["+u", "-u"], b.Outlet.Announced);
+        Assert.Equal(["+u", "-u"], b.Said);
 
         var b2 = Start("b2");
         a.Roster.Join(Room, "s2", Member("v"));
@@ -183,6 +174,6 @@ public sealed class PresenceRosterTests
         Deliver(a);
 
         Assert.Equal(["u"], Users(a));
-        Assert.Equal(3, a.Outlet.Announced.Count);
+        Assert.Equal(3, a.Said.Count);
     }
 }

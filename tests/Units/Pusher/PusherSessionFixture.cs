@@ -66,17 +66,4 @@ internal sealed class PusherSessionFixture
 
         public void Publish(PusherEvent clientEvent) => Published.Add(clientEvent);
     }
-
-    public sealed class RecordingOutlet : IPresenceOutlet
-    {
-        public List<string> Announced { get; } = [];
-        public List<object> Published { get; } = [];
-
-        public void Publish(PresenceDelta delta) => Published.Add(delta);
-        public void Publish(PresenceStatePart part) => Published.Add(part);
-        public void Publish(PresenceStateRequest request) => Published.Add(request);
-
-        public void Announce(PresenceChange change, string? exceptSocketId) =>
-            Announced.Add($"{(change.Added ? "+" : "-")}{change.Member.UserId} on {change.Channel}{(exceptSocketId is null ? "" : " except " + exceptSocketId)}");
-    }
 }
