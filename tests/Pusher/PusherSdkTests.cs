@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Notifications.Configuration;
 using Notifications.Pusher.Apps;
-using Notifications.Pusher.Auth;
 using Notifications.Pusher.Presence;
 using Notifications.Tests.Pusher.Harness;
 

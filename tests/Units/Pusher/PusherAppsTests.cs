@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Notifications.Configuration;
 using Notifications.Pusher.Apps;
 
