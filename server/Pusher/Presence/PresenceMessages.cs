@@ -6,7 +6,8 @@ namespace Notifications.Pusher.Presence;
 /// <summary>
 /// On the bus: one instance's first socket of a user joined a presence channel (<see cref="Present"/>), or its
 /// last one left. <see cref="Seq"/> counts this instance's deltas from 1 within its <see cref="Epoch"/> (one
-/// process's life), so receivers can put reordered and repeated messages right and notice lost ones.
+/// process's life: its start time in Unix milliseconds, so a restart's messages outrank the previous life's),
+/// so receivers can put reordered and repeated messages right and notice lost ones.
 /// </summary>
 internal sealed record PresenceDelta(string Instance, long Epoch, long Seq, string Channel, string UserId, JsonElement? UserInfo, bool Present)
 {
