@@ -56,6 +56,13 @@ public sealed class ChromiumFixture : IAsyncLifetime
         return AlertPage.OpenAsync(_browser, instance, output);
     }
 
+    /// <summary>A fresh browser context for a test's own pages (the Pusher tests' Echo page).</summary>
+    public Task<IBrowserContext> NewContextAsync()
+    {
+        Require();
+        return _browser.NewContextAsync();
+    }
+
     /// <summary>CHROMIUM_PATH when set (and then only it), else the Debian paths, else chromium on PATH.</summary>
     private static (string? Path, string Missing) Find()
     {

@@ -1,0 +1,43 @@
+using Notifications.Pusher.Apps;
+using Notifications.Pusher.Channels;
+
+namespace Notifications.Pusher.Auth;
+
+/// <summary>
+/// Checks the <c>auth</c> a client brings from the app's backend (Laravel's <c>/broadcasting/auth</c>):
+/// <c>key:HMAC-SHA256(secret, socket_id:channel)</c> for private channels, with <c>:channel_data</c>
+/// appended for presence channels, and <c>key:HMAC(secret, socket_id::user::user_data)</c> for
+/// <c>pusher:signin</c>. Signatures are compared in constant time. A refusal says why in words a
+/// developer can act on (the signed text, never the secret).
+/// </summary>
+internal static class ChannelAuthorizer
+{
+    /// <summary>Null when <paramref name="auth"/> authorizes this socket on this channel; otherwise why not.</summary>
+    public static string? Check(PusherApp app, string socketId, PusherChannel channel, string? auth, string? channelData)
+    {
+        if (channel.Kind == PusherChannelKind.Presence && string.IsNullOrEmpty(channelData))
+            return $"Subscribing to {channel.Name} needs channel_data from your auth endpoint.";
+        string signed = channel.Kind == PusherChannelKind.Presence
+            ? $"{socketId}:{channel.Name}:{channelData}"
+            : $"{socketId}:{channel.Name}";
+        return CheckSignature(app, auth, signed, $"Subscribing to {channel.Name}");
+    }
+
+    /// <summary>Null when <paramref name="auth"/> signs <paramref name="userData"/> for this socket (<c>pusher:signin</c>); otherwise why not.</summary>
+    public static string? CheckSignin(PusherApp app, string socketId, string userData, string? auth) =>
+        CheckSignature(app, auth, $"{socketId}::user::{userData}", "Signing in");
+
+    private static string? CheckSignature(PusherApp app, string? auth, string signed, string what)
+    {
+        if (string.IsNullOrEmpty(auth))
+            return $"{what} needs auth from your app's auth endpoint.";
+        int colon = auth.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+            return "auth must be 'key:signature'.";
+        if (!auth.AsSpan(0, colon).SequenceEqual(app.Key))
+            return "auth was signed for another app key.";
+        return app.Secret.Verify(signed, auth.AsSpan(colon + 1))
+            ? null
+            : $"Invalid signature: expected the HMAC-SHA256 hex digest of '{signed}'.";
+    }
+}

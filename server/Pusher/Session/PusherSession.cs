@@ -1,0 +1,109 @@
+using Notifications.Pusher.Apps;
+using Notifications.Pusher.Channels;
+using Notifications.Pusher.Presence;
+using Notifications.Pusher.Protocol;
+
+namespace Notifications.Pusher.Session;
+
+/// <summary>
+/// What a Pusher client's frames do on one connection: subscriptions with their authorization, presence
+/// membership, client events with their rules and rate, sign-in, and the activity check. It knows nothing of
+/// sockets: frames come in through <see cref="Receive"/>, go out through <see cref="IPusherSink"/>, and channel
+/// membership goes through <see cref="IPusherRooms"/> and the <see cref="PresenceRoster"/>. Thread-safe: the
+/// receive loop, the activity timer and the connection's end may call it at once.
+/// </summary>
+internal sealed partial class PusherSession
+{
+    private readonly Lock _gate = new();
+    private readonly PusherApp _app;
+    private readonly IPusherSink _sink;
+    private readonly IPusherRooms _rooms;
+    private readonly PresenceRoster _presence;
+    private readonly TimeProvider _clock;
+    private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
+    private bool _ended;
+
+    /// <summary>One channel this socket is on: our name for it, and the user it joined as when it is a presence channel.</summary>
+    private sealed record Subscription(PusherChannel Channel, string Internal, PresenceMember? Member);
+
+    public PusherSession(PusherApp app, string socketId, int activityTimeoutSeconds, IPusherSink sink, IPusherRooms rooms, PresenceRoster presence, TimeProvider clock)
+    {
+        (_app, SocketId, _sink, _rooms, _presence, _clock) = (app, socketId, sink, rooms, presence, clock);
+        _activityTimeout = TimeSpan.FromSeconds(activityTimeoutSeconds);
+        _lastHeardAt = clock.GetTimestamp();
+        _clientEventWindowStart = _lastHeardAt;
+        ActivityTimeoutSeconds = activityTimeoutSeconds;
+    }
+
+    public string SocketId { get; }
+
+    public int ActivityTimeoutSeconds { get; }
+
+    /// <summary>The user this socket signed in as (<c>pusher:signin</c>); null until then.</summary>
+    public string? UserId { get; private set; }
+
+    /// <summary>Sends <c>pusher:connection_established</c>; the first frame on the connection.</summary>
+    public void Start()
+    {
+        lock (_gate)
+            _sink.Send(PusherFrames.ConnectionEstablished(SocketId, ActivityTimeoutSeconds));
+    }
+
+    /// <summary>Acts on one inbound text frame.</summary>
+    public void Receive(ReadOnlySpan<byte> frame)
+    {
+        var request = PusherFrameParser.Parse(frame);
+        lock (_gate)
+        {
+            if (_ended)
+                return;
+            HeardFromClient();
+            switch (request)
+            {
+                case PingFrame:
+                    _sink.Send(PusherFrames.Pong);
+                    break;
+                case PongFrame:
+                    break;
+                case SubscribeFrame subscribe:
+                    Subscribe(subscribe);
+                    break;
+                case UnsubscribeFrame unsubscribe:
+                    Unsubscribe(unsubscribe.Channel);
+                    break;
+                case SigninFrame signin:
+                    Signin(signin);
+                    break;
+                case ClientEventFrame clientEvent:
+                    SendClientEvent(clientEvent);
+                    break;
+                case InvalidFrame invalid:
+                    _sink.Send(PusherFrames.Error(PusherErrorCodes.InvalidMessage, invalid.Message));
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Leaves every channel (presence members leave fleet-wide); call once the connection is over. Later frames are ignored.</summary>
+    public void End()
+    {
+        lock (_gate)
+        {
+            if (_ended)
+                return;
+            _ended = true;
+            foreach (var name in _subscriptions.Keys.ToList())
+                Unsubscribe(name);
+        }
+    }
+
+    /// <summary>Closes the connection and stops acting on anything after.</summary>
+    private void CloseWith(int code, string message)
+    {
+        _sink.Send(PusherFrames.Error(code, message));
+        _sink.Close(code, message);
+        _ended = true;
+        foreach (var name in _subscriptions.Keys.ToList())
+            Unsubscribe(name);
+    }
+}
