@@ -1,0 +1,43 @@
+using System.Net;
+using System.Text.Json;
+using Notifications.Tests.Infrastructure;
+
+namespace Notifications.Tests.Faults;
+
+/// <summary>Settings and look-ups shared by the tests that put the fault-injecting front between instances and the emulator.</summary>
+internal static class Fronted
+{
+    /// <summary>An instance on the emulator through <paramref name="front"/>, beating every second so starvation and presence react fast.</summary>
+    public static Dictionary<string, string?> Settings(PubSubEmulator emulator, PubSubFront front, string topic, string region)
+    {
+        var settings = TestInstance.EmulatorSettings(emulator, topic, region);
+        settings["PUBSUB_EMULATOR_HOST"] = front.HostPort;
+        settings["HEARTBEAT_SECONDS"] = "1";
+        return settings;
+    }
+
+    /// <summary>The /healthz answer: its status code, <c>status</c> and <c>detail</c>.</summary>
+    public static async Task<(HttpStatusCode Code, string Status, string Detail)> HealthAsync(Uri baseUri)
+    {
+        using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(5) };
+        using var response = await http.GetAsync("/healthz", TestContext.Current.CancellationToken);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        return (response.StatusCode, body.GetProperty("status").GetString()!, body.GetProperty("detail").GetString()!);
+    }
+
+    /// <summary>Texts of the alerts a socket received, duplicates included.</summary>
+    public static List<string> AlertTexts(TestSocket socket) =>
+        socket.OfType("alert").Select(a => a.GetProperty("text").GetString()!).ToList();
+
+    /// <summary>Waits until every socket holds every text, then checks none holds one twice.</summary>
+    public static async Task AssertEachGotEachOnceAsync(IReadOnlyList<TestSocket> sockets, IReadOnlyCollection<string> texts, TimeSpan timeout)
+    {
+        await Eventually.TrueAsync(() => sockets.All(s => texts.All(AlertTexts(s).Contains)),
+            $"every socket holds all {texts.Count} alerts", timeout);
+        foreach (var socket in sockets)
+        {
+            var got = AlertTexts(socket).Where(texts.Contains).ToList();
+            Assert.Equal(got.Count, got.Distinct().Count());
+        }
+    }
+}
