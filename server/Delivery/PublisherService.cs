@@ -26,6 +26,7 @@ internal sealed partial class PublisherService(
     private static readonly TimeSpan ExpiryCheck = TimeSpan.FromSeconds(1);
     private readonly TimeSpan _timeout = TimeSpan.FromSeconds(options.Value.PublishTimeoutSeconds);
     private readonly CancellationTokenSource _abandon = new();
+    private readonly TaskCompletionSource _stopping = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<PendingAlert> _batch = new(MaxBatch);
     private bool _expiredThisEpisode;
     private Task _loop = Task.CompletedTask;
@@ -39,6 +40,7 @@ internal sealed partial class PublisherService(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         outbound.Close();
+        _stopping.TrySetResult();
         try
         {
             await _loop.WaitAsync(shutdown.PublishTimeLeft, clock, cancellationToken);
@@ -55,6 +57,8 @@ internal sealed partial class PublisherService(
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         var backoff = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), clock);
+        // While stopping, the budget is seconds and nothing else probes Pub/Sub (the heartbeat has stopped): retry often.
+        var flushing = new Backoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250), clock);
         try
         {
             while (_batch.Count > 0 || await outbound.Reader.WaitToReadAsync(cancellationToken))
@@ -71,7 +75,7 @@ internal sealed partial class PublisherService(
                     backoff.Reset();
                     _expiredThisEpisode = false;
                 }
-                else if (!await backoff.WaitAsync(health.NextRecovery, cancellationToken))
+                else if (!await RetryWaitAsync(backoff, flushing, cancellationToken))
                 {
                     return;
                 }
@@ -81,6 +85,12 @@ internal sealed partial class PublisherService(
         {
         }
     }
+
+    /// <summary>The wait before the next try: backoff, cut short by a recovery or by the stop, after which it retries every few hundred milliseconds.</summary>
+    private Task<bool> RetryWaitAsync(Backoff backoff, Backoff flushing, CancellationToken cancellationToken) =>
+        _stopping.Task.IsCompleted
+            ? flushing.WaitAsync(health.NextRecovery, cancellationToken)
+            : backoff.WaitAsync(Task.WhenAny(health.NextRecovery, _stopping.Task), cancellationToken);
 
     /// <summary>Waits a while for the subscription to exist; false meanwhile, so expired alerts are still given up.</summary>
     private async Task<bool> SubscribedAsync(CancellationToken cancellationToken)

@@ -15,6 +15,7 @@ public sealed class FaultPlan
     private readonly Lock _gate = new();
     private readonly List<Refusal> _refusals = [];
     private readonly Dictionary<string, TimeSpan> _delays = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _passes = new(StringComparer.Ordinal);
     private StreamLife? _streamLife;
 
     private sealed record Refusal(string Method, StatusCode Status, DateTime Until);
@@ -27,6 +28,13 @@ public sealed class FaultPlan
     {
         lock (_gate)
             _refusals.Add(new Refusal(method, status, DateTime.UtcNow + window));
+    }
+
+    /// <summary>Lets the next <paramref name="count"/> calls of <paramref name="method"/> through whatever refusals say.</summary>
+    public void PassNext(string method, int count)
+    {
+        lock (_gate)
+            _passes[method] = count;
     }
 
     /// <summary>Holds every response of <paramref name="method"/> this long after the emulator answered it.</summary>
@@ -50,6 +58,7 @@ public sealed class FaultPlan
         {
             _refusals.Clear();
             _delays.Clear();
+            _passes.Clear();
             _streamLife = null;
         }
     }
@@ -59,6 +68,11 @@ public sealed class FaultPlan
         lock (_gate)
         {
             _refusals.RemoveAll(r => r.Until <= DateTime.UtcNow);
+            if (_passes.TryGetValue(method, out int passes) && passes > 0)
+            {
+                _passes[method] = passes - 1;
+                return null;
+            }
             return _refusals.LastOrDefault(r => r.Method == AnyMethod || r.Method == method)?.Status;
         }
     }

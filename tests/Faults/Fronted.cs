@@ -41,3 +41,26 @@ internal static class Fronted
         }
     }
 }
+
+/// <summary>What an instance logged, as the quiet-log rules of issue 18 see it.</summary>
+internal static class LogCheck
+{
+    private const string SideFailing = "Pub/Sub {Side} failing with {StatusCode}: {Detail}. Retrying with backoff; /healthz reports degraded until it recovers.";
+
+    /// <summary>Warnings and worse.</summary>
+    public static List<Serilog.Events.LogEvent> Warnings(TestInstance instance) =>
+        instance.Log.Events.Where(e => e.Level >= Serilog.Events.LogEventLevel.Warning).ToList();
+
+    /// <summary>One warning per side that failed, naming <paramref name="status"/>, nothing else at Warning, no stack trace anywhere; a recovery line per side.</summary>
+    public static void AssertOneEpisode(TestInstance instance, Grpc.Core.StatusCode status, params string[] sides)
+    {
+        var warnings = Warnings(instance);
+        Assert.All(warnings, w => Assert.Equal(SideFailing, w.MessageTemplate.Text));
+        var failed = warnings.Select(w => w.Properties["Side"].ToString().Trim('"')).ToList();
+        Assert.Equal(sides.Order(), failed.Order());
+        Assert.All(warnings, w => Assert.Equal(status.ToString(), w.Properties["StatusCode"].ToString().Trim('"')));
+        Assert.DoesNotContain(instance.Log.Events, e => e.Exception is not null);
+        var recovered = instance.Log.Events.Where(e => e.MessageTemplate.Text.StartsWith("Pub/Sub {Side} recovered")).Select(e => e.Properties["Side"].ToString().Trim('"'));
+        Assert.Equal(sides.Order(), recovered.Order());
+    }
+}
