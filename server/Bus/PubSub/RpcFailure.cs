@@ -15,7 +15,7 @@ internal static class RpcFailure
         for (var inner = e.Status.DebugException; inner is not null; inner = inner.InnerException)
         {
             if (inner is AuthenticationException tls)
-                return $"the TLS handshake with {endpoint} failed: {tls.Message}{Cause(tls)}";
+                return $"the TLS handshake with {endpoint} failed: {tls.Message}{Cause(tls)} (is the CA that signed its certificate trusted on this machine? SSL_CERT_FILE names a trusted CA file)";
         }
         return e.Status.Detail.Length > 0 ? e.Status.Detail : e.StatusCode.ToString();
     }
