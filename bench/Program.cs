@@ -79,5 +79,6 @@ static Func<BenchContext, Task> Scenario(string name) => name switch
     "local-fanout" => LocalFanout.RunAsync,
     "cross-instance" => CrossInstance.RunAsync,
     "slow-consumers" => SlowConsumers.RunAsync,
+    "stream-churn" => StreamChurn.RunAsync,
     _ => throw new ArgumentException(name),
 };

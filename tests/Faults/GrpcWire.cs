@@ -8,6 +8,9 @@ namespace Notifications.Tests.Faults;
 /// <summary>The little of gRPC's HTTP/2 mapping the front needs: length-prefixed messages, statuses, the request body passed on as it arrives.</summary>
 internal static class GrpcWire
 {
+    /// <summary>Completes when the token fires.</summary>
+    public static Task WhenCancelled(this CancellationToken token) => Task.Delay(Timeout.Infinite, token).ContinueWith(_ => { }, TaskScheduler.Default);
+
     /// <summary>One whole gRPC message (its 5-byte prefix included), or null at the end of the stream.</summary>
     public static async Task<byte[]?> ReadMessageAsync(Stream stream, CancellationToken cancellationToken)
     {
@@ -45,8 +48,8 @@ internal static class GrpcWire
 
     /// <summary>
     /// The request body, copied to the emulator as it arrives (a StreamingPull's acks flow for as long as the
-    /// stream lives) until <paramref name="halfClose"/> fires or the client's side ends: then the emulator's
-    /// request is completed, a graceful half-close.
+    /// stream lives). It ends when the client half-closes, or when <paramref name="halfClose"/> fires: then the
+    /// emulator's request is completed, a graceful half-close. A client that vanishes is only noticed then.
     /// </summary>
     public sealed class StreamingBody(Stream source, CancellationToken halfClose) : HttpContent
     {
@@ -68,6 +71,7 @@ internal static class GrpcWire
             }
             catch (Exception e) when (e is OperationCanceledException or IOException or Microsoft.AspNetCore.Connections.ConnectionResetException)
             {
+                await halfClose.WhenCancelled();
                 return 0;
             }
         }

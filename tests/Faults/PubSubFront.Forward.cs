@@ -88,7 +88,9 @@ public sealed partial class PubSubFront
     /// </summary>
     private async Task RelayAsync(HttpContext context, string method, OpenStream? stream)
     {
-        using var halfClose = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stream?.Cut ?? default);
+        using var clientGone = new CancellationTokenSource();
+        using var noticed = context.RequestAborted.Register(() => clientGone.CancelAfter(Linger));
+        using var halfClose = CancellationTokenSource.CreateLinkedTokenSource(clientGone.Token, stream?.Cut ?? default);
         using var abort = new CancellationTokenSource();
         using var graceful = halfClose.Token.Register(() => abort.CancelAfter(UpstreamGrace));
         using var request = Request(context, halfClose.Token);

@@ -53,6 +53,13 @@ public sealed partial class PubSubFront : IAsyncDisposable
     /// </summary>
     public Func<string?, string?>? Authorize { get; set; }
 
+    /// <summary>
+    /// How long the front keeps a StreamingPull open at the emulator after its client vanished without ending
+    /// it (a machine killed or cut off): Pub/Sub notices a dead connection only after a while, and meanwhile
+    /// hands that stream messages nobody reads. Zero: it notices at once.
+    /// </summary>
+    public TimeSpan Linger { get; set; }
+
     /// <summary>Where the front says what it does to each call, for a test that needs to see it.</summary>
     public Action<string>? Trace { get; set; }
 
