@@ -32,7 +32,6 @@ public sealed class PubSubOptions
     /// Spoken over TLS; ignored on the emulator.
     /// </summary>
     [ConfigurationKeyName("PUBSUB_ENDPOINT")]
-    [Required]
     public string Endpoint { get; set; } = DefaultEndpoint;
 
     public const string DefaultEndpoint = "pubsub.googleapis.com:443";
