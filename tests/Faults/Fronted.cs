@@ -19,7 +19,7 @@ internal static class Fronted
     /// <summary>The /healthz answer: its status code, <c>status</c> and <c>detail</c>.</summary>
     public static async Task<(HttpStatusCode Code, string Status, string Detail)> HealthAsync(Uri baseUri)
     {
-        using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(10) };
         using var response = await http.GetAsync("/healthz", TestContext.Current.CancellationToken);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
         return (response.StatusCode, body.GetProperty("status").GetString()!, body.GetProperty("detail").GetString()!);
