@@ -12,11 +12,8 @@ public sealed class OutageShutdownTests(PubSubEmulator emulator, ITestOutputHelp
     [Fact(Timeout = 90_000)]
     public async Task A_stop_during_an_outage_exits_in_budget_and_says_in_one_line_what_it_could_not_do()
     {
-        await using var front = await PubSubFront.StartAsync(emulator.HostPort);
-        var settings = Settings(front);
-        await using var server = ServerProcess.Start(settings, output);
-        await server.WaitHealthyAsync();
-        await using var client = await TestSocket.ConnectAsync(server.SocketUri);
+        await using var running = await StartAsync();
+        var (front, settings, server, client) = (running.Front, running.Settings, running.Server, running.Client);
 
         front.RefuseEverything(StatusCode.Unauthenticated, TimeSpan.FromMinutes(5));
         for (int i = 0; i < 3; i++)
@@ -42,11 +39,8 @@ public sealed class OutageShutdownTests(PubSubEmulator emulator, ITestOutputHelp
     [Fact(Timeout = 90_000)]
     public async Task A_stop_while_an_outage_ends_publishes_what_waited_and_deletes_the_subscription()
     {
-        await using var front = await PubSubFront.StartAsync(emulator.HostPort);
-        var settings = Settings(front);
-        await using var server = ServerProcess.Start(settings, output);
-        await server.WaitHealthyAsync();
-        await using var client = await TestSocket.ConnectAsync(server.SocketUri);
+        await using var running = await StartAsync();
+        var (front, settings, server, client) = (running.Front, running.Settings, running.Server, running.Client);
         string topic = settings["PUBSUB_TOPIC"]!;
         await using var listener = await TestInstance.StartAsync(TestInstance.EmulatorSettings(emulator, topic, "syd"), output);
         await listener.WaitReadyAsync();
@@ -66,10 +60,24 @@ public sealed class OutageShutdownTests(PubSubEmulator emulator, ITestOutputHelp
         Assert.Null(await admin.GetSubscriptionAsync(settings["FLY_ALLOC_ID"]!));
     }
 
-    private Dictionary<string, string?> Settings(PubSubFront front)
+    /// <summary>A server process behind a front, healthy, with a client on it.</summary>
+    private async Task<Running> StartAsync()
     {
+        var front = await PubSubFront.StartAsync(emulator.HostPort);
         var settings = Fronted.Settings(emulator, front, TestInstance.NewTopic(), "cdg");
         settings["SHUTDOWN_TIMEOUT_SECONDS"] = BudgetSeconds.ToString();
-        return settings;
+        var server = ServerProcess.Start(settings, output);
+        await server.WaitHealthyAsync();
+        return new Running(front, settings, server, await TestSocket.ConnectAsync(server.SocketUri));
+    }
+
+    private sealed record Running(PubSubFront Front, Dictionary<string, string?> Settings, ServerProcess Server, TestSocket Client) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Client.DisposeAsync();
+            await Server.DisposeAsync();
+            await Front.DisposeAsync();
+        }
     }
 }

@@ -11,8 +11,8 @@ namespace Notifications.Bus.PubSub;
 /// <summary>
 /// Google Cloud Pub/Sub (or its emulator) spoken over its v1 gRPC API: one shared topic,
 /// one subscription per instance, StreamingPull to receive. Split by concern:
-/// <c>.Subscription.cs</c> makes and removes resources, <c>.Receive.cs</c> runs the pull stream,
-/// <c>.Sweep.cs</c> serves the sweeper. Every call's outcome goes to <see cref="BusHealth"/>, which logs
+/// <c>.Subscription.cs</c> makes and removes resources, <c>.Receive.cs</c> keeps a pull stream open,
+/// <c>.Stream.cs</c> runs one, <c>.Sweep.cs</c> serves the sweeper. Every call's outcome goes to <see cref="BusHealth"/>, which logs
 /// failure episodes; nothing here logs a failed call on its own.
 /// </summary>
 internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisposable
