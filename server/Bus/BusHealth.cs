@@ -35,8 +35,8 @@ public sealed class BusHealth
 
     public BusHealth(TimeProvider clock, NotificationsMetrics metrics, ILogger<BusHealth> logger)
     {
-        Setup = new BusSide("subscription setup", "subscription not created yet", clock, logger, () => Changed(Setup!), status => metrics.BusCallFailed("setup", status));
-        Receive = new BusSide("receive stream", "stream not open yet", clock, logger, () => Changed(Receive!), status => metrics.BusCallFailed("receive", status));
+        Setup = new BusSide("subscription setup", "not done yet", clock, logger, () => Changed(Setup!), status => metrics.BusCallFailed("setup", status));
+        Receive = new BusSide("receive stream", "not open yet", clock, logger, () => Changed(Receive!), status => metrics.BusCallFailed("receive", status));
         Publish = new BusSide("publishing", "nothing published yet", clock, logger, () => Changed(Publish!), status => metrics.BusCallFailed("publish", status));
         // Publishing counts as working until a publish fails: it has nothing to prove before its first alert.
         Publish.Up();

@@ -124,7 +124,7 @@ public sealed partial class BusSide
     internal string Problem()
     {
         lock (_gate)
-            return _state == SideState.Failing ? $"{_name} failing with {_status}: {_detail}" : $"{_name} {_pending}";
+            return _state == SideState.Failing ? $"{_name} failing with {_status}: {_detail}" : $"{_name}: {_pending}";
     }
 
     private static partial class Log
