@@ -25,7 +25,7 @@ internal interface IMessageBus
     /// <summary>Publishes bodies to every instance, in one request where the transport allows; throws <see cref="BusUnavailableException"/> when it could not.</summary>
     Task PublishAsync(IReadOnlyList<ReadOnlyMemory<byte>> bodies, CancellationToken cancellationToken);
 
-    /// <summary>Drops the current receive stream and opens a new one (a stream that went silent).</summary>
+    /// <summary>Ends the current receive stream (half-closing it first) and opens a new one: a stream that went silent.</summary>
     void RestartStream(string reason);
 
     /// <summary>
