@@ -53,15 +53,17 @@ public sealed class NotificationsMetrics
         _streamRestarts = meter.CreateCounter<long>("stream.restarts", "{restart}", "Receive streams reopened, by reason (ended: Pub/Sub ended it, with its status; requested: starvation; subscription_missing).");
         _swept = meter.CreateCounter<long>("subscriptions.swept", "{subscription}", "Abandoned instance subscriptions deleted by the sweeper.");
         _busFailures = meter.CreateCounter<long>("bus.failures", "{call}", "Pub/Sub calls refused or unanswered, by side (setup, receive, publish) and gRPC status.");
-    }
-
-    /// <summary>Publishes the bus's readiness (1 or 0) and each side's (setup, receive, publish: 1 up, 0 not) as gauges read at each scrape.</summary>
-    public void ObserveBus(Func<bool> ready, Func<IEnumerable<(string Side, bool Up)>> sides)
-    {
-        _meter.CreateObservableGauge("bus.ready", () => ready() ? 1 : 0, "{instance}", "1 while this instance can publish and its receive stream is open (/healthz 200).");
-        _meter.CreateObservableGauge("bus.side_up", () => sides().Select(s => new Measurement<int>(s.Up ? 1 : 0, new KeyValuePair<string, object?>("side", s.Side))),
+        meter.CreateObservableGauge("bus.ready", () => _busReady?.Invoke() is true ? 1 : 0, "{instance}",
+            "1 while this instance can publish and its receive stream is open (/healthz 200).");
+        meter.CreateObservableGauge("bus.side_up", () => (_busSides?.Invoke() ?? []).Select(s => new Measurement<int>(s.Up ? 1 : 0, new KeyValuePair<string, object?>("side", s.Side))),
             "{side}", "1 while that side of the bus works: setup (subscription exists), receive (stream open), publish (last publish succeeded).");
     }
+
+    private Func<bool>? _busReady;
+    private Func<IEnumerable<(string Side, bool Up)>>? _busSides;
+
+    /// <summary>Where the bus's readiness and its sides are read at each scrape.</summary>
+    public void ObserveBus(Func<bool> ready, Func<IEnumerable<(string Side, bool Up)>> sides) => (_busReady, _busSides) = (ready, sides);
 
     public void BusCallFailed(string side, Grpc.Core.StatusCode status) =>
         _busFailures.Add(1, new("side", side), new("status", status.ToString()));

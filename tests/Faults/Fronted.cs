@@ -25,6 +25,15 @@ internal static class Fronted
         return (response.StatusCode, body.GetProperty("status").GetString()!, body.GetProperty("detail").GetString()!);
     }
 
+    /// <summary>The sum of a metric's samples whose line starts with <paramref name="series"/> (a name, or a name and the start of its labels) on a metrics port.</summary>
+    public static async Task<double> MetricAsync(int port, string series)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        string text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics", TestContext.Current.CancellationToken);
+        return text.Split('\n').Where(line => line.StartsWith(series, StringComparison.Ordinal))
+            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Texts of the alerts a socket received, duplicates included.</summary>
     public static List<string> AlertTexts(TestSocket socket) =>
         socket.OfType("alert").Select(a => a.GetProperty("text").GetString()!).ToList();

@@ -65,12 +65,19 @@ public sealed class RefusalTests(PubSubEmulator emulator, ITestOutputHelper outp
         var settings = Fronted.Settings(emulator, front, TestInstance.NewTopic(), "ams");
         settings["PUBLISH_TIMEOUT_SECONDS"] = "2";
         settings["PUBLISH_BUFFER"] = "2";
+        int metrics = PubSubEmulator.FreePort();
+        (settings["METRICS_PORT"], settings["METRICS_HOST"]) = (metrics.ToString(), "127.0.0.1");
         await using var instance = await TestInstance.StartAsync(settings, output);
         await instance.WaitReadyAsync();
         await using var client = await TestSocket.ConnectAsync(instance.SocketUri);
+        Assert.Equal(1, await Fronted.MetricAsync(metrics, "notifications_bus_ready"));
 
         front.RefuseEverything(StatusCode.Unauthenticated, TimeSpan.FromSeconds(6));
         await Eventually.TrueAsync(() => !instance.IsReady, "degraded");
+        // What an operator's dashboard shows meanwhile.
+        await Eventually.TrueAsync(async () => await Fronted.MetricAsync(metrics, "notifications_bus_ready") == 0
+            && await Fronted.MetricAsync(metrics, "notifications_bus_side_up{side=\"publish\"}") == 0
+            && await Fronted.MetricAsync(metrics, "notifications_bus_failures") > 0, "the metrics show the outage");
         await client.SendAlertAsync("waits too long 1");
         await client.SendAlertAsync("waits too long 2");
         await client.SendAlertAsync("no room");
@@ -80,6 +87,7 @@ public sealed class RefusalTests(PubSubEmulator emulator, ITestOutputHelper outp
         Assert.All(client.OfType("error").Skip(1), e => Assert.Contains("within 2 s", e.GetProperty("message").GetString()));
 
         await instance.WaitReadyAsync();
+        await Eventually.TrueAsync(async () => await Fronted.MetricAsync(metrics, "notifications_bus_ready") == 1, "the metrics show the recovery");
         await client.SendAlertAsync("after");
         await client.WaitForAlertAsync("after");
         Assert.DoesNotContain(Fronted.AlertTexts(client), t => t.StartsWith("waits too long") || t == "no room");
