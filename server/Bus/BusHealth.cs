@@ -1,4 +1,3 @@
-using Grpc.Core;
 using Notifications.Metrics;
 
 namespace Notifications.Bus;
