@@ -25,6 +25,15 @@ internal static class Fronted
         return (response.StatusCode, body.GetProperty("status").GetString()!, body.GetProperty("detail").GetString()!);
     }
 
+    /// <summary>The subscription /healthz names: the full path of the one this process made.</summary>
+    public static async Task<string> SubscriptionAsync(Uri baseUri)
+    {
+        using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(10) };
+        using var response = await http.GetAsync("/healthz", TestContext.Current.CancellationToken);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        return body.GetProperty("subscription").GetString()!;
+    }
+
     /// <summary>The sum of a metric's samples whose line starts with <paramref name="series"/> (a name, or a name and the start of its labels) on a metrics port.</summary>
     public static async Task<double> MetricAsync(int port, string series)
     {
