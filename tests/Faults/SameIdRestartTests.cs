@@ -65,12 +65,7 @@ public sealed class SameIdRestartTests(PubSubEmulator emulator, ITestOutputHelpe
     {
         await using var front = await PubSubFront.StartAsync(emulator.HostPort);
         var settings = Fronted.Settings(emulator, front, TestInstance.NewTopic(), "ams");
-        var first = ServerProcess.Start(settings, output);
-        await first.WaitHealthyAsync();
-        string leftover = await Fronted.SubscriptionAsync(first.BaseUri);
-        first.Signal("KILL");
-        await first.WaitForExitAsync(TimeSpan.FromSeconds(15));
-        await first.DisposeAsync();
+        string leftover = await Fronted.KilledLeavingAsync(settings, output);
         using var admin = new EmulatorAdmin(emulator);
         // The clean-up's first call, and nothing a start makes, answers only after this (within its 10 s deadline).
         var cleanupHeld = TimeSpan.FromSeconds(6);

@@ -52,7 +52,7 @@ public sealed class SubscriptionSweeperTests : IAsyncLifetime
 
         Ready();
 
-        await Eventually.TrueAsync(() => _admin.Deleted.Count == 2, "the two predecessors are deleted");
+        await Eventually.TrueAsync(() => _admin.Deleted.Count == 2, "the two predecessors are deleted", TimeSpan.FromSeconds(5));
         Assert.Equal(["ID_m", "ID_m_00000001"], _admin.Deleted.Order());
         Assert.Equal(2, _log.Collector.GetSnapshot().Count(r => r.Id.Id == 7103));
     }
@@ -63,12 +63,12 @@ public sealed class SubscriptionSweeperTests : IAsyncLifetime
         _admin.Have(Own, "ID_m_00000001", "ID_d_00000001");
         _admin.Refuse = StatusCode.PermissionDenied;
         Ready();
-        await Eventually.TrueAsync(() => _log.Collector.GetSnapshot().Any(r => r.Id.Id == 7104), "the failure is logged");
+        await Eventually.TrueAsync(() => _log.Collector.GetSnapshot().Any(r => r.Id.Id == 7104), "the failure is logged", TimeSpan.FromSeconds(5));
         _admin.Refuse = null;
 
         await RunForAsync(TimeSpan.FromSeconds(SweepAfterSeconds * 2), () => { });
 
-        await Eventually.TrueAsync(() => _admin.Deleted.Count == 2, "the sweep takes both");
+        await Eventually.TrueAsync(() => _admin.Deleted.Count == 2, "the sweep takes both", TimeSpan.FromSeconds(5));
         Assert.Equal(["ID_d_00000001", "ID_m_00000001"], _admin.Deleted.Order());
         var warning = Assert.Single(_log.Collector.GetSnapshot(), r => r.Level >= LogLevel.Warning);
         Assert.Contains("PermissionDenied", warning.Message);
@@ -91,7 +91,7 @@ public sealed class SubscriptionSweeperTests : IAsyncLifetime
         Assert.Empty(_admin.Deleted); // none watched for long enough yet
         await RunForAsync(TimeSpan.FromSeconds(SweepAfterSeconds * 2), Beat);
 
-        await Eventually.TrueAsync(() => _admin.Deleted.Count >= 2, "the sweep takes the unheard ones");
+        await Eventually.TrueAsync(() => _admin.Deleted.Count >= 2, "the sweep takes the unheard ones", TimeSpan.FromSeconds(5));
         Assert.Equal(["ID_d_00000001", "ID_n_00000001"], _admin.Deleted.Order());
     }
 
