@@ -82,6 +82,8 @@ public sealed class SameIdRestartTests(PubSubEmulator emulator, ITestOutputHelpe
             "the predecessor's subscription is deleted", TimeSpan.FromSeconds(30));
         output.WriteLine($"ready {ready.TotalMilliseconds:0} ms after the start; the leftover gone {clock.ElapsedMilliseconds} ms after it (its listing held {cleanupHeld.TotalSeconds} s)");
         string leftoverId = leftover[(leftover.LastIndexOf('/') + 1)..];
+        // The process logs the deletion after Pub/Sub has answered it, so the line may trail what the emulator shows.
+        await Eventually.TrueAsync(() => second.Lines.Any(l => l.Contains("left by an earlier run of this machine")), "the deletion is logged");
         Assert.Single(second.Lines, l => l.Contains("left by an earlier run of this machine") && l.Contains(leftoverId));
         Assert.DoesNotContain(second.Lines, l => Regex.IsMatch(l, @"\d (WRN|ERR|FTL)\]"));
     }
