@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Notifications.Tests.Faults;
 using Notifications.Tests.Infrastructure;
 
 namespace Notifications.Tests;
@@ -100,6 +102,49 @@ public sealed class BrokerTroubleTests(PubSubEmulator emulator, ITestOutputHelpe
         // The sweep is logged a moment after the delete.
         await Eventually.TrueAsync(() => sweeper.Log.Events.Concat(bystander.Log.Events).Any(e => e.MessageTemplate.Text.StartsWith("Swept subscription")),
             "the sweep is logged");
+    }
+
+    /// <summary>
+    /// A machine killed and restarted with the same id, whose own clean-up of its predecessor's subscription
+    /// fails: the other instances sweep the dead life's subscription, and never the live one's, though both
+    /// carry the same machine id.
+    /// </summary>
+    [Fact(Timeout = 120_000)]
+    public async Task A_restarted_machine_leftover_is_swept_by_the_others_and_its_live_subscription_is_left_alone()
+    {
+        string topic = TestInstance.NewTopic();
+        await using var front = await PubSubFront.StartAsync(emulator.HostPort);
+        await using var sweeper = await TestInstance.StartAsync(Swept(TestInstance.EmulatorSettings(emulator, topic, "ams"), sweepAfter: 10), output);
+        var settings = Swept(Fronted.Settings(emulator, front, topic, "lax"), sweepAfter: 0);
+        string machine = settings["FLY_ALLOC_ID"]!;
+        using var admin = new EmulatorAdmin(emulator);
+        string dead = await Fronted.KilledLeavingAsync(settings, output);
+        front.Faults.Refuse("ListTopicSubscriptions", Grpc.Core.StatusCode.PermissionDenied, TimeSpan.FromMinutes(5));
+
+        await using var second = ServerProcess.Start(settings, output);
+        await second.WaitHealthyAsync();
+        var live = Stopwatch.StartNew();
+        string alive = await Fronted.SubscriptionAsync(second.BaseUri);
+        await Eventually.TrueAsync(() => second.Lines.Any(l => l.Contains("Could not delete the subscriptions earlier runs of this machine left")),
+            "the restarted machine's own clean-up fails", TimeSpan.FromSeconds(30));
+
+        await Eventually.TrueAsync(async () => (await admin.SubscriptionsOfAsync(machine)).All(s => s.Name != dead),
+            "the dead life's subscription is swept", TimeSpan.FromSeconds(45));
+        // Long enough for the sweeper to have watched the live one past SWEEP_AFTER_SECONDS, and swept it if it would.
+        var hold = TimeSpan.FromSeconds(22) - live.Elapsed;
+        if (hold > TimeSpan.Zero)
+            await Task.Delay(hold, TestContext.Current.CancellationToken);
+        Assert.Equal([alive], (await admin.SubscriptionsOfAsync(machine)).Select(s => s.Name));
+        Assert.DoesNotContain(sweeper.Log.Events, e => e.MessageTemplate.Text.StartsWith("Swept subscription") && e.RenderMessage().Contains(alive[(alive.LastIndexOf('/') + 1)..]));
+        Assert.Single(second.Lines, l => l.Contains("Could not delete the subscriptions earlier runs of this machine left"));
+    }
+
+    /// <summary>Heartbeats every second; the sweeper takes subscriptions unheard of for <paramref name="sweepAfter"/> s (0: off).</summary>
+    private static Dictionary<string, string?> Swept(Dictionary<string, string?> settings, int sweepAfter)
+    {
+        settings["HEARTBEAT_SECONDS"] = "1";
+        settings["SWEEP_AFTER_SECONDS"] = sweepAfter.ToString();
+        return settings;
     }
 
     private static async Task<(HttpStatusCode, string?)> HealthAsync(TestInstance instance)

@@ -88,6 +88,26 @@ public sealed class BusHealth
             return _subscribed.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>Completes once the bus is ready (at once if it is); false if cancelled first.</summary>
+    public async Task<bool> WaitUntilReadyAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            // Taken before the check, so a side coming up in between still wakes this.
+            var change = NextRecovery;
+            if (IsReady)
+                return true;
+            try
+            {
+                await change.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+    }
+
     /// <summary>Completes the next time a failing side recovers: Pub/Sub answers again, so waiting retries may go now.</summary>
     public Task NextRecovery
     {

@@ -16,6 +16,12 @@ internal interface IMessageBus
     string? SubscriptionName { get; }
 
     /// <summary>
+    /// The id (the name's last part) of this process's subscription, or null when there is none: heartbeats
+    /// carry it, so other instances' sweepers know it is alive.
+    /// </summary>
+    string? SubscriptionId { get; }
+
+    /// <summary>
     /// Prepares the topic and this instance's subscription, then delivers messages until cancelled.
     /// Each message is acknowledged only after <paramref name="handler"/> has returned. Transient
     /// failures are retried here; this returns only when <paramref name="cancellationToken"/> fires.
@@ -38,10 +44,13 @@ internal interface IMessageBus
 /// <summary>What the sweeper needs: the instance subscriptions on our topic, and a way to remove one.</summary>
 internal interface ISubscriptionAdmin
 {
+    /// <summary>The id of this process's own subscription, which is never swept.</summary>
+    string OwnSubscriptionId { get; }
+
     /// <summary>Ids (not paths) of the subscriptions on our topic whose id has the instance prefix.</summary>
     Task<IReadOnlyList<string>> ListInstanceSubscriptionsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Deletes another instance's subscription; true if it existed.</summary>
+    /// <summary>Deletes another process's subscription; true if it existed.</summary>
     Task<bool> DeleteSubscriptionAsync(string subscriptionId, CancellationToken cancellationToken);
 }
 

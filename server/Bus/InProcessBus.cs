@@ -13,6 +13,7 @@ internal sealed class InProcessBus(TimeProvider clock, BusHealth health) : IMess
 
     public string Kind => "in-process";
     public string? SubscriptionName => null;
+    public string? SubscriptionId => null;
 
     public async Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
     {

@@ -12,6 +12,9 @@ internal sealed class FleetDirectory(IOptions<InstanceOptions> instance, IOption
     private sealed record Sighting(string Region, int Connections, long HeardAt);
 
     private readonly ConcurrentDictionary<string, Sighting> _instances = new(StringComparer.Ordinal);
+    // Apart from the instances: one machine id names a new subscription in every life, and the sweeper
+    // must tell the live one from its predecessors'.
+    private readonly ConcurrentDictionary<(string Instance, string? Subscription), long> _subscribers = new();
     private readonly string _self = instance.Value.InstanceId;
     private readonly TimeSpan _liveness = options.Value.LivenessWindow;
     private long _ownHeardAt = -1;
@@ -25,11 +28,15 @@ internal sealed class FleetDirectory(IOptions<InstanceOptions> instance, IOption
         if (heartbeat.Instance == _self)
             Interlocked.Exchange(ref _ownHeardAt, now);
         _instances[heartbeat.Instance] = new Sighting(heartbeat.Region, heartbeat.Connections, now);
+        _subscribers[(heartbeat.Instance, heartbeat.Subscription)] = now;
     }
 
-    /// <summary>Instance ids heard from within <paramref name="within"/>.</summary>
-    public IEnumerable<string> HeardWithin(TimeSpan within) =>
-        _instances.Where(kv => clock.GetElapsedTime(kv.Value.HeardAt) <= within).Select(kv => kv.Key);
+    /// <summary>
+    /// Each instance and the subscription its heartbeats named (null from versions that named none), heard
+    /// within <paramref name="within"/>.
+    /// </summary>
+    public IEnumerable<(string Instance, string? Subscription)> SubscribersHeardWithin(TimeSpan within) =>
+        _subscribers.Where(kv => clock.GetElapsedTime(kv.Value) <= within).Select(kv => kv.Key);
 
     /// <summary>Clients and instances alive now; this instance counts with its current local count, heard or not.</summary>
     public PresenceMessage Presence(int localConnections)
@@ -52,6 +59,11 @@ internal sealed class FleetDirectory(IOptions<InstanceOptions> instance, IOption
         {
             if (clock.GetElapsedTime(sighting.HeardAt) > after)
                 _instances.TryRemove(id, out _);
+        }
+        foreach (var (subscriber, heardAt) in _subscribers)
+        {
+            if (clock.GetElapsedTime(heardAt) > after)
+                _subscribers.TryRemove(subscriber, out _);
         }
     }
 }

@@ -44,8 +44,9 @@ internal static class TopicMessageReader
         if (TryString(root, "instance", required: true, out var instance, out var reason)
             && TryString(root, "region", required: true, out var region, out reason)
             && root.TryGetProperty("connections", out var connections) && connections.TryGetInt32(out int count) && count >= 0
-            && TrySentAt(root, out var sentAt, out reason) && sentAt is not null)
-            return new TopicMessage(null, new HeartbeatMessage(instance!, region!, count, sentAt.Value), null);
+            && TrySentAt(root, out var sentAt, out reason) && sentAt is not null
+            && TryString(root, "subscription", required: false, out var subscription, out reason))
+            return new TopicMessage(null, new HeartbeatMessage(instance!, region!, count, sentAt.Value, Clean(subscription, 255)), null);
         return new TopicMessage(null, null, "heartbeat " + (reason ?? "fields are missing or malformed"));
     }
 

@@ -56,8 +56,12 @@ public sealed record GoAwayMessage(int ReconnectAfterMs)
     public string Type => "goaway";
 }
 
-/// <summary>Each instance's periodic message on the topic: proof its stream works, and its share of the presence count.</summary>
-public sealed record HeartbeatMessage(string Instance, string Region, int Connections, DateTimeOffset SentAt)
+/// <summary>
+/// Each instance's periodic message on the topic: proof its stream works, its share of the presence count,
+/// and the subscription it receives on (which the other instances' sweepers must leave alone). Versions
+/// before per-process subscription names sent none.
+/// </summary>
+public sealed record HeartbeatMessage(string Instance, string Region, int Connections, DateTimeOffset SentAt, string? Subscription = null)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "heartbeat";

@@ -14,6 +14,7 @@ internal sealed class CheckerClient(int number, Func<int, Uri[]> addresses)
     private readonly List<TestSocket> _sockets = [];
     private readonly List<string> _accepted = [];
     private readonly TaskCompletionSource _sentAll = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public int Number => number;
     public int Reconnects { get; private set; }
@@ -28,13 +29,22 @@ internal sealed class CheckerClient(int number, Func<int, Uri[]> addresses)
     /// <summary>Completes once this client has sent all its alerts.</summary>
     public Task SentAll => _sentAll.Task;
 
-    /// <summary>Sends <paramref name="count"/> alerts, then stays connected (reconnecting as needed) until <paramref name="stop"/> completes.</summary>
-    public async Task RunAsync(int count, TimeSpan pace, Task stop, CancellationToken cancellationToken)
+    /// <summary>Completes once this client's first socket is open.</summary>
+    public Task Connected => _connected.Task;
+
+    /// <summary>
+    /// Connects, waits for <paramref name="go"/> (every client connected: an alert sent before a client
+    /// was there is not one it could miss), sends <paramref name="count"/> alerts, then stays connected
+    /// (reconnecting as needed) until <paramref name="stop"/> completes.
+    /// </summary>
+    public async Task RunAsync(int count, TimeSpan pace, Task go, Task stop, CancellationToken cancellationToken)
     {
         int sent = 0, avoid = -1;
         while (true)
         {
             var (socket, index) = await ConnectAsync(avoid, cancellationToken);
+            _connected.TrySetResult();
+            await go.WaitAsync(cancellationToken);
             while (IsLive(socket))
             {
                 if (sent == count)

@@ -6,8 +6,9 @@ namespace Notifications.Tests.Checker;
 
 /// <summary>
 /// In the style of Jepsen's queue checks: many clients on three instances send numbered alerts while
-/// each instance is replaced in turn (same address, new machine id, as a deploy does). Afterwards
-/// every client must hold every accepted alert exactly once (after dropping repeated ids, as the page does).
+/// each instance is restarted in turn (same address, same machine id, as `fly deploy` and `fly machine
+/// restart` do). Afterwards every client must hold every accepted alert exactly once (after dropping
+/// repeated ids, as the page does).
 /// Lost and duplicated counts are reported; CHECKER_DEBUG=1 turns on the servers' debug logs. A second run
 /// does the same while the fault front ends streams and refuses calls throughout.
 /// </summary>
@@ -36,7 +37,7 @@ public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHel
         var clients = Enumerable.Range(0, Clients).Select(n => new CheckerClient(n, Addresses)).ToArray();
         var ct = TestContext.Current.CancellationToken;
         var stop = new TaskCompletionSource();
-        var running = Task.WhenAll(clients.Select(c => c.RunAsync(AlertsPerClient, TimeSpan.FromMilliseconds(40), stop.Task, ct)));
+        var running = await StartAllAsync(clients, TimeSpan.FromMilliseconds(40), stop.Task, ct);
         try
         {
             for (int i = 0; i < instances.Length; i++)
@@ -71,13 +72,20 @@ public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHel
         await Task.Delay(after, TestContext.Current.CancellationToken);
         await instance.StopAsync();
         await instance.DisposeAsync();
-        // Same address, new machine id: what `fly deploy` does (it replaces machines). Reusing the id, as
-        // `fly machine restart` does, strands messages on the predecessor's stream in a busy emulator; see
-        // the note in docs/benchmarks.md.
-        settings["FLY_ALLOC_ID"] = TestInstance.NewId();
+        // Same address and machine id, as on Fly: the new process subscribes under a name of its own.
         var restarted = await TestInstance.StartAsync(settings, output);
         await restarted.WaitReadyAsync();
         return restarted;
+    }
+
+    /// <summary>Starts every client, and lets them send once all are connected.</summary>
+    private static async Task<Task> StartAllAsync(CheckerClient[] clients, TimeSpan pace, Task stop, CancellationToken ct)
+    {
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = Task.WhenAll(clients.Select(c => c.RunAsync(AlertsPerClient, pace, go.Task, stop, ct)));
+        await Task.WhenAll(clients.Select(c => c.Connected)).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        go.SetResult();
+        return running;
     }
 
     private static IEnumerable<string> Texts(CheckerClient client) => client.Alerts.Select(a => a.GetProperty("text").GetString()!);
@@ -100,7 +108,7 @@ public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHel
         try
         {
             await Task.WhenAll(instances.Select(i => i.WaitReadyAsync()));
-            var running = Task.WhenAll(clients.Select(c => c.RunAsync(AlertsPerClient, TimeSpan.FromMilliseconds(400), stop.Task, ct)));
+            var running = await StartAllAsync(clients, TimeSpan.FromMilliseconds(400), stop.Task, ct);
             var sentAll = Task.WhenAll(clients.Select(c => c.SentAll));
             int faults = await InjectFaultsAsync(front, sentAll);
             await sentAll.WaitAsync(TimeSpan.FromSeconds(90), ct);

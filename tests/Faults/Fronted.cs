@@ -19,10 +19,34 @@ internal static class Fronted
     /// <summary>The /healthz answer: its status code, <c>status</c> and <c>detail</c>.</summary>
     public static async Task<(HttpStatusCode Code, string Status, string Detail)> HealthAsync(Uri baseUri)
     {
+        var (code, body) = await HealthBodyAsync(baseUri);
+        return (code, body.GetProperty("status").GetString()!, body.GetProperty("detail").GetString()!);
+    }
+
+    /// <summary>The subscription /healthz names: the full path of the one this process made.</summary>
+    public static async Task<string> SubscriptionAsync(Uri baseUri) =>
+        (await HealthBodyAsync(baseUri)).Body.GetProperty("subscription").GetString()!;
+
+    /// <summary>
+    /// Starts a process with <paramref name="settings"/>, waits until it is healthy, kills it (SIGKILL, so it
+    /// deletes nothing) and returns the full path of the subscription it left behind.
+    /// </summary>
+    public static async Task<string> KilledLeavingAsync(Dictionary<string, string?> settings, ITestOutputHelper output)
+    {
+        await using var process = ServerProcess.Start(settings, output);
+        await process.WaitHealthyAsync();
+        string subscription = await SubscriptionAsync(process.BaseUri);
+        process.Signal("KILL");
+        await process.WaitForExitAsync(TimeSpan.FromSeconds(15));
+        return subscription;
+    }
+
+    private static async Task<(HttpStatusCode Code, JsonElement Body)> HealthBodyAsync(Uri baseUri)
+    {
         using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(10) };
         using var response = await http.GetAsync("/healthz", TestContext.Current.CancellationToken);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
-        return (response.StatusCode, body.GetProperty("status").GetString()!, body.GetProperty("detail").GetString()!);
+        return (response.StatusCode, body);
     }
 
     /// <summary>The sum of a metric's samples whose line starts with <paramref name="series"/> (a name, or a name and the start of its labels) on a metrics port.</summary>

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -22,7 +23,12 @@ internal sealed class EmulatorAdmin : IDisposable
 
     public static string TopicPath(string topic) => $"projects/{Project}/topics/{topic}";
 
-    public static string SubscriptionPath(string instanceId) => $"projects/{Project}/subscriptions/ID_{instanceId}";
+    /// <summary>
+    /// True if <paramref name="path"/> is one of that instance's subscriptions: <c>ID_&lt;instance&gt;_</c> and
+    /// eight lower-case hex digits, a new boot id in each process. Test instance ids need no escaping.
+    /// </summary>
+    public static bool IsSubscriptionOf(string path, string instanceId) =>
+        Regex.IsMatch(path, $"^projects/{Project}/subscriptions/ID_{Regex.Escape(instanceId)}_[0-9a-f]{{8}}$");
 
     public async Task<IReadOnlyList<string>> SubscriptionsOnAsync(string topic)
     {
@@ -37,20 +43,34 @@ internal sealed class EmulatorAdmin : IDisposable
         }
     }
 
-    public async Task<Subscription?> GetSubscriptionAsync(string instanceId)
+    /// <summary>Every subscription of one instance id, in any of its lives, on any topic of the test project.</summary>
+    public async Task<IReadOnlyList<Subscription>> SubscriptionsOfAsync(string instanceId)
     {
-        try
+        var found = new List<Subscription>();
+        string pageToken = "";
+        do
         {
-            return await _subscriber.GetSubscriptionAsync(new GetSubscriptionRequest { Subscription = SubscriptionPath(instanceId) });
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
-        {
-            return null;
-        }
+            var page = await _subscriber.ListSubscriptionsAsync(new ListSubscriptionsRequest { Project = $"projects/{Project}", PageSize = 1000, PageToken = pageToken });
+            found.AddRange(page.Subscriptions.Where(s => IsSubscriptionOf(s.Name, instanceId)));
+            pageToken = page.NextPageToken;
+        } while (pageToken.Length > 0);
+        return found;
     }
 
-    public async Task DeleteSubscriptionAsync(string instanceId) =>
-        await _subscriber.DeleteSubscriptionAsync(new DeleteSubscriptionRequest { Subscription = SubscriptionPath(instanceId) });
+    /// <summary>The instance's subscription, or null if it has none; more than one fails the test.</summary>
+    public async Task<Subscription?> GetSubscriptionAsync(string instanceId)
+    {
+        var all = await SubscriptionsOfAsync(instanceId);
+        Assert.True(all.Count <= 1, $"{instanceId} has {all.Count} subscriptions: {string.Join(", ", all.Select(s => s.Name))}");
+        return all.SingleOrDefault();
+    }
+
+    /// <summary>Deletes every subscription the instance has, as an operator might.</summary>
+    public async Task DeleteSubscriptionAsync(string instanceId)
+    {
+        foreach (var subscription in await SubscriptionsOfAsync(instanceId))
+            await _subscriber.DeleteSubscriptionAsync(new DeleteSubscriptionRequest { Subscription = subscription.Name });
+    }
 
     public async Task CreateTopicAsync(string topic)
     {

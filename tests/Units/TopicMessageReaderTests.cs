@@ -33,6 +33,22 @@ public sealed class TopicMessageReaderTests
         Assert.Equal(new HeartbeatMessage("x", "ams", 7, PublishTime), heartbeat);
     }
 
+    [Fact]
+    public void A_heartbeat_names_the_subscription_it_receives_on()
+    {
+        var heartbeat = Read("""{"type":"heartbeat","instance":"x","region":"ams","connections":7,"sentAt":"2026-11-23T12:00:00Z","subscription":"ID_x_0a1b2c3d"}""").Heartbeat!;
+
+        Assert.Equal(new HeartbeatMessage("x", "ams", 7, PublishTime, "ID_x_0a1b2c3d"), heartbeat);
+    }
+
+    [Fact]
+    public void A_heartbeat_we_write_reads_back_the_same()
+    {
+        var sent = new HeartbeatMessage("x", "ams", 7, PublishTime, "ID_x_0a1b2c3d");
+
+        Assert.Equal(sent, TopicMessageReader.Read(Frames.Heartbeat(sent), "m-1", PublishTime, 280).Heartbeat);
+    }
+
     [Theory]
     [InlineData("", "empty")]
     [InlineData("garbage", "not well-formed")]
@@ -42,6 +58,7 @@ public sealed class TopicMessageReaderTests
     [InlineData("""{"text":"x","sentAt":"yesterday"}""", "RFC 3339")]
     [InlineData("""{"type":"poll","text":"x"}""", "type is not")]
     [InlineData("""{"type":"heartbeat","instance":"x"}""", "heartbeat")]
+    [InlineData("""{"type":"heartbeat","instance":"x","region":"ams","connections":7,"sentAt":"2026-11-23T12:00:00Z","subscription":5}""", "\"subscription\" is not a string")]
     [InlineData("""{"text":"   "}""", "non-empty")]
     public void Anything_else_is_invalid_with_a_reason(string body, string reason)
     {

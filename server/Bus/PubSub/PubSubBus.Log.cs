@@ -12,10 +12,6 @@ internal sealed partial class PubSubBus
         [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Created subscription {Subscription} on {Topic}.")]
         public static partial void SubscriptionCreated(ILogger logger, string subscription, string topic);
 
-        [LoggerMessage(EventId = 1003, Level = LogLevel.Information,
-            Message = "Subscription {Subscription} survives from an earlier run; replacing it so its stale backlog is not replayed.")]
-        public static partial void ReplacingStaleSubscription(ILogger logger, string subscription);
-
         [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Deleted subscription {Subscription}.")]
         public static partial void SubscriptionDeleted(ILogger logger, string subscription);
 

@@ -6,15 +6,14 @@ namespace Notifications.Bus.PubSub;
 internal sealed partial class PubSubBus
 {
     // The API's minimum. We ack right after fan-out, so this only bounds how long a message handed to
-    // a stream that then died (a crashed or replaced predecessor's) waits before Pub/Sub redelivers it.
+    // one of our streams that then died waits before Pub/Sub redelivers it.
     private const int StreamAckDeadlineSeconds = 10;
     private const int MaxOutstandingMessages = 1000;
-    // Unique per process: the API ties stream state to client_id, and a restarted machine (same
-    // FLY_ALLOC_ID) is a new client whose messages must not be handed to its dead predecessor's streams.
+    // Unique per process, like the subscription's name: the API ties stream state to client_id.
     private readonly string _clientId = Guid.NewGuid().ToString("N");
     private CancellationTokenSource? _stream;
 
-    private bool _prepared, _everPrepared;
+    private bool _prepared;
 
     private enum Next
     {
@@ -45,8 +44,8 @@ internal sealed partial class PubSubBus
         {
             if (!_prepared)
             {
-                await PrepareAsync(replaceStale: !_everPrepared, cancellationToken);
-                _prepared = _everPrepared = true;
+                await PrepareAsync(cancellationToken);
+                _prepared = true;
             }
             await PullAsync(handler, backoff, stream.Token);
             if (Restarted())

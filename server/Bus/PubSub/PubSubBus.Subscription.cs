@@ -12,21 +12,20 @@ internal sealed partial class PubSubBus
     private const int AckDeadlineSeconds = 10;
 
     /// <summary>
-    /// Makes sure the topic exists and this instance has a subscription on it. The subscription first: the
+    /// Makes sure the topic exists and this process has a subscription on it. The subscription first: the
     /// shared topic is nearly always there already, so a normal start is one round trip to Pub/Sub. Only
     /// when Pub/Sub answers that the topic is not found is it checked for, made, and the subscription tried again.
     /// </summary>
-    /// <param name="replaceStale">At start, a subscription by our name is an earlier life's and is replaced; later it is our own and is kept.</param>
-    private async Task PrepareAsync(bool replaceStale, CancellationToken cancellationToken)
+    private async Task PrepareAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await CreateSubscriptionAsync(replaceStale, cancellationToken);
+            await CreateSubscriptionAsync(cancellationToken);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
             await EnsureTopicAsync(cancellationToken);
-            await CreateSubscriptionAsync(replaceStale, cancellationToken);
+            await CreateSubscriptionAsync(cancellationToken);
         }
     }
 
@@ -53,22 +52,16 @@ internal sealed partial class PubSubBus
     }
 
     /// <summary>
-    /// Creates the subscription. If one by this name survives from an earlier life of this machine,
-    /// it is replaced: its backlog is stale and must not be replayed to today's clients. Recreating our
-    /// own after it went missing, one that exists after all is ours, backlog and all, and is kept.
+    /// Creates the subscription. Its name is this process's own (a new boot id each start), so one that
+    /// exists already is ours: made by a call that timed out here but went through, or made before it went
+    /// missing. It is kept, backlog and all.
     /// </summary>
-    private async Task CreateSubscriptionAsync(bool replaceStale, CancellationToken cancellationToken)
+    private async Task CreateSubscriptionAsync(CancellationToken cancellationToken)
     {
         // Taken before the call: a message published while it is in flight may or may not be kept.
         var createdAt = _clock.GetUtcNow();
         try
         {
-            await CreateAsync(cancellationToken);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists && replaceStale)
-        {
-            Log.ReplacingStaleSubscription(_logger, _names.Subscription);
-            await DeleteAsync(cancellationToken);
             await CreateAsync(cancellationToken);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)

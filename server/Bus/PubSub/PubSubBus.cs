@@ -39,7 +39,7 @@ internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisp
         _publisher = new Publisher.PublisherClient(_channel);
         _subscriber = new Subscriber.SubscriberClient(_channel);
         _instance = instance.Value;
-        _names = PubSubNames.For(project, options.Value.Topic, _instance.InstanceId);
+        _names = PubSubNames.For(project, options.Value.Topic, _instance.InstanceId, PubSubNames.NewBoot());
         Kind = options.Value.Mode == BusMode.Emulator ? "pubsub-emulator" : "pubsub";
         _endpoint = options.Value.Mode == BusMode.Emulator ? options.Value.EmulatorHost! : options.Value.Endpoint;
         _health = health;
@@ -50,6 +50,8 @@ internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisp
 
     public string Kind { get; }
     public string? SubscriptionName => _names.Subscription;
+    public string? SubscriptionId => _names.SubscriptionId;
+    public string OwnSubscriptionId => _names.SubscriptionId;
 
     public async Task PublishAsync(IReadOnlyList<ReadOnlyMemory<byte>> bodies, CancellationToken cancellationToken)
     {

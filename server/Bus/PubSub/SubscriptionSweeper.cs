@@ -7,27 +7,30 @@ using Notifications.Metrics;
 namespace Notifications.Bus.PubSub;
 
 /// <summary>
-/// Deletes subscriptions that crashed instances left on our topic. A subscription is swept only when
-/// this instance has itself watched it exist for SWEEP_AFTER_SECONDS and has heard no heartbeat from
-/// its instance for as long, so a live instance, or one that has only just started, is never touched.
-/// (If one were, it recreates its subscription on NOT_FOUND.) Registered only in Pub/Sub mode.
+/// Deletes subscriptions that dead processes left on our topic. Once this process is ready, in the
+/// background so its start never waits on it: those of this machine's earlier lives (<c>.Predecessors.cs</c>).
+/// Then every while: those whose heartbeats have stopped. A subscription is swept only when this process
+/// has itself watched it exist for SWEEP_AFTER_SECONDS and has heard no heartbeat naming it for as long, so
+/// a live instance, or one that has only just started, is never touched. (If one were, it recreates its
+/// subscription on NOT_FOUND.) Registered only in Pub/Sub mode.
 /// </summary>
 internal sealed partial class SubscriptionSweeper(
     ISubscriptionAdmin admin,
     BusHealth health,
     FleetDirectory fleet,
-    IOptions<InstanceOptions> instance,
     IOptions<FleetOptions> options,
     TimeProvider clock,
     NotificationsMetrics metrics,
     ILogger<SubscriptionSweeper> logger) : BackgroundService
 {
     private readonly TimeSpan _sweepAfter = TimeSpan.FromSeconds(options.Value.SweepAfterSeconds);
-    private readonly string _ownSubscription = PubSubNames.SubscriptionIdFor(instance.Value.InstanceId);
     private readonly Dictionary<string, long> _firstSeen = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!await health.WaitUntilReadyAsync(stoppingToken))
+            return;
+        await DeletePredecessorsAsync(stoppingToken);
         if (_sweepAfter == TimeSpan.Zero)
             return;
         var interval = TimeSpan.FromSeconds(Math.Clamp(_sweepAfter.TotalSeconds / 4, 1, 60));
@@ -40,13 +43,12 @@ internal sealed partial class SubscriptionSweeper(
             {
                 await SweepAsync(stoppingToken);
             }
-            catch (RpcException e) when (!stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (e is RpcException or OperationCanceledException)
             {
-                Log.SweepFailed(logger, e.StatusCode, e.Status.Detail);
-            }
-            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-            {
-                Log.SweepFailed(logger, StatusCode.DeadlineExceeded, "the call was cancelled");
+                if (stoppingToken.IsCancellationRequested)
+                    return;
+                var (status, detail) = Failure(e, "the call was cancelled");
+                Log.SweepFailed(logger, status, detail);
             }
         }
     }
@@ -54,14 +56,14 @@ internal sealed partial class SubscriptionSweeper(
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
         var existing = (await admin.ListInstanceSubscriptionsAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        var alive = fleet.HeardWithin(_sweepAfter).Select(PubSubNames.SubscriptionIdFor).ToHashSet(StringComparer.Ordinal);
+        var alive = AliveSubscriptions();
         foreach (var gone in _firstSeen.Keys.Where(id => !existing.Contains(id)).ToList())
             _firstSeen.Remove(gone);
 
         foreach (var id in existing)
         {
             _firstSeen.TryAdd(id, clock.GetTimestamp());
-            if (id == _ownSubscription || alive.Contains(id) || clock.GetElapsedTime(_firstSeen[id]) < _sweepAfter)
+            if (id == admin.OwnSubscriptionId || alive.Contains(id) || clock.GetElapsedTime(_firstSeen[id]) < _sweepAfter)
                 continue;
             if (await admin.DeleteSubscriptionAsync(id, cancellationToken))
             {
@@ -72,13 +74,34 @@ internal sealed partial class SubscriptionSweeper(
         }
     }
 
+    /// <summary>
+    /// The subscriptions heartbeats named lately. A heartbeat from a version that named none stands for the
+    /// one such a version made, <c>ID_&lt;instance&gt;</c>, so a fleet half-way through a deploy sweeps nothing live.
+    /// </summary>
+    private HashSet<string> AliveSubscriptions() =>
+        fleet.SubscribersHeardWithin(_sweepAfter)
+            .Select(s => s.Subscription ?? PubSubNames.InstancePartFor(s.Instance))
+            .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>What a failed admin call says: its gRPC status, or <paramref name="cancelled"/> when it was cut short here.</summary>
+    private static (StatusCode Status, string Detail) Failure(Exception e, string cancelled) =>
+        e is RpcException { StatusCode: not StatusCode.Cancelled } rpc ? (rpc.StatusCode, rpc.Status.Detail) : (StatusCode.DeadlineExceeded, cancelled);
+
     private static partial class Log
     {
         [LoggerMessage(EventId = 7101, Level = LogLevel.Information,
-            Message = "Swept subscription {Subscription}: its instance has sent no heartbeat for over {Seconds} s.")]
+            Message = "Swept subscription {Subscription}: no heartbeat has named it for over {Seconds} s.")]
         public static partial void Swept(ILogger logger, string subscription, double seconds);
 
         [LoggerMessage(EventId = 7102, Level = LogLevel.Warning, Message = "Sweeping abandoned subscriptions failed with {StatusCode}: {Detail}. Trying again later.")]
         public static partial void SweepFailed(ILogger logger, StatusCode statusCode, string detail);
+
+        [LoggerMessage(EventId = 7103, Level = LogLevel.Information,
+            Message = "Deleted subscription {Subscription}, left by an earlier run of this machine.")]
+        public static partial void PredecessorDeleted(ILogger logger, string subscription);
+
+        [LoggerMessage(EventId = 7104, Level = LogLevel.Warning,
+            Message = "Could not delete the subscriptions earlier runs of this machine left: {StatusCode}: {Detail}. The other instances' sweeper, or a day unused, removes them.")]
+        public static partial void PredecessorsNotDeleted(ILogger logger, StatusCode statusCode, string detail);
     }
 }
