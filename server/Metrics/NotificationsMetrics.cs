@@ -73,6 +73,13 @@ public sealed class NotificationsMetrics
 
     public void ConnectionRefused(int status) => _refused.Add(status);
 
+    /// <summary>What connections did since the start: for the log's periodic summary.</summary>
+    internal ConnectionActivity ReadConnections() => new(
+        Volatile.Read(ref _openedBare) + Volatile.Read(ref _openedKestrel),
+        Volatile.Read(ref _openBare) + Volatile.Read(ref _openKestrel),
+        _refused.Read(),
+        _closed.Read().GroupBy(p => p.Key.Reason).ToDictionary(g => g.Key, g => g.Sum(p => p.Value)));
+
     private static bool IsBare(string transport) => transport == "bare";
 
     private Measurement<long>[] OpenConnections() =>
