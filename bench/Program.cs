@@ -79,6 +79,7 @@ static Func<BenchContext, Task> Scenario(string name) => name switch
     "local-fanout" => LocalFanout.RunAsync,
     "cross-instance" => CrossInstance.RunAsync,
     "slow-consumers" => SlowConsumers.RunAsync,
+    "stream-churn" => StreamChurn.RunAsync,
     "compare" => Compare.RunAsync,
     "drain-storm" => DrainStorm.RunAsync,
     _ => throw new ArgumentException(name),

@@ -16,6 +16,9 @@ public sealed class ConfigurationTests(ITestOutputHelper output)
     [InlineData("PUBSUB_EMULATOR_HOST", "no-port", "PUBSUB_EMULATOR_HOST")]
     [InlineData("PUBSUB_PROJECT_ID", "my-project", "GOOGLE_CREDENTIALS_JSON")]
     [InlineData("GOOGLE_APPLICATION_CREDENTIALS", "/nonexistent/key.json", "does not exist")]
+    [InlineData("PUBSUB_ENDPOINT", "https://pubsub.googleapis.com", "PUBSUB_ENDPOINT must be host:port")]
+    [InlineData("PUBSUB_ENDPOINT", "europe-west1-pubsub.googleapis.com", "PUBSUB_ENDPOINT must be host:port")]
+    [InlineData("PUBSUB_ENDPOINT", " ", "PUBSUB_ENDPOINT must be host:port")]
     public async Task Invalid_settings_fail_at_startup_naming_the_problem(string key, string value, string expected)
     {
         var settings = TestInstance.StandaloneSettings();

@@ -16,4 +16,10 @@ internal sealed class Backoff(TimeSpan initial, TimeSpan cap, TimeProvider clock
 
     /// <summary>Waits the next delay; returns false instead of throwing when cancelled.</summary>
     public Task<bool> WaitAsync(CancellationToken cancellationToken) => clock.TryDelayAsync(Next(), cancellationToken);
+
+    /// <summary>
+    /// Waits the next delay, or less if <paramref name="wake"/> completes first (Pub/Sub answered another
+    /// call again, so this retry need not wait out a long delay); false when cancelled.
+    /// </summary>
+    public Task<bool> WaitAsync(Task wake, CancellationToken cancellationToken) => clock.TryDelayAsync(Next(), wake, cancellationToken);
 }

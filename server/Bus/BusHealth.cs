@@ -1,31 +1,66 @@
+using Notifications.Metrics;
+
 namespace Notifications.Bus;
 
 /// <summary>Where the bus stands, as <c>/healthz</c> reports it.</summary>
 public enum BusState
 {
-    /// <summary>The subscription has not been made yet.</summary>
+    /// <summary>Not yet subscribed and receiving, and nothing has failed.</summary>
     Starting,
 
-    /// <summary>Subscribed and receiving.</summary>
+    /// <summary>Can publish, and the receive stream is open.</summary>
     Ready,
 
-    /// <summary>Was ready, but Pub/Sub is failing; retrying.</summary>
+    /// <summary>Pub/Sub is refusing or not answering a call of one side; retrying.</summary>
     Degraded,
 
     /// <summary>Shutting down.</summary>
     Stopping,
 }
 
-/// <summary>The bus's current state, written by the bus and read by health checks and the publisher.</summary>
+/// <summary>
+/// The bus's health, in three sides that fail and recover on their own: <see cref="Setup"/> (the
+/// subscription exists), <see cref="Receive"/> (the pull stream is open) and <see cref="Publish"/> (the last
+/// publish succeeded). Ready means all three are up. Written by the bus, read by health, the publisher and the heartbeat.
+/// </summary>
 public sealed class BusHealth
 {
     private readonly Lock _gate = new();
-    private StateSnapshot _snapshot = new(BusState.Starting, "subscription not created yet");
-    private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _subscribed = NewSignal();
+    private TaskCompletionSource _recovered = NewSignal();
+    private TaskCompletionSource _probe = NewSignal();
+    private volatile bool _stopping;
+    private volatile bool _receivedOnce;
 
-    public BusState State => _snapshot.State;
-    public string Detail => _snapshot.Detail;
-    public bool IsReady => _snapshot.State == BusState.Ready;
+    public BusHealth(TimeProvider clock, NotificationsMetrics metrics, ILogger<BusHealth> logger)
+    {
+        Setup = new BusSide("subscription setup", "not done yet", clock, logger, () => Changed(Setup!), status => metrics.BusCallFailed("setup", status));
+        Receive = new BusSide("receive stream", "not open yet", clock, logger, () => Changed(Receive!), status => metrics.BusCallFailed("receive", status));
+        Publish = new BusSide("publishing", "nothing published yet", clock, logger, () => Changed(Publish!), status => metrics.BusCallFailed("publish", status));
+        // Publishing counts as working until a publish fails: it has nothing to prove before its first alert.
+        Publish.Up();
+        metrics.ObserveBus(() => IsReady, () => [("setup", Setup.IsUp), ("receive", Receive.IsUp), ("publish", Publish.IsUp)]);
+    }
+
+    public BusSide Setup { get; }
+    public BusSide Receive { get; }
+    public BusSide Publish { get; }
+
+    public BusState State =>
+        _stopping ? BusState.Stopping
+        : Setup.IsUp && Receive.IsUp && Publish.IsUp ? BusState.Ready
+        : Setup.State == SideState.Failing || Receive.State == SideState.Failing || Publish.State == SideState.Failing || _receivedOnce ? BusState.Degraded
+        : BusState.Starting;
+
+    public bool IsReady => State == BusState.Ready;
+
+    /// <summary>One sentence for the health report: what works, or what does not and why.</summary>
+    public string Detail => State switch
+    {
+        BusState.Ready => "publishing and receiving",
+        BusState.Stopping => "shutting down",
+        _ => string.Join("; ", new[] { Setup, Receive, Publish }.Where(s => !s.IsUp).Select(s => s.Problem())),
+    };
 
     /// <summary>
     /// Since when this instance has been sure to receive every message on the topic: the creation of its
@@ -34,26 +69,68 @@ public sealed class BusHealth
     public DateTimeOffset ReceivingSince { get; private set; } = DateTimeOffset.MaxValue;
 
     /// <summary>The bus made a fresh subscription at <paramref name="createdAt"/>: nothing published before is promised.</summary>
-    public void Subscribed(DateTimeOffset createdAt) => ReceivingSince = createdAt;
-
-    public void Set(BusState state, string detail)
+    public void Subscribed(DateTimeOffset createdAt)
     {
+        ReceivingSince = createdAt;
+        Setup.Up();
+    }
+
+    /// <summary>The subscription is gone (deleted under us): publishing waits until it is made again.</summary>
+    public void SubscriptionLost(string why) => Setup.Pending(why);
+
+    /// <summary>Shutting down: <c>/healthz</c> says so from now on, whatever the sides do.</summary>
+    public void Stopping() => _stopping = true;
+
+    /// <summary>Completes once the subscription exists (at once if it does): what is published before would not reach this instance.</summary>
+    public Task WaitUntilSubscribedAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+            return _subscribed.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Completes the next time a failing side recovers: Pub/Sub answers again, so waiting retries may go now.</summary>
+    public Task NextRecovery
+    {
+        get { lock (_gate) return _recovered.Task; }
+    }
+
+    /// <summary>Completes when the bus asks for a heartbeat now, to prove a stream it has just opened.</summary>
+    public Task NextProbeRequest
+    {
+        get { lock (_gate) return _probe.Task; }
+    }
+
+    /// <summary>Asks for a heartbeat now: its echo confirms a new stream within a round trip.</summary>
+    public void RequestProbe() => Fire(ref _probe);
+
+    private void Changed(BusSide side)
+    {
+        if (side == Receive && side.IsUp)
+            _receivedOnce = true;
+        if (side == Setup)
+        {
+            lock (_gate)
+            {
+                if (Setup.IsUp)
+                    _subscribed.TrySetResult();
+                else if (_subscribed.Task.IsCompleted)
+                    _subscribed = NewSignal();
+            }
+        }
+        if (side.IsUp)
+            Fire(ref _recovered);
+    }
+
+    private void Fire(ref TaskCompletionSource signal)
+    {
+        TaskCompletionSource fired;
         lock (_gate)
         {
-            _snapshot = new StateSnapshot(state, detail);
-            if (state == BusState.Ready)
-                _ready.TrySetResult();
-            else if (_ready.Task.IsCompleted)
-                _ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            fired = signal;
+            signal = NewSignal();
         }
+        fired.TrySetResult();
     }
 
-    /// <summary>Completes when the bus is ready (at once if it is).</summary>
-    public Task WaitUntilReadyAsync(CancellationToken cancellationToken)
-    {
-        lock (_gate)
-            return _ready.Task.WaitAsync(cancellationToken);
-    }
-
-    private sealed record StateSnapshot(BusState State, string Detail);
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

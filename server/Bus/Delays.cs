@@ -15,4 +15,21 @@ internal static class Delays
             return false;
         }
     }
+
+    /// <summary>Waits until the delay passes or <paramref name="wake"/> completes; false when cancelled.</summary>
+    public static async Task<bool> TryDelayAsync(this TimeProvider clock, TimeSpan delay, Task wake, CancellationToken cancellationToken)
+    {
+        using var early = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delayed = Task.Delay(delay, clock, early.Token);
+        await Task.WhenAny(delayed, wake);
+        early.Cancel();
+        try
+        {
+            await delayed;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return !cancellationToken.IsCancellationRequested;
+    }
 }

@@ -25,11 +25,14 @@ internal interface IMessageBus
     /// <summary>Publishes bodies to every instance, in one request where the transport allows; throws <see cref="BusUnavailableException"/> when it could not.</summary>
     Task PublishAsync(IReadOnlyList<ReadOnlyMemory<byte>> bodies, CancellationToken cancellationToken);
 
-    /// <summary>Drops the current receive stream and opens a new one (a stream that went silent).</summary>
+    /// <summary>Ends the current receive stream (half-closing it first) and opens a new one: a stream that went silent.</summary>
     void RestartStream(string reason);
 
-    /// <summary>Removes this instance's subscription. Called once, on graceful shutdown.</summary>
-    Task DeleteSubscriptionAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Removes this instance's subscription. Called once, on graceful shutdown. Returns null when it is
+    /// gone (or was never made), else why it could not be deleted.
+    /// </summary>
+    Task<string?> DeleteSubscriptionAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>What the sweeper needs: the instance subscriptions on our topic, and a way to remove one.</summary>
@@ -42,5 +45,5 @@ internal interface ISubscriptionAdmin
     Task<bool> DeleteSubscriptionAsync(string subscriptionId, CancellationToken cancellationToken);
 }
 
-/// <summary>The bus could not take a message; the caller tells its client so rather than losing it silently.</summary>
+/// <summary>The bus could not take a message; the caller retries, and in the end tells its client rather than losing it silently.</summary>
 public sealed class BusUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

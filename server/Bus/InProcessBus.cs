@@ -17,7 +17,7 @@ internal sealed class InProcessBus(TimeProvider clock, BusHealth health) : IMess
     public async Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
     {
         health.Subscribed(clock.GetUtcNow());
-        health.Set(BusState.Ready, "standalone: alerts stay on this instance");
+        health.Receive.Up();
         try
         {
             await foreach (var message in _queue.Reader.ReadAllAsync(cancellationToken))
@@ -38,5 +38,5 @@ internal sealed class InProcessBus(TimeProvider clock, BusHealth health) : IMess
     {
     }
 
-    public Task DeleteSubscriptionAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task<string?> DeleteSubscriptionAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 }

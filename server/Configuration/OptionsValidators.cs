@@ -19,6 +19,8 @@ internal sealed class PubSubOptionsValidator : IValidateOptions<PubSubOptions>
         var builder = new ValidateOptionsResultBuilder();
         if (options.Mode == BusMode.Emulator && !IsHostPort(options.EmulatorHost!))
             builder.AddError($"PUBSUB_EMULATOR_HOST must be host:port, not '{options.EmulatorHost}'.");
+        if (!IsHostPort(options.Endpoint) || options.Endpoint.Contains("://", StringComparison.Ordinal) || options.Endpoint.Contains('/'))
+            builder.AddError($"PUBSUB_ENDPOINT must be host:port (such as {PubSubOptions.DefaultEndpoint}, no scheme or path), not '{options.Endpoint}'.");
 
         if (options.Mode == BusMode.GoogleCloud)
         {
@@ -34,10 +36,10 @@ internal sealed class PubSubOptionsValidator : IValidateOptions<PubSubOptions>
         return builder.Build();
     }
 
-    private static bool IsHostPort(string value)
+    private static bool IsHostPort(string? value)
     {
-        int colon = value.LastIndexOf(':');
-        return colon > 0 && int.TryParse(value.AsSpan(colon + 1), out int port) && port is > 0 and < 65536;
+        int colon = value?.LastIndexOf(':') ?? -1;
+        return colon > 0 && !value!.AsSpan(0, colon).ContainsAny(' ', '\t') && int.TryParse(value.AsSpan(colon + 1), out int port) && port is > 0 and < 65536;
     }
 }
 

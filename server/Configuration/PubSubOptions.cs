@@ -26,6 +26,16 @@ public sealed class PubSubOptions
     [ConfigurationKeyName("GOOGLE_CREDENTIALS_JSON")]
     public string? CredentialsJson { get; set; }
 
+    /// <summary>
+    /// Google Cloud Pub/Sub's <c>host:port</c> (<c>PUBSUB_ENDPOINT</c>): the global endpoint, or a locational
+    /// one such as <c>europe-west1-pubsub.googleapis.com:443</c> that routes and stores messages in that region.
+    /// Spoken over TLS; ignored on the emulator.
+    /// </summary>
+    [ConfigurationKeyName("PUBSUB_ENDPOINT")]
+    public string Endpoint { get; set; } = DefaultEndpoint;
+
+    public const string DefaultEndpoint = "pubsub.googleapis.com:443";
+
     /// <summary>The shared topic every instance publishes to and subscribes on (<c>PUBSUB_TOPIC</c>).</summary>
     [ConfigurationKeyName("PUBSUB_TOPIC")]
     [Required, RegularExpression(ResourceIdPattern, ErrorMessage = ResourceIdRule)]

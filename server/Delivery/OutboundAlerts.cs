@@ -15,25 +15,40 @@ internal interface IAlertSender
 internal sealed record PendingAlert(AlertMessage Alert, byte[] Body, IAlertSender? Sender, long EnqueuedAt);
 
 /// <summary>
-/// The bounded buffer between local clients and the topic. Accepting never waits: a full buffer is
-/// refused at once, so the sender hears about it instead of being silently dropped.
+/// The bounded buffer between local clients and the topic: PUBLISH_BUFFER counts every accepted alert
+/// until it is published or given up, the batch the publisher holds included. Accepting never waits: a
+/// full buffer is refused at once, so the sender hears about it instead of being silently dropped.
 /// </summary>
 internal sealed class OutboundAlerts(IOptions<InstanceOptions> instance, IOptions<DeliveryOptions> options, TimeProvider clock)
 {
     private readonly InstanceOptions _instance = instance.Value;
-    private readonly Channel<PendingAlert> _queue = Channel.CreateBounded<PendingAlert>(
-        new BoundedChannelOptions(options.Value.PublishBuffer) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly int _capacity = options.Value.PublishBuffer;
+    private readonly Channel<PendingAlert> _queue = Channel.CreateUnbounded<PendingAlert>(new UnboundedChannelOptions { SingleReader = true });
+    private int _pending;
 
     public ChannelReader<PendingAlert> Reader => _queue.Reader;
-    public int Count => _queue.Reader.Count;
+
+    /// <summary>Alerts accepted and neither published nor given up yet.</summary>
+    public int Count => Volatile.Read(ref _pending);
 
     /// <summary>Stamps the server-owned fields and queues the alert; false when the buffer is full or closed for shutdown.</summary>
     public bool TryEnqueue(string text, IAlertSender? sender, out AlertMessage alert)
     {
         var now = clock.GetUtcNow();
         alert = new AlertMessage(AlertIds.New(now), text, _instance.Region, _instance.InstanceId, now);
-        return _queue.Writer.TryWrite(new PendingAlert(alert, Frames.Alert(alert), sender, clock.GetTimestamp()));
+        if (Interlocked.Increment(ref _pending) > _capacity)
+        {
+            Interlocked.Decrement(ref _pending);
+            return false;
+        }
+        if (_queue.Writer.TryWrite(new PendingAlert(alert, Frames.Alert(alert), sender, clock.GetTimestamp())))
+            return true;
+        Interlocked.Decrement(ref _pending);
+        return false;
     }
+
+    /// <summary>The publisher is done with <paramref name="count"/> alerts (published or given up): room for as many more.</summary>
+    public void Completed(int count) => Interlocked.Add(ref _pending, -count);
 
     /// <summary>Stops accepting; what is queued still drains.</summary>
     public void Close() => _queue.Writer.TryComplete();

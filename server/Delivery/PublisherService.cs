@@ -6,22 +6,29 @@ using Notifications.Metrics;
 namespace Notifications.Delivery;
 
 /// <summary>
-/// Drains <see cref="OutboundAlerts"/> to the bus in batches. While the bus is down it waits and
-/// retries with backoff; an alert that waits longer than PUBLISH_TIMEOUT_SECONDS is given up and its
-/// sender told. On shutdown it stops accepting and flushes what is queued within the host's budget.
+/// Drains <see cref="OutboundAlerts"/> to the bus in batches. It waits only for the subscription to exist
+/// (what is published before would not reach this instance), never for the receive stream. While Pub/Sub
+/// refuses, it retries with backoff, cut short when another call gets through; an alert that waits longer
+/// than PUBLISH_TIMEOUT_SECONDS is given up and its sender told. On shutdown it stops accepting and
+/// flushes what is queued within its share of the budget (<see cref="ShutdownPlan"/>).
 /// </summary>
 internal sealed partial class PublisherService(
     OutboundAlerts outbound,
     IMessageBus bus,
     BusHealth health,
+    ShutdownPlan shutdown,
     IOptions<DeliveryOptions> options,
     TimeProvider clock,
     NotificationsMetrics metrics,
     ILogger<PublisherService> logger) : IHostedService
 {
     private const int MaxBatch = 100;
+    private static readonly TimeSpan ExpiryCheck = TimeSpan.FromSeconds(1);
     private readonly TimeSpan _timeout = TimeSpan.FromSeconds(options.Value.PublishTimeoutSeconds);
     private readonly CancellationTokenSource _abandon = new();
+    private readonly TaskCompletionSource _stopping = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<PendingAlert> _batch = new(MaxBatch);
+    private bool _expiredThisEpisode;
     private Task _loop = Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -33,38 +40,45 @@ internal sealed partial class PublisherService(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         outbound.Close();
+        _stopping.TrySetResult();
         try
         {
-            await _loop.WaitAsync(cancellationToken);
+            await _loop.WaitAsync(shutdown.PublishTimeLeft, clock, cancellationToken);
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
-            Log.Abandoned(logger, outbound.Count);
             await _abandon.CancelAsync();
+            await _loop;
+            shutdown.Unpublished(outbound.Count,
+                health.Publish.FailingWith is { } status ? $"Pub/Sub refused them with {status}" : "Pub/Sub did not take them in time");
         }
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         var backoff = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), clock);
-        var batch = new List<PendingAlert>(MaxBatch);
+        // While stopping, the budget is seconds and nothing else probes Pub/Sub (the heartbeat has stopped): retry often.
+        var flushing = new Backoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250), clock);
         try
         {
-            while (batch.Count > 0 || await outbound.Reader.WaitToReadAsync(cancellationToken))
+            while (_batch.Count > 0 || await outbound.Reader.WaitToReadAsync(cancellationToken))
             {
-                await health.WaitUntilReadyAsync(cancellationToken);
-                while (batch.Count < MaxBatch && outbound.Reader.TryRead(out var next))
-                    batch.Add(next);
-                GiveUpExpired(batch);
-                if (batch.Count == 0)
+                while (_batch.Count < MaxBatch && outbound.Reader.TryRead(out var next))
+                    _batch.Add(next);
+                GiveUpExpired();
+                if (_batch.Count == 0 || !await SubscribedAsync(cancellationToken))
                     continue;
-                if (await TryPublishAsync(batch, cancellationToken))
+                if (await TryPublishAsync(cancellationToken))
                 {
-                    batch.Clear();
+                    outbound.Completed(_batch.Count);
+                    _batch.Clear();
                     backoff.Reset();
+                    _expiredThisEpisode = false;
                 }
-                else if (!await backoff.WaitAsync(cancellationToken))
+                else if (!await RetryWaitAsync(backoff, flushing, cancellationToken))
+                {
                     return;
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -72,48 +86,70 @@ internal sealed partial class PublisherService(
         }
     }
 
-    private async Task<bool> TryPublishAsync(List<PendingAlert> batch, CancellationToken cancellationToken)
+    /// <summary>The wait before the next try: backoff, cut short by a recovery or by the stop, after which it retries every few hundred milliseconds.</summary>
+    private Task<bool> RetryWaitAsync(Backoff backoff, Backoff flushing, CancellationToken cancellationToken) =>
+        _stopping.Task.IsCompleted
+            ? flushing.WaitAsync(health.NextRecovery, cancellationToken)
+            : backoff.WaitAsync(Task.WhenAny(health.NextRecovery, _stopping.Task), cancellationToken);
+
+    /// <summary>Waits a while for the subscription to exist; false meanwhile, so expired alerts are still given up.</summary>
+    private async Task<bool> SubscribedAsync(CancellationToken cancellationToken)
     {
-        long started = clock.GetTimestamp();
         try
         {
-            await bus.PublishAsync(batch.Select(p => (ReadOnlyMemory<byte>)p.Body).ToList(), cancellationToken);
-            metrics.Published(batch.Count, clock.GetElapsedTime(started));
+            await health.WaitUntilSubscribedAsync(cancellationToken).WaitAsync(ExpiryCheck, clock, cancellationToken);
             return true;
         }
-        catch (BusUnavailableException e)
+        catch (TimeoutException)
         {
-            metrics.PublishFailed();
-            Log.Retrying(logger, batch.Count, e.Message);
             return false;
         }
     }
 
-    private void GiveUpExpired(List<PendingAlert> batch)
+    private async Task<bool> TryPublishAsync(CancellationToken cancellationToken)
     {
-        int removed = batch.RemoveAll(pending =>
+        long started = clock.GetTimestamp();
+        try
+        {
+            await bus.PublishAsync(_batch.Select(p => (ReadOnlyMemory<byte>)p.Body).ToList(), cancellationToken);
+            metrics.Published(_batch.Count, clock.GetElapsedTime(started));
+            return true;
+        }
+        catch (BusUnavailableException)
+        {
+            // The bus's health logs the failure episode; here it is only counted.
+            metrics.PublishFailed();
+            return false;
+        }
+    }
+
+    private void GiveUpExpired()
+    {
+        int removed = _batch.RemoveAll(pending =>
         {
             if (clock.GetElapsedTime(pending.EnqueuedAt) <= _timeout)
                 return false;
             pending.Sender?.PublishFailed(pending.Alert, $"Pub/Sub did not take it within {_timeout.TotalSeconds:0} s");
             return true;
         });
-        if (removed > 0)
-        {
-            metrics.PublishExpired(removed);
+        if (removed == 0)
+            return;
+        outbound.Completed(removed);
+        metrics.PublishExpired(removed);
+        if (_expiredThisEpisode)
+            Log.StillExpiring(logger, removed);
+        else
             Log.Expired(logger, removed, _timeout.TotalSeconds);
-        }
+        _expiredThisEpisode = true;
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Publishing {Count} alerts failed ({Reason}); retrying with backoff.")]
-        public static partial void Retrying(ILogger logger, int count, string reason);
-
-        [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Gave up {Count} alerts that waited over {TimeoutSeconds} s to be published; their senders were told.")]
+        [LoggerMessage(EventId = 6002, Level = LogLevel.Warning,
+            Message = "Gave up {Count} alerts that waited over {TimeoutSeconds} s to be published; their senders were told. More may follow until Pub/Sub takes alerts again (alerts.publish_expired counts them).")]
         public static partial void Expired(ILogger logger, int count, double timeoutSeconds);
 
-        [LoggerMessage(EventId = 6003, Level = LogLevel.Error, Message = "Shutdown budget ran out with {Count} alerts still unpublished; they are lost.")]
-        public static partial void Abandoned(ILogger logger, int count);
+        [LoggerMessage(EventId = 6004, Level = LogLevel.Debug, Message = "Gave up {Count} more alerts that waited too long to be published.")]
+        public static partial void StillExpiring(ILogger logger, int count);
     }
 }

@@ -10,13 +10,15 @@ namespace Notifications.Delivery;
 /// <summary>
 /// Runs the bus's receive loop for the life of the host: alerts go to the local fan-out, heartbeats to
 /// the fleet directory, anything else is logged and dropped. On graceful shutdown it deletes this
-/// instance's subscription.
+/// instance's subscription, last of the services, and reports what the stop could not do.
 /// </summary>
 internal sealed partial class RelayService(
     IMessageBus bus,
     AlertFanout fanout,
     FleetDirectory fleet,
     BusHealth health,
+    ShutdownPlan shutdown,
+    IHostApplicationLifetime lifetime,
     IOptions<ConnectionOptions> connectionOptions,
     TimeProvider clock,
     NotificationsMetrics metrics,
@@ -24,8 +26,12 @@ internal sealed partial class RelayService(
 {
     private readonly int _maxTextLength = connectionOptions.Value.MaxTextLength;
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        bus.ReceiveAsync(RelayAsync, stoppingToken);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // /healthz says stopping from the first moment, so the proxy sends newcomers elsewhere during the drain.
+        lifetime.ApplicationStopping.Register(health.Stopping);
+        return bus.ReceiveAsync(RelayAsync, stoppingToken);
+    }
 
     private ValueTask RelayAsync(BusMessage message, CancellationToken cancellationToken)
     {
@@ -56,9 +62,12 @@ internal sealed partial class RelayService(
     /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        health.Set(BusState.Stopping, "shutting down");
-        await bus.DeleteSubscriptionAsync(cancellationToken);
+        health.Stopping();
+        using var budget = new CancellationTokenSource(shutdown.DeleteTimeLeft, clock);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
+        shutdown.NotDeleted(await bus.DeleteSubscriptionAsync(deadline.Token));
         await base.StopAsync(cancellationToken);
+        shutdown.Report(bus.SubscriptionName);
     }
 
     private static partial class Log

@@ -6,12 +6,17 @@ using Notifications.Connections;
 
 namespace Notifications.Hosting;
 
-/// <summary>What <c>/healthz</c> reports, for an operator and for Fly's health check.</summary>
+/// <summary>
+/// What <c>/healthz</c> reports, for an operator and for Fly's health check: the status, why, and each side
+/// of the bus (<c>up</c>, <c>pending: why</c> or <c>failing: Status (detail)</c>).
+/// </summary>
 public sealed record HealthReport(
     string Status,
     string Bus,
-    string BusState,
     string Detail,
+    string Setup,
+    string Receive,
+    string Publish,
     string? Subscription,
     string Instance,
     string Region,
@@ -27,15 +32,20 @@ internal static class HealthEndpoint
     public static void MapLiveness(this WebApplication app) =>
         app.MapGet("/livez", () => Results.Text("alive\n"));
 
-    /// <summary><c>GET /healthz</c>: 200 while this instance's subscription is ready; 503 while starting, degraded (Pub/Sub failing) or stopping, with the reason.</summary>
+    /// <summary>
+    /// <c>GET /healthz</c>: 200 while this instance can publish and its receive stream is open; 503 while
+    /// starting, degraded (a side of Pub/Sub failing; the reason is in <c>detail</c>) or stopping.
+    /// </summary>
     public static void MapHealth(this WebApplication app) =>
         app.MapGet("/healthz", (IMessageBus bus, BusHealth health, ConnectionRegistry connections, IOptions<InstanceOptions> instance) =>
         {
             var report = new HealthReport(
                 health.State.ToString().ToLowerInvariant(),
                 bus.Kind,
-                health.State.ToString().ToLowerInvariant(),
                 health.Detail,
+                health.Setup.Describe(),
+                health.Receive.Describe(),
+                health.Publish.Describe(),
                 bus.SubscriptionName,
                 instance.Value.InstanceId,
                 instance.Value.Region,

@@ -57,7 +57,10 @@ internal static class LoggingExtensions
     public static void UseNotificationsRequestLogging(this WebApplication app) =>
         app.UseWhen(context => !SocketPath.Matches(context.Request.Path.Value), branch =>
             branch.UseSerilogRequestLogging(options => options.GetLevel = (context, _, error) =>
-                error is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Warning : LogEventLevel.Debug));
+                error is not null || context.Response.StatusCode >= 500 && !IsHealthReport(context) ? LogEventLevel.Warning : LogEventLevel.Debug));
+
+    // A 503 from /healthz is the report working, not a failed request: the bus logs its own failure episodes.
+    private static bool IsHealthReport(HttpContext context) => context.Request.Path.Equals("/healthz", StringComparison.Ordinal);
 
     private static LogEventLevel ParseLevel(string? raw)
     {

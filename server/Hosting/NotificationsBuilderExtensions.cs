@@ -90,15 +90,21 @@ public static class NotificationsBuilderExtensions
         services.AddSingleton<BusHealth>();
         var mode = configuration.Get<PubSubOptions>()?.Mode ?? BusMode.Standalone;
         if (mode == BusMode.Standalone)
+        {
             services.AddSingleton<IMessageBus, InProcessBus>();
-        else
-            services.AddSingleton<IMessageBus, PubSubBus>();
+            return;
+        }
+        services.AddSingleton<PubSubBus>();
+        services.AddSingleton<IMessageBus>(provider => provider.GetRequiredService<PubSubBus>());
+        services.AddSingleton<ISubscriptionAdmin>(provider => provider.GetRequiredService<PubSubBus>());
+        services.AddHostedService<SubscriptionSweeper>();
     }
 
     // Hosted services stop in reverse order: the publisher flushes its queue before the relay
     // stops receiving and deletes the subscription.
     private static void AddNotificationsDelivery(this IServiceCollection services)
     {
+        services.AddSingleton<ShutdownPlan>();
         services.AddSingleton<AlertFanout>();
         services.AddSingleton<IAlertFeed>(s => s.GetRequiredService<AlertFanout>());
         services.AddSingleton<OutboundAlerts>();
@@ -112,7 +118,6 @@ public static class NotificationsBuilderExtensions
         services.AddSingleton<FleetDirectory>();
         services.AddSingleton<IFleetPresence>(s => s.GetRequiredService<FleetDirectory>());
         services.AddHostedService<HeartbeatService>();
-        services.AddHostedService<SubscriptionSweeper>();
     }
 
     private static void AddNotificationsConnections(this IServiceCollection services)

@@ -29,6 +29,7 @@ public sealed class NotificationsMetrics
     private readonly Counter<long> _invalidTopicMessages;
     private readonly Counter<long> _streamRestarts;
     private readonly Counter<long> _swept;
+    private readonly Counter<long> _busFailures;
 
     public NotificationsMetrics(IMeterFactory meters)
     {
@@ -41,7 +42,7 @@ public sealed class NotificationsMetrics
         meter.CreateObservableCounter("connections.refused", () => _refused.Measure(static status => [new("status", status)]),
             "{request}", "Handshakes at the socket endpoint refused, by HTTP status (400/426 not a valid handshake, 403 origin, 429 per-address cap, 503 instance cap or stopping).");
         _published = meter.CreateCounter<long>("alerts.published", "{alert}", "Alerts from local clients published to the topic.");
-        _publishFailures = meter.CreateCounter<long>("publish.failures", "{request}", "Publish requests Pub/Sub refused or did not answer; retried.");
+        _publishFailures = meter.CreateCounter<long>("publish.failures", "{request}", "Publish requests of alerts Pub/Sub refused or did not answer; retried (bus.failures has the status).");
         _publishExpired = meter.CreateCounter<long>("alerts.publish_expired", "{alert}", "Alerts given up after PUBLISH_TIMEOUT_SECONDS; their senders got an error.");
         _publishDuration = meter.CreateHistogram<double>("publish.duration", "s", "Time for one successful publish request.");
         _relayed = meter.CreateCounter<long>("alerts.relayed", "{alert}", "Alerts received from the topic and handed to local sockets.");
@@ -53,9 +54,23 @@ public sealed class NotificationsMetrics
         meter.CreateObservableCounter("resumes", () => _resumes.Measure(static complete => [new("outcome", complete ? "complete" : "incomplete")]),
             "{connection}", "Reconnects with ?since=, by whether the window covered them.");
         meter.CreateObservableCounter("resumes.replayed", () => Volatile.Read(ref _replayed), "{alert}", "Alerts replayed to resuming clients.");
-        _streamRestarts = meter.CreateCounter<long>("stream.restarts", "{restart}", "Receive streams rebuilt, by reason.");
+        _streamRestarts = meter.CreateCounter<long>("stream.restarts", "{restart}", "Receive streams reopened, by reason (ended: Pub/Sub ended it, with its status; requested: starvation; subscription_missing).");
         _swept = meter.CreateCounter<long>("subscriptions.swept", "{subscription}", "Abandoned instance subscriptions deleted by the sweeper.");
+        _busFailures = meter.CreateCounter<long>("bus.failures", "{call}", "Pub/Sub calls refused or unanswered, by side (setup, receive, publish) and gRPC status.");
+        meter.CreateObservableGauge("bus.ready", () => _busReady?.Invoke() is true ? 1 : 0, "{instance}",
+            "1 while this instance can publish and its receive stream is open (/healthz 200).");
+        meter.CreateObservableGauge("bus.side_up", () => (_busSides?.Invoke() ?? []).Select(s => new Measurement<int>(s.Up ? 1 : 0, new KeyValuePair<string, object?>("side", s.Side))),
+            "{side}", "1 while that side of the bus works: setup (subscription exists), receive (stream open), publish (last publish succeeded).");
     }
+
+    private Func<bool>? _busReady;
+    private Func<IEnumerable<(string Side, bool Up)>>? _busSides;
+
+    /// <summary>Where the bus's readiness and its sides are read at each scrape.</summary>
+    public void ObserveBus(Func<bool> ready, Func<IEnumerable<(string Side, bool Up)>> sides) => (_busReady, _busSides) = (ready, sides);
+
+    public void BusCallFailed(string side, Grpc.Core.StatusCode status) =>
+        _busFailures.Add(1, new("side", side), new("status", status.ToString()));
 
     /// <param name="transport">The transport's label: <c>bare</c> or <c>kestrel</c>.</param>
     public void ConnectionOpened(string transport)
@@ -121,5 +136,8 @@ public sealed class NotificationsMetrics
     }
 
     public void StreamRestarted(string reason) => _streamRestarts.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void StreamRestarted(string reason, Grpc.Core.StatusCode status) =>
+        _streamRestarts.Add(1, new("reason", reason), new("status", status.ToString()));
     public void Swept() => _swept.Add(1);
 }

@@ -1,3 +1,5 @@
+using Grpc.Core;
+using Notifications.Tests.Faults;
 using Notifications.Tests.Infrastructure;
 
 namespace Notifications.Tests.Checker;
@@ -6,7 +8,8 @@ namespace Notifications.Tests.Checker;
 /// In the style of Jepsen's queue checks: many clients on three instances send numbered alerts while
 /// each instance is replaced in turn (same address, new machine id, as a deploy does). Afterwards
 /// every client must hold every accepted alert exactly once (after dropping repeated ids, as the page does).
-/// Lost and duplicated counts are reported; CHECKER_DEBUG=1 turns on the servers' debug logs.
+/// Lost and duplicated counts are reported; CHECKER_DEBUG=1 turns on the servers' debug logs. A second run
+/// does the same while the fault front ends streams and refuses calls throughout.
 /// </summary>
 [Collection(StressCollection.Name)]
 public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHelper output)
@@ -50,7 +53,7 @@ public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHel
             {
                 // Report below says who lost what.
             }
-            Report(clients, expected);
+            Report(clients, expected, minReconnects: 3);
         }
         finally
         {
@@ -79,7 +82,79 @@ public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHel
 
     private static IEnumerable<string> Texts(CheckerClient client) => client.Alerts.Select(a => a.GetProperty("text").GetString()!);
 
-    private void Report(CheckerClient[] clients, HashSet<string> expected)
+    /// <summary>
+    /// Issue 18: the same check, the instances behind the fault front, which ends every stream 1–3 s after it
+    /// opened (with a status that changes) and every few seconds refuses every call, or only new ones, for a
+    /// second or two, with a status that changes too.
+    /// </summary>
+    [Fact(Timeout = 180_000)]
+    public async Task Every_client_gets_every_alert_exactly_once_while_Pub_Sub_ends_streams_and_refuses_calls()
+    {
+        await using var front = await PubSubFront.StartAsync(emulator.HostPort);
+        string topic = TestInstance.NewTopic();
+        var instances = await Task.WhenAll(Regions.Select(region => TestInstance.StartAsync(Fronted.Settings(emulator, front, topic, region), output)));
+        Uri[] Addresses(int _) => instances.Select(i => i.SocketUri).ToArray();
+        var clients = Enumerable.Range(0, Clients).Select(n => new CheckerClient(n, Addresses)).ToArray();
+        var ct = TestContext.Current.CancellationToken;
+        var stop = new TaskCompletionSource();
+        try
+        {
+            await Task.WhenAll(instances.Select(i => i.WaitReadyAsync()));
+            var running = Task.WhenAll(clients.Select(c => c.RunAsync(AlertsPerClient, TimeSpan.FromMilliseconds(400), stop.Task, ct)));
+            var sentAll = Task.WhenAll(clients.Select(c => c.SentAll));
+            int faults = await InjectFaultsAsync(front, sentAll);
+            await sentAll.WaitAsync(TimeSpan.FromSeconds(90), ct);
+            front.Faults.Clear();
+
+            var expected = clients.SelectMany(c => c.Accepted).ToHashSet();
+            try
+            {
+                await Eventually.TrueAsync(() => clients.All(c => expected.IsSubsetOf(Texts(c).ToHashSet())),
+                    "every client holds every accepted alert", TimeSpan.FromSeconds(45));
+            }
+            catch (TimeoutException)
+            {
+                // Report below says who lost what.
+            }
+            output.WriteLine($"checker under faults: {front.StreamsEnded} streams ended, {faults} refusal windows, {front.Refused} calls refused");
+            Report(clients, expected, minReconnects: 0);
+            Assert.True(front.StreamsEnded >= 10 && faults >= 3, "the faults should have struck throughout");
+            stop.TrySetResult();
+            await running.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => { }, CancellationToken.None);
+        }
+        finally
+        {
+            stop.TrySetResult();
+            foreach (var client in clients)
+                await client.DisposeAsync();
+            foreach (var instance in instances)
+                await instance.DisposeAsync();
+        }
+    }
+
+    /// <summary>Stream ends all along, and refusal windows every few seconds until the clients have sent everything; returns the windows.</summary>
+    private static async Task<int> InjectFaultsAsync(PubSubFront front, Task sentAll)
+    {
+        StatusCode[] statuses = [StatusCode.Unavailable, StatusCode.Unauthenticated, StatusCode.DeadlineExceeded, StatusCode.ResourceExhausted, StatusCode.PermissionDenied];
+        front.Faults.EndStreamsAfter(StatusCode.Unavailable, TimeSpan.FromSeconds(1), jitter: TimeSpan.FromSeconds(2));
+        int windows = 0;
+        while (!sentAll.IsCompleted)
+        {
+            await Task.WhenAny(sentAll, Task.Delay(TimeSpan.FromSeconds(2.5)));
+            if (sentAll.IsCompleted)
+                break;
+            var status = statuses[windows % statuses.Length];
+            var window = TimeSpan.FromSeconds(1 + Random.Shared.NextDouble());
+            if (windows++ % 2 == 0)
+                front.RefuseEverything(status, window);
+            else
+                front.Faults.Refuse(FaultPlan.AnyMethod, status, window);
+            await Task.Delay(window);
+        }
+        return windows;
+    }
+
+    private void Report(CheckerClient[] clients, HashSet<string> expected, int minReconnects)
     {
         int lost = 0, duplicateFrames = 0, reconnects = 0, incomplete = 0;
         foreach (var client in clients)
@@ -99,7 +174,7 @@ public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHel
         }
         output.WriteLine($"checker: {clients.Length} clients, {expected.Count} alerts accepted, {reconnects} reconnects, " +
             $"{incomplete} incomplete resumes, lost {lost}, duplicate frames {duplicateFrames} (dropped by id on screen)");
-        Assert.True(reconnects >= 3, $"the restarts should have moved clients ({reconnects} reconnects)");
+        Assert.True(reconnects >= minReconnects, $"the restarts should have moved clients ({reconnects} reconnects)");
         // An incomplete resume is reported, not failed: it is the server truthfully saying it cannot prove
         // coverage (the client landed on an instance subscribed less than RESUME_SLACK_SECONDS before the
         // client's last alert), and it then replays its whole window, which here holds the entire run.

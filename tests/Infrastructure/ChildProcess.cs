@@ -32,9 +32,9 @@ internal static class ChildProcess
                 using var response = await http.GetAsync("/healthz");
                 return response.IsSuccessStatusCode;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException || e is TaskCanceledException && !TestContext.Current.CancellationToken.IsCancellationRequested)
             {
-                return false;
+                return false; // not listening yet, or a first request slowed by a busy machine: ask again
             }
         }, $"{what} answers /healthz with 200", TimeSpan.FromSeconds(30));
     }

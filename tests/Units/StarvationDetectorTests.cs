@@ -11,7 +11,7 @@ public sealed class StarvationDetectorTests
     public void A_published_heartbeat_that_never_comes_back_is_starvation_once_the_bound_passes()
     {
         var detector = new StarvationDetector(TimeSpan.FromSeconds(15), _clock);
-        detector.Published();
+        detector.Published(_clock.GetTimestamp());
 
         _clock.Advance(TimeSpan.FromSeconds(14));
         Assert.False(detector.IsStarved());
@@ -24,7 +24,7 @@ public sealed class StarvationDetectorTests
     public void Hearing_our_own_heartbeat_after_publishing_clears_it()
     {
         var detector = new StarvationDetector(TimeSpan.FromSeconds(15), _clock);
-        detector.Published();
+        detector.Published(_clock.GetTimestamp());
         _clock.Advance(TimeSpan.FromSeconds(1));
         detector.Heard(_clock.GetTimestamp());
 
@@ -33,16 +33,43 @@ public sealed class StarvationDetectorTests
     }
 
     [Fact]
-    public void A_heartbeat_heard_before_the_unheard_publish_does_not_clear_it()
+    public void An_echo_heard_before_the_publish_call_returned_clears_it()
+    {
+        // The race of issue 18: the echo arrives while the publish call is still in flight.
+        var detector = new StarvationDetector(TimeSpan.FromSeconds(15), _clock);
+        long started = _clock.GetTimestamp();
+        _clock.Advance(TimeSpan.FromMilliseconds(20));
+        long heard = _clock.GetTimestamp();
+        _clock.Advance(TimeSpan.FromSeconds(2)); // the call returns late
+        detector.Published(started);
+        detector.Heard(heard);
+
+        _clock.Advance(TimeSpan.FromSeconds(60));
+        Assert.False(detector.IsStarved());
+    }
+
+    [Fact]
+    public void A_heartbeat_heard_before_the_unheard_publish_started_does_not_clear_it()
     {
         var detector = new StarvationDetector(TimeSpan.FromSeconds(15), _clock);
         long heardEarlier = _clock.GetTimestamp();
         _clock.Advance(TimeSpan.FromSeconds(1));
-        detector.Published();
+        detector.Published(_clock.GetTimestamp());
         detector.Heard(heardEarlier);
 
         _clock.Advance(TimeSpan.FromSeconds(16));
         Assert.True(detector.IsStarved());
+    }
+
+    [Fact]
+    public void A_reset_forgets_what_was_outstanding()
+    {
+        var detector = new StarvationDetector(TimeSpan.FromSeconds(15), _clock);
+        detector.Published(_clock.GetTimestamp());
+        detector.Reset();
+
+        _clock.Advance(TimeSpan.FromSeconds(60));
+        Assert.False(detector.IsStarved());
     }
 
     [Fact]

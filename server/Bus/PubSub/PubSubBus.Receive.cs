@@ -1,8 +1,8 @@
 using Grpc.Core;
-using Notifications.Bus.PubSub.Grpc;
 
 namespace Notifications.Bus.PubSub;
 
+/// <summary>The receive loop: prepare the subscription, then keep one stream open, reopening it with backoff whatever ends it.</summary>
 internal sealed partial class PubSubBus
 {
     // The API's minimum. We ack right after fan-out, so this only bounds how long a message handed to
@@ -13,113 +13,128 @@ internal sealed partial class PubSubBus
     // FLY_ALLOC_ID) is a new client whose messages must not be handed to its dead predecessor's streams.
     private readonly string _clientId = Guid.NewGuid().ToString("N");
     private CancellationTokenSource? _stream;
-    private string? _restartReason;
+
+    private bool _prepared, _everPrepared;
+
+    private enum Next
+    {
+        Reopen,
+        Backoff,
+        Stop,
+    }
 
     public async Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
     {
-        var backoff = new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), _clock);
-        bool prepared = false;
+        // Short first waits, so a routine stream end costs well under a second; long ones only while failing,
+        // and any recovery elsewhere (a publish getting through) cuts the wait short.
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), _clock);
         while (!cancellationToken.IsCancellationRequested)
         {
-            using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            Volatile.Write(ref _stream, stream);
-            try
-            {
-                if (!prepared)
-                {
-                    await PrepareAsync(cancellationToken);
-                    prepared = true;
-                    _health.Set(BusState.Ready, $"subscribed as {_names.Subscription}");
-                }
-                await PullAsync(handler, backoff, stream.Token);
-                Log.StreamEnded(_logger, _names.Subscription);
-            }
-            catch (Exception e) when (cancellationToken.IsCancellationRequested
-                && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
-            {
-                return;
-            }
-            catch (Exception e) when (stream.IsCancellationRequested
-                && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
-            {
-                Log.StreamRestarted(_logger, _names.Subscription, _restartReason ?? "requested");
-                _metrics.StreamRestarted("requested");
-                continue;
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && _deleting)
-            {
-                // Our own shutdown deleted it; wait for the cancellation that follows.
-                await _clock.TryDelayAsync(Timeout.InfiniteTimeSpan, cancellationToken);
-                return;
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && prepared)
-            {
-                // Deleted under us (by an operator, the sweeper, expiry, or an emulator restart): make it again.
-                Log.SubscriptionMissing(_logger, _names.Subscription);
-                _metrics.StreamRestarted("subscription_missing");
-                prepared = false;
-                _health.Set(BusState.Degraded, "subscription disappeared; recreating it");
-            }
-            catch (RpcException e)
-            {
-                Log.BusCallFailed(_logger, prepared ? "pull stream" : "subscription setup", e.StatusCode, e.Status.Detail);
-                _metrics.StreamRestarted("error");
-                _health.Set(prepared ? BusState.Degraded : BusState.Starting, $"Pub/Sub {(prepared ? "stream" : "setup")} failing: {e.StatusCode}");
-            }
-            if (!await backoff.WaitAsync(cancellationToken))
+            var next = await RunOnceAsync(handler, backoff, cancellationToken);
+            if (next == Next.Stop || next == Next.Backoff && !await backoff.WaitAsync(_health.NextRecovery, cancellationToken))
                 return;
         }
     }
 
-    public void RestartStream(string reason)
+    /// <summary>Prepares the subscription if it must, then runs one stream until it ends; says what to do next.</summary>
+    private async Task<Next> RunOnceAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Backoff backoff, CancellationToken cancellationToken)
     {
-        _restartReason = reason;
-        Volatile.Read(ref _stream)?.Cancel();
-    }
-
-    /// <summary>
-    /// One StreamingPull stream, from open until the server ends it. Messages are acknowledged
-    /// per response, after every message in it has been handed to the local fan-out.
-    /// </summary>
-    private async Task PullAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Backoff backoff, CancellationToken cancellationToken)
-    {
-        using var call = _subscriber.StreamingPull(cancellationToken: cancellationToken);
-        await call.RequestStream.WriteAsync(new StreamingPullRequest
-        {
-            Subscription = _names.Subscription,
-            StreamAckDeadlineSeconds = StreamAckDeadlineSeconds,
-            ClientId = _clientId,
-            MaxOutstandingMessages = MaxOutstandingMessages,
-        }, cancellationToken);
-
-        await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken))
-        {
-            var acks = new StreamingPullRequest();
-            foreach (var received in response.ReceivedMessages)
-            {
-                await HandleAsync(handler, received, cancellationToken);
-                acks.AckIds.Add(received.AckId);
-            }
-            await call.RequestStream.WriteAsync(acks, cancellationToken);
-            if (!_health.IsReady)
-                _health.Set(BusState.Ready, $"subscribed as {_names.Subscription}");
-            backoff.Reset();
-        }
-    }
-
-    // A handler failure is a bug in this server, not in the message; acknowledging anyway keeps
-    // one bad message from being redelivered forever and stalling everything behind it.
-    private async ValueTask HandleAsync(Func<BusMessage, CancellationToken, ValueTask> handler, ReceivedMessage received, CancellationToken cancellationToken)
-    {
-        var message = received.Message;
-        var publishTime = message.PublishTime?.ToDateTimeOffset() ?? _clock.GetUtcNow();
+        using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Volatile.Write(ref _stream, stream);
         try
         {
-            await handler(new BusMessage(message.MessageId, message.Data.Memory, publishTime), cancellationToken);
+            if (!_prepared)
+            {
+                await PrepareAsync(replaceStale: !_everPrepared, cancellationToken);
+                _prepared = _everPrepared = true;
+            }
+            await PullAsync(handler, backoff, stream.Token);
+            if (Restarted())
+                return Next.Reopen;
+            StreamEnded(StatusCode.OK);
+            return Next.Backoff;
+        }
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && IsCancellation(e))
+        {
+            return Next.Stop;
+        }
+        catch (Exception e) when (stream.IsCancellationRequested && IsCancellation(e) && Restarted())
+        {
+            return Next.Reopen;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && _deleting)
+        {
+            // Our own shutdown deleted it; wait for the cancellation that follows.
+            await _clock.TryDelayAsync(Timeout.InfiniteTimeSpan, cancellationToken);
+            return Next.Stop;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && _prepared)
+        {
+            SubscriptionMissing();
+            return Next.Backoff;
+        }
+        catch (RpcException e)
+        {
+            Failed(e);
+            return Next.Backoff;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Log.HandlerFailed(_logger, message.MessageId, e);
+            // A bug here, not Pub/Sub refusing: say so loudly, and keep receiving rather than stop the host.
+            EndAttempt();
+            Log.ReceiveLoopFailed(_logger, e);
+            _health.Receive.Failed(StatusCode.Unknown, e.Message);
+            return Next.Backoff;
         }
+        finally
+        {
+            await stream.CancelAsync();
+        }
+    }
+
+    /// <summary>Deleted under us (by an operator, the sweeper, expiry, or an emulator restart): make it again.</summary>
+    private void SubscriptionMissing()
+    {
+        EndAttempt();
+        Log.SubscriptionMissing(_logger, _names.Subscription);
+        _metrics.StreamRestarted("subscription_missing");
+        _prepared = false;
+        _health.SubscriptionLost("subscription disappeared; recreating it");
+        _health.Receive.Pending("waiting for the subscription to be made again");
+    }
+
+    private static bool IsCancellation(Exception e) => e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled };
+
+    /// <summary>A call failed: setup, a stream Pub/Sub would not open, or one it ended after opening (routine: no warning).</summary>
+    private void Failed(RpcException e)
+    {
+        string detail = RpcFailure.Describe(e, _endpoint);
+        if (!_prepared)
+            _health.Setup.Failed(e.StatusCode, detail);
+        else if (EndAttempt())
+            StreamEnded(e.StatusCode);
+        else
+            _health.Receive.Failed(e.StatusCode, detail);
+    }
+
+    /// <summary>An open stream ended, as Google ends every stream now and then: reopen it at once.</summary>
+    private void StreamEnded(StatusCode status)
+    {
+        EndAttempt();
+        Log.StreamEnded(_logger, _names.Subscription, status);
+        _metrics.StreamRestarted("ended", status);
+        _health.Receive.Pending($"reopening after the stream ended with {status}");
+    }
+
+    /// <summary>True, after saying so, if the stream that just ended was one we asked to restart.</summary>
+    private bool Restarted()
+    {
+        if (Interlocked.Exchange(ref _restartReason, null) is not { } reason)
+            return false;
+        EndAttempt();
+        Log.StreamRestarted(_logger, _names.Subscription, reason);
+        _metrics.StreamRestarted("requested");
+        _health.Receive.Pending("restarting");
+        return true;
     }
 }

@@ -12,20 +12,21 @@ internal sealed partial class PubSubBus
     private const int AckDeadlineSeconds = 10;
 
     /// <summary>
-    /// The subscription first: the shared topic is nearly always there already, so a normal start is one
-    /// round trip to Pub/Sub. Only when Pub/Sub answers that the topic is not found is it checked for,
-    /// made, and the subscription tried again.
+    /// Makes sure the topic exists and this instance has a subscription on it. The subscription first: the
+    /// shared topic is nearly always there already, so a normal start is one round trip to Pub/Sub. Only
+    /// when Pub/Sub answers that the topic is not found is it checked for, made, and the subscription tried again.
     /// </summary>
-    private async Task PrepareAsync(CancellationToken cancellationToken)
+    /// <param name="replaceStale">At start, a subscription by our name is an earlier life's and is replaced; later it is our own and is kept.</param>
+    private async Task PrepareAsync(bool replaceStale, CancellationToken cancellationToken)
     {
         try
         {
-            await CreateFreshSubscriptionAsync(cancellationToken);
+            await CreateSubscriptionAsync(replaceStale, cancellationToken);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
             await EnsureTopicAsync(cancellationToken);
-            await CreateFreshSubscriptionAsync(cancellationToken);
+            await CreateSubscriptionAsync(replaceStale, cancellationToken);
         }
     }
 
@@ -53,27 +54,32 @@ internal sealed partial class PubSubBus
 
     /// <summary>
     /// Creates the subscription. If one by this name survives from an earlier life of this machine,
-    /// it is replaced: its backlog is stale and must not be replayed to today's clients.
+    /// it is replaced: its backlog is stale and must not be replayed to today's clients. Recreating our
+    /// own after it went missing, one that exists after all is ours, backlog and all, and is kept.
     /// </summary>
-    private async Task CreateFreshSubscriptionAsync(CancellationToken cancellationToken)
+    private async Task CreateSubscriptionAsync(bool replaceStale, CancellationToken cancellationToken)
     {
         // Taken before the call: a message published while it is in flight may or may not be kept.
         var createdAt = _clock.GetUtcNow();
         try
         {
-            await CreateSubscriptionAsync(cancellationToken);
+            await CreateAsync(cancellationToken);
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
+        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists && replaceStale)
         {
             Log.ReplacingStaleSubscription(_logger, _names.Subscription);
             await DeleteAsync(cancellationToken);
-            await CreateSubscriptionAsync(cancellationToken);
+            await CreateAsync(cancellationToken);
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
+        {
+        }
+        _created = true;
         _health.Subscribed(createdAt);
         Log.SubscriptionCreated(_logger, _names.Subscription, _names.Topic);
     }
 
-    private Task CreateSubscriptionAsync(CancellationToken cancellationToken) =>
+    private Task CreateAsync(CancellationToken cancellationToken) =>
         _subscriber.CreateSubscriptionAsync(new Subscription
         {
             Name = _names.Subscription,
@@ -90,23 +96,34 @@ internal sealed partial class PubSubBus
         }, deadline: Deadline(AdminTimeout), cancellationToken: cancellationToken).ResponseAsync;
 
     private volatile bool _deleting;
+    private volatile bool _created;
 
-    public async Task DeleteSubscriptionAsync(CancellationToken cancellationToken)
+    public async Task<string?> DeleteSubscriptionAsync(CancellationToken cancellationToken)
     {
         _deleting = true;
+        if (!_created)
+        {
+            Log.NothingToDelete(_logger, _names.Subscription);
+            return null;
+        }
         try
         {
             await DeleteAsync(cancellationToken);
             Log.SubscriptionDeleted(_logger, _names.Subscription);
+            return null;
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
             Log.SubscriptionAlreadyGone(_logger, _names.Subscription);
+            return null;
         }
-        catch (Exception e) when (e is RpcException or OperationCanceledException)
+        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
         {
-            // It expires by itself after its TTL; say so, so an operator can remove it sooner.
-            Log.SubscriptionDeleteFailed(_logger, _names.Subscription, e);
+            return $"{e.StatusCode}: {RpcFailure.Describe(e, _endpoint)}";
+        }
+        catch (Exception e) when (e is OperationCanceledException or RpcException)
+        {
+            return "the shutdown budget ran out first";
         }
     }
 

@@ -11,7 +11,9 @@ namespace Notifications.Bus.PubSub;
 /// <summary>
 /// Google Cloud Pub/Sub (or its emulator) spoken over its v1 gRPC API: one shared topic,
 /// one subscription per instance, StreamingPull to receive. Split by concern:
-/// <c>.Subscription.cs</c> makes and removes resources, <c>.Receive.cs</c> runs the pull stream.
+/// <c>.Subscription.cs</c> makes and removes resources, <c>.Receive.cs</c> keeps a pull stream open,
+/// <c>.Stream.cs</c> runs one, <c>.Sweep.cs</c> serves the sweeper. Every call's outcome goes to <see cref="BusHealth"/>, which logs
+/// failure episodes; nothing here logs a failed call on its own.
 /// </summary>
 internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisposable
 {
@@ -23,6 +25,7 @@ internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisp
     private readonly Subscriber.SubscriberClient _subscriber;
     private readonly PubSubNames _names;
     private readonly InstanceOptions _instance;
+    private readonly string _endpoint;
     private readonly BusHealth _health;
     private readonly TimeProvider _clock;
     private readonly NotificationsMetrics _metrics;
@@ -38,6 +41,7 @@ internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisp
         _instance = instance.Value;
         _names = PubSubNames.For(project, options.Value.Topic, _instance.InstanceId);
         Kind = options.Value.Mode == BusMode.Emulator ? "pubsub-emulator" : "pubsub";
+        _endpoint = options.Value.Mode == BusMode.Emulator ? options.Value.EmulatorHost! : options.Value.Endpoint;
         _health = health;
         _clock = clock;
         _metrics = metrics;
@@ -56,11 +60,16 @@ internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisp
         {
             await _publisher.PublishAsync(request, deadline: Deadline(PublishTimeout), cancellationToken: cancellationToken);
         }
-        catch (RpcException e)
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
-            Log.PublishFailed(_logger, _names.Topic, e.StatusCode, e);
+            _health.Publish.Failed(e.StatusCode, RpcFailure.Describe(e, _endpoint));
             throw new BusUnavailableException($"Pub/Sub did not take the message ({e.StatusCode}).", e);
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled)
+        {
+            throw new OperationCanceledException("Publishing was cancelled.", e, cancellationToken);
+        }
+        _health.Publish.Up();
     }
 
     private DateTime Deadline(TimeSpan timeout) => _clock.GetUtcNow().UtcDateTime + timeout;

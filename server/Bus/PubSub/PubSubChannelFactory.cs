@@ -9,7 +9,6 @@ namespace Notifications.Bus.PubSub;
 /// <summary>Opens the gRPC channel: plaintext HTTP/2 to the emulator, or TLS with OAuth tokens to Google.</summary>
 internal static class PubSubChannelFactory
 {
-    private const string GoogleEndpoint = "https://pubsub.googleapis.com";
     private const string PubSubScope = "https://www.googleapis.com/auth/pubsub";
 
     /// <summary>The channel and the project it addresses (from the settings, else from the service account key).</summary>
@@ -22,15 +21,17 @@ internal static class PubSubChannelFactory
         string project = options.EffectiveProjectId ?? serviceAccount.ProjectId
             ?? throw new InvalidOperationException("No Pub/Sub project: set PUBSUB_PROJECT_ID, or use a service account key that names its project_id.");
 
+        // PUBSUB_ENDPOINT: Google's global endpoint, or a locational one that keeps messages in one region.
+        string endpoint = $"https://{options.Endpoint}";
         var credential = serviceAccount.ToGoogleCredential().CreateScoped(PubSubScope);
         var token = (ITokenAccess)credential;
         var callCredentials = CallCredentials.FromInterceptor(async (context, metadata) =>
         {
-            string accessToken = await token.GetAccessTokenForRequestAsync(GoogleEndpoint, context.CancellationToken);
+            string accessToken = await token.GetAccessTokenForRequestAsync(endpoint, context.CancellationToken);
             metadata.Add("authorization", $"Bearer {accessToken}");
         });
         var credentials = ChannelCredentials.Create(ChannelCredentials.SecureSsl, callCredentials);
-        return (GrpcChannel.ForAddress(GoogleEndpoint, ChannelOptions(credentials)), project);
+        return (GrpcChannel.ForAddress(endpoint, ChannelOptions(credentials)), project);
     }
 
     // Type-specific loading: a key of any other type (an external account, say) is refused

@@ -1,19 +1,19 @@
+using Grpc.Core;
 using Microsoft.Extensions.Options;
-using Notifications.Bus;
-using Notifications.Bus.PubSub;
 using Notifications.Configuration;
+using Notifications.Fleet;
 using Notifications.Metrics;
 
-namespace Notifications.Fleet;
+namespace Notifications.Bus.PubSub;
 
 /// <summary>
 /// Deletes subscriptions that crashed instances left on our topic. A subscription is swept only when
 /// this instance has itself watched it exist for SWEEP_AFTER_SECONDS and has heard no heartbeat from
 /// its instance for as long, so a live instance, or one that has only just started, is never touched.
-/// (If one were, it recreates its subscription on NOT_FOUND.)
+/// (If one were, it recreates its subscription on NOT_FOUND.) Registered only in Pub/Sub mode.
 /// </summary>
 internal sealed partial class SubscriptionSweeper(
-    IMessageBus bus,
+    ISubscriptionAdmin admin,
     BusHealth health,
     FleetDirectory fleet,
     IOptions<InstanceOptions> instance,
@@ -28,7 +28,7 @@ internal sealed partial class SubscriptionSweeper(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (bus is not ISubscriptionAdmin admin || _sweepAfter == TimeSpan.Zero)
+        if (_sweepAfter == TimeSpan.Zero)
             return;
         var interval = TimeSpan.FromSeconds(Math.Clamp(_sweepAfter.TotalSeconds / 4, 1, 60));
         // Jitter, so a fleet started together does not sweep in lockstep.
@@ -38,16 +38,20 @@ internal sealed partial class SubscriptionSweeper(
                 continue;
             try
             {
-                await SweepAsync(admin, stoppingToken);
+                await SweepAsync(stoppingToken);
             }
-            catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (RpcException e) when (!stoppingToken.IsCancellationRequested)
             {
-                Log.SweepFailed(logger, e.Message);
+                Log.SweepFailed(logger, e.StatusCode, e.Status.Detail);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                Log.SweepFailed(logger, StatusCode.DeadlineExceeded, "the call was cancelled");
             }
         }
     }
 
-    private async Task SweepAsync(ISubscriptionAdmin admin, CancellationToken cancellationToken)
+    private async Task SweepAsync(CancellationToken cancellationToken)
     {
         var existing = (await admin.ListInstanceSubscriptionsAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
         var alive = fleet.HeardWithin(_sweepAfter).Select(PubSubNames.SubscriptionIdFor).ToHashSet(StringComparer.Ordinal);
@@ -74,7 +78,7 @@ internal sealed partial class SubscriptionSweeper(
             Message = "Swept subscription {Subscription}: its instance has sent no heartbeat for over {Seconds} s.")]
         public static partial void Swept(ILogger logger, string subscription, double seconds);
 
-        [LoggerMessage(EventId = 7102, Level = LogLevel.Warning, Message = "Sweeping abandoned subscriptions failed: {Reason}. Trying again later.")]
-        public static partial void SweepFailed(ILogger logger, string reason);
+        [LoggerMessage(EventId = 7102, Level = LogLevel.Warning, Message = "Sweeping abandoned subscriptions failed with {StatusCode}: {Detail}. Trying again later.")]
+        public static partial void SweepFailed(ILogger logger, StatusCode statusCode, string detail);
     }
 }

@@ -1,0 +1,164 @@
+using Grpc.Core;
+using Notifications.Bus.PubSub.Grpc;
+
+namespace Notifications.Bus.PubSub;
+
+/// <summary>One StreamingPull stream: open, confirm, relay and ack, restart by half-closing.</summary>
+internal sealed partial class PubSubBus
+{
+    // A (re)opened stream counts as open at its first response, or once it has stayed up this long without
+    // being refused: Pub/Sub refuses a stream it will not serve at once, and the emulator sends no response
+    // headers before its first message, so headers cannot tell. Each open also asks for a heartbeat, whose
+    // echo normally confirms the stream within a round trip.
+    private static readonly TimeSpan AcceptanceWindow = TimeSpan.FromMilliseconds(500);
+    // A stream we end ourselves is half-closed first and given this long to end: cancelled outright, the
+    // emulator goes on handing it messages until their ack deadline, which then arrive 10 s late.
+    private static readonly TimeSpan RestartGrace = TimeSpan.FromSeconds(1);
+    private readonly Lock _streamGate = new();
+    private readonly SemaphoreSlim _writing = new(1, 1);
+    private AsyncDuplexStreamingCall<StreamingPullRequest, StreamingPullResponse>? _call;
+    private string? _restartReason;
+    private object? _halfClosed;
+    private int _attempt;
+    private bool _confirmed;
+
+    public void RestartStream(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _restartReason, reason, null) is null)
+            _ = EndGracefullyAsync(Volatile.Read(ref _stream), Volatile.Read(ref _call));
+    }
+
+    /// <summary>Half-closes the stream, so Pub/Sub ends it and hands it nothing more; cancels it if that takes too long.</summary>
+    private async Task EndGracefullyAsync(CancellationTokenSource? stream, AsyncDuplexStreamingCall<StreamingPullRequest, StreamingPullResponse>? call)
+    {
+        if (stream is null)
+            return;
+        try
+        {
+            var token = stream.Token;
+            if (call is not null)
+            {
+                await _writing.WaitAsync(token);
+                try
+                {
+                    Volatile.Write(ref _halfClosed, call);
+                    await call.RequestStream.CompleteAsync();
+                }
+                finally
+                {
+                    _writing.Release();
+                }
+            }
+            await Task.Delay(RestartGrace, _clock, token);
+            await stream.CancelAsync();
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or RpcException or InvalidOperationException)
+        {
+            // The stream ended (as asked) or was already gone.
+        }
+    }
+
+    /// <summary>
+    /// One StreamingPull stream, from open until the server ends it. Messages are acknowledged
+    /// per response, after every message in it has been handed to the local fan-out.
+    /// </summary>
+    private async Task PullAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Backoff backoff, CancellationToken cancellationToken)
+    {
+        using var call = _subscriber.StreamingPull(cancellationToken: cancellationToken);
+        await WriteAsync(call, new StreamingPullRequest
+        {
+            Subscription = _names.Subscription,
+            StreamAckDeadlineSeconds = StreamAckDeadlineSeconds,
+            ClientId = _clientId,
+            MaxOutstandingMessages = MaxOutstandingMessages,
+        }, cancellationToken);
+        Volatile.Write(ref _call, call);
+        int attempt = BeginAttempt();
+        _ = ConfirmLaterAsync(attempt, backoff, cancellationToken);
+        _health.RequestProbe();
+
+        await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken))
+        {
+            Confirm(attempt, backoff);
+            var acks = new StreamingPullRequest();
+            foreach (var received in response.ReceivedMessages)
+            {
+                await HandleAsync(handler, received, cancellationToken);
+                acks.AckIds.Add(received.AckId);
+            }
+            await WriteAsync(call, acks, cancellationToken);
+        }
+    }
+
+    /// <summary>One write at a time: the acks of the pull loop, and a restart's half-close.</summary>
+    private async Task WriteAsync(AsyncDuplexStreamingCall<StreamingPullRequest, StreamingPullResponse> call, StreamingPullRequest request, CancellationToken cancellationToken)
+    {
+        await _writing.WaitAsync(cancellationToken);
+        try
+        {
+            // Acks for what still arrives on a half-closed stream cannot be sent; Pub/Sub redelivers those
+            // messages after their deadline and the fan-out drops them by id.
+            if (Volatile.Read(ref _halfClosed) != call)
+                await call.RequestStream.WriteAsync(request, cancellationToken);
+        }
+        finally
+        {
+            _writing.Release();
+        }
+    }
+
+    private int BeginAttempt()
+    {
+        lock (_streamGate)
+        {
+            _confirmed = false;
+            return ++_attempt;
+        }
+    }
+
+    /// <summary>Ends the current attempt, so a late confirmation cannot mark a dead stream open; true if it had been open.</summary>
+    private bool EndAttempt()
+    {
+        lock (_streamGate)
+        {
+            bool wasOpen = _confirmed;
+            _confirmed = false;
+            _attempt++;
+            return wasOpen;
+        }
+    }
+
+    private async Task ConfirmLaterAsync(int attempt, Backoff backoff, CancellationToken cancellationToken)
+    {
+        if (await _clock.TryDelayAsync(AcceptanceWindow, cancellationToken))
+            Confirm(attempt, backoff);
+    }
+
+    private void Confirm(int attempt, Backoff backoff)
+    {
+        lock (_streamGate)
+        {
+            if (_confirmed || attempt != _attempt)
+                return;
+            _confirmed = true;
+            backoff.Reset();
+        }
+        _health.Receive.Up();
+    }
+
+    // A handler failure is a bug in this server, not in the message; acknowledging anyway keeps
+    // one bad message from being redelivered forever and stalling everything behind it.
+    private async ValueTask HandleAsync(Func<BusMessage, CancellationToken, ValueTask> handler, ReceivedMessage received, CancellationToken cancellationToken)
+    {
+        var message = received.Message;
+        var publishTime = message.PublishTime?.ToDateTimeOffset() ?? _clock.GetUtcNow();
+        try
+        {
+            await handler(new BusMessage(message.MessageId, message.Data.Memory, publishTime), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.HandlerFailed(_logger, message.MessageId, e);
+        }
+    }
+}
