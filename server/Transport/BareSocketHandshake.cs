@@ -114,6 +114,10 @@ internal sealed class BareSocketHandshake(ConnectionHost host, Admission admissi
     /// </summary>
     private async Task<(PeekVerdict Verdict, HandshakeHead? Head, int HeadLength)> PeekHandshakeAsync(Socket socket, SocketReceiver receiver, CancellationToken stopping)
     {
+        // The head is usually there by the time the thread pool runs a new socket: then no wait and no timer is set up.
+        var early = Peek(socket);
+        if (early.Verdict != PeekVerdict.NeedMore)
+            return early;
         var waited = await WaitForFirstBytesAsync(socket, receiver, stopping);
         if (waited != SocketError.Success)
             return (waited == SocketError.TimedOut ? PeekVerdict.NotOurs : PeekVerdict.Closed, null, 0);
@@ -150,7 +154,7 @@ internal sealed class BareSocketHandshake(ConnectionHost host, Admission admissi
 
     /// <summary>
     /// One look at what has arrived, with a buffer held only for the look (a synchronous peek, so no
-    /// receive state keeps a reference to it either). Bytes a wait showed are there.
+    /// receive state keeps a reference to it either). Nothing there yet is <see cref="PeekVerdict.NeedMore"/>.
     /// </summary>
     private (PeekVerdict Verdict, HandshakeHead? Head, int HeadLength) Peek(Socket socket)
     {
