@@ -167,13 +167,6 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
         RequestClose(CloseReason.ServerShutdown);
     }
 
-    /// <summary>As <see cref="BeginShutdown(int)"/>, with an idle pump left in <paramref name="idle"/> for the caller to start (<see cref="TryEnqueue(SocketFrame, List{Connection})"/>).</summary>
-    public void BeginShutdown(SocketFrame goAway, List<Connection> idle)
-    {
-        TryEnqueue(goAway, idle);
-        RequestClose(CloseReason.ServerShutdown);
-    }
-
     /// <summary>Ends the connection now, without a close frame: for the shutdown deadline, when closing politely took too long.</summary>
     public void Abort() => _wire.Abort();
 

@@ -102,12 +102,8 @@ internal sealed class ConnectionRegistry(Welcomes welcomes)
     {
         int spreadMs = (int)spread.TotalMilliseconds;
         Interlocked.Exchange(ref _drainSpreadMs, spreadMs);
-        var goAways = new GoAwayFrames(spreadMs);
-        var idle = new List<Connection>();
         foreach (var (_, connection) in _connections)
-            connection.BeginShutdown(goAways.Next(), idle);
-        // Started together, one thread-pool item per core, so the hints go out before the pages they spread start to reconnect.
-        PumpStarter.Start(idle);
+            connection.BeginShutdown(Random.Shared.Next(spreadMs));
     }
 
     /// <summary>The shutdown deadline passed: every connection still open is ended now, without a close frame.</summary>
