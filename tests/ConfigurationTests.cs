@@ -12,6 +12,7 @@ public sealed class ConfigurationTests(ITestOutputHelper output)
     [InlineData("FLY_REGION", "a b", "FLY_REGION")]
     [InlineData("ALERT_MAX_LENGTH", "0", "MaxTextLength")]
     [InlineData("WS_SEND_QUEUE", "-1", "SendQueueCapacity")]
+    [InlineData("LOG_SUMMARY_SECONDS", "0", "LogSummarySeconds")]
     [InlineData("PUBSUB_EMULATOR_HOST", "no-port", "PUBSUB_EMULATOR_HOST")]
     [InlineData("PUBSUB_PROJECT_ID", "my-project", "GOOGLE_CREDENTIALS_JSON")]
     [InlineData("GOOGLE_APPLICATION_CREDENTIALS", "/nonexistent/key.json", "does not exist")]
@@ -46,6 +47,7 @@ public sealed class ConfigurationTests(ITestOutputHelper output)
     [Theory(Timeout = 30_000)]
     [InlineData("WS_MAX_MESSAGE_BYTES", "lots")]
     [InlineData("WS_BARE_SOCKETS", "maybe")]
+    [InlineData("LOG_CONNECTIONS", "yes")]
     public async Task A_value_of_the_wrong_kind_fails_at_startup_naming_the_setting(string key, string value)
     {
         var settings = TestInstance.StandaloneSettings();

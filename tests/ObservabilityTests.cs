@@ -102,5 +102,62 @@ public sealed class ObservabilityTests(PubSubEmulator emulator, ITestOutputHelpe
         Assert.Matches("\"status\":\"(starting|degraded)\"", await ready.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task Connections_are_summed_up_in_one_Information_line_per_interval_not_a_line_each()
+    {
+        var settings = TestInstance.StandaloneSettings();
+        settings["LOG_SUMMARY_SECONDS"] = "1";
+        await using var instance = await TestInstance.StartAsync(settings, output);
+
+        await (await TestSocket.ConnectAsync(instance.SocketUri)).DisposeAsync();
+        await (await TestSocket.ConnectAsync(instance.SocketUri)).DisposeAsync();
+        Assert.Equal(403, await RefusedAsync(instance, "Origin: https://evil.example\r\n"));
+
+        await Eventually.TrueAsync(() => Total(instance, "Accepted") == 2 && Total(instance, "Refused") == 1 && Total(instance, "Closed") == 2,
+            "the summary lines count two sockets accepted and closed, one refused");
+        var lines = Summaries(instance);
+        Assert.All(lines, line => Assert.Equal(Serilog.Events.LogEventLevel.Information, line.Level));
+        Assert.Contains(lines, line => Property(line, "RefusedByStatus") is "403: 1");
+        Assert.Contains(lines, line => Property(line, "ClosedByReason")?.ToString()?.StartsWith("client_closed: ") == true);
+        Assert.DoesNotContain(instance.Log.Events, IsPerConnection);
+
+        // Nothing happens from here: no more lines.
+        int before = Summaries(instance).Count;
+        await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken);
+        Assert.Equal(before, Summaries(instance).Count);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task LOG_CONNECTIONS_brings_back_a_line_per_connection_at_Information()
+    {
+        var settings = TestInstance.StandaloneSettings();
+        settings["LOG_CONNECTIONS"] = "true";
+        await using var instance = await TestInstance.StartAsync(settings, output);
+
+        await (await TestSocket.ConnectAsync(instance.SocketUri)).DisposeAsync();
+
+        await Eventually.TrueAsync(() => instance.Log.Events.Count(IsPerConnection) == 2, "an opened and a closed line");
+        Assert.All(instance.Log.Events.Where(IsPerConnection), line => Assert.Equal(Serilog.Events.LogEventLevel.Information, line.Level));
+    }
+
+    private static bool IsPerConnection(Serilog.Events.LogEvent e) =>
+        e.MessageTemplate.Text.StartsWith("Connection {ConnectionId} opened") || e.MessageTemplate.Text.StartsWith("Connection {ConnectionId} from {Remote} closed");
+
+    private static List<Serilog.Events.LogEvent> Summaries(TestInstance instance) =>
+        instance.Log.Events.Where(e => e.MessageTemplate.Text.StartsWith("Connections in the last")).ToList();
+
+    private static long Total(TestInstance instance, string property) =>
+        Summaries(instance).Sum(e => Convert.ToInt64(Property(e, property)));
+
+    private static object? Property(Serilog.Events.LogEvent e, string name) => ((Serilog.Events.ScalarValue)e.Properties[name]).Value;
+
+    private static async Task<int> RefusedAsync(TestInstance instance, string fields)
+    {
+        using var client = await RawClient.ConnectAsync(instance.BaseUri);
+        string head = RawClient.Head(instance.BaseUri);
+        await client.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head[..^2] + fields + "\r\n"));
+        return int.Parse((await client.ReadHeadAsync()).Split(' ')[1]);
+    }
+
     private static double Value(string exposition, string metric) => Exposition.Sum(exposition, metric);
 }

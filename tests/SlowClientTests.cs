@@ -80,6 +80,7 @@ public sealed class SlowClientTests(ITestOutputHelper output)
     {
         var settings = TestInstance.StandaloneSettings();
         settings["WS_KEEPALIVE_SECONDS"] = "1";
+        settings["LOG_CONNECTIONS"] = "true";
         await using var instance = await TestInstance.StartAsync(settings, output);
         var registry = instance.Services.GetRequiredService<ConnectionRegistry>();
 
@@ -88,8 +89,8 @@ public sealed class SlowClientTests(ITestOutputHelper output)
 
         await Eventually.TrueAsync(() => registry.Count == 0, "the unresponsive peer was dropped", TimeSpan.FromSeconds(10));
         // The registry forgets a connection a moment before its close is logged.
-        await Eventually.TrueAsync(() => instance.Log.Events.Any(e => e.MessageTemplate.Text.StartsWith("Connection {ConnectionId} from {Remote} closed")),
-            "the close is logged");
+        await Eventually.TrueAsync(() => instance.Log.Events.Any(e => e.MessageTemplate.Text.StartsWith("Connection {ConnectionId} from {Remote} closed")
+            && e.Properties["CloseReason"].ToString() == nameof(CloseReason.Unresponsive)), "the close is logged as unresponsive");
     }
 
     [Fact(Timeout = 30_000)]

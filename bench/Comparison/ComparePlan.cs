@@ -17,6 +17,8 @@ internal sealed record ComparePlan(double LowRate, double MidRate, double HighRa
         new("p99-mid", $"handshake p99 at {MidRate:N0}/s offered", "ms", LowerIsBetter: true, MaxToFloor: 1.5, BeatNode: true),
         new("cpu-per-connect", $"server CPU per connection at {MidRate:N0}/s", "µs", LowerIsBetter: true, MaxToFloor: 1.2, BeatNode: true),
         new("cpu-mid", $"server CPU at {MidRate:N0}/s offered", "% of a core", LowerIsBetter: true),
+        new("alloc-per-connect", $"bytes allocated per connection, set up and reset (the {MidRate:N0}/s batch)", "B", LowerIsBetter: true),
+        new("reset-cpu-per-connect", $"server CPU per connection its client reset (the {MidRate:N0}/s batch)", "µs", LowerIsBetter: true),
         new("storm-cpu-per-connect", "server CPU per connection in the storm (a warm process)", "µs", LowerIsBetter: true),
         new("achieved-high", $"achieved at {HighRate:N0}/s offered", "connects/s", LowerIsBetter: false, MinToFloor: 0.95, BeatNode: true),
         new("storm", $"{Storm:N0}-socket reconnect storm, all live", "s", LowerIsBetter: true, MaxToFloor: 1.0, BeatNode: true),

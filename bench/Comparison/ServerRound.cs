@@ -7,7 +7,8 @@ namespace Notifications.Bench.Comparison;
 /// <summary>
 /// One server, freshly started, through every figure of a <see cref="ComparePlan"/>, with the same
 /// generator and in the same order for every server: RSS before any socket, open-loop connects at three
-/// rates, a reconnect storm, then a fan-out step at the knee.
+/// rates (each batch then reset by its clients, as most clients leave), a reconnect storm, then a fan-out
+/// step at the knee.
 /// </summary>
 internal static class ServerRound
 {
@@ -27,14 +28,21 @@ internal static class ServerRound
             await ResetAsync(pool, server, ct);
             foreach (var (rate, name) in new[] { (plan.LowRate, "low"), (plan.MidRate, "mid"), (plan.HighRate, "high") })
             {
+                // Allocations are counted over the middle batch, from its first connect to its last close: unlike
+                // CPU time, they hardly move with what else the machine is doing.
+                await using var gc = name == "mid" && IsDotNet(kind) ? RuntimeProbe.Start(server.Pid) : null;
                 var (report, cpu) = await MeasureAsync(server, () => pool.ConnectAsync(server.EndPoint, plan.Count(rate), rate, int.MaxValue, ct));
                 figures[$"p99-{name}"] = report.Handshake.P99;
                 figures[$"achieved-{name}"] = report.Live / Math.Max(report.UntilAllLive.TotalSeconds, 1e-3);
                 figures[$"cpu-{name}"] = 100 * cpu / Math.Max(report.UntilAllLive.TotalSeconds, 1e-3);
                 figures[$"cpu-per-connect-{name}"] = report.Live == 0 ? double.NaN : 1e6 * cpu / report.Live;
                 failures += report.Failed;
-                await ResetAsync(pool, server, ct);
+                double resetCpu = await MeasureResetAsync(pool, server, ct);
+                figures[$"reset-cpu-per-connect-{name}"] = report.Live == 0 ? double.NaN : 1e6 * resetCpu / report.Live;
+                if (gc is not null && report.Live > 0)
+                    figures["alloc-per-connect"] = (await gc.StopAsync()).AllocatedBytes / (double)report.Live;
             }
+            figures["reset-cpu-per-connect"] = figures["reset-cpu-per-connect-mid"];
             figures["cpu-per-connect"] = figures["cpu-per-connect-mid"];
             var first = await pool.ConnectAsync(server.EndPoint, plan.Storm, rate: null, concurrency: 256, ct);
             pool.AbortAll();
@@ -43,7 +51,8 @@ internal static class ServerRound
             figures["storm-cpu-per-connect"] = storm.Live == 0 ? double.NaN : 1e6 * stormCpu / storm.Live;
             failures += first.Failed + storm.Failed;
             await ResetAsync(pool, server, ct);
-            failures += await FanoutAsync(context, server, pool, plan, figures);
+            if (!context.Options.SkipFanout)
+                failures += await FanoutAsync(context, server, pool, plan, figures);
         }
         finally
         {
@@ -80,6 +89,17 @@ internal static class ServerRound
         double cpu0 = server.CpuSeconds;
         var report = await connect();
         return (report, server.CpuSeconds - cpu0);
+    }
+
+    /// <summary>A server on .NET, whose runtime answers on its diagnostics port (Node's does not).</summary>
+    private static bool IsDotNet(ServerKind kind) => kind.TakesOurSettings || kind.Program == "dotnet";
+
+    /// <summary>Resets every socket and waits until the server has let them all go; returns the server's CPU-seconds meanwhile.</summary>
+    private static async Task<double> MeasureResetAsync(ClientPool pool, ServerProcess server, CancellationToken ct)
+    {
+        double cpu0 = server.CpuSeconds;
+        await ResetAsync(pool, server, ct);
+        return server.CpuSeconds - cpu0;
     }
 
     private static async Task ResetAsync(ClientPool pool, ServerProcess server, CancellationToken ct)

@@ -25,9 +25,11 @@ internal static class ServerBuilds
                 string path = Path.GetFullPath(name);
                 if (!File.Exists(path))
                     throw new FileNotFoundException($"No server {name}: give one of {string.Join(", ", ServerKind.Known)}, a dll or an executable.", path);
+                // Named by its folder: two builds of ours side by side (an A/B) both have Notifications.dll.
+                string label = Path.GetFileName(Path.GetDirectoryName(path)) is { Length: > 0 } folder ? folder : Path.GetFileNameWithoutExtension(path);
                 return path.EndsWith(".dll", StringComparison.Ordinal)
-                    ? new ServerKind(Path.GetFileNameWithoutExtension(path), "dotnet", [path], true)
-                    : new ServerKind(Path.GetFileName(path), path, [], true);
+                    ? new ServerKind(label, "dotnet", [path], true)
+                    : new ServerKind(label, path, [], true);
         }
     }
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace Notifications.Configuration;
 
-/// <summary>Limits of one WebSocket connection.</summary>
+/// <summary>Limits of one WebSocket connection, and how connections are logged.</summary>
 public sealed class ConnectionOptions
 {
     /// <summary>The longest alert text accepted, in Unicode code points (<c>ALERT_MAX_LENGTH</c>).</summary>
@@ -40,4 +40,17 @@ public sealed class ConnectionOptions
     [ConfigurationKeyName("RATE_LIMIT_STRIKES")]
     [Range(1, 1_000_000)]
     public int RateLimitStrikes { get; set; } = 20;
+
+    /// <summary>
+    /// Log each connection's opening and closing at Information (<c>LOG_CONNECTIONS</c>). Off (the default),
+    /// those lines are Debug, and Information has one summary line every <see cref="LogSummarySeconds"/>:
+    /// at thousands of connections a second, a line each costs more than the connections.
+    /// </summary>
+    [ConfigurationKeyName("LOG_CONNECTIONS")]
+    public bool LogEachConnection { get; set; }
+
+    /// <summary>Seconds between the log's summary lines of connections accepted, refused and closed (<c>LOG_SUMMARY_SECONDS</c>).</summary>
+    [ConfigurationKeyName("LOG_SUMMARY_SECONDS")]
+    [Range(1, 3600)]
+    public int LogSummarySeconds { get; set; } = 10;
 }

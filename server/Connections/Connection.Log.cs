@@ -1,20 +1,29 @@
+using Notifications.Configuration;
+
 namespace Notifications.Connections;
 
 internal sealed partial class Connection
 {
-    public static void LogOpened(ILogger logger, Connection connection, Messages.ResumeReport? resume)
+    public static void LogOpened(ILogger logger, ConnectionOptions options, Connection connection, Messages.ResumeReport? resume)
     {
+        var level = PerConnectionLevel(options);
         if (resume is null)
-            Log.Opened(logger, connection.Id, connection.Remote);
+            Log.Opened(logger, level, connection.Id, connection.Remote);
         else
-            Log.Resumed(logger, connection.Id, connection.Remote, resume.Since, resume.Complete, resume.Replayed);
+            Log.Resumed(logger, level, connection.Id, connection.Remote, resume.Since, resume.Complete, resume.Replayed);
     }
+
+    /// <summary>
+    /// Lines every connection writes (opened, closed, dropped as unresponsive) are Debug unless
+    /// LOG_CONNECTIONS asks for them at Information; the log's periodic summary counts them either way.
+    /// </summary>
+    private static LogLevel PerConnectionLevel(ConnectionOptions options) => options.LogEachConnection ? LogLevel.Information : LogLevel.Debug;
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3001, Level = LogLevel.Information,
+        [LoggerMessage(EventId = 3001,
             Message = "Connection {ConnectionId} from {Remote} closed ({CloseReason}) after {DurationSeconds:0.0} s: {FramesIn} frames in, {AlertsAccepted} alerts accepted, {FramesOut} frames out, {ErrorsSent} errors sent.")]
-        public static partial void Closed(ILogger logger, long connectionId, string remote, CloseReason closeReason,
+        public static partial void Closed(ILogger logger, LogLevel level, long connectionId, string remote, CloseReason closeReason,
             double durationSeconds, long framesIn, long alertsAccepted, long framesOut, long errorsSent);
 
         [LoggerMessage(EventId = 3002, Level = LogLevel.Warning,
@@ -42,18 +51,18 @@ internal sealed partial class Connection
             Message = "Connection {ConnectionId} from {Remote} broke the WebSocket protocol: {ProtocolError}; closing it.")]
         public static partial void ProtocolError(ILogger logger, long connectionId, string remote, string protocolError);
 
-        [LoggerMessage(EventId = 3011, Level = LogLevel.Information,
+        [LoggerMessage(EventId = 3011,
             Message = "Connection {ConnectionId} from {Remote} sent nothing for {KeepAliveSeconds} s after a ping; dropping it.")]
-        public static partial void Unresponsive(ILogger logger, long connectionId, string remote, int keepAliveSeconds);
+        public static partial void Unresponsive(ILogger logger, LogLevel level, long connectionId, string remote, int keepAliveSeconds);
 
         [LoggerMessage(EventId = 3012, Level = LogLevel.Error, Message = "Connection {ConnectionId}: handling what it sent failed unexpectedly; closing it.")]
         public static partial void ReceiveFailed(ILogger logger, Exception exception, long connectionId);
 
-        [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Connection {ConnectionId} opened from {Remote}.")]
-        public static partial void Opened(ILogger logger, long connectionId, string remote);
+        [LoggerMessage(EventId = 3006, Message = "Connection {ConnectionId} opened from {Remote}.")]
+        public static partial void Opened(ILogger logger, LogLevel level, long connectionId, string remote);
 
-        [LoggerMessage(EventId = 3007, Level = LogLevel.Information,
+        [LoggerMessage(EventId = 3007,
             Message = "Connection {ConnectionId} from {Remote} resumed after alert {Since}: window covered it: {Complete}; {Replayed} alerts replayed.")]
-        public static partial void Resumed(ILogger logger, long connectionId, string remote, string since, bool complete, int replayed);
+        public static partial void Resumed(ILogger logger, LogLevel level, long connectionId, string remote, string since, bool complete, int replayed);
     }
 }

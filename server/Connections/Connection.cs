@@ -187,7 +187,7 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
         if (_pingUnanswered && !heard)
         {
             if (RequestClose(CloseReason.Unresponsive))
-                Log.Unresponsive(_logger, Id, Remote, _options.KeepAliveSeconds);
+                Log.Unresponsive(_logger, PerConnectionLevel(_options), Id, Remote, _options.KeepAliveSeconds);
             _wire.Abort();
             return;
         }
@@ -258,7 +258,7 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
         var duration = _clock.GetElapsedTime(_startedAt);
         var reason = ClosingFor ?? CloseReason.Dropped;
         _metrics.ConnectionClosed(reason.Label(), _transport.Label());
-        Log.Closed(_logger, Id, Remote, reason, duration.TotalSeconds,
+        Log.Closed(_logger, PerConnectionLevel(_options), Id, Remote, reason, duration.TotalSeconds,
             _framesIn, _alertsAccepted, _framesOut, _errorsSent);
     }
 }

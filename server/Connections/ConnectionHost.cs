@@ -28,7 +28,7 @@ internal sealed class ConnectionHost(
         // An empty since (a page with nothing seen yet) is a fresh start, not a resume.
         var resume = feed.Join(connection, string.IsNullOrEmpty(since) ? null : since);
         metrics.ConnectionOpened(transport.Label());
-        Connection.LogOpened(logger, connection, resume);
+        Connection.LogOpened(logger, _options, connection, resume);
         // Not awaited here: one fewer async frame held per socket.
         return connection.RunAsync(registry);
     }

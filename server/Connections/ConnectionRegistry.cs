@@ -12,27 +12,33 @@ internal sealed class ConnectionRegistry(Welcomes welcomes)
     private readonly Lock _broadcasting = new();
     private readonly List<Connection> _idle = [];
     private long _lastId;
+    // Kept beside the dictionary because its Count takes every one of its locks, and each welcome reads it.
+    private int _count;
     // Set by ShutDownAll: a connection added after it is told to go at once, so none slips past the drain.
     private int _drainSpreadMs = -1;
 
-    public int Count => _connections.Count;
+    public int Count => Volatile.Read(ref _count);
 
     public long NextId() => Interlocked.Increment(ref _lastId);
 
+    /// <summary>The first frame a new connection gets, saying how its resume went; built before it is attached.</summary>
+    public SocketFrame Welcome(ResumeReport? resume) => welcomes.For(resume, Count + 1);
+
     /// <summary>
-    /// Registers a new connection with the frames it starts with: its welcome (saying how its resume
-    /// went), then <paramref name="replay"/>. Broadcasts reach it from then on. Its feed calls this, so no
-    /// alert falls between the replay and the first broadcast (<see cref="IAlertFeed.Join"/>).
+    /// Registers a new connection with the frames it starts with: its <paramref name="welcome"/>, then
+    /// <paramref name="replay"/>. Broadcasts reach it from then on. Its feed calls this, so no alert falls
+    /// between the replay and the first broadcast (<see cref="IAlertFeed.Join"/>).
     /// </summary>
-    public void Attach(Connection connection, ResumeReport? resume, IReadOnlyList<SocketFrame> replay)
+    public void Attach(Connection connection, SocketFrame welcome, IReadOnlyList<SocketFrame> replay)
     {
-        connection.Open(welcomes.For(resume, Count + 1), replay);
+        connection.Open(welcome, replay);
         Add(connection);
     }
 
     private void Add(Connection connection)
     {
-        _connections[connection.Id] = connection;
+        if (_connections.TryAdd(connection.Id, connection))
+            Interlocked.Increment(ref _count);
         // ShutDownAll sets the spread before it walks the connections: this one is either walked there or seen here (or both,
         // which is harmless). The fence keeps the read of the flag after the add, as the exchange there keeps the write before the walk.
         Interlocked.MemoryBarrier();
@@ -41,7 +47,11 @@ internal sealed class ConnectionRegistry(Welcomes welcomes)
             connection.BeginShutdown(Random.Shared.Next(spreadMs));
     }
 
-    public void Remove(Connection connection) => _connections.TryRemove(connection.Id, out _);
+    public void Remove(Connection connection)
+    {
+        if (_connections.TryRemove(connection.Id, out _))
+            Interlocked.Decrement(ref _count);
+    }
 
     /// <summary>
     /// Queues one frame, already serialised, on every connection; never waits on any of them. Returns how

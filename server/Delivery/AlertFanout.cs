@@ -10,7 +10,7 @@ namespace Notifications.Delivery;
 
 /// <summary>
 /// Delivers alerts to every local socket exactly once, keeps them for resuming clients, and is the feed
-/// new connections join. Delivery and joining share one lock, so a connecting client gets its replay and
+/// new connections join. Delivery and resuming share one lock, so a resuming client gets its replay and
 /// then every live alert, with nothing falling between the two.
 /// </summary>
 internal sealed class AlertFanout : IAlertFeed
@@ -52,18 +52,25 @@ internal sealed class AlertFanout : IAlertFeed
 
     public ResumeReport? Join(Connection connection, string? since)
     {
+        if (since is null)
+        {
+            JoinFresh(connection);
+            return null;
+        }
+        ResumeReport report;
         lock (_gate)
         {
-            ResumeReport? report = null;
-            List<SocketFrame> replay = [];
-            if (since is not null)
-            {
-                (bool complete, replay) = _recent.Since(since, _slack, _health.ReceivingSince);
-                report = new ResumeReport(since, complete, replay.Count);
-                _metrics.Resumed(complete, replay.Count);
-            }
-            _connections.Attach(connection, report, replay);
-            return report;
+            var (complete, replay) = _recent.Since(since, _slack, _health.ReceivingSince);
+            report = new ResumeReport(since, complete, replay.Count);
+            _connections.Attach(connection, _connections.Welcome(report), replay);
         }
+        _metrics.Resumed(report.Complete, report.Replayed);
+        return report;
     }
+
+    /// <summary>
+    /// A fresh start has no replay to line up with the broadcasts, so it takes no lock: a storm's
+    /// handshakes would otherwise queue on the one lock every delivery holds.
+    /// </summary>
+    private void JoinFresh(Connection connection) => _connections.Attach(connection, _connections.Welcome(null), []);
 }

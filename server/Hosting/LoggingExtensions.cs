@@ -14,7 +14,8 @@ internal static class LoggingExtensions
     /// <summary>
     /// Serilog for the host: readable console locally, compact JSON in Production, and the instance
     /// and region on every event. <c>LOG_LEVEL</c> sets the minimum level; sinks registered in DI
-    /// (tests add one) receive events too.
+    /// (tests add one) receive events too. Connections are summed up in one line per interval
+    /// (<see cref="ConnectionSummaryLog"/>), not a line each.
     /// </summary>
     public static void AddNotificationsLogging(this WebApplicationBuilder builder)
     {
@@ -46,11 +47,12 @@ internal static class LoggingExtensions
                     sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Region}/{Instance} {Message:lj}{NewLine}{Exception}");
             }, bufferSize: LogBufferEvents, blockWhenFull: false);
         }, preserveStaticLogger: true);
+        builder.Services.AddHostedService<ConnectionSummaryLog>();
     }
 
     /// <summary>
-    /// One line per HTTP request, except the socket endpoint: a WebSocket request lasts as long as the
-    /// connection, which logs its own opening and closing lines, so a request log would only hold memory.
+    /// One line per HTTP request (Debug), except the socket endpoint: a WebSocket request lasts as long as
+    /// the connection, which logs its own opening and closing lines, so a request log would only hold memory.
     /// </summary>
     public static void UseNotificationsRequestLogging(this WebApplication app) =>
         app.UseWhen(context => !SocketPath.Matches(context.Request.Path.Value), branch =>

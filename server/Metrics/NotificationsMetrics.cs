@@ -11,9 +11,13 @@ public sealed class NotificationsMetrics
 {
     public const string MeterName = "Notifications";
 
-    private long _openBare, _openKestrel;
-    private readonly Counter<long> _connectionsClosed;
-    private readonly Counter<long> _connectionsRefused;
+    private long _openBare, _openKestrel, _openedBare, _openedKestrel, _replayed;
+    // Counted per connection, read at a scrape (CountsByLabel): at a reconnect storm's rate, an
+    // instrument's per-measurement listener would cost more than the rest of the counting.
+    private readonly CountsByLabel<(string Reason, string Transport)> _closed = new();
+    private readonly CountsByLabel<int> _refused = new();
+    private readonly CountsByLabel<string> _errorsSent = new();
+    private readonly CountsByLabel<bool> _resumes = new();
     private readonly Counter<long> _published;
     private readonly Counter<long> _publishFailures;
     private readonly Counter<long> _publishExpired;
@@ -23,9 +27,6 @@ public sealed class NotificationsMetrics
     private readonly Histogram<double> _deliveryLag;
     private readonly Counter<long> _duplicates;
     private readonly Counter<long> _invalidTopicMessages;
-    private readonly Counter<long> _errorsSent;
-    private readonly Counter<long> _resumes;
-    private readonly Counter<long> _replayed;
     private readonly Counter<long> _streamRestarts;
     private readonly Counter<long> _swept;
     private readonly Counter<long> _busFailures;
@@ -33,10 +34,13 @@ public sealed class NotificationsMetrics
     public NotificationsMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);
-        // Observed, not added to: the exporter re-reads the true count at every scrape.
+        // Observed, not added to: the exporter reads the true counts at every scrape.
         meter.CreateObservableUpDownCounter("connections", OpenConnections, "{connection}", "Open WebSockets on this instance, by transport (bare socket or Kestrel).");
-        _connectionsClosed = meter.CreateCounter<long>("connections.closed", "{connection}", "Closed WebSockets, by reason (slow_client counts 1013 closes) and transport.");
-        _connectionsRefused = meter.CreateCounter<long>("connections.refused", "{request}", "Handshakes at the socket endpoint refused, by HTTP status (400/426 not a valid handshake, 403 origin, 429 per-address cap, 503 instance cap or stopping).");
+        meter.CreateObservableCounter("connections.opened", OpenedConnections, "{connection}", "WebSockets accepted since the start, by transport.");
+        meter.CreateObservableCounter("connections.closed", () => _closed.Measure(static k => [new("reason", k.Reason), new("transport", k.Transport)]),
+            "{connection}", "Closed WebSockets, by reason (slow_client counts 1013 closes, dropped a client gone without a close frame) and transport.");
+        meter.CreateObservableCounter("connections.refused", () => _refused.Measure(static status => [new("status", status)]),
+            "{request}", "Handshakes at the socket endpoint refused, by HTTP status (400/426 not a valid handshake, 403 origin, 429 per-address cap, 503 instance cap or stopping).");
         _published = meter.CreateCounter<long>("alerts.published", "{alert}", "Alerts from local clients published to the topic.");
         _publishFailures = meter.CreateCounter<long>("publish.failures", "{request}", "Publish requests of alerts Pub/Sub refused or did not answer; retried (bus.failures has the status).");
         _publishExpired = meter.CreateCounter<long>("alerts.publish_expired", "{alert}", "Alerts given up after PUBLISH_TIMEOUT_SECONDS; their senders got an error.");
@@ -46,9 +50,10 @@ public sealed class NotificationsMetrics
         _deliveryLag = meter.CreateHistogram<double>("delivery.lag", "s", "From an alert's sentAt to its relay on this instance.");
         _duplicates = meter.CreateCounter<long>("alerts.duplicates", "{alert}", "Redelivered alerts dropped by id.");
         _invalidTopicMessages = meter.CreateCounter<long>("topic.invalid_messages", "{message}", "Topic messages that were not valid alerts; acked and dropped.");
-        _errorsSent = meter.CreateCounter<long>("errors.sent", "{frame}", "Error frames sent to clients, by code.");
-        _resumes = meter.CreateCounter<long>("resumes", "{connection}", "Reconnects with ?since=, by whether the window covered them.");
-        _replayed = meter.CreateCounter<long>("resumes.replayed", "{alert}", "Alerts replayed to resuming clients.");
+        meter.CreateObservableCounter("errors.sent", () => _errorsSent.Measure(static code => [new("code", code)]), "{frame}", "Error frames sent to clients, by code.");
+        meter.CreateObservableCounter("resumes", () => _resumes.Measure(static complete => [new("outcome", complete ? "complete" : "incomplete")]),
+            "{connection}", "Reconnects with ?since=, by whether the window covered them.");
+        meter.CreateObservableCounter("resumes.replayed", () => Volatile.Read(ref _replayed), "{alert}", "Alerts replayed to resuming clients.");
         _streamRestarts = meter.CreateCounter<long>("stream.restarts", "{restart}", "Receive streams reopened, by reason (ended: Pub/Sub ended it, with its status; requested: starvation; subscription_missing).");
         _swept = meter.CreateCounter<long>("subscriptions.swept", "{subscription}", "Abandoned instance subscriptions deleted by the sweeper.");
         _busFailures = meter.CreateCounter<long>("bus.failures", "{call}", "Pub/Sub calls refused or unanswered, by side (setup, receive, publish) and gRPC status.");
@@ -68,15 +73,29 @@ public sealed class NotificationsMetrics
         _busFailures.Add(1, new("side", side), new("status", status.ToString()));
 
     /// <param name="transport">The transport's label: <c>bare</c> or <c>kestrel</c>.</param>
-    public void ConnectionOpened(string transport) => Interlocked.Increment(ref OpenCount(transport));
+    public void ConnectionOpened(string transport)
+    {
+        bool bare = IsBare(transport);
+        Interlocked.Increment(ref bare ? ref _openedBare : ref _openedKestrel);
+        Interlocked.Increment(ref bare ? ref _openBare : ref _openKestrel);
+    }
 
     public void ConnectionClosed(string reason, string transport)
     {
-        Interlocked.Decrement(ref OpenCount(transport));
-        _connectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>("transport", transport));
+        Interlocked.Decrement(ref IsBare(transport) ? ref _openBare : ref _openKestrel);
+        _closed.Add((reason, transport));
     }
 
-    private ref long OpenCount(string transport) => ref transport == "bare" ? ref _openBare : ref _openKestrel;
+    public void ConnectionRefused(int status) => _refused.Add(status);
+
+    /// <summary>What connections did since the start: for the log's periodic summary.</summary>
+    internal ConnectionActivity ReadConnections() => new(
+        Volatile.Read(ref _openedBare) + Volatile.Read(ref _openedKestrel),
+        Volatile.Read(ref _openBare) + Volatile.Read(ref _openKestrel),
+        _refused.Read(),
+        _closed.Read().GroupBy(p => p.Key.Reason).ToDictionary(g => g.Key, g => g.Sum(p => p.Value)));
+
+    private static bool IsBare(string transport) => transport == "bare";
 
     private Measurement<long>[] OpenConnections() =>
     [
@@ -84,7 +103,11 @@ public sealed class NotificationsMetrics
         new(Volatile.Read(ref _openKestrel), new KeyValuePair<string, object?>("transport", "kestrel")),
     ];
 
-    public void ConnectionRefused(int status) => _connectionsRefused.Add(1, new KeyValuePair<string, object?>("status", status));
+    private Measurement<long>[] OpenedConnections() =>
+    [
+        new(Volatile.Read(ref _openedBare), new KeyValuePair<string, object?>("transport", "bare")),
+        new(Volatile.Read(ref _openedKestrel), new KeyValuePair<string, object?>("transport", "kestrel")),
+    ];
 
     public void Published(int count, TimeSpan duration)
     {
@@ -104,12 +127,12 @@ public sealed class NotificationsMetrics
 
     public void DuplicateDropped() => _duplicates.Add(1);
     public void InvalidTopicMessage() => _invalidTopicMessages.Add(1);
-    public void ErrorSent(string code) => _errorsSent.Add(1, new KeyValuePair<string, object?>("code", code));
+    public void ErrorSent(string code) => _errorsSent.Add(code);
 
     public void Resumed(bool complete, int replayed)
     {
-        _resumes.Add(1, new KeyValuePair<string, object?>("outcome", complete ? "complete" : "incomplete"));
-        _replayed.Add(replayed);
+        _resumes.Add(complete);
+        Interlocked.Add(ref _replayed, replayed);
     }
 
     public void StreamRestarted(string reason) => _streamRestarts.Add(1, new KeyValuePair<string, object?>("reason", reason));

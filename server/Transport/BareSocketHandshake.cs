@@ -51,20 +51,21 @@ internal sealed class BareSocketHandshake(ConnectionHost host, Admission admissi
     {
         // Peeks and the head's discard below only ever read bytes a wait showed are there; the connection's sends must not block either.
         socket.Blocking = false;
-        var (verdict, head, headLength) = await PeekHandshakeAsync(socket, stopping);
+        var receiver = new SocketReceiver();
+        var (verdict, head, headLength) = await PeekHandshakeAsync(socket, receiver, stopping);
         if (stopping.IsCancellationRequested || verdict == PeekVerdict.Closed)
-            return Gone(socket);
+            return Gone(socket, receiver, connected: verdict != PeekVerdict.Closed);
         if (verdict == PeekVerdict.NotOurs)
-            return Outcome.ForHttp;
+            return ForHttp(receiver);
         var peer = (socket.RemoteEndPoint as IPEndPoint)?.Address;
         var admitted = admission.Admit(head!.Request, head.Origin, head.Since, peer, head.FlyClientIp);
         if (!admitted.Admitted)
-            return Outcome.ForHttp; // Kestrel's endpoint comes to the same decision, answers it and counts the refusal.
+            return ForHttp(receiver); // Kestrel's endpoint comes to the same decision, answers it and counts the refusal.
         try
         {
             // The head was only peeked at: take it now. Frames the client sent right behind it stay in the socket for the connection.
             Discard(socket, headLength);
-            var wire = new BareSocketWire(socket, listener, admitted.Address);
+            var wire = new BareSocketWire(socket, receiver, listener, admitted.Address);
             await wire.WriteAsync(Handshake.SwitchingProtocolsResponse(head.Request.Key!));
             // Not awaited: the wire's end releases the address, so nothing waits out the socket here.
             _ = host.ServeAsync(wire, SocketTransport.Bare, admitted.Address, head.Since);
@@ -74,7 +75,7 @@ internal sealed class BareSocketHandshake(ConnectionHost host, Admission admissi
         {
             admission.Release(admitted.Address);
             if (e is SocketException or IOException or ObjectDisposedException)
-                return Gone(socket); // the client left during its own handshake
+                return Gone(socket, receiver, connected: false); // the client left during its own handshake
             throw;
         }
     }
@@ -82,14 +83,24 @@ internal sealed class BareSocketHandshake(ConnectionHost host, Admission admissi
     /// <summary>An upgraded socket ended: its address no longer counts against admission's limits.</summary>
     public void Release(string address) => admission.Release(address);
 
-    private static Outcome Gone(Socket socket)
+    private static Outcome Gone(Socket socket, SocketReceiver receiver, bool connected)
     {
-        BareSocketWire.Close(socket);
+        BareSocketWire.Close(socket, connected);
+        receiver.Dispose();
         return Outcome.Gone;
+    }
+
+    /// <summary>Kestrel reads the socket from here; a wait the receiver abandoned is disposed when it completes.</summary>
+    private static Outcome ForHttp(SocketReceiver receiver)
+    {
+        receiver.Dispose();
+        return Outcome.ForHttp;
     }
 
     private enum PeekVerdict
     {
+        /// <summary>Not a whole head yet: wait, then look again.</summary>
+        NeedMore,
         Ours,
         NotOurs,
         /// <summary>The client closed or reset the connection before a whole head: nothing for HTTP to answer.</summary>
@@ -101,22 +112,23 @@ internal sealed class BareSocketHandshake(ConnectionHost host, Admission admissi
     /// one. Nothing is consumed. A client silent for <see cref="FirstBytesTimeout"/> or slower than
     /// <see cref="RestOfHeadTimeout"/> is not ours either: Kestrel times it out.
     /// </summary>
-    private async Task<(PeekVerdict Verdict, HandshakeHead? Head, int HeadLength)> PeekHandshakeAsync(Socket socket, CancellationToken stopping)
+    private async Task<(PeekVerdict Verdict, HandshakeHead? Head, int HeadLength)> PeekHandshakeAsync(Socket socket, SocketReceiver receiver, CancellationToken stopping)
     {
+        // The head is usually there by the time the thread pool runs a new socket: then no wait and no timer is set up.
+        var early = Peek(socket);
+        if (early.Verdict != PeekVerdict.NeedMore)
+            return early;
+        var waited = await WaitForFirstBytesAsync(socket, receiver, stopping);
+        if (waited != SocketError.Success)
+            return (waited == SocketError.TimedOut ? PeekVerdict.NotOurs : PeekVerdict.Closed, null, 0);
+        long firstLook = clock.GetTimestamp();
         try
         {
-            using (var silence = new CancellationTokenSource(FirstBytesTimeout, clock))
-            using (var firstBytes = CancellationTokenSource.CreateLinkedTokenSource(stopping, silence.Token))
-            {
-                // A zero-byte receive waits for data without taking any, or a buffer: a silent client holds none.
-                await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, firstBytes.Token);
-            }
-            long firstLook = clock.GetTimestamp();
             for (int pauseMs = 1; ; pauseMs = Math.Min(pauseMs * 2, 100))
             {
-                var (verdict, head, headLength) = Peek(socket);
-                if (verdict != HandshakeHead.Verdict.NeedMore)
-                    return (verdict == HandshakeHead.Verdict.Ours ? PeekVerdict.Ours : PeekVerdict.NotOurs, head, headLength);
+                var look = Peek(socket);
+                if (look.Verdict != PeekVerdict.NeedMore)
+                    return look;
                 if (clock.GetElapsedTime(firstLook) >= RestOfHeadTimeout)
                     return (PeekVerdict.NotOurs, null, 0);
                 await Task.Delay(TimeSpan.FromMilliseconds(pauseMs), clock, stopping);
@@ -124,32 +136,43 @@ internal sealed class BareSocketHandshake(ConnectionHost host, Admission admissi
         }
         catch (OperationCanceledException)
         {
-            return (PeekVerdict.NotOurs, null, 0); // silent too long (Kestrel times it out), or stopping (the caller checks)
-        }
-        catch (Exception e) when (e is SocketException or EndOfStreamException)
-        {
-            return (PeekVerdict.Closed, null, 0);
+            return (PeekVerdict.NotOurs, null, 0); // stopping (the caller checks)
         }
     }
 
     /// <summary>
-    /// One look at what has arrived, with a buffer held only for the look (a synchronous peek, so the
-    /// socket's cached receive state keeps no reference to it either). Bytes a wait showed are there.
+    /// Waits for the first bytes without taking any: <see cref="SocketError.TimedOut"/> if none came within
+    /// <see cref="FirstBytesTimeout"/> or the listener is stopping (the receiver is then abandoned).
     /// </summary>
-    private (HandshakeHead.Verdict Verdict, HandshakeHead? Head, int HeadLength) Peek(Socket socket)
+    private async ValueTask<SocketError> WaitForFirstBytesAsync(Socket socket, SocketReceiver receiver, CancellationToken stopping)
+    {
+        using var silence = new CancellationTokenSource(FirstBytesTimeout, clock);
+        using var firstBytes = CancellationTokenSource.CreateLinkedTokenSource(stopping, silence.Token);
+        using var abandon = firstBytes.Token.UnsafeRegister(static r => ((SocketReceiver)r!).Abandon(), receiver);
+        return await receiver.WaitForDataAsync(socket);
+    }
+
+    /// <summary>
+    /// One look at what has arrived, with a buffer held only for the look (a synchronous peek, so no
+    /// receive state keeps a reference to it either). Nothing there yet is <see cref="PeekVerdict.NeedMore"/>.
+    /// </summary>
+    private (PeekVerdict Verdict, HandshakeHead? Head, int HeadLength) Peek(Socket socket)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(HandshakeHead.MaxHeadBytes);
         try
         {
             int peeked = socket.Receive(buffer.AsSpan(0, HandshakeHead.MaxHeadBytes), SocketFlags.Peek, out var error);
             if (error == SocketError.WouldBlock)
-                return (HandshakeHead.Verdict.NeedMore, null, 0);
-            if (error != SocketError.Success)
-                throw new SocketException((int)error);
-            if (peeked == 0)
-                throw new EndOfStreamException();
+                return (PeekVerdict.NeedMore, null, 0);
+            if (error != SocketError.Success || peeked == 0)
+                return (PeekVerdict.Closed, null, 0);
             var verdict = HandshakeHead.Parse(buffer.AsSpan(0, peeked), _maxFields, out var head, out int headLength);
-            return (verdict, head, headLength);
+            return (verdict switch
+            {
+                HandshakeHead.Verdict.NeedMore => PeekVerdict.NeedMore,
+                HandshakeHead.Verdict.Ours => PeekVerdict.Ours,
+                _ => PeekVerdict.NotOurs,
+            }, head, headLength);
         }
         finally
         {

@@ -99,7 +99,7 @@ internal sealed partial class BareSocketListener : IConnectionListener
                 }
                 catch (SocketException)
                 {
-                    BareSocketWire.Close(socket); // already reset
+                    BareSocketWire.Close(socket, connected: false); // already reset
                     continue;
                 }
                 lock (_lock)

@@ -14,17 +14,20 @@ namespace Notifications.Transport;
 internal sealed class BareSocketWire : SocketWire
 {
     private readonly Socket _socket;
-    private readonly PipeReader _input;
+    private readonly SocketReceiver _receiver;
+    private readonly SocketReader _input;
     private readonly BareSocketListener _listener;
     private readonly string _address;
     private int _ended;
 
-    public BareSocketWire(Socket socket, BareSocketListener listener, string address)
+    /// <param name="receiver">The socket's receiver from its handshake: the wire's reads go on with it.</param>
+    public BareSocketWire(Socket socket, SocketReceiver receiver, BareSocketListener listener, string address)
     {
         _socket = socket;
+        _receiver = receiver;
         _listener = listener;
         _address = address;
-        _input = new SocketReader(socket);
+        _input = new SocketReader(socket, receiver);
         // A send the kernel cannot take at once fails fast instead of blocking, and WriteAsync waits for room
         // asynchronously. Reads are asynchronous operations, which the mode does not touch.
         socket.Blocking = false;
@@ -106,20 +109,28 @@ internal sealed class BareSocketWire : SocketWire
         if (Interlocked.Exchange(ref _ended, 1) != 0)
             return;
         _input.Complete();
-        Close(_socket);
+        Close(_socket, connected: !_input.Failed);
+        _receiver.Dispose();
         _listener.Ended(_address);
     }
 
-    /// <summary>As Kestrel ends a connection: a FIN after what is queued, then the descriptor is released.</summary>
-    public static void Close(Socket socket)
+    /// <summary>
+    /// As Kestrel ends a connection: a FIN after what is queued, then the descriptor is released. A socket
+    /// that failed (<paramref name="connected"/> false: the peer reset it) has nothing to shut down, and
+    /// trying would only throw.
+    /// </summary>
+    public static void Close(Socket socket, bool connected = true)
     {
-        try
+        if (connected)
         {
-            socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Already reset by the peer, or closed.
+            try
+            {
+                socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // Reset by the peer meanwhile, or closed.
+            }
         }
         socket.Dispose();
     }

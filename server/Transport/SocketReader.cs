@@ -8,11 +8,12 @@ namespace Notifications.Transport;
 /// <summary>
 /// The client's bytes on a <see cref="BareSocketWire"/>, read straight from the socket into one pooled
 /// buffer that exists only while bytes wait in it. An idle socket waits with a zero-byte receive: it
-/// holds no buffer, stream or cancellation source, only the socket's own receive state. The one reader
+/// holds no buffer, stream or cancellation source, only its <see cref="SocketReceiver"/>. The one reader
 /// is the connection's receive loop, which never cancels a read: aborting closes the socket, which
-/// ends a pending read with an <see cref="IOException"/>.
+/// ends a pending read. A peer's FIN, its reset and a close under the read all end the input the same
+/// way (a completed result), without an exception; <see cref="Failed"/> tells a reset apart.
 /// </summary>
-internal sealed class SocketReader(Socket socket) : PipeReader
+internal sealed class SocketReader(Socket socket, SocketReceiver receiver) : PipeReader
 {
     private const int MinimumBufferSize = 4096;
 
@@ -24,12 +25,15 @@ internal sealed class SocketReader(Socket socket) : PipeReader
     private bool _examinedAll = true;
     private bool _clientDone;
 
+    /// <summary>The input ended with a socket error (a reset, or the socket closed under the read), not a FIN: there is no connection left to shut down.</summary>
+    public bool Failed { get; private set; }
+
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
         TryRead(out var result) ? ValueTask.FromResult(result) : ReceiveAsync();
 
     public override bool TryRead(out ReadResult result)
     {
-        // Bytes not yet examined, or the client's FIN, are there without waiting.
+        // Bytes not yet examined, or the end of the input, are there without waiting.
         bool ready = !_examinedAll || _clientDone;
         result = ready ? HandOut() : default;
         return ready;
@@ -38,27 +42,40 @@ internal sealed class SocketReader(Socket socket) : PipeReader
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadResult> ReceiveAsync()
     {
-        try
+        if (_buffer is null)
         {
-            if (_buffer is null)
-            {
-                await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
-                _buffer = ArrayPool<byte>.Shared.Rent(MinimumBufferSize);
-            }
-            else if (_end == _buffer.Length)
-            {
-                MakeRoom();
-            }
-            int received = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None);
-            _end += received;
-            _clientDone = received == 0;
-            _examinedAll = false;
-            return HandOut();
+            var waited = await receiver.WaitForDataAsync(socket);
+            if (waited != SocketError.Success)
+                return End(failed: true);
+            _buffer = ArrayPool<byte>.Shared.Rent(MinimumBufferSize);
         }
-        catch (SocketException e)
+        else if (_end == _buffer.Length)
         {
-            throw new IOException($"The connection failed while receiving ({e.SocketErrorCode}).", e);
+            MakeRoom();
         }
+        // The wait said bytes are there: take them at once. Only a wait that woke early, or a buffer filled
+        // before the frame in it was whole, waits again.
+        int received = socket.Receive(_buffer.AsSpan(_end), SocketFlags.None, out var error);
+        if (error == SocketError.WouldBlock)
+        {
+            error = await receiver.ReceiveAsync(socket, _buffer.AsMemory(_end));
+            received = receiver.BytesTransferred;
+        }
+        if (error != SocketError.Success)
+            return End(failed: true);
+        if (received == 0)
+            return End(failed: false);
+        _end += received;
+        _examinedAll = false;
+        return HandOut();
+    }
+
+    private ReadResult End(bool failed)
+    {
+        Failed = failed;
+        _clientDone = true;
+        _examinedAll = false;
+        return HandOut();
     }
 
     /// <summary>A full buffer whose bytes were all examined: the frame in it is longer. Move it to the front, or take a larger buffer.</summary>

@@ -205,5 +205,12 @@ public sealed class RawClient : IDisposable
         return buffer;
     }
 
+    /// <summary>Ends the connection with a TCP reset instead of a FIN, as a client that crashed or lost its network does.</summary>
+    public void Reset()
+    {
+        _stream.Socket.LingerState = new LingerOption(true, 0);
+        _stream.Dispose();
+    }
+
     public void Dispose() => _stream.Dispose();
 }

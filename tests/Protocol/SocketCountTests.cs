@@ -56,6 +56,25 @@ public sealed class SocketCountTests(ITestOutputHelper output)
         Assert.Equal(1, Exposition.Sum(counted, "notifications_connections_refused", ("status", "403")));
     }
 
+    [Theory(Timeout = 30_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_client_that_resets_its_socket_is_counted_as_dropped_and_logged_as_nothing_worse(bool bareSockets)
+    {
+        var (instance, scrape) = await StartAsync(bareSockets);
+        await using var _ = instance;
+        using var client = await UpgradeAsync(instance.BaseUri, RawClient.Head(instance.BaseUri), expectKestrel: !bareSockets);
+
+        client.Reset();
+
+        string transport = bareSockets ? "bare" : "kestrel";
+        await Eventually.TrueAsync(async () => Exposition.Sum(await scrape(), "notifications_connections", ("transport", transport)) == 0, "the reset socket uncounted");
+        string counted = await scrape();
+        Assert.Equal(1, Exposition.Sum(counted, "notifications_connections_closed", ("transport", transport)));
+        Assert.Equal(1, Exposition.Sum(counted, "notifications_connections_closed", ("reason", "dropped"), ("transport", transport)));
+        Assert.DoesNotContain(instance.Log.Events, e => e.Level >= Serilog.Events.LogEventLevel.Error || e.Exception is not null);
+    }
+
     private async Task<(TestInstance Instance, Func<Task<string>> Scrape)> StartAsync(bool bareSockets)
     {
         var settings = TestInstance.StandaloneSettings();

@@ -24,7 +24,7 @@ public sealed class SocketReaderTests : IAsyncLifetime
         await _client.ConnectAsync(listener.LocalEndPoint!, Ct);
         _server = await listener.AcceptAsync(Ct);
         _server.Blocking = false; // as BareSocketWire runs it
-        _reader = new SocketReader(_server);
+        _reader = new SocketReader(_server, new SocketReceiver());
     }
 
     public ValueTask DisposeAsync()
@@ -98,13 +98,40 @@ public sealed class SocketReaderTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 10_000)]
-    public async Task A_reset_under_a_waiting_read_fails_it_with_an_IOException()
+    public async Task A_reset_under_a_waiting_read_ends_the_input_as_a_failure_without_an_exception()
     {
+        await _client.SendAsync(Bytes(10, 0), SocketFlags.None, Ct);
+        var first = await ReadAtLeastAsync(10);
+        _reader.AdvanceTo(first.Buffer.GetPosition(4), first.Buffer.End);
         var pending = _reader.ReadAsync(Ct);
         _client.LingerState = new LingerOption(true, 0);
         _client.Dispose(); // linger 0: an RST, not a FIN
 
-        await Assert.ThrowsAsync<IOException>(async () => await pending);
+        var result = await pending;
+        Assert.True(result.IsCompleted, "a reset ends the input");
+        Assert.Equal(Bytes(6, 4), result.Buffer.ToArray()); // what was not consumed is still handed out
+        Assert.True(_reader.Failed, "the reader tells a reset from a FIN");
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_FIN_is_not_a_failure()
+    {
+        _client.Shutdown(SocketShutdown.Send);
+        var result = await _reader.ReadAsync(Ct);
+
+        Assert.True(result.IsCompleted);
+        Assert.False(_reader.Failed);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task Closing_the_socket_under_a_waiting_read_ends_it()
+    {
+        var pending = _reader.ReadAsync(Ct);
+        _server.Dispose(); // as an abort does
+
+        var result = await pending;
+        Assert.True(result.IsCompleted);
+        Assert.True(_reader.Failed);
     }
 
     private async Task<ReadResult> ReadAtLeastAsync(int length)
