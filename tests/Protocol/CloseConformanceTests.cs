@@ -127,6 +127,8 @@ public sealed class CloseConformanceTests(ProtocolServers servers, ITestOutputHe
         client.Dispose();
 
         await Eventually.TrueAsync(() => registry.Count == 0, "the connection left the registry");
+        // The registry lets go before the close is counted: wait for the count rather than race it.
+        await Eventually.TrueAsync(() => closed.GetMeasurementSnapshot().Count > 0, "the close is counted");
         var measurement = Assert.Single(closed.GetMeasurementSnapshot());
         Assert.Equal(("dropped", transport), (measurement.Tags["reason"], measurement.Tags["transport"]));
     }
