@@ -1,4 +1,6 @@
 using Grpc.Core;
+using Notifications.Messages;
+using Notifications.Tests.Channels;
 using Notifications.Tests.Faults;
 using Notifications.Tests.Infrastructure;
 
@@ -12,7 +14,7 @@ namespace Notifications.Tests.Checker;
 /// does the same while the fault front ends streams and refuses calls throughout.
 /// </summary>
 [Collection(StressCollection.Name)]
-public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHelper output)
+public sealed partial class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHelper output)
 {
     private const int Clients = 9;
     private const int AlertsPerClient = 40;
@@ -53,7 +55,8 @@ public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHel
             {
                 // Report below says who lost what.
             }
-            Report(clients, expected, minReconnects: 3);
+            Report(clients, _ => expected, minReconnects: 3);
+            Assert.Equal(Clients * AlertsPerClient, expected.Count);
         }
         finally
         {
@@ -117,7 +120,8 @@ public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHel
                 // Report below says who lost what.
             }
             output.WriteLine($"checker under faults: {front.StreamsEnded} streams ended, {faults} refusal windows, {front.Refused} calls refused");
-            Report(clients, expected, minReconnects: 0);
+            Report(clients, _ => expected, minReconnects: 0);
+            Assert.Equal(Clients * AlertsPerClient, expected.Count);
             Assert.True(front.StreamsEnded >= 10 && faults >= 3, "the faults should have struck throughout");
             stop.TrySetResult();
             await running.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => { }, CancellationToken.None);
@@ -154,11 +158,17 @@ public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHel
         return windows;
     }
 
-    private void Report(CheckerClient[] clients, HashSet<string> expected, int minReconnects)
+    /// <summary>
+    /// Fails unless every client holds every alert <paramref name="expectedOf"/> says is for it, and no alert of a
+    /// channel it is not in: what it got on every socket, after dropping repeated ids as the page does.
+    /// </summary>
+    private void Report(CheckerClient[] clients, Func<CheckerClient, HashSet<string>> expectedOf, int minReconnects)
     {
-        int lost = 0, duplicateFrames = 0, reconnects = 0, incomplete = 0;
+        int lost = 0, foreign = 0, duplicateFrames = 0, reconnects = 0, incomplete = 0;
+        var sentTo = clients.SelectMany(c => c.AcceptedOn).ToDictionary(a => a.Text, a => a.Channel);
         foreach (var client in clients)
         {
+            var expected = expectedOf(client);
             var texts = Texts(client).ToList();
             var missing = expected.Where(t => !texts.Contains(t)).ToList();
             if (missing.Count > 0)
@@ -167,18 +177,28 @@ public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHel
                     .Select(a => $"{a.GetProperty("text").GetString()}={a.GetProperty("id").GetString()}").Distinct().Take(20);
                 output.WriteLine($"checker: client {client.Number} ({client.Reconnects} reconnects) misses {missing.Count}: {string.Join(", ", ids)}");
             }
+            var channels = ChannelsOf(client);
+            var notItsOwn = client.Alerts.Where(a => !channels.Contains(ChannelSockets.Channel(a)!)
+                || sentTo.TryGetValue(a.GetProperty("text").GetString()!, out var to) && !channels.Contains(to)).Select(a => a.GetRawText()).ToList();
+            if (notItsOwn.Count > 0)
+                output.WriteLine($"checker: client {client.Number} got {notItsOwn.Count} alerts of channels it is not in: {string.Join(", ", notItsOwn.Take(5))}");
             lost += missing.Count;
+            foreign += notItsOwn.Count;
             duplicateFrames += texts.Count - texts.Distinct().Count();
             reconnects += client.Reconnects;
             incomplete += client.IncompleteResumes;
         }
-        output.WriteLine($"checker: {clients.Length} clients, {expected.Count} alerts accepted, {reconnects} reconnects, " +
-            $"{incomplete} incomplete resumes, lost {lost}, duplicate frames {duplicateFrames} (dropped by id on screen)");
+        output.WriteLine($"checker: {clients.Length} clients, {clients.Sum(c => expectedOf(c).Count)} deliveries due, {reconnects} reconnects, " +
+            $"{incomplete} incomplete resumes, lost {lost}, of other channels {foreign}, duplicate frames {duplicateFrames} (dropped by id on screen)");
         Assert.True(reconnects >= minReconnects, $"the restarts should have moved clients ({reconnects} reconnects)");
         // An incomplete resume is reported, not failed: it is the server truthfully saying it cannot prove
         // coverage (the client landed on an instance subscribed less than RESUME_SLACK_SECONDS before the
         // client's last alert), and it then replays its whole window, which here holds the entire run.
         Assert.Equal(0, lost);
-        Assert.Equal(Clients * AlertsPerClient, expected.Count);
+        Assert.Equal(0, foreign);
     }
+
+    /// <summary>The channels a client is in: <c>global</c>, and with a membership its user channel and the ones it joined.</summary>
+    private static HashSet<string> ChannelsOf(CheckerClient client) =>
+        client.Membership is { } m ? [ChannelName.Global, m.UserChannel, .. m.Channels] : [ChannelName.Global];
 }
