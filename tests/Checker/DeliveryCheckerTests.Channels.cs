@@ -16,17 +16,11 @@ public sealed partial class DeliveryCheckerTests
     [Fact(Timeout = 240_000)]
     public async Task Every_subscriber_gets_exactly_the_alerts_of_its_channels_while_instances_restart()
     {
-        string topic = TestInstance.NewTopic();
-        var settings = Regions.Select(region =>
+        var (instances, settings, topic) = await StartInstancesAsync(s =>
         {
-            var s = TestInstance.EmulatorSettings(emulator, topic, region);
-            s["urls"] = $"http://127.0.0.1:{PubSubEmulator.FreePort()}";
             Tokens.Accept(s);
             s["CHANNELS_CLIENT_PUBLISH"] = "global,team:*";
-            return s;
-        }).ToArray();
-        var instances = await Task.WhenAll(settings.Select(s => TestInstance.StartAsync(s, output)));
-        await Task.WhenAll(instances.Select(i => i.WaitReadyAsync()));
+        });
         Uri[] Addresses(int _) => instances.Select(i => i.SocketUri).ToArray();
         var clients = Enumerable.Range(0, Clients).Select(n => new CheckerClient(n, Addresses, MembershipOf(n))).ToArray();
         using var admin = new EmulatorAdmin(emulator);
@@ -43,26 +37,13 @@ public sealed partial class DeliveryCheckerTests
 
             var sent = clients.SelectMany(c => c.AcceptedOn).Concat(toUsers).ToList();
             HashSet<string> Due(CheckerClient client) => sent.Where(a => ChannelsOf(client).Contains(a.Channel)).Select(a => a.Text).ToHashSet();
-            try
-            {
-                await Eventually.TrueAsync(() => clients.All(c => Due(c).IsSubsetOf(Texts(c).ToHashSet())),
-                    "every client holds every alert of its channels", TimeSpan.FromSeconds(30));
-            }
-            catch (TimeoutException)
-            {
-                // Report below says who lost what.
-            }
+            await AllHoldAsync(clients, Due, TimeSpan.FromSeconds(30));
             Report(clients, Due, minReconnects: 3);
             Assert.Equal(Clients * (AlertsPerClient + UserAlertRounds), sent.Count);
         }
         finally
         {
-            stop.TrySetResult();
-            await running.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => { }, CancellationToken.None);
-            foreach (var client in clients)
-                await client.DisposeAsync();
-            foreach (var instance in instances)
-                await instance.DisposeAsync();
+            await EndAsync(stop, running, clients, instances);
         }
     }
 

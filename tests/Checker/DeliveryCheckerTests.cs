@@ -23,17 +23,7 @@ public sealed partial class DeliveryCheckerTests(PubSubEmulator emulator, ITestO
     [Fact(Timeout = 180_000)]
     public async Task Every_client_gets_every_alert_exactly_once_while_instances_restart()
     {
-        string topic = TestInstance.NewTopic();
-        var settings = Regions.Select(region =>
-        {
-            var s = TestInstance.EmulatorSettings(emulator, topic, region);
-            s["urls"] = $"http://127.0.0.1:{PubSubEmulator.FreePort()}";
-            if (Environment.GetEnvironmentVariable("CHECKER_DEBUG") == "1")
-                s["LOG_LEVEL"] = "Debug";
-            return s;
-        }).ToArray();
-        var instances = await Task.WhenAll(settings.Select(s => TestInstance.StartAsync(s, output)));
-        await Task.WhenAll(instances.Select(i => i.WaitReadyAsync()));
+        var (instances, settings, _) = await StartInstancesAsync();
         Uri[] Addresses(int _) => instances.Select(i => i.SocketUri).ToArray();
         var clients = Enumerable.Range(0, Clients).Select(n => new CheckerClient(n, Addresses)).ToArray();
         var ct = TestContext.Current.CancellationToken;
@@ -46,27 +36,56 @@ public sealed partial class DeliveryCheckerTests(PubSubEmulator emulator, ITestO
             await Task.WhenAll(clients.Select(c => c.SentAll)).WaitAsync(TimeSpan.FromSeconds(60), ct);
 
             var expected = clients.SelectMany(c => c.Accepted).ToHashSet();
-            try
-            {
-                await Eventually.TrueAsync(() => clients.All(c => expected.IsSubsetOf(Texts(c).ToHashSet())),
-                    "every client holds every accepted alert", TimeSpan.FromSeconds(30));
-            }
-            catch (TimeoutException)
-            {
-                // Report below says who lost what.
-            }
+            await AllHoldAsync(clients, _ => expected, TimeSpan.FromSeconds(30));
             Report(clients, _ => expected, minReconnects: 3);
             Assert.Equal(Clients * AlertsPerClient, expected.Count);
         }
         finally
         {
-            stop.TrySetResult();
-            await running.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => { }, CancellationToken.None);
-            foreach (var client in clients)
-                await client.DisposeAsync();
-            foreach (var instance in instances)
-                await instance.DisposeAsync();
+            await EndAsync(stop, running, clients, instances);
         }
+    }
+
+    /// <summary>Three instances on a topic of their own, each at a fixed address so that a restart keeps it; returns their settings and the topic too.</summary>
+    private async Task<(TestInstance[] Instances, Dictionary<string, string?>[] Settings, string Topic)> StartInstancesAsync(
+        Action<Dictionary<string, string?>>? configure = null)
+    {
+        string topic = TestInstance.NewTopic();
+        var settings = Regions.Select(region =>
+        {
+            var s = TestInstance.EmulatorSettings(emulator, topic, region);
+            s["urls"] = $"http://127.0.0.1:{PubSubEmulator.FreePort()}";
+            if (Environment.GetEnvironmentVariable("CHECKER_DEBUG") == "1")
+                s["LOG_LEVEL"] = "Debug";
+            configure?.Invoke(s);
+            return s;
+        }).ToArray();
+        var instances = await Task.WhenAll(settings.Select(s => TestInstance.StartAsync(s, output)));
+        await Task.WhenAll(instances.Select(i => i.WaitReadyAsync()));
+        return (instances, settings, topic);
+    }
+
+    /// <summary>Waits until every client holds all that is due to it, or the time is up: the report then says who lost what.</summary>
+    private static async Task AllHoldAsync(CheckerClient[] clients, Func<CheckerClient, HashSet<string>> expectedOf, TimeSpan timeout)
+    {
+        try
+        {
+            await Eventually.TrueAsync(() => clients.All(c => expectedOf(c).IsSubsetOf(Texts(c).ToHashSet())),
+                "every client holds every alert due to it", timeout);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
+
+    private static async Task EndAsync(TaskCompletionSource stop, Task running, CheckerClient[] clients, TestInstance[] instances)
+    {
+        stop.TrySetResult();
+        await running.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => { }, CancellationToken.None);
+        foreach (var client in clients)
+            await client.DisposeAsync();
+        foreach (var instance in instances)
+            await instance.DisposeAsync();
     }
 
     private async Task<TestInstance> RestartAsync(TestInstance instance, Dictionary<string, string?> settings, TimeSpan after)
@@ -110,15 +129,7 @@ public sealed partial class DeliveryCheckerTests(PubSubEmulator emulator, ITestO
             front.Faults.Clear();
 
             var expected = clients.SelectMany(c => c.Accepted).ToHashSet();
-            try
-            {
-                await Eventually.TrueAsync(() => clients.All(c => expected.IsSubsetOf(Texts(c).ToHashSet())),
-                    "every client holds every accepted alert", TimeSpan.FromSeconds(45));
-            }
-            catch (TimeoutException)
-            {
-                // Report below says who lost what.
-            }
+            await AllHoldAsync(clients, _ => expected, TimeSpan.FromSeconds(45));
             output.WriteLine($"checker under faults: {front.StreamsEnded} streams ended, {faults} refusal windows, {front.Refused} calls refused");
             Report(clients, _ => expected, minReconnects: 0);
             Assert.Equal(Clients * AlertsPerClient, expected.Count);
