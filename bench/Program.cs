@@ -78,6 +78,7 @@ static Func<BenchContext, Task> Scenario(string name) => name switch
     "connect-rate" => ConnectRate.RunAsync,
     "local-fanout" => LocalFanout.RunAsync,
     "cross-instance" => CrossInstance.RunAsync,
+    "channels" => ChannelFanout.RunAsync,
     "slow-consumers" => SlowConsumers.RunAsync,
     "stream-churn" => StreamChurn.RunAsync,
     "compare" => Compare.RunAsync,

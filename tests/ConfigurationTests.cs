@@ -19,6 +19,18 @@ public sealed class ConfigurationTests(ITestOutputHelper output)
     [InlineData("PUBSUB_ENDPOINT", "https://pubsub.googleapis.com", "PUBSUB_ENDPOINT must be host:port")]
     [InlineData("PUBSUB_ENDPOINT", "europe-west1-pubsub.googleapis.com", "PUBSUB_ENDPOINT must be host:port")]
     [InlineData("PUBSUB_ENDPOINT", " ", "PUBSUB_ENDPOINT must be host:port")]
+    [InlineData("CHANNELS_MAX_PER_SOCKET", "0", "MaxPerSocket")]
+    [InlineData("CHANNELS_CLIENT_PUBLISH", "global,user:*", "CHANNELS_CLIENT_PUBLISH may not reach user channels")]
+    [InlineData("CHANNELS_CLIENT_PUBLISH", "pub*lic:x", "CHANNELS_CLIENT_PUBLISH")]
+    [InlineData("CHANNEL_WINDOW_SIZE", "0", "WindowSize")]
+    [InlineData("CHANNEL_WINDOW_TOTAL", "5", "WindowTotal")]
+    [InlineData("AUTH_REQUIRED", "true", "AUTH_REQUIRED is true but no key is set")]
+    [InlineData("AUTH_HS256_SECRET", "too-short", "AUTH_HS256_SECRET is 9 bytes")]
+    [InlineData("AUTH_PUBLIC_KEY_FILE", "/nonexistent/keys.pem", "AUTH_PUBLIC_KEY_FILE")]
+    [InlineData("AUTH_JWKS_URL", "http://keys.example.com/jwks.json", "AUTH_JWKS_URL")]
+    [InlineData("AUTH_JWKS_REFRESH_SECONDS", "5", "JwksRefreshSeconds")]
+    [InlineData("AUTH_ISSUER", " ", "AUTH_ISSUER is blank")]
+    [InlineData("AUTH_CLOCK_SKEW_SECONDS", "301", "ClockSkewSeconds")]
     public async Task Invalid_settings_fail_at_startup_naming_the_problem(string key, string value, string expected)
     {
         var settings = TestInstance.StandaloneSettings();
@@ -48,6 +60,8 @@ public sealed class ConfigurationTests(ITestOutputHelper output)
     [InlineData("WS_MAX_MESSAGE_BYTES", "lots")]
     [InlineData("WS_BARE_SOCKETS", "maybe")]
     [InlineData("LOG_CONNECTIONS", "yes")]
+    [InlineData("AUTH_REQUIRED", "maybe")]
+    [InlineData("CHANNELS_MAX_PER_SOCKET", "many")]
     public async Task A_value_of_the_wrong_kind_fails_at_startup_naming_the_setting(string key, string value)
     {
         var settings = TestInstance.StandaloneSettings();

@@ -51,6 +51,10 @@ internal sealed class DeliveryLedger : IAlertSink
         Latency.Record((receivedTicks - intendedTicks) / TicksPerMicro);
     }
 
+    /// <summary>Whether <paramref name="client"/> got alert <paramref name="seq"/> of this step.</summary>
+    public bool Has(int client, long seq) =>
+        (uint)client < (uint)_clients && (ulong)seq < (ulong)MaxAlerts && (_bits[(long)client * _words + (seq >> 6)] & (1UL << (int)(seq & 63))) != 0;
+
     public long Received(IEnumerable<int> clients) => clients.Sum(c => Volatile.Read(ref _received[c]));
 
     /// <summary>Totals over <paramref name="clients"/> for <paramref name="sent"/> alerts (sequence numbers 0..sent-1).</summary>

@@ -62,7 +62,7 @@ internal static class IdleMemory
         }
     }
 
-    private static async Task<(long Rss, HeapAfterGc? Heap)> MeasureAsync(BenchContext context, ServerProcess server, TimeSpan settle, TimeSpan hold)
+    internal static async Task<(long Rss, HeapAfterGc? Heap)> MeasureAsync(BenchContext context, ServerProcess server, TimeSpan settle, TimeSpan hold)
     {
         await Task.Delay(settle, context.Stopping);
         var heap = context.Options.GcProbe ? await RuntimeProbe.HeapAfterFullGcAsync(server.Pid, TimeSpan.FromSeconds(20)) : null;

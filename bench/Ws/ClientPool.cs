@@ -31,9 +31,10 @@ internal sealed class ClientPool(ClientHub hub, int sourceAddresses = 16)
     /// Opens <paramref name="count"/> sockets to <paramref name="server"/>. With a <paramref name="rate"/> (connects/s)
     /// the connects are open loop and latency counts from each one's intended start; without, at most
     /// <paramref name="concurrency"/> are in flight and latency counts from each one's actual start.
+    /// <paramref name="headersOf"/> gives a client's extra request headers from its index (a connection token).
     /// </summary>
     public async Task<ConnectReport> ConnectAsync(IPEndPoint server, int count, double? rate, int concurrency,
-        CancellationToken cancellationToken, int receiveBuffer = 0)
+        CancellationToken cancellationToken, int receiveBuffer = 0, Func<int, string>? headersOf = null)
     {
         var latency = new Recorder();
         var failures = new ConcurrentDictionary<string, int>();
@@ -61,7 +62,7 @@ internal sealed class ClientPool(ClientHub hub, int sourceAddresses = 16)
         {
             try
             {
-                var (client, failure) = await TryConnectAsync(index, server, source, "/ws", receiveBuffer, cancellationToken);
+                var (client, failure) = await TryConnectAsync(index, server, source, "/ws", receiveBuffer, cancellationToken, headersOf?.Invoke(index) ?? "");
                 if (client is null)
                 {
                     failures.AddOrUpdate(failure!, 1, (_, n) => n + 1);
@@ -89,14 +90,14 @@ internal sealed class ClientPool(ClientHub hub, int sourceAddresses = 16)
     }
 
     private async Task<(WsClient? Client, string? Failure)> TryConnectAsync(int index, IPEndPoint server, IPAddress source, string path,
-        int receiveBuffer, CancellationToken cancellationToken)
+        int receiveBuffer, CancellationToken cancellationToken, string headers = "")
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(HandshakeTimeout);
         WsClient? client = null;
         try
         {
-            client = await WsClient.ConnectAsync(index, server, source, receiveBuffer, hub, timeout.Token, path);
+            client = await WsClient.ConnectAsync(index, server, source, receiveBuffer, hub, timeout.Token, path, headers);
             await client.Live.WaitAsync(timeout.Token);
             return (client, null);
         }

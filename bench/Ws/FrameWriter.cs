@@ -23,6 +23,9 @@ internal static class FrameWriter
         Frame(output, 0x1, json[..n]);
     }
 
+    /// <summary>Appends a small JSON object (under 126 bytes: a <c>subscribe</c>) as one masked text frame.</summary>
+    public static void Text(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> json) => Frame(output, 0x1, json);
+
     public static byte[] Pong(ReadOnlySpan<byte> payload) => Single(0xA, payload);
 
     public static byte[] Close(ReadOnlySpan<byte> code) => Single(0x8, code);

@@ -31,7 +31,7 @@ internal sealed partial class WsClient
     private readonly Lock _gate = new(); // state changes and epoll registration, between the loop's thread and the scenario's
     private bool _paused;
 
-    private WsClient(int index, Socket socket, IPEndPoint server, string path, ClientHub hub)
+    private WsClient(int index, Socket socket, IPEndPoint server, string path, ClientHub hub, string headers)
     {
         Index = index;
         _socket = socket;
@@ -40,7 +40,7 @@ internal sealed partial class WsClient
         _hub = hub;
         string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         _request = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {server}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-            $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{headers}\r\n");
         _accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
     }
 
@@ -54,9 +54,12 @@ internal sealed partial class WsClient
     public long Errors { get; private set; }
     public long ForeignAlerts { get; private set; }
 
-    /// <summary>Connects from <paramref name="source"/> (any 127.0.0.x) and upgrades <paramref name="path"/> to a WebSocket; its loop reads from then on.</summary>
+    /// <summary>
+    /// Connects from <paramref name="source"/> (any 127.0.0.x) and upgrades <paramref name="path"/> to a WebSocket, with
+    /// <paramref name="headers"/> (whole lines, each ending in CRLF) added to the request; its loop reads from then on.
+    /// </summary>
     public static async Task<WsClient> ConnectAsync(int index, IPEndPoint server, IPAddress source, int receiveBuffer,
-        ClientHub hub, CancellationToken cancellationToken, string path = "/ws")
+        ClientHub hub, CancellationToken cancellationToken, string path = "/ws", string headers = "")
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, Blocking = false };
         WsClient? client = null;
@@ -66,7 +69,7 @@ internal sealed partial class WsClient
             socket.Bind(new IPEndPoint(source, 0));
             if (receiveBuffer > 0)
                 socket.ReceiveBufferSize = receiveBuffer;
-            client = new WsClient(index, socket, server, path, hub);
+            client = new WsClient(index, socket, server, path, hub, headers);
             client.Start(server);
             using (cancellationToken.Register(() => client.Finish(new OperationCanceledException(cancellationToken))))
                 await client._upgraded.Task;

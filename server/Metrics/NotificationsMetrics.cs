@@ -15,7 +15,7 @@ public sealed class NotificationsMetrics
     // Counted per connection, read at a scrape (CountsByLabel): at a reconnect storm's rate, an
     // instrument's per-measurement listener would cost more than the rest of the counting.
     private readonly CountsByLabel<(string Reason, string Transport)> _closed = new();
-    private readonly CountsByLabel<int> _refused = new();
+    private readonly CountsByLabel<(int Status, string Reason)> _refused = new();
     private readonly CountsByLabel<string> _errorsSent = new();
     private readonly CountsByLabel<bool> _resumes = new();
     private readonly Counter<long> _published;
@@ -39,8 +39,8 @@ public sealed class NotificationsMetrics
         meter.CreateObservableCounter("connections.opened", OpenedConnections, "{connection}", "WebSockets accepted since the start, by transport.");
         meter.CreateObservableCounter("connections.closed", () => _closed.Measure(static k => [new("reason", k.Reason), new("transport", k.Transport)]),
             "{connection}", "Closed WebSockets, by reason (slow_client counts 1013 closes, dropped a client gone without a close frame) and transport.");
-        meter.CreateObservableCounter("connections.refused", () => _refused.Measure(static status => [new("status", status)]),
-            "{request}", "Handshakes at the socket endpoint refused, by HTTP status (400/426 not a valid handshake, 403 origin, 429 per-address cap, 503 instance cap or stopping).");
+        meter.CreateObservableCounter("connections.refused", () => _refused.Measure(static k => [new("status", k.Status), new("reason", k.Reason)]),
+            "{request}", "Handshakes at the socket endpoint refused, by HTTP status and reason (400/426 not a valid handshake or a token in the wrong place, 401 token refused or missing, 403 origin, 429 per-address cap, 503 instance cap or stopping).");
         _published = meter.CreateCounter<long>("alerts.published", "{alert}", "Alerts from local clients published to the topic.");
         _publishFailures = meter.CreateCounter<long>("publish.failures", "{request}", "Publish requests of alerts Pub/Sub refused or did not answer; retried (bus.failures has the status).");
         _publishExpired = meter.CreateCounter<long>("alerts.publish_expired", "{alert}", "Alerts given up after PUBLISH_TIMEOUT_SECONDS; their senders got an error.");
@@ -86,13 +86,11 @@ public sealed class NotificationsMetrics
         _closed.Add((reason, transport));
     }
 
-    public void ConnectionRefused(int status) => _refused.Add(status);
-
     /// <summary>What connections did since the start: for the log's periodic summary.</summary>
     internal ConnectionActivity ReadConnections() => new(
         Volatile.Read(ref _openedBare) + Volatile.Read(ref _openedKestrel),
         Volatile.Read(ref _openBare) + Volatile.Read(ref _openKestrel),
-        _refused.Read(),
+        _refused.Read().GroupBy(p => p.Key.Status).ToDictionary(g => g.Key, g => g.Sum(p => p.Value)),
         _closed.Read().GroupBy(p => p.Key.Reason).ToDictionary(g => g.Key, g => g.Sum(p => p.Value)));
 
     private static bool IsBare(string transport) => transport == "bare";
@@ -108,6 +106,10 @@ public sealed class NotificationsMetrics
         new(Volatile.Read(ref _openedBare), new KeyValuePair<string, object?>("transport", "bare")),
         new(Volatile.Read(ref _openedKestrel), new KeyValuePair<string, object?>("transport", "kestrel")),
     ];
+
+    /// <param name="reason">Why, as a label: handshake, stopping, since, token_in_url, token_placement, origin, token_missing, token_&lt;problem&gt;, capacity, per_address, not_upgradable.</param>
+    public void ConnectionRefused(int status, string reason) =>
+        _refused.Add((status, reason));
 
     public void Published(int count, TimeSpan duration)
     {

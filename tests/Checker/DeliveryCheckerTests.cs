@@ -1,4 +1,6 @@
 using Grpc.Core;
+using Notifications.Messages;
+using Notifications.Tests.Channels;
 using Notifications.Tests.Faults;
 using Notifications.Tests.Infrastructure;
 
@@ -13,7 +15,7 @@ namespace Notifications.Tests.Checker;
 /// does the same while the fault front ends streams and refuses calls throughout.
 /// </summary>
 [Collection(StressCollection.Name)]
-public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHelper output)
+public sealed partial class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHelper output)
 {
     private const int Clients = 9;
     private const int AlertsPerClient = 40;
@@ -22,17 +24,7 @@ public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHel
     [Fact(Timeout = 180_000)]
     public async Task Every_client_gets_every_alert_exactly_once_while_instances_restart()
     {
-        string topic = TestInstance.NewTopic();
-        var settings = Regions.Select(region =>
-        {
-            var s = TestInstance.EmulatorSettings(emulator, topic, region);
-            s["urls"] = $"http://127.0.0.1:{PubSubEmulator.FreePort()}";
-            if (Environment.GetEnvironmentVariable("CHECKER_DEBUG") == "1")
-                s["LOG_LEVEL"] = "Debug";
-            return s;
-        }).ToArray();
-        var instances = await Task.WhenAll(settings.Select(s => TestInstance.StartAsync(s, output)));
-        await Task.WhenAll(instances.Select(i => i.WaitReadyAsync()));
+        var (instances, settings, _) = await StartInstancesAsync();
         Uri[] Addresses(int _) => instances.Select(i => i.SocketUri).ToArray();
         var clients = Enumerable.Range(0, Clients).Select(n => new CheckerClient(n, Addresses)).ToArray();
         var ct = TestContext.Current.CancellationToken;
@@ -45,26 +37,56 @@ public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHel
             await Task.WhenAll(clients.Select(c => c.SentAll)).WaitAsync(TimeSpan.FromSeconds(60), ct);
 
             var expected = clients.SelectMany(c => c.Accepted).ToHashSet();
-            try
-            {
-                await Eventually.TrueAsync(() => clients.All(c => expected.IsSubsetOf(Texts(c).ToHashSet())),
-                    "every client holds every accepted alert", TimeSpan.FromSeconds(30));
-            }
-            catch (TimeoutException)
-            {
-                // Report below says who lost what.
-            }
-            Report(clients, expected, minReconnects: 3);
+            await AllHoldAsync(clients, _ => expected, TimeSpan.FromSeconds(30));
+            Report(clients, _ => expected, minReconnects: 3);
+            Assert.Equal(Clients * AlertsPerClient, expected.Count);
         }
         finally
         {
-            stop.TrySetResult();
-            await running.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => { }, CancellationToken.None);
-            foreach (var client in clients)
-                await client.DisposeAsync();
-            foreach (var instance in instances)
-                await instance.DisposeAsync();
+            await EndAsync(stop, running, clients, instances);
         }
+    }
+
+    /// <summary>Three instances on a topic of their own, each at a fixed address so that a restart keeps it; returns their settings and the topic too.</summary>
+    private async Task<(TestInstance[] Instances, Dictionary<string, string?>[] Settings, string Topic)> StartInstancesAsync(
+        Action<Dictionary<string, string?>>? configure = null)
+    {
+        string topic = TestInstance.NewTopic();
+        var settings = Regions.Select(region =>
+        {
+            var s = TestInstance.EmulatorSettings(emulator, topic, region);
+            s["urls"] = $"http://127.0.0.1:{PubSubEmulator.FreePort()}";
+            if (Environment.GetEnvironmentVariable("CHECKER_DEBUG") == "1")
+                s["LOG_LEVEL"] = "Debug";
+            configure?.Invoke(s);
+            return s;
+        }).ToArray();
+        var instances = await Task.WhenAll(settings.Select(s => TestInstance.StartAsync(s, output)));
+        await Task.WhenAll(instances.Select(i => i.WaitReadyAsync()));
+        return (instances, settings, topic);
+    }
+
+    /// <summary>Waits until every client holds all that is due to it, or the time is up: the report then says who lost what.</summary>
+    private static async Task AllHoldAsync(CheckerClient[] clients, Func<CheckerClient, HashSet<string>> expectedOf, TimeSpan timeout)
+    {
+        try
+        {
+            await Eventually.TrueAsync(() => clients.All(c => expectedOf(c).IsSubsetOf(Texts(c).ToHashSet())),
+                "every client holds every alert due to it", timeout);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
+
+    private static async Task EndAsync(TaskCompletionSource stop, Task running, CheckerClient[] clients, TestInstance[] instances)
+    {
+        stop.TrySetResult();
+        await running.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => { }, CancellationToken.None);
+        foreach (var client in clients)
+            await client.DisposeAsync();
+        foreach (var instance in instances)
+            await instance.DisposeAsync();
     }
 
     private async Task<TestInstance> RestartAsync(TestInstance instance, Dictionary<string, string?> settings, TimeSpan after)
@@ -115,17 +137,10 @@ public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHel
             front.Faults.Clear();
 
             var expected = clients.SelectMany(c => c.Accepted).ToHashSet();
-            try
-            {
-                await Eventually.TrueAsync(() => clients.All(c => expected.IsSubsetOf(Texts(c).ToHashSet())),
-                    "every client holds every accepted alert", TimeSpan.FromSeconds(45));
-            }
-            catch (TimeoutException)
-            {
-                // Report below says who lost what.
-            }
+            await AllHoldAsync(clients, _ => expected, TimeSpan.FromSeconds(45));
             output.WriteLine($"checker under faults: {front.StreamsEnded} streams ended, {faults} refusal windows, {front.Refused} calls refused");
-            Report(clients, expected, minReconnects: 0);
+            Report(clients, _ => expected, minReconnects: 0);
+            Assert.Equal(Clients * AlertsPerClient, expected.Count);
             Assert.True(front.StreamsEnded >= 10 && faults >= 3, "the faults should have struck throughout");
             stop.TrySetResult();
             await running.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => { }, CancellationToken.None);
@@ -162,11 +177,17 @@ public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHel
         return windows;
     }
 
-    private void Report(CheckerClient[] clients, HashSet<string> expected, int minReconnects)
+    /// <summary>
+    /// Fails unless every client holds every alert <paramref name="expectedOf"/> says is for it, and no alert of a
+    /// channel it is not in: what it got on every socket, after dropping repeated ids as the page does.
+    /// </summary>
+    private void Report(CheckerClient[] clients, Func<CheckerClient, HashSet<string>> expectedOf, int minReconnects)
     {
-        int lost = 0, duplicateFrames = 0, reconnects = 0, incomplete = 0;
+        int lost = 0, foreign = 0, duplicateFrames = 0, reconnects = 0, incomplete = 0;
+        var sentTo = clients.SelectMany(c => c.AcceptedOn).ToDictionary(a => a.Text, a => a.Channel);
         foreach (var client in clients)
         {
+            var expected = expectedOf(client);
             var texts = Texts(client).ToList();
             var missing = expected.Where(t => !texts.Contains(t)).ToList();
             if (missing.Count > 0)
@@ -175,18 +196,28 @@ public sealed class DeliveryCheckerTests(PubSubEmulator emulator, ITestOutputHel
                     .Select(a => $"{a.GetProperty("text").GetString()}={a.GetProperty("id").GetString()}").Distinct().Take(20);
                 output.WriteLine($"checker: client {client.Number} ({client.Reconnects} reconnects) misses {missing.Count}: {string.Join(", ", ids)}");
             }
+            var channels = ChannelsOf(client);
+            var notItsOwn = client.Alerts.Where(a => !channels.Contains(ChannelSockets.Channel(a)!)
+                || sentTo.TryGetValue(a.GetProperty("text").GetString()!, out var to) && !channels.Contains(to)).Select(a => a.GetRawText()).ToList();
+            if (notItsOwn.Count > 0)
+                output.WriteLine($"checker: client {client.Number} got {notItsOwn.Count} alerts of channels it is not in: {string.Join(", ", notItsOwn.Take(5))}");
             lost += missing.Count;
+            foreign += notItsOwn.Count;
             duplicateFrames += texts.Count - texts.Distinct().Count();
             reconnects += client.Reconnects;
             incomplete += client.IncompleteResumes;
         }
-        output.WriteLine($"checker: {clients.Length} clients, {expected.Count} alerts accepted, {reconnects} reconnects, " +
-            $"{incomplete} incomplete resumes, lost {lost}, duplicate frames {duplicateFrames} (dropped by id on screen)");
+        output.WriteLine($"checker: {clients.Length} clients, {clients.Sum(c => expectedOf(c).Count)} deliveries due, {reconnects} reconnects, " +
+            $"{incomplete} incomplete resumes, lost {lost}, of other channels {foreign}, duplicate frames {duplicateFrames} (dropped by id on screen)");
         Assert.True(reconnects >= minReconnects, $"the restarts should have moved clients ({reconnects} reconnects)");
         // An incomplete resume is reported, not failed: it is the server truthfully saying it cannot prove
         // coverage (the client landed on an instance subscribed less than RESUME_SLACK_SECONDS before the
         // client's last alert), and it then replays its whole window, which here holds the entire run.
         Assert.Equal(0, lost);
-        Assert.Equal(Clients * AlertsPerClient, expected.Count);
+        Assert.Equal(0, foreign);
     }
+
+    /// <summary>The channels a client is in: <c>global</c>, and with a membership its user channel and the ones it joined.</summary>
+    private static HashSet<string> ChannelsOf(CheckerClient client) =>
+        client.Membership is { } m ? [ChannelName.Global, m.UserChannel, .. m.Channels] : [ChannelName.Global];
 }

@@ -21,17 +21,44 @@ public sealed class TestSocket : IAsyncDisposable
     public string? CloseDescription { get; private set; }
     public Task Closed => _pump;
 
-    public static async Task<TestSocket> ConnectAsync(Uri uri, bool readWelcome = true, Dictionary<string, string>? headers = null)
+    /// <param name="token">A connection token, offered as a page does: as the subprotocol <c>bearer.&lt;token&gt;</c> beside <c>notifications.v1</c>.</param>
+    public static async Task<TestSocket> ConnectAsync(Uri uri, bool readWelcome = true, Dictionary<string, string>? headers = null, string? token = null)
     {
         var socket = new TestSocket();
         foreach (var (name, value) in headers ?? [])
             socket._socket.Options.SetRequestHeader(name, value);
+        if (token is not null)
+        {
+            socket._socket.Options.AddSubProtocol("notifications.v1");
+            socket._socket.Options.AddSubProtocol("bearer." + token);
+        }
         await socket._socket.ConnectAsync(uri, TestContext.Current.CancellationToken);
         socket._pump = Task.Run(socket.PumpAsync);
         if (readWelcome)
             await socket.WaitForAsync("welcome");
         return socket;
     }
+
+    /// <summary>The HTTP status a refused handshake got (and its body); throws if the socket was upgraded after all.</summary>
+    public static async Task<(int Status, string Body)> RefusalAsync(Uri uri, string? token = null, Dictionary<string, string>? headers = null)
+    {
+        using var client = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new UriBuilder(uri) { Scheme = uri.Scheme == "wss" ? "https" : "http" }.Uri);
+        request.Headers.TryAddWithoutValidation("Upgrade", "websocket");
+        request.Headers.TryAddWithoutValidation("Connection", "Upgrade");
+        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Version", "13");
+        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Key", RawClient.Key);
+        if (token is not null)
+            request.Headers.TryAddWithoutValidation("Sec-WebSocket-Protocol", Tokens.Subprotocols(token));
+        foreach (var (name, value) in headers ?? [])
+            request.Headers.TryAddWithoutValidation(name, value);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        Assert.NotEqual(101, (int)response.StatusCode);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    /// <summary>The subprotocol the server chose, if any.</summary>
+    public string? SubProtocol => _socket.SubProtocol;
 
     public IReadOnlyList<JsonElement> Received
     {
@@ -58,13 +85,16 @@ public sealed class TestSocket : IAsyncDisposable
         }
     }
 
-    /// <summary>The first received frame of the type matching the predicate, waiting up to <paramref name="timeout"/>.</summary>
-    public async Task<JsonElement> WaitForAsync(string type, Func<JsonElement, bool>? predicate = null, TimeSpan? timeout = null)
+    /// <summary>
+    /// The first received frame of the type matching the predicate (after the first <paramref name="skip"/> such
+    /// frames), waiting up to <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<JsonElement> WaitForAsync(string type, Func<JsonElement, bool>? predicate = null, TimeSpan? timeout = null, int skip = 0)
     {
         var deadline = DateTime.UtcNow + (timeout ?? DefaultWait);
         while (true)
         {
-            var match = OfType(type).Where(predicate ?? (_ => true)).Cast<JsonElement?>().FirstOrDefault();
+            var match = OfType(type).Where(predicate ?? (_ => true)).Skip(skip).Cast<JsonElement?>().FirstOrDefault();
             if (match is not null)
                 return match.Value;
             var left = deadline - DateTime.UtcNow;

@@ -15,6 +15,9 @@ public sealed class HandshakeConformanceTests(ProtocolServers servers, ITestOutp
 
     private const string Fields = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + Key + "\r\n";
 
+    /// <summary>A good token: user u1, for an hour from when the tests started.</summary>
+    private static readonly string Good = Tokens.For("u1");
+
     /// <summary>Each case: the head ({host} is the server's authority) and the status both transports must answer with.</summary>
     private static readonly Dictionary<string, (string Head, int Status)> Cases = new()
     {
@@ -50,7 +53,29 @@ public sealed class HandshakeConformanceTests(ProtocolServers servers, ITestOutp
         ["a body"] = ($"GET /ws HTTP/1.1\r\nHost: {{host}}\r\n{Fields}Content-Length: 5\r\n\r\nhello", 400),
         ["another path"] = ($"GET /wsx HTTP/1.1\r\nHost: {{host}}\r\n{Fields}\r\n", 404),
         ["a path below"] = ($"GET /ws/x HTTP/1.1\r\nHost: {{host}}\r\n{Fields}\r\n", 404),
+        ["our subprotocol alone"] = (WithFields("Sec-WebSocket-Protocol: notifications.v1\r\n"), 101),
+        ["another subprotocol alone"] = (WithFields("Sec-WebSocket-Protocol: chat\r\n"), 101),
+        ["a token beside our subprotocol"] = (WithFields($"Sec-WebSocket-Protocol: {Tokens.Subprotocols(Good)}\r\n"), 101),
+        ["a token beside our subprotocol, in two fields"] = (WithFields($"Sec-WebSocket-Protocol: notifications.v1\r\nSec-WebSocket-Protocol: bearer.{Good}\r\n"), 101),
+        ["a token in Authorization"] = (WithFields($"Authorization: Bearer {Good}\r\n"), 101),
+        ["a token with a resume point"] = (WithFields($"Sec-WebSocket-Protocol: {Tokens.Subprotocols(Good)}\r\n", "/ws?since=x"), 101),
+        ["a token subprotocol alone"] = (WithFields($"Sec-WebSocket-Protocol: bearer.{Good}\r\n"), 400),
+        ["two token subprotocols"] = (WithFields($"Sec-WebSocket-Protocol: notifications.v1, bearer.{Good}, bearer.{Good}\r\n"), 400),
+        ["a token in both headers"] = (WithFields($"Sec-WebSocket-Protocol: {Tokens.Subprotocols(Good)}\r\nAuthorization: Bearer {Good}\r\n"), 400),
+        ["Authorization: Basic"] = (WithFields("Authorization: Basic dXNlcjpwYXNz\r\n"), 400),
+        ["a token in the URL"] = (WithFields("", $"/ws?token={Good}"), 400),
+        ["a token in the URL, name in capitals"] = (WithFields("", "/ws?since=x&TOKEN=y"), 400),
+        ["an expired token"] = (WithToken(Tokens.Hs256(Tokens.Claims("u1", expiresIn: TimeSpan.FromMinutes(-5)))), 401),
+        ["a token signed with another secret"] = (WithToken(Tokens.Hs256(Tokens.Claims("u1"), "another-secret-of-at-least-thirty-two-bytes")), 401),
+        ["a token with alg none"] = (WithToken(Tokens.Unsigned(Tokens.Claims("u1"))), 401),
+        ["a forged token"] = (WithToken(Tokens.Forged(Good, Tokens.Claims("someone-else"))), 401),
+        ["a token for another audience"] = (WithToken(Tokens.Hs256(Tokens.Claims("u1", audience: "billing"))), 401),
+        ["a token that is not a JWT"] = (WithToken("not-a-jwt"), 401),
     };
+
+    private static string WithFields(string fields, string target = "/ws") => $"GET {target} HTTP/1.1\r\nHost: {{host}}\r\n{Fields}{fields}\r\n";
+
+    private static string WithToken(string token) => WithFields($"Sec-WebSocket-Protocol: {Tokens.Subprotocols(token)}\r\n");
 
     public static TheoryData<string> CaseNames => [.. Cases.Keys];
 
@@ -69,10 +94,24 @@ public sealed class HandshakeConformanceTests(ProtocolServers servers, ITestOutp
             Assert.Equal((Accept, (string?)null, true), (bare.Accept, bare.Extensions, bare.Live));
         if (status == 426)
             Assert.Equal("13", bare.Version);
+        // Our subprotocol is echoed when offered, and nothing else ever is: never the token.
+        Assert.Equal(status == 101 && head.Contains("notifications.v1") ? "notifications.v1" : null, bare.Protocol);
+        if (status == 401)
+            Assert.Equal("Bearer", bare.Authenticate);
+        Assert.DoesNotContain(Good, bare.Head);
     }
 
     /// <summary>What a client learns from the answer: the status, the WebSocket fields, and for a 101 whether the socket then works.</summary>
-    private sealed record Answer(int Status, string? Accept, string? Version, string? Extensions, bool Live);
+    private sealed record Answer(int Status, string? Accept, string? Version, string? Extensions, string? Protocol, string? Authenticate, bool Live)
+    {
+        /// <summary>The whole head, to look for what must never be in it; not compared.</summary>
+        public string Head { get; init; } = "";
+
+        public bool Equals(Answer? other) => other is not null && (Status, Accept, Version, Extensions, Protocol, Authenticate, Live) ==
+            (other.Status, other.Accept, other.Version, other.Extensions, other.Protocol, other.Authenticate, other.Live);
+
+        public override int GetHashCode() => HashCode.Combine(Status, Accept, Protocol, Live);
+    }
 
     private async Task<Answer> AnswerAsync(string transport, string head)
     {
@@ -82,7 +121,8 @@ public sealed class HandshakeConformanceTests(ProtocolServers servers, ITestOutp
         string response = await client.ReadHeadAsync();
         int status = int.Parse(response.Split(' ')[1]);
         bool live = status == 101 && await IsLiveAsync(client);
-        return new Answer(status, Field(response, "Sec-WebSocket-Accept"), Field(response, "Sec-WebSocket-Version"), Field(response, "Sec-WebSocket-Extensions"), live);
+        return new Answer(status, Field(response, "Sec-WebSocket-Accept"), Field(response, "Sec-WebSocket-Version"), Field(response, "Sec-WebSocket-Extensions"),
+            Field(response, "Sec-WebSocket-Protocol"), Field(response, "WWW-Authenticate"), live) { Head = response };
     }
 
     /// <summary>The welcome arrives and an alert sent comes back.</summary>

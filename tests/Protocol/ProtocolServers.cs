@@ -41,6 +41,7 @@ public sealed class ProtocolServers : IAsyncLifetime
             settings["WS_BARE_SOCKETS"] = transport == Bare ? "true" : "false";
             settings["WS_MAX_MESSAGE_BYTES"] = MaxMessageBytes.ToString();
             settings["ALERT_MAX_LENGTH"] = "10000";
+            Tokens.Accept(settings);
             _instances[transport] = await TestInstance.StartAsync(settings);
         }
     }

@@ -26,6 +26,24 @@ public sealed class TopicMessageReaderTests
     }
 
     [Fact]
+    public void A_channel_alert_names_its_channel_and_an_alert_is_for_global()
+    {
+        Assert.Equal("user:auth0|7", Read("""{"type":"channel_alert","channel":"user:auth0|7","text":"Your export is ready"}""").Alert!.Channel);
+        Assert.Equal("global", Read("""{"type":"alert","text":"hi"}""").Alert!.Channel);
+        Assert.Equal("global", Read("""{"type":"alert","channel":"global","text":"hi"}""").Alert!.Channel);
+        Assert.Equal("global", Read("""{"text":"hi"}""").Alert!.Channel);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"channel_alert","text":"x"}""", "\"channel\" is missing")]
+    [InlineData("""{"type":"channel_alert","channel":"team 1","text":"x"}""", "\"channel\" is not valid")]
+    [InlineData("""{"type":"channel_alert","channel":7,"text":"x"}""", "\"channel\" is not a string")]
+    [InlineData("""{"type":"alert","channel":"user:42","text":"x"}""", "needs type \"channel_alert\"")]
+    [InlineData("""{"channel":"user:42","text":"x"}""", "needs type \"channel_alert\"")]
+    public void A_channel_alert_without_a_valid_channel_or_a_plain_alert_naming_one_is_invalid(string body, string reason) =>
+        Assert.Contains(reason, Read(body).Invalid);
+
+    [Fact]
     public void A_heartbeat_is_read_as_one()
     {
         var heartbeat = Read("""{"type":"heartbeat","instance":"x","region":"ams","connections":7,"sentAt":"2026-11-23T12:00:00Z"}""").Heartbeat!;
