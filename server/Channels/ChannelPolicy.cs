@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Notifications.Configuration;
-using Notifications.Identity;
+using Notifications.Messages;
 
 namespace Notifications.Channels;
 
@@ -27,20 +27,20 @@ internal sealed class ChannelPolicy
     public ChannelVerdict CanJoin(ConnectionIdentity? identity, string? channel)
     {
         if (ChannelName.Problem(channel) is { } problem)
-            return ChannelVerdict.Refuse(ChannelErrors.InvalidChannel, problem);
+            return ChannelVerdict.Refuse(ErrorCodes.InvalidChannel, problem);
         if (channel == ChannelName.Global || ChannelName.IsPublic(channel!))
             return ChannelVerdict.Allow;
         if (identity is null)
-            return ChannelVerdict.Refuse(ChannelErrors.AuthRequired, $"Channel '{channel}' needs a connection token that allows it.");
+            return ChannelVerdict.Refuse(ErrorCodes.AuthRequired, $"Channel '{channel}' needs a connection token that allows it.");
         if (ChannelName.UserOf(channel!) is { } owner)
         {
             return owner == identity.UserId
                 ? ChannelVerdict.Allow
-                : ChannelVerdict.Refuse(ChannelErrors.ChannelForbidden, $"Channel '{channel}' belongs to another user.");
+                : ChannelVerdict.Refuse(ErrorCodes.ChannelForbidden, $"Channel '{channel}' belongs to another user.");
         }
         return identity.Channels.Matches(channel!)
             ? ChannelVerdict.Allow
-            : ChannelVerdict.Refuse(ChannelErrors.ChannelForbidden, $"This connection's token does not allow channel '{channel}'.");
+            : ChannelVerdict.Refuse(ErrorCodes.ChannelForbidden, $"This connection's token does not allow channel '{channel}'.");
     }
 
     /// <summary>May this socket send alerts to <paramref name="channel"/>? The caller checks, besides, that the socket has joined it.</summary>
@@ -50,10 +50,10 @@ internal sealed class ChannelPolicy
         if (!join.Allowed)
             return join;
         if (ChannelName.UserOf(channel!) is not null)
-            return ChannelVerdict.Refuse(ChannelErrors.PublishForbidden, "Clients may not publish to user channels; a backend does that.");
+            return ChannelVerdict.Refuse(ErrorCodes.PublishForbidden, "Clients may not publish to user channels; a backend does that.");
         return _clientPublish.Matches(channel!) || identity?.Publish.Matches(channel!) == true
             ? ChannelVerdict.Allow
-            : ChannelVerdict.Refuse(ChannelErrors.PublishForbidden, $"Clients may not publish to '{channel}'.");
+            : ChannelVerdict.Refuse(ErrorCodes.PublishForbidden, $"Clients may not publish to '{channel}'.");
     }
 
     /// <summary>

@@ -1,18 +1,17 @@
-using Notifications.Delivery;
 using Notifications.Messages;
 using Notifications.WebSockets;
 
 namespace Notifications.Channels;
 
-/// <summary>What a per-channel resume found: the frames to replay (oldest first) and whether they provably hold all that was missed.</summary>
+/// <summary>What a resume found, on one channel or on <c>global</c>: the frames to replay (oldest first) and whether they provably hold all that was missed.</summary>
 internal readonly record struct ChannelReplay(bool Complete, List<SocketFrame> Frames);
 
 /// <summary>
 /// The alerts this instance received lately on channels other than <c>global</c> (which keeps
-/// <see cref="RecentAlerts"/>), per channel: what a client resuming a channel is replayed from. Bounded
+/// <see cref="Delivery.RecentAlerts"/>), per channel: what a client resuming a channel is replayed from. Bounded
 /// three ways: <c>perChannel</c> alerts per channel (so one busy channel cannot push a quiet one's history
 /// out), <c>total</c> for all channels together, and <c>maxAge</c>. A channel with nothing left is
-/// dropped. Not thread-safe: the fan-out's lock guards it, as it guards <see cref="RecentAlerts"/>.
+/// dropped. Not thread-safe: the fan-out's lock guards it, as it guards <see cref="Delivery.RecentAlerts"/>.
 /// </summary>
 internal sealed partial class ChannelWindow(int perChannel, int total, TimeSpan maxAge, TimeProvider clock)
 {
@@ -57,7 +56,7 @@ internal sealed partial class ChannelWindow(int perChannel, int total, TimeSpan 
 
     /// <summary>
     /// What a client whose last alert on <paramref name="channel"/> was <paramref name="lastId"/> may have
-    /// missed there, as <see cref="RecentAlerts.Since"/> answers it for the global window: what arrived
+    /// missed there, as <see cref="Delivery.RecentAlerts.Since"/> answers it for the global window: what arrived
     /// after it, and what was sent up to <paramref name="slack"/> before it. An id this window holds for
     /// another channel counts as unknown here, so a resume never reaches outside its channel.
     /// </summary>

@@ -1,4 +1,3 @@
-using Notifications.Delivery;
 using Notifications.Messages;
 using Notifications.WebSockets;
 
@@ -9,7 +8,7 @@ internal readonly record struct WindowEntry(long Sequence, AlertMessage Alert, S
 
 /// <summary>
 /// The one rule for what a resuming client missed, for any window of alerts (one channel's, or the global
-/// one: <see cref="RecentAlerts"/> applies the same rule and can call this).
+/// one: <see cref="Delivery.RecentAlerts"/> calls it too).
 /// </summary>
 internal static class ResumeRule
 {

@@ -1,3 +1,5 @@
+using Notifications.Messages;
+
 namespace Notifications.Channels;
 
 /// <summary>What a join by frame came to.</summary>

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Notifications.Channels;
 using Notifications.Identity;
+using Notifications.Messages;
 
 namespace Notifications.Configuration;
 

@@ -2,50 +2,44 @@ using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Options;
 using Notifications.Configuration;
+using Notifications.Identity;
+using Notifications.Messages;
 using Notifications.WebSockets;
 
 namespace Notifications.Connections;
 
-/// <summary>What admission decided: let the socket in (holding a slot for its address), or refuse with a status and a reason.</summary>
-internal readonly record struct AdmissionResult(int Status, string? Reason, string Address)
-{
-    public bool Admitted => Reason is null;
-}
-
 /// <summary>
 /// The one decision on every handshake, whichever way its socket arrived: the protocol's check
 /// (<see cref="Handshake.Check"/>), then this server's rules. The instance must not be stopping, the
-/// resume point must be plausible, the Origin allowed (cross-site WebSocket hijacking), the instance
-/// under MAX_CONNECTIONS and the client's address under MAX_CONNECTIONS_PER_IP. An admitted socket
-/// holds a slot for its address until <see cref="Release"/>.
+/// resume point must be plausible, a token must travel in a header (never the URL), the Origin must be
+/// allowed (cross-site WebSocket hijacking), the token valid (or absent, unless AUTH_REQUIRED), the
+/// instance under MAX_CONNECTIONS and the client's address under MAX_CONNECTIONS_PER_IP. An admitted
+/// socket holds a slot for its address until <see cref="Release"/>. Without a token the decision is
+/// made without waiting; checking a token may wait for a JWKS read.
 /// </summary>
-internal sealed class Admission(IOptions<AdmissionOptions> options, IHostApplicationLifetime lifetime)
+internal sealed class Admission(IOptions<AdmissionOptions> options, IOptions<AuthOptions> auth, TokenValidator tokens, IHostApplicationLifetime lifetime)
 {
-    /// <summary>A resume point is an alert id; anything longer than any id is refused before the upgrade.</summary>
-    public const int MaxSinceLength = 128;
-
     private readonly AdmissionOptions _options = options.Value;
+    private readonly bool _tokenRequired = auth.Value.Required;
     private readonly OriginPolicy _origins = OriginPolicy.Parse(options.Value.AllowedOrigins);
     private readonly ConcurrentDictionary<string, int> _perAddress = new(StringComparer.Ordinal);
     private int _admitted;
 
-    /// <param name="origin">The Origin header, if any.</param>
-    /// <param name="since">The query's <c>since</c>, if any.</param>
-    /// <param name="peer">The TCP peer's address.</param>
-    /// <param name="flyClientIp">Fly's Fly-Client-IP header, if any (trusted only when configured).</param>
-    public AdmissionResult Admit(in HandshakeRequest handshake, string? origin, string? since, IPAddress? peer, string? flyClientIp)
+    public ValueTask<AdmissionResult> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken)
     {
-        string address = ClientAddress(peer, flyClientIp);
-        var verdict = Handshake.Check(handshake);
-        if (!verdict.Accepted)
-            return new(verdict.Status, verdict.Reason, address);
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
-            return new(StatusCodes.Status503ServiceUnavailable, "This instance is shutting down; connect again to reach another.", address);
-        if (since is { Length: > MaxSinceLength })
-            return new(StatusCodes.Status400BadRequest, $"since must be an alert id of at most {MaxSinceLength} characters.", address);
-        if (!_origins.Allows(origin, new HostString(handshake.Host ?? "")))
-            return new(StatusCodes.Status403Forbidden, $"Origin {origin} may not open sockets here (see ALLOWED_ORIGINS).", address);
-        return TakeSlot(verdict.Status, address);
+        string address = ClientAddress(request.Peer, request.FlyClientIp);
+        if (Refuse(request, address, out var carried) is { } refused)
+            return ValueTask.FromResult(refused);
+        if (carried.Token is null)
+        {
+            return ValueTask.FromResult(_tokenRequired
+                ? Refused(StatusCodes.Status401Unauthorized, "This server needs a connection token: offer \"bearer.<token>\" beside \"notifications.v1\" in Sec-WebSocket-Protocol, or send Authorization: Bearer <token>.", address, "token_missing")
+                : TakeSlot(request, address, null, carried.SelectedProtocol));
+        }
+        var check = tokens.ValidateAsync(carried.Token, cancellationToken);
+        return check.IsCompletedSuccessfully
+            ? ValueTask.FromResult(Signed(check.Result, request, address, carried.SelectedProtocol))
+            : SignedAsync(check, request, address, carried.SelectedProtocol);
     }
 
     /// <summary>Gives back the slot an admitted socket held for its address.</summary>
@@ -57,20 +51,52 @@ internal sealed class Admission(IOptions<AdmissionOptions> options, IHostApplica
             _perAddress.TryRemove(new KeyValuePair<string, int>(address, 0));
     }
 
-    private AdmissionResult TakeSlot(int acceptStatus, string address)
+    /// <summary>Every rule that needs no token check, in order; null when none refuses.</summary>
+    private AdmissionResult? Refuse(in AdmissionRequest request, string address, out CarriedToken carried)
+    {
+        carried = default;
+        var verdict = Handshake.Check(request.Handshake);
+        if (!verdict.Accepted)
+            return Refused(verdict.Status, verdict.Reason!, address, "handshake");
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+            return Refused(StatusCodes.Status503ServiceUnavailable, "This instance is shutting down; connect again to reach another.", address, "stopping");
+        if (request.Since is { Length: > AlertIds.MaxLength })
+            return Refused(StatusCodes.Status400BadRequest, $"since must be an alert id of at most {AlertIds.MaxLength} characters.", address, "since");
+        if (request.TokenInQuery)
+            return Refused(StatusCodes.Status400BadRequest, TokenCarrier.QueryRefusal, address, "token_in_url");
+        carried = TokenCarrier.Read(request.Authorization, Handshake.Subprotocols(request.Protocols));
+        if (carried.Problem is { } problem)
+            return Refused(StatusCodes.Status400BadRequest, problem, address, "token_placement");
+        if (!_origins.Allows(request.Origin, new HostString(request.Handshake.Host ?? "")))
+            return Refused(StatusCodes.Status403Forbidden, $"Origin {request.Origin} may not open sockets here (see ALLOWED_ORIGINS).", address, "origin");
+        return null;
+    }
+
+    private async ValueTask<AdmissionResult> SignedAsync(ValueTask<TokenCheck> check, AdmissionRequest request, string address, string? protocol) =>
+        Signed(await check, request, address, protocol);
+
+    /// <summary>A refused token is answered with 401 and why, in our words: never the token, never the library's message.</summary>
+    private AdmissionResult Signed(TokenCheck check, in AdmissionRequest request, string address, string? protocol) =>
+        check.Refusal is { } refusal
+            ? Refused(StatusCodes.Status401Unauthorized, refusal.Reason, address, "token_" + refusal.Label)
+            : TakeSlot(request, address, check.Identity, protocol);
+
+    private AdmissionResult TakeSlot(in AdmissionRequest request, string address, Channels.ConnectionIdentity? identity, string? protocol)
     {
         if (Interlocked.Increment(ref _admitted) > _options.MaxConnections)
         {
             Interlocked.Decrement(ref _admitted);
-            return new(StatusCodes.Status503ServiceUnavailable, "This instance is at its connection limit; try again, you may reach another.", address);
+            return Refused(StatusCodes.Status503ServiceUnavailable, "This instance is at its connection limit; try again, you may reach another.", address, "capacity");
         }
         if (_perAddress.AddOrUpdate(address, 1, (_, n) => n + 1) > _options.MaxConnectionsPerIp)
         {
             Release(address);
-            return new(StatusCodes.Status429TooManyRequests, $"Too many sockets from {address} (limit {_options.MaxConnectionsPerIp}).", address);
+            return Refused(StatusCodes.Status429TooManyRequests, $"Too many sockets from {address} (limit {_options.MaxConnectionsPerIp}).", address, "per_address");
         }
-        return new(acceptStatus, null, address);
+        return new AdmissionResult(Handshake.AcceptStatus(request.Handshake), null, address, null, identity, protocol);
     }
+
+    private static AdmissionResult Refused(int status, string reason, string address, string label) => new(status, reason, address, label);
 
     /// <summary>The client's address: Fly's Fly-Client-IP when trusted (behind Fly's proxy every peer is the proxy), else the peer.</summary>
     private string ClientAddress(IPAddress? peer, string? flyClientIp)

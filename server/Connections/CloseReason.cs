@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Notifications.Identity;
 using Notifications.WebSockets;
 
 namespace Notifications.Connections;
@@ -18,6 +19,8 @@ internal enum CloseReason
     Dropped,
     /// <summary>Something failed on the server's side while the socket was open (1011).</summary>
     ServerError,
+    /// <summary>The connection's token expired and was not refreshed in time (4001).</summary>
+    TokenExpired,
 }
 
 internal static class CloseReasons
@@ -34,6 +37,7 @@ internal static class CloseReasons
         CloseReason.InvalidPayload => "invalid_payload",
         CloseReason.Unresponsive => "unresponsive",
         CloseReason.Dropped => "dropped",
+        CloseReason.TokenExpired => "token_expired",
         _ => "server_error",
     };
 
@@ -47,6 +51,7 @@ internal static class CloseReasons
         CloseReason.ProtocolError => (WebSocketCloseStatus.ProtocolError, "protocol error"),
         CloseReason.InvalidPayload => (WebSocketCloseStatus.InvalidPayloadData, "text is not UTF-8"),
         CloseReason.Dropped => (CloseCodes.Abnormal, "dropped"),
+        CloseReason.TokenExpired => ((WebSocketCloseStatus)IdentityRefresh.ExpiredCloseCode, IdentityRefresh.ExpiredCloseReason),
         _ => (WebSocketCloseStatus.InternalServerError, "server error"),
     };
 

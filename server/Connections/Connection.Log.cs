@@ -49,6 +49,13 @@ internal sealed partial class Connection
         [LoggerMessage(EventId = 3012, Level = LogLevel.Error, Message = "Connection {ConnectionId}: handling what it sent failed unexpectedly; closing it.")]
         public static partial void ReceiveFailed(ILogger logger, Exception exception, long connectionId);
 
+        [LoggerMessage(EventId = 3013, Level = LogLevel.Debug, Message = "Connection {ConnectionId} refreshed its token; it now lasts until {ExpiresAt}.")]
+        public static partial void Refreshed(ILogger logger, long connectionId, DateTimeOffset expiresAt);
+
+        [LoggerMessage(EventId = 3014, Level = LogLevel.Debug,
+            Message = "Connection {ConnectionId} from {Remote} let its token expire without a refresh; closing it with 4001.")]
+        public static partial void TokenExpired(ILogger logger, long connectionId, string remote);
+
         [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Connection {ConnectionId} opened from {Remote}.")]
         public static partial void Opened(ILogger logger, long connectionId, string remote);
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Notifications.Channels;
 using Notifications.Messages;
 using Notifications.WebSockets;
 
@@ -41,13 +42,39 @@ internal sealed partial class Connection
         RequestClose(fault.ToCloseReason());
     }
 
-    /// <summary>Answers one text message. Accepting an alert only queues it for the topic, so a slow Pub/Sub never stalls this loop.</summary>
+    /// <summary>Answers one text message.</summary>
     private void HandleText(ReadOnlySpan<byte> frame)
     {
         var request = ClientFrameParser.Parse(frame, _options.MaxTextLength);
         if (request.Error is { } error)
         {
             SendError(error.Code, error.Message);
+            return;
+        }
+        switch (request.Kind)
+        {
+            case ClientRequestKind.Subscribe:
+                Subscribe(request.Channel!, request.Since);
+                break;
+            case ClientRequestKind.Unsubscribe:
+                Unsubscribe(request.Channel!);
+                break;
+            case ClientRequestKind.Refresh:
+                Refresh(request.Token!);
+                break;
+            default:
+                SendAlert(request.AlertText!, request.Channel ?? ChannelName.Global);
+                break;
+        }
+    }
+
+    /// <summary>Accepting an alert only queues it for the topic, so a slow Pub/Sub never stalls this loop.</summary>
+    private void SendAlert(string text, string channel)
+    {
+        var verdict = MayPublish(channel);
+        if (!verdict.Allowed)
+        {
+            SendError(verdict, channel);
             return;
         }
         _alertBudget ??= new TokenBucket(_options.AlertRatePerSecond, _options.AlertBurst, _clock);
@@ -57,7 +84,7 @@ internal sealed partial class Connection
             return;
         }
         _strikes = 0;
-        if (!_alerts.TryAccept(request.AlertText!, this, out string alertId))
+        if (!_services.Alerts.TryAccept(text, channel, this, out string alertId))
         {
             SendError(ErrorCodes.PublishFailed, "The alert was not sent: this instance's publish buffer is full while Pub/Sub is slow or down. Try again shortly.");
             return;
@@ -77,11 +104,16 @@ internal sealed partial class Connection
             Log.RateLimitAbuse(_logger, Id, Remote, _strikes);
     }
 
-    private void SendError(string code, string message, int? retryAfterMs = null)
+    private void SendError(string code, string message, int? retryAfterMs = null) => SendError(code, Frames.Error(code, message, retryAfterMs));
+
+    /// <summary>A refusal about a channel (echoed if its name is valid) or a token.</summary>
+    private void SendError(ChannelVerdict refusal, string? channel) => SendError(refusal.Code!, refusal.ErrorFrame(channel));
+
+    private void SendError(string code, SocketFrame frame)
     {
         _metrics.ErrorSent(code);
         Interlocked.Increment(ref _errorsSent);
         Log.ErrorSent(_logger, Id, code);
-        TryEnqueue(Frames.Error(code, message, retryAfterMs));
+        TryEnqueue(frame);
     }
 }

@@ -118,7 +118,11 @@ internal sealed partial class Connection
                 // Closing keeps the pump claimed, so no second pump starts after the close frame.
                 idle = closing is null;
                 if (idle)
+                {
                     _pumping = false;
+                    // Everything queued is written: room lent for a replay is no longer needed.
+                    _queueCapacity = _options.SendQueueCapacity;
+                }
                 return null;
             }
             int length = _pong?.Length ?? 0;

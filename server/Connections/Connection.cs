@@ -1,3 +1,4 @@
+using Notifications.Channels;
 using Notifications.Configuration;
 using Notifications.Messages;
 using Notifications.Metrics;
@@ -34,7 +35,7 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
     private TaskCompletionSource? _sendDone;
     private int _inFlight;
     private bool _pumping;
-    private readonly IAlertIntake _alerts;
+    private readonly ConnectionServices _services;
     private readonly ConnectionOptions _options;
     private readonly NotificationsMetrics _metrics;
     private readonly TimeProvider _clock;
@@ -57,14 +58,15 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
     // The receive side's protocol state; only RunAsync's loop touches it.
     private FrameReader _frames;
 
-    public Connection(long id, string remote, SocketTransport transport, SocketWire wire, IAlertIntake alerts,
-        ConnectionOptions options, TimeProvider clock, NotificationsMetrics metrics, ILogger logger)
+    /// <param name="identity">Who the connection's token says it is; null for an anonymous socket.</param>
+    public Connection(long id, string remote, SocketTransport transport, SocketWire wire, ConnectionServices services,
+        ConnectionOptions options, TimeProvider clock, NotificationsMetrics metrics, ILogger logger, ConnectionIdentity? identity = null)
     {
         Id = id;
         Remote = remote;
         _transport = transport;
         _wire = wire;
-        _alerts = alerts;
+        _services = services;
         _options = options;
         _metrics = metrics;
         _clock = clock;
@@ -72,6 +74,8 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
         _startedAt = clock.GetTimestamp();
         _queueCapacity = options.SendQueueCapacity;
         _frames = new FrameReader(options.MaxMessageBytes);
+        if (identity is not null)
+            SignIn(identity);
     }
 
     public long Id { get; }
@@ -82,13 +86,34 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
     /// own on top of the live queue, so catching up never counts as reading slowly. Called once, before
     /// the connection is registered.
     /// </summary>
-    public void Open(SocketFrame welcome, IReadOnlyList<SocketFrame> replay)
+    public void Open(SocketFrame welcome, IReadOnlyList<SocketFrame> replay) => EnqueueReplay(welcome, replay);
+
+    /// <summary>
+    /// Queues an answer and the replay that follows it in room of their own on top of the live queue (up to
+    /// <see cref="ConnectionServices.ReplayRoom"/>), so catching up never counts as reading slowly. The room
+    /// is taken back once the queue has been written out.
+    /// </summary>
+    public void EnqueueReplay(SocketFrame answer, IReadOnlyList<SocketFrame> replay)
     {
+        bool startPump = false, fits = true;
         lock (_queueLock)
-            _queueCapacity += 1 + replay.Count;
-        TryEnqueue(welcome);
-        foreach (var frame in replay)
-            TryEnqueue(frame);
+        {
+            if (ClosingFor is not null)
+                return;
+            // All at once: a pump that went idle between two frames would take the room back under the rest.
+            _queueCapacity = Math.Min(_queueCapacity + 1 + replay.Count, _options.SendQueueCapacity + _services.ReplayRoom);
+            fits = _queue.Count + _inFlight + 1 + replay.Count <= _queueCapacity;
+            if (fits)
+            {
+                _queue.Add(answer);
+                _queue.AddRange(replay);
+                startPump = ClaimPump();
+            }
+        }
+        if (!fits && RequestClose(CloseReason.SlowClient))
+            Log.SlowClient(_logger, Id, Remote, _options.SendQueueCapacity);
+        if (startPump)
+            StartPump();
     }
 
     /// <summary>
@@ -252,6 +277,7 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
             Interlocked.Exchange(ref _runEnded, 1);
             Interlocked.Exchange(ref _closeDeadline, null)?.Dispose();
             _frames.Release();
+            LeaveChannels(registry);
             registry.Remove(this);
         }
 

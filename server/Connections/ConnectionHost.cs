@@ -5,13 +5,11 @@ using Notifications.Metrics;
 namespace Notifications.Connections;
 
 /// <summary>
-/// Runs an accepted socket, however it arrived: makes its connection, joins it to the alert feed
-/// (welcome, replay, then live alerts), counts it, and runs it to its end.
+/// Runs an accepted socket, however it arrived: makes its connection (signed in if its token said who it
+/// is), joins it to the alert feed (welcome, replay, then live alerts), counts it, and runs it to its end.
 /// </summary>
 internal sealed class ConnectionHost(
-    ConnectionRegistry registry,
-    IAlertFeed feed,
-    IAlertIntake alerts,
+    ConnectionServices services,
     IOptions<ConnectionOptions> options,
     TimeProvider clock,
     NotificationsMetrics metrics,
@@ -20,16 +18,16 @@ internal sealed class ConnectionHost(
     private readonly ConnectionOptions _options = options.Value;
 
     /// <summary>Completes when the connection is over; it leaves the registry itself.</summary>
-    /// <param name="address">The client address admission counted it under.</param>
+    /// <param name="admitted">What admission decided: the client address it counted the socket under, and its identity.</param>
     /// <param name="since">The last alert the client saw; null or empty for a fresh start.</param>
-    public Task ServeAsync(SocketWire wire, SocketTransport transport, string address, string? since)
+    public Task ServeAsync(SocketWire wire, SocketTransport transport, in AdmissionResult admitted, string? since)
     {
-        var connection = new Connection(registry.NextId(), address, transport, wire, alerts, _options, clock, metrics, logger);
+        var connection = new Connection(services.Registry.NextId(), admitted.Address, transport, wire, services, _options, clock, metrics, logger, admitted.Identity);
         // An empty since (a page with nothing seen yet) is a fresh start, not a resume.
-        var resume = feed.Join(connection, string.IsNullOrEmpty(since) ? null : since);
+        var resume = services.Feed.Join(connection, string.IsNullOrEmpty(since) ? null : since);
         metrics.ConnectionOpened(transport.Label());
         Connection.LogOpened(logger, connection, resume);
         // Not awaited here: one fewer async frame held per socket.
-        return connection.RunAsync(registry);
+        return connection.RunAsync(services.Registry);
     }
 }

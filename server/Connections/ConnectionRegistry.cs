@@ -1,11 +1,15 @@
 using System.Collections.Concurrent;
+using Notifications.Channels;
 using Notifications.Messages;
 using Notifications.WebSockets;
 
 namespace Notifications.Connections;
 
-/// <summary>Every live socket on this instance, for fan-out and for draining on shutdown.</summary>
-internal sealed class ConnectionRegistry(Welcomes welcomes)
+/// <summary>
+/// Every live socket on this instance, for fan-out and for draining on shutdown, and the channels they
+/// are in (<c>global</c> aside): a broadcast visits every socket, an alert for a channel only its members.
+/// </summary>
+internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connection> channels)
 {
     private readonly ConcurrentDictionary<long, Connection> _connections = new();
     // The pumps a broadcast claimed, to start together; one broadcast at a time uses it.
@@ -26,9 +30,21 @@ internal sealed class ConnectionRegistry(Welcomes welcomes)
     /// </summary>
     public void Attach(Connection connection, ResumeReport? resume, IReadOnlyList<SocketFrame> replay)
     {
-        connection.Open(welcomes.For(resume, Count + 1), replay);
+        connection.Open(welcomes.For(resume, Count + 1, connection.Identity), replay);
         Add(connection);
+        // A signed-in socket is in its user's channel from the start, on every instance.
+        if (connection.UserChannel is { } user)
+            channels.Join(user, connection);
     }
+
+    /// <summary>From now on alerts for <paramref name="channel"/> reach <paramref name="connection"/>; false if they did already.</summary>
+    public bool JoinChannel(string channel, Connection connection) => channels.Join(channel, connection);
+
+    /// <summary>Once this returns, no alert for <paramref name="channel"/> reaches <paramref name="connection"/> any more; false if none did.</summary>
+    public bool LeaveChannel(string channel, Connection connection) => channels.Leave(channel, connection);
+
+    /// <summary>The sockets in <paramref name="channel"/> here: what an alert for it would reach.</summary>
+    public int CountIn(string channel) => channels.CountOf(channel);
 
     private void Add(Connection connection)
     {
@@ -49,7 +65,8 @@ internal sealed class ConnectionRegistry(Welcomes welcomes)
     /// presence updates broadcast from different threads, so broadcasts take turns over the idle list:
     /// a pump claimed here is started exactly once, even if starting one fails.
     /// </summary>
-    public int Broadcast(SocketFrame frame)
+    /// <param name="globalOnly">Only to sockets in <c>global</c> (an alert); else to every socket (presence).</param>
+    public int Broadcast(SocketFrame frame, bool globalOnly = false)
     {
         int delivered = 0;
         lock (_broadcasting)
@@ -58,7 +75,7 @@ internal sealed class ConnectionRegistry(Welcomes welcomes)
             {
                 foreach (var (_, connection) in _connections)
                 {
-                    if (connection.TryEnqueue(frame, _idle))
+                    if ((!globalOnly || connection.InGlobal) && connection.TryEnqueue(frame, _idle))
                         delivered++;
                 }
             }
@@ -75,6 +92,39 @@ internal sealed class ConnectionRegistry(Welcomes welcomes)
             }
         }
         return delivered;
+    }
+
+    /// <summary>
+    /// Queues one frame, already serialised, on every member of <paramref name="channel"/> here, as
+    /// <see cref="Broadcast"/> does for every socket: O(members), whatever the number of sockets. Returns how many took it.
+    /// </summary>
+    public int SendToChannel(string channel, SocketFrame frame)
+    {
+        lock (_broadcasting)
+        {
+            try
+            {
+                var visitor = new EnqueueOnEach(frame, _idle);
+                return channels.Visit(channel, ref visitor);
+            }
+            finally
+            {
+                try
+                {
+                    PumpStarter.Start(_idle);
+                }
+                finally
+                {
+                    _idle.Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>Queues the frame on each member, collecting the idle pumps to start together.</summary>
+    private readonly struct EnqueueOnEach(SocketFrame frame, List<Connection> idle) : IChannelVisitor<Connection>
+    {
+        public bool Visit(Connection member) => member.TryEnqueue(frame, idle);
     }
 
     /// <summary>One step of a keep-alive round: each connection in <paramref name="slice"/> of <paramref name="slices"/> is pinged, or dropped if it left the last ping unanswered.</summary>

@@ -2,7 +2,7 @@ using Notifications.Messages;
 
 namespace Notifications.Connections;
 
-/// <summary>Where a new connection's alerts come from: what it missed, then everything live (the fan-out, in Delivery).</summary>
+/// <summary>Where a connection's alerts come from: what it missed, then everything live (the fan-out, in Delivery).</summary>
 internal interface IAlertFeed
 {
     /// <summary>
@@ -11,4 +11,12 @@ internal interface IAlertFeed
     /// then every alert delivered after them, with none falling between. Returns how the resume went.
     /// </summary>
     ResumeReport? Join(Connection connection, string? since);
+
+    /// <summary>
+    /// Answers a <c>subscribe</c> the policy allowed: queues <c>subscribed</c> (with how the resume went, when
+    /// <paramref name="since"/> is given) and what <paramref name="connection"/> missed on
+    /// <paramref name="channel"/>, then, if <paramref name="enter"/>, makes it a member, so that nothing
+    /// falls between the replay and the live alerts. Returns how the resume went.
+    /// </summary>
+    ResumeReport? Subscribe(Connection connection, string channel, string? since, bool enter);
 }

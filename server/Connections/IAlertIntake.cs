@@ -4,8 +4,8 @@ namespace Notifications.Connections;
 internal interface IAlertIntake
 {
     /// <summary>
-    /// Stamps and queues the alert without waiting; false if it cannot be queued now. If it is given up
-    /// later, <paramref name="sender"/> hears of it through <see cref="Connection.PublishFailed"/>.
+    /// Stamps and queues the alert for <paramref name="channel"/> without waiting; false if it cannot be
+    /// queued now. If it is given up later, <paramref name="sender"/> hears of it through <see cref="Connection.PublishFailed"/>.
     /// </summary>
-    bool TryAccept(string text, Connection sender, out string alertId);
+    bool TryAccept(string text, string channel, Connection sender, out string alertId);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Notifications.Channels;
 using Notifications.Configuration;
 using Notifications.Messages;
 using Notifications.WebSockets;
@@ -12,10 +13,11 @@ internal sealed class Welcomes(IFleetPresence fleet, IOptions<InstanceOptions> i
     private readonly int _maxTextLength = options.Value.MaxTextLength;
 
     /// <param name="connections">This instance's sockets, the new one included.</param>
-    public SocketFrame For(ResumeReport? resume, int connections)
+    /// <param name="identity">Who the socket's token says it is; null for an anonymous socket, whose welcome is today's.</param>
+    public SocketFrame For(ResumeReport? resume, int connections, ConnectionIdentity? identity = null)
     {
         var presence = fleet.Presence(connections);
         return Frames.Welcome(new WelcomeMessage(_instance.InstanceId, _instance.Region, clock.GetUtcNow(),
-            _maxTextLength, connections, presence.Clients, presence.Instances, resume));
+            _maxTextLength, connections, presence.Clients, presence.Instances, resume, identity?.UserId, identity?.ExpiresAt));
     }
 }

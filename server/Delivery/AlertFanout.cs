@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Notifications.Bus;
+using Notifications.Channels;
 using Notifications.Configuration;
 using Notifications.Connections;
 using Notifications.Messages;
@@ -9,9 +10,10 @@ using Notifications.WebSockets;
 namespace Notifications.Delivery;
 
 /// <summary>
-/// Delivers alerts to every local socket exactly once, keeps them for resuming clients, and is the feed
-/// new connections join. Delivery and joining share one lock, so a connecting client gets its replay and
-/// then every live alert, with nothing falling between the two.
+/// Delivers alerts to the local sockets of their channel exactly once (a <c>global</c> alert to every socket
+/// in global, any other to its channel's members only), keeps them for resuming clients, and is the feed new
+/// connections and subscriptions join. Delivery, joining and resuming share one lock, so a client that
+/// resumes gets its replay and then every live alert, with nothing falling between the two.
 /// </summary>
 internal sealed class AlertFanout : IAlertFeed
 {
@@ -19,22 +21,25 @@ internal sealed class AlertFanout : IAlertFeed
     private readonly ConnectionRegistry _connections;
     private readonly NotificationsMetrics _metrics;
     private readonly RecentAlerts _recent;
+    private readonly ChannelWindow _channels;
     private readonly SeenIds _seen;
     private readonly TimeSpan _slack;
     private readonly BusHealth _health;
 
-    public AlertFanout(ConnectionRegistry connections, BusHealth health, IOptions<DeliveryOptions> options, TimeProvider clock, NotificationsMetrics metrics)
+    public AlertFanout(ConnectionRegistry connections, BusHealth health, IOptions<DeliveryOptions> options, IOptions<ChannelOptions> channels,
+        TimeProvider clock, NotificationsMetrics metrics)
     {
         var o = options.Value;
         _connections = connections;
         _health = health;
         _metrics = metrics;
         _recent = new RecentAlerts(o.WindowSize, TimeSpan.FromSeconds(o.WindowSeconds), clock);
+        _channels = new ChannelWindow(channels.Value.WindowSize, channels.Value.WindowTotal, TimeSpan.FromSeconds(o.WindowSeconds), clock);
         _seen = new SeenIds(Math.Max(4 * o.WindowSize, 10_000));
         _slack = TimeSpan.FromSeconds(o.ResumeSlackSeconds);
     }
 
-    /// <summary>Queues the alert on every local socket unless its id was delivered already; returns how many sockets took it, or -1 for a duplicate.</summary>
+    /// <summary>Queues the alert on its channel's local sockets unless its id was delivered already; returns how many sockets took it, or -1 for a duplicate.</summary>
     public int Deliver(AlertMessage alert)
     {
         var frame = SocketFrame.Text(Frames.Alert(alert));
@@ -45,8 +50,13 @@ internal sealed class AlertFanout : IAlertFeed
                 _metrics.DuplicateDropped();
                 return -1;
             }
-            _recent.Add(alert, frame);
-            return _connections.Broadcast(frame);
+            if (alert.IsGlobal)
+            {
+                _recent.Add(alert, frame);
+                return _connections.Broadcast(frame, globalOnly: true);
+            }
+            _channels.Add(alert.Channel, alert, frame);
+            return _connections.SendToChannel(alert.Channel, frame);
         }
     }
 
@@ -57,13 +67,47 @@ internal sealed class AlertFanout : IAlertFeed
             ResumeReport? report = null;
             List<SocketFrame> replay = [];
             if (since is not null)
-            {
-                (bool complete, replay) = _recent.Since(since, _slack, _health.ReceivingSince);
-                report = new ResumeReport(since, complete, replay.Count);
-                _metrics.Resumed(complete, replay.Count);
-            }
+                (report, replay) = Missed(ChannelName.Global, since);
             _connections.Attach(connection, report, replay);
             return report;
         }
+    }
+
+    public ResumeReport? Subscribe(Connection connection, string channel, string? since, bool enter)
+    {
+        if (since is null)
+        {
+            // No resume: the subscription starts with its answer, and needs no gate.
+            connection.TryEnqueue(Frames.Subscribed(channel, null));
+            if (enter)
+                Enter(connection, channel);
+            return null;
+        }
+        lock (_gate)
+        {
+            var (report, replay) = Missed(channel, since);
+            connection.EnqueueReplay(Frames.Subscribed(channel, report), replay);
+            if (enter)
+                Enter(connection, channel);
+            return report;
+        }
+    }
+
+    /// <summary>What a client that last got <paramref name="since"/> on <paramref name="channel"/> missed, from that channel's window. Under the gate.</summary>
+    private (ResumeReport Report, List<SocketFrame> Replay) Missed(string channel, string since)
+    {
+        var (complete, replay) = channel == ChannelName.Global
+            ? _recent.Since(since, _slack, _health.ReceivingSince)
+            : _channels.Since(channel, since, _slack, _health.ReceivingSince);
+        _metrics.Resumed(complete, replay.Count);
+        return (new ResumeReport(since, complete, replay.Count), replay);
+    }
+
+    private void Enter(Connection connection, string channel)
+    {
+        if (channel == ChannelName.Global)
+            connection.ReturnToGlobal();
+        else
+            _connections.JoinChannel(channel, connection);
     }
 }

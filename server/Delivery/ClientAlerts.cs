@@ -6,9 +6,9 @@ namespace Notifications.Delivery;
 /// <summary>Takes the alerts local clients send into the outbound buffer, and tells a client when its alert was given up.</summary>
 internal sealed class ClientAlerts(OutboundAlerts outbound) : IAlertIntake
 {
-    public bool TryAccept(string text, Connection sender, out string alertId)
+    public bool TryAccept(string text, string channel, Connection sender, out string alertId)
     {
-        bool accepted = outbound.TryEnqueue(text, new Sender(sender), out var alert);
+        bool accepted = outbound.TryEnqueue(text, channel, new Sender(sender), out var alert);
         alertId = alert.Id;
         return accepted;
     }

@@ -31,17 +31,17 @@ internal sealed class OutboundAlerts(IOptions<InstanceOptions> instance, IOption
     /// <summary>Alerts accepted and neither published nor given up yet.</summary>
     public int Count => Volatile.Read(ref _pending);
 
-    /// <summary>Stamps the server-owned fields and queues the alert; false when the buffer is full or closed for shutdown.</summary>
-    public bool TryEnqueue(string text, IAlertSender? sender, out AlertMessage alert)
+    /// <summary>Stamps the server-owned fields and queues the alert for <paramref name="channel"/>; false when the buffer is full or closed for shutdown.</summary>
+    public bool TryEnqueue(string text, string channel, IAlertSender? sender, out AlertMessage alert)
     {
         var now = clock.GetUtcNow();
-        alert = new AlertMessage(AlertIds.New(now), text, _instance.Region, _instance.InstanceId, now);
+        alert = new AlertMessage(AlertIds.New(now), text, _instance.Region, _instance.InstanceId, now, channel);
         if (Interlocked.Increment(ref _pending) > _capacity)
         {
             Interlocked.Decrement(ref _pending);
             return false;
         }
-        if (_queue.Writer.TryWrite(new PendingAlert(alert, Frames.Alert(alert), sender, clock.GetTimestamp())))
+        if (_queue.Writer.TryWrite(new PendingAlert(alert, Frames.TopicAlert(alert), sender, clock.GetTimestamp())))
             return true;
         Interlocked.Decrement(ref _pending);
         return false;

@@ -2,10 +2,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Notifications.Bus;
 using Notifications.Bus.PubSub;
+using Notifications.Channels;
 using Notifications.Configuration;
 using Notifications.Connections;
 using Notifications.Delivery;
 using Notifications.Fleet;
+using Notifications.Identity;
 using Notifications.Metrics;
 using Notifications.Transport;
 
@@ -25,6 +27,7 @@ public static class NotificationsBuilderExtensions
         builder.Services.AddNotificationsBus(builder.Configuration);
         builder.Services.AddNotificationsDelivery();
         builder.Services.AddNotificationsFleet();
+        builder.Services.AddNotificationsIdentity();
         builder.Services.AddNotificationsConnections();
         return builder;
     }
@@ -59,11 +62,15 @@ public static class NotificationsBuilderExtensions
         services.AddOptions<FleetOptions>().Bind(configuration).CheckedAtBoot<FleetOptions, FleetAnnotationsValidator>();
         services.AddOptions<AdmissionOptions>().Bind(configuration).CheckedAtBoot<AdmissionOptions, AdmissionOptionsValidator>();
         services.AddOptions<MetricsOptions>().Bind(configuration).CheckedAtBoot<MetricsOptions, MetricsOptionsValidator>();
+        services.AddOptions<ChannelOptions>().Bind(configuration).CheckedAtBoot<ChannelOptions, ChannelAnnotationsValidator>();
+        services.AddOptions<AuthOptions>().Bind(configuration).CheckedAtBoot<AuthOptions, AuthAnnotationsValidator>();
         // A switch needs no validator: a value that is not true or false fails the binding at boot.
         services.AddOptions<TransportOptions>().Bind(configuration).ValidateOnStart();
         // Rules across several settings, run beside the attribute checks (the options system runs every validator).
         services.AddSingleton<IValidateOptions<PubSubOptions>, PubSubOptionsValidator>();
         services.AddSingleton<IValidateOptions<FleetOptions>, FleetOptionsValidator>();
+        services.AddSingleton<IValidateOptions<ChannelOptions>, ChannelOptionsValidator>();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddOptions<HostOptions>().Configure<IOptions<InstanceOptions>>((host, instance) =>
             host.ShutdownTimeout = TimeSpan.FromSeconds(instance.Value.ShutdownTimeoutSeconds));
         services.AddSingleton(TimeProvider.System);
@@ -120,8 +127,20 @@ public static class NotificationsBuilderExtensions
         services.AddHostedService<HeartbeatService>();
     }
 
+    /// <summary>Connection tokens: the keys (a JWKS document kept current in the background) and the check.</summary>
+    private static void AddNotificationsIdentity(this IServiceCollection services)
+    {
+        services.AddSingleton<SigningKeys>();
+        services.AddSingleton<JwksSource>();
+        services.AddHostedService(s => s.GetRequiredService<JwksSource>());
+        services.AddSingleton<TokenValidator>();
+    }
+
     private static void AddNotificationsConnections(this IServiceCollection services)
     {
+        services.AddSingleton<ChannelPolicy>();
+        services.AddSingleton<ChannelIndex<Connection>>();
+        services.AddSingleton<ConnectionServices>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<Welcomes>();
         services.AddSingleton<Admission>();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Notifications.Channels;
+using Notifications.Messages;
 
 namespace Notifications.Identity;
 
@@ -20,7 +21,7 @@ internal static class IdentityClaims
         if (string.IsNullOrEmpty(sub))
             return Bad("The token needs a sub claim: the user id.");
         if (ChannelName.Problem(ChannelName.ForUser(sub)) is not null)
-            return Bad($"The token's sub must be at most {ChannelName.MaxLength - ChannelName.UserPrefix.Length} ASCII letters, digits and : _ - . (not ending in ':').");
+            return Bad($"The token's sub must be at most {ChannelName.MaxLength - ChannelName.UserPrefix.Length} ASCII letters, digits and : _ - . = @ , ; | (not ending in ':').");
         if (!TryPatterns(token, Channels, out var channels, out var problem) || !TryPatterns(token, Publish, out var publish, out problem))
             return Bad(problem!);
         return new TokenCheck(new ConnectionIdentity(sub, channels, publish, new DateTimeOffset(token.ValidTo, TimeSpan.Zero)), null);

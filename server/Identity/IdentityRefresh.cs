@@ -1,4 +1,5 @@
 using Notifications.Channels;
+using Notifications.Messages;
 
 namespace Notifications.Identity;
 
@@ -15,14 +16,18 @@ internal static class IdentityRefresh
 
     public const string ExpiredCloseReason = "token expired";
 
+    /// <summary>The answer to a refresh on a connection opened without a token, which need not check the token to say so.</summary>
+    public static ChannelVerdict Anonymous { get; } =
+        ChannelVerdict.Refuse(ErrorCodes.TokenMismatch, "This connection was opened without a token; reconnect with one to sign in.");
+
     /// <summary>Why <paramref name="next"/> may not replace <paramref name="current"/>, or an allowed verdict.</summary>
     public static ChannelVerdict Check(ConnectionIdentity? current, ConnectionIdentity next)
     {
         if (current is null)
-            return ChannelVerdict.Refuse(ChannelErrors.TokenMismatch, "This connection was opened without a token; reconnect with one to sign in.");
+            return Anonymous;
         return current.UserId == next.UserId
             ? ChannelVerdict.Allow
-            : ChannelVerdict.Refuse(ChannelErrors.TokenMismatch, "A refresh token must be for the same user (sub) as the connection's.");
+            : ChannelVerdict.Refuse(ErrorCodes.TokenMismatch, "A refresh token must be for the same user (sub) as the connection's.");
     }
 
     /// <summary>When a connection holding <paramref name="identity"/> must be closed: its <c>exp</c> plus the skew every check allows.</summary>

@@ -1,3 +1,5 @@
+using Notifications.Channels;
+
 namespace Notifications.Identity;
 
 /// <summary>Why a token was refused, in words for a metric label.</summary>

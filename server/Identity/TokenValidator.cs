@@ -9,7 +9,7 @@ namespace Notifications.Identity;
 /// Checks connection tokens with <see cref="JsonWebTokenHandler"/>: a signature by a configured key with
 /// that key's own algorithm (HS256, RS256 or ES256; unsigned tokens never pass), <c>exp</c> required and
 /// within the clock skew, <c>iss</c> and <c>aud</c> when configured; then reads the claims into a
-/// <see cref="ConnectionIdentity"/>.
+/// <see cref="Channels.ConnectionIdentity"/>.
 /// </summary>
 internal sealed class TokenValidator
 {

@@ -2,11 +2,27 @@ using System.Text.Json;
 
 namespace Notifications.Messages;
 
-/// <summary>What a client asked for: an alert with validated text, or the error to answer with.</summary>
-internal readonly record struct ClientRequest(string? AlertText, ErrorMessage? Error)
+/// <summary>What a client may ask for.</summary>
+internal enum ClientRequestKind : byte
 {
-    public static ClientRequest Alert(string text) => new(text, null);
-    public static ClientRequest Fail(string code, string message) => new(null, new ErrorMessage(code, message));
+    Alert,
+    Subscribe,
+    Unsubscribe,
+    Refresh,
+}
+
+/// <summary>
+/// What a client asked for, read but not yet judged: an alert (validated text, and its channel or null for
+/// <c>global</c>), a <c>subscribe</c> (a channel, and <c>since</c> to resume it), an <c>unsubscribe</c>, a
+/// <c>refresh</c> (a token); or the error to answer with. Channel names and tokens are left to the policy and
+/// the token check, so one place says what a valid one is.
+/// </summary>
+internal readonly record struct ClientRequest(ClientRequestKind Kind, string? AlertText, string? Channel, string? Since, string? Token, ErrorMessage? Error)
+{
+    public static ClientRequest Fail(string code, string message) => new(default, null, null, null, null, new ErrorMessage(code, message));
+
+    /// <summary>Never the token: a request may end up in a log line.</summary>
+    public override string ToString() => $"{Kind} {Channel} {Since} {Error?.Code}";
 }
 
 /// <summary>Turns one inbound text frame into a <see cref="ClientRequest"/>, never throwing on bad input.</summary>
@@ -37,14 +53,27 @@ internal static class ClientFrameParser
             return ClientRequest.Fail(ErrorCodes.InvalidMessage, "A frame must be a JSON object.");
         if (!root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
             return ClientRequest.Fail(ErrorCodes.InvalidMessage, "A frame needs a string \"type\".");
-        if (!type.ValueEquals("alert"))
-            return ClientRequest.Fail(ErrorCodes.UnknownType, $"Unknown type \"{Truncate(type.GetString())}\"; clients may send \"alert\".");
+        if (type.ValueEquals("alert"))
+            return ReadAlert(root, maxTextLength);
+        if (type.ValueEquals("subscribe"))
+            return ChannelRequests.Subscribe(root);
+        if (type.ValueEquals("unsubscribe"))
+            return ChannelRequests.Unsubscribe(root);
+        if (type.ValueEquals("refresh"))
+            return ChannelRequests.Refresh(root);
+        return ClientRequest.Fail(ErrorCodes.UnknownType,
+            $"Unknown type \"{Truncate(type.GetString())}\"; clients may send \"alert\", \"subscribe\", \"unsubscribe\" and \"refresh\".");
+    }
 
+    private static ClientRequest ReadAlert(JsonElement root, int maxTextLength)
+    {
         foreach (var field in ServerStampedFields)
         {
             if (root.TryGetProperty(field, out _))
                 return ClientRequest.Fail(ErrorCodes.ServerField, $"\"{field}\" is stamped by the server and cannot be sent by a client.");
         }
+        if (!ChannelRequests.TryOptionalString(root, "channel", out var channel))
+            return ClientRequest.Fail(ErrorCodes.InvalidMessage, "\"channel\" must be a string (or absent, for global).");
 
         if (!root.TryGetProperty("text", out var text) || text.ValueKind == JsonValueKind.Null)
             return ClientRequest.Fail(ErrorCodes.TextRequired, "An alert needs a non-empty \"text\".");
@@ -52,10 +81,10 @@ internal static class ClientFrameParser
             return ClientRequest.Fail(ErrorCodes.InvalidMessage, "\"text\" must be a string.");
 
         return AlertText.TryNormalize(text.GetString(), maxTextLength, out var normalized, out var error)
-            ? ClientRequest.Alert(normalized)
-            : new ClientRequest(null, error);
+            ? new ClientRequest(ClientRequestKind.Alert, normalized, channel, null, null, null)
+            : new ClientRequest(ClientRequestKind.Alert, null, null, null, null, error);
     }
 
-    private static string Truncate(string? value) =>
+    internal static string Truncate(string? value) =>
         value is null ? "" : value.Length <= 40 ? value : string.Concat(value.AsSpan(0, 40), "…");
 }

@@ -6,8 +6,9 @@ namespace Notifications.Messages;
 internal readonly record struct TopicMessage(AlertMessage? Alert, HeartbeatMessage? Heartbeat, string? Invalid);
 
 /// <summary>
-/// Reads a topic message body. Our instances publish complete alerts and heartbeats; other
-/// publishers may send only <c>text</c>, and the message's own id and publish time fill the rest.
+/// Reads a topic message body. Our instances publish complete alerts (<c>channel_alert</c> for channels other
+/// than <c>global</c>) and heartbeats; other publishers may send only <c>text</c> (and <c>channel</c>), and the
+/// message's own id and publish time fill the rest.
 /// </summary>
 internal static class TopicMessageReader
 {
@@ -59,12 +60,8 @@ internal static class TopicMessageReader
             reason = "body is not a JSON object";
             return false;
         }
-        if (root.TryGetProperty("type", out var type) && !type.ValueEquals("alert"))
-        {
-            reason = "type is not \"alert\"";
-            return false;
-        }
-        if (!TryString(root, "text", required: true, out var rawText, out reason)
+        if (!TryChannel(root, out var channel, out reason)
+            || !TryString(root, "text", required: true, out var rawText, out reason)
             || !TryString(root, "id", required: false, out var id, out reason)
             || !TryString(root, "region", required: false, out var region, out reason)
             || !TryString(root, "instance", required: false, out var instance, out reason)
@@ -77,11 +74,43 @@ internal static class TopicMessageReader
             return false;
         }
         alert = new AlertMessage(
-            Clean(id, 128) ?? messageId,
+            Clean(id, AlertIds.MaxLength) ?? messageId,
             text,
             Clean(region, 64) ?? ExternalOrigin,
             Clean(instance, 128) ?? ExternalOrigin,
-            sentAt ?? publishTime);
+            sentAt ?? publishTime,
+            channel);
+        return true;
+    }
+
+    /// <summary>
+    /// The alert's channel: an <c>alert</c> (or a body without <c>type</c>) is for <c>global</c>; any other channel
+    /// needs type <c>channel_alert</c>, which instances from before channels drop instead of showing it to everyone.
+    /// </summary>
+    private static bool TryChannel(JsonElement root, out string channel, out string? reason)
+    {
+        channel = ChannelName.Global;
+        bool typed = root.TryGetProperty("type", out var type);
+        if (typed && type.ValueEquals(ChannelAlertMessage.TypeName))
+        {
+            if (!TryString(root, "channel", required: true, out var named, out reason))
+                return false;
+            reason = ChannelName.Problem(named) is { } problem ? $"\"channel\" is not valid: {problem}" : null;
+            channel = named!;
+            return reason is null;
+        }
+        if (typed && !type.ValueEquals("alert"))
+        {
+            reason = "type is not \"alert\" or \"channel_alert\"";
+            return false;
+        }
+        if (!TryString(root, "channel", required: false, out var stated, out reason))
+            return false;
+        if (stated is not null && stated != ChannelName.Global)
+        {
+            reason = $"an alert for a channel other than global needs type \"{ChannelAlertMessage.TypeName}\"";
+            return false;
+        }
         return true;
     }
 

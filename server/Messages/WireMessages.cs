@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace Notifications.Messages;
 
-/// <summary>The first frame on every connection: where the client landed, the server's clock, and how a resume went.</summary>
+/// <summary>
+/// The first frame on every connection: where the client landed, the server's clock, how a resume went, and
+/// for a signed-in socket who it is (<see cref="User"/>, the token's <c>sub</c>) and when its token runs out.
+/// </summary>
 public sealed record WelcomeMessage(
     string Instance,
     string Region,
@@ -11,7 +14,9 @@ public sealed record WelcomeMessage(
     int Connections,
     int Clients,
     int Instances,
-    ResumeReport? Resume)
+    ResumeReport? Resume,
+    string? User = null,
+    DateTimeOffset? ExpiresAt = null)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "welcome";
@@ -23,20 +28,33 @@ public sealed record WelcomeMessage(
 /// </summary>
 public sealed record ResumeReport(string Since, bool Complete, int Replayed);
 
-/// <summary>An alert as every client sees it and as it travels on the topic. Every field but <see cref="Text"/> is stamped by a server.</summary>
+/// <summary>
+/// An alert as its channel's clients see it, and as a <c>global</c> one travels on the topic (other channels'
+/// travel as <see cref="ChannelAlertMessage"/>). Every field but <see cref="Text"/> and <see cref="Channel"/> is stamped by a server.
+/// </summary>
 public sealed record AlertMessage(
     string Id,
     string Text,
     string Region,
     string Instance,
-    DateTimeOffset SentAt)
+    DateTimeOffset SentAt,
+    string Channel = AlertMessage.GlobalChannel)
 {
+    /// <summary>The channel every socket starts in, and of every alert that names none.</summary>
+    public const string GlobalChannel = "global";
+
     [JsonPropertyOrder(-1)]
     public string Type => "alert";
+
+    [JsonIgnore]
+    public bool IsGlobal => Channel == GlobalChannel;
 }
 
-/// <summary>Tells one client what was wrong with what it sent; <see cref="RetryAfterMs"/> only when waiting helps.</summary>
-public sealed record ErrorMessage(string Code, string Message, int? RetryAfterMs = null)
+/// <summary>
+/// Tells one client what was wrong with what it sent; <see cref="RetryAfterMs"/> only when waiting helps,
+/// <see cref="Channel"/> only when it concerns one (and the name is valid).
+/// </summary>
+public sealed record ErrorMessage(string Code, string Message, int? RetryAfterMs = null, string? Channel = null)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "error";

@@ -36,7 +36,7 @@ public sealed class NotificationsMetrics
         // Observed, not added to: the exporter re-reads the true count at every scrape.
         meter.CreateObservableUpDownCounter("connections", OpenConnections, "{connection}", "Open WebSockets on this instance, by transport (bare socket or Kestrel).");
         _connectionsClosed = meter.CreateCounter<long>("connections.closed", "{connection}", "Closed WebSockets, by reason (slow_client counts 1013 closes) and transport.");
-        _connectionsRefused = meter.CreateCounter<long>("connections.refused", "{request}", "Handshakes at the socket endpoint refused, by HTTP status (400/426 not a valid handshake, 403 origin, 429 per-address cap, 503 instance cap or stopping).");
+        _connectionsRefused = meter.CreateCounter<long>("connections.refused", "{request}", "Handshakes at the socket endpoint refused, by HTTP status and reason (400/426 not a valid handshake or a token in the wrong place, 401 token refused or missing, 403 origin, 429 per-address cap, 503 instance cap or stopping).");
         _published = meter.CreateCounter<long>("alerts.published", "{alert}", "Alerts from local clients published to the topic.");
         _publishFailures = meter.CreateCounter<long>("publish.failures", "{request}", "Publish requests of alerts Pub/Sub refused or did not answer; retried (bus.failures has the status).");
         _publishExpired = meter.CreateCounter<long>("alerts.publish_expired", "{alert}", "Alerts given up after PUBLISH_TIMEOUT_SECONDS; their senders got an error.");
@@ -84,7 +84,9 @@ public sealed class NotificationsMetrics
         new(Volatile.Read(ref _openKestrel), new KeyValuePair<string, object?>("transport", "kestrel")),
     ];
 
-    public void ConnectionRefused(int status) => _connectionsRefused.Add(1, new KeyValuePair<string, object?>("status", status));
+    /// <param name="reason">Why, as a label: handshake, stopping, since, token_in_url, token_placement, origin, token_missing, token_&lt;problem&gt;, capacity, per_address, not_upgradable.</param>
+    public void ConnectionRefused(int status, string reason) =>
+        _connectionsRefused.Add(1, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>("reason", reason));
 
     public void Published(int count, TimeSpan duration)
     {

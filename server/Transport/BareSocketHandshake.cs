@@ -14,7 +14,7 @@ namespace Notifications.Transport;
 /// Kestrel and ASP.NET, whose transport pipes and loops, request, header and context objects live as
 /// long as the socket. The head is only peeked at until it is taken, so everything else (other
 /// requests, refusals, unusual handshakes, TLS, HTTP/2) goes on to Kestrel with its bytes unread, where
-/// <see cref="KestrelSocketEndpoint"/> answers it. Both ask <see cref="Admission.Admit"/> and run the
+/// <see cref="KestrelSocketEndpoint"/> answers it. Both ask <see cref="Admission.AdmitAsync"/> and run the
 /// socket with <see cref="ConnectionHost.ServeAsync"/>.
 /// </summary>
 internal sealed class BareSocketHandshake(ConnectionHost host, Admission admission, IOptions<KestrelServerOptions> kestrel, TimeProvider clock)
@@ -57,7 +57,7 @@ internal sealed class BareSocketHandshake(ConnectionHost host, Admission admissi
         if (verdict == PeekVerdict.NotOurs)
             return Outcome.ForHttp;
         var peer = (socket.RemoteEndPoint as IPEndPoint)?.Address;
-        var admitted = admission.Admit(head!.Request, head.Origin, head.Since, peer, head.FlyClientIp);
+        var admitted = await admission.AdmitAsync(head!.ToAdmission(peer), stopping);
         if (!admitted.Admitted)
             return Outcome.ForHttp; // Kestrel's endpoint comes to the same decision, answers it and counts the refusal.
         try
@@ -65,9 +65,9 @@ internal sealed class BareSocketHandshake(ConnectionHost host, Admission admissi
             // The head was only peeked at: take it now. Frames the client sent right behind it stay in the socket for the connection.
             Discard(socket, headLength);
             var wire = new BareSocketWire(socket, listener, admitted.Address);
-            await wire.WriteAsync(Handshake.SwitchingProtocolsResponse(head.Request.Key!));
+            await wire.WriteAsync(Handshake.SwitchingProtocolsResponse(head.Request.Key!, admitted.Protocol));
             // Not awaited: the wire's end releases the address, so nothing waits out the socket here.
-            _ = host.ServeAsync(wire, SocketTransport.Bare, admitted.Address, head.Since);
+            _ = host.ServeAsync(wire, SocketTransport.Bare, admitted, head.Since);
             return Outcome.Upgraded;
         }
         catch (Exception e)

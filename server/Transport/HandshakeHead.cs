@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net;
 using System.Text;
 using Notifications.Connections;
 using Notifications.WebSockets;
@@ -13,7 +14,8 @@ namespace Notifications.Transport;
 /// it by its own rules and hands it to the same decision, so a head never gets one answer here and
 /// another through Kestrel.
 /// </summary>
-internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, string? FlyClientIp, string? Since)
+internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, string? FlyClientIp, string? Since, bool TokenInQuery,
+    string? Authorization, string? Protocols)
 {
     /// <summary>Longer request heads are left to Kestrel (a browser's handshake is well under 2 KB).</summary>
     public const int MaxHeadBytes = 8 * 1024;
@@ -92,7 +94,19 @@ internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, s
             return null;
         var request = new HandshakeRequest("GET", "HTTP/1.1", fields.GetValueOrDefault("Host"), fields.GetValueOrDefault("Upgrade"),
             fields.GetValueOrDefault("Connection"), fields.GetValueOrDefault("Sec-WebSocket-Version"), fields.GetValueOrDefault("Sec-WebSocket-Key"));
-        return new HandshakeHead(request, fields.GetValueOrDefault("Origin"), fields.GetValueOrDefault("Fly-Client-IP"), SinceIn(query));
+        return new HandshakeHead(request, fields.GetValueOrDefault("Origin"), fields.GetValueOrDefault("Fly-Client-IP"), QueryValue(query, "since"),
+            QueryValue(query, "token") is not null, fields.GetValueOrDefault("Authorization"), fields.GetValueOrDefault("Sec-WebSocket-Protocol"));
+    }
+
+    /// <summary>What admission reads from this head.</summary>
+    public AdmissionRequest ToAdmission(IPAddress? peer) =>
+        new(Request, Origin, Since, TokenInQuery, Authorization, Protocols, peer, FlyClientIp);
+
+    /// <summary>Never the headers that may carry a token.</summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"Request = {Request}, Origin = {Origin}, Since = {Since}");
+        return true;
     }
 
     /// <summary>The socket endpoint's path as routing matches it, and a query of plain characters.</summary>
@@ -134,14 +148,16 @@ internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, s
             && (colon < 0 || port.Length is > 0 and <= 5 && !port.ContainsAnyExceptInRange('0', '9'));
     }
 
-    /// <summary>The first <c>since</c> in the query, decoded as ASP.NET decodes queries ('+' is a space).</summary>
-    private static string? SinceIn(string? query)
+    /// <summary>
+    /// The first value of <paramref name="name"/> in the query, read as ASP.NET reads queries: names ignore
+    /// case, '+' is a space; null when absent.
+    /// </summary>
+    private static string? QueryValue(string? query, string name)
     {
         foreach (var pair in (query ?? "").Split('&'))
         {
             int equals = pair.IndexOf('=');
-            string name = Decode(equals < 0 ? pair : pair[..equals]);
-            if (name == "since")
+            if (string.Equals(Decode(equals < 0 ? pair : pair[..equals]), name, StringComparison.OrdinalIgnoreCase))
                 return equals < 0 ? "" : Decode(pair[(equals + 1)..]);
         }
         return null;

@@ -24,21 +24,23 @@ internal sealed class KestrelSocketEndpoint(Admission admission, ConnectionHost 
             Header(request, HeaderNames.Upgrade), Header(request, HeaderNames.Connection), Header(request, HeaderNames.SecWebSocketVersion),
             Header(request, HeaderNames.SecWebSocketKey), connect?.IsExtendedConnect == true ? connect.Protocol : null);
         string? since = request.Query["since"].FirstOrDefault();
-        var admitted = admission.Admit(handshake, Header(request, HeaderNames.Origin), since, context.Connection.RemoteIpAddress, Header(request, "Fly-Client-IP"));
+        var admitted = await admission.AdmitAsync(new AdmissionRequest(handshake, Header(request, HeaderNames.Origin), since,
+            request.Query.ContainsKey("token"), Header(request, HeaderNames.Authorization), Header(request, HeaderNames.SecWebSocketProtocol),
+            context.Connection.RemoteIpAddress, Header(request, "Fly-Client-IP")), context.RequestAborted);
         if (!admitted.Admitted)
         {
-            await RefuseAsync(context, admitted.Status, admitted.Reason!);
+            await RefuseAsync(context, admitted.Status, admitted.Reason!, admitted.Refusal!);
             return;
         }
         try
         {
-            var stream = await UpgradeAsync(context, handshake, connect);
+            var stream = await UpgradeAsync(context, handshake, connect, admitted.Protocol);
             if (stream is null)
             {
-                await RefuseAsync(context, StatusCodes.Status400BadRequest, "This request cannot be upgraded.");
+                await RefuseAsync(context, StatusCodes.Status400BadRequest, "This request cannot be upgraded.", "not_upgradable");
                 return;
             }
-            await host.ServeAsync(new StreamWire(stream, context), SocketTransport.Kestrel, admitted.Address, since);
+            await host.ServeAsync(new StreamWire(stream, context), SocketTransport.Kestrel, admitted, since);
         }
         finally
         {
@@ -50,28 +52,32 @@ internal sealed class KestrelSocketEndpoint(Admission admission, ConnectionHost 
     /// The 101 (or HTTP/2's 200) with its headers, through Kestrel's upgrade feature; null if Kestrel
     /// says this request cannot be upgraded after all.
     /// </summary>
-    private static async Task<Stream?> UpgradeAsync(HttpContext context, HandshakeRequest handshake, IHttpExtendedConnectFeature? connect)
+    private static async Task<Stream?> UpgradeAsync(HttpContext context, HandshakeRequest handshake, IHttpExtendedConnectFeature? connect, string? subprotocol)
     {
+        var headers = context.Response.Headers;
+        if (subprotocol is not null)
+            headers.SecWebSocketProtocol = subprotocol;
         if (connect is { IsExtendedConnect: true })
             return await connect.AcceptAsync();
         if (context.Features.Get<IHttpUpgradeFeature>() is not { IsUpgradableRequest: true } upgrade)
             return null;
-        var headers = context.Response.Headers;
         headers.Connection = "Upgrade";
         headers.Upgrade = "websocket";
         headers.SecWebSocketAccept = Handshake.AcceptKey(handshake.Key!);
         return await upgrade.UpgradeAsync();
     }
 
-    private async Task RefuseAsync(HttpContext context, int status, string reason)
+    private async Task RefuseAsync(HttpContext context, int status, string reason, string refusal)
     {
-        metrics.ConnectionRefused(status);
+        metrics.ConnectionRefused(status, refusal);
         context.Response.StatusCode = status;
         if (status == Handshake.UpgradeRequired)
         {
             context.Response.Headers.SecWebSocketVersion = Handshake.Version;
             context.Response.Headers.Upgrade = "websocket";
         }
+        if (status == StatusCodes.Status401Unauthorized)
+            context.Response.Headers.WWWAuthenticate = "Bearer";
         await context.Response.WriteAsync(reason, context.RequestAborted);
     }
 

@@ -59,8 +59,15 @@ internal static class Handshake
             return Refuse(UpgradeRequired, $"This server speaks WebSocket version {Version} (RFC 6455), not '{request.Version}'.");
         if (http1 && !IsValidKey(request.Key))
             return Refuse(BadRequest, "Sec-WebSocket-Key must be 16 bytes in base64.");
-        return new HandshakeVerdict(http1 ? SwitchingProtocols : 200, null);
+        return new HandshakeVerdict(AcceptStatus(request), null);
     }
+
+    /// <summary>The status that accepts <paramref name="request"/>: 101 on HTTP/1.1, 200 on HTTP/2's extended CONNECT.</summary>
+    public static int AcceptStatus(in HandshakeRequest request) => request.HttpVersion == "HTTP/1.1" ? SwitchingProtocols : 200;
+
+    /// <summary>The subprotocols a client offered in Sec-WebSocket-Protocol (§4.1): a comma-separated list, each value trimmed; none when absent.</summary>
+    public static IReadOnlyList<string> Subprotocols(string? header) =>
+        string.IsNullOrEmpty(header) ? [] : header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>Sec-WebSocket-Accept for a key: SHA-1 of the key and the protocol's GUID, in base64 (§4.2.2).</summary>
     public static string AcceptKey(string key)
@@ -71,9 +78,10 @@ internal static class Handshake
         return Convert.ToBase64String(SHA1.HashData(input[..(length + AcceptGuid.Length)]));
     }
 
-    /// <summary>The whole 101 answer for HTTP/1.1, as bytes to write to a socket.</summary>
-    public static byte[] SwitchingProtocolsResponse(string key) => Encoding.ASCII.GetBytes(
-        $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {AcceptKey(key)}\r\n\r\n");
+    /// <summary>The whole 101 answer for HTTP/1.1, as bytes to write to a socket, with the subprotocol chosen from those offered, if any (§4.2.2).</summary>
+    public static byte[] SwitchingProtocolsResponse(string key, string? subprotocol = null) => Encoding.ASCII.GetBytes(
+        $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {AcceptKey(key)}\r\n"
+        + (subprotocol is null ? "\r\n" : $"Sec-WebSocket-Protocol: {subprotocol}\r\n\r\n"));
 
     private static HandshakeVerdict Refuse(int status, string reason) => new(status, reason);
 

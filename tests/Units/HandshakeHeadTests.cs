@@ -35,7 +35,21 @@ public sealed class HandshakeHeadTests
         Assert.Equal(HandshakeHead.Verdict.Ours, verdict);
         Assert.Equal(head.Length, headLength);
         var expected = new HandshakeRequest("GET", "HTTP/1.1", "notifications.fly.dev", "websocket", "Upgrade", "13", Key);
-        Assert.Equal(new HandshakeHead(expected, "https://notifications.fly.dev", "203.0.113.9", "0199+ab cd"), parsed);
+        Assert.Equal(new HandshakeHead(expected, "https://notifications.fly.dev", "203.0.113.9", "0199+ab cd", false, null, null), parsed);
+    }
+
+    [Fact]
+    public void The_fields_that_carry_a_token_are_read_for_admission_and_never_printed()
+    {
+        string head = BrowserHead(target: "/ws?SINCE=a&Token=b", extra: "Sec-WebSocket-Protocol: notifications.v1, bearer.secret-token\r\nAuthorization: Bearer other-secret\r\n");
+
+        Assert.Equal(HandshakeHead.Verdict.Ours, Parse(head, out var parsed, out _));
+
+        var request = parsed!.ToAdmission(null);
+        Assert.Equal(("a", true, "Bearer other-secret", "notifications.v1, bearer.secret-token"),
+            (request.Since, request.TokenInQuery, request.Authorization, request.Protocols));
+        Assert.DoesNotContain("secret", parsed.ToString());
+        Assert.DoesNotContain("secret", request.ToString());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Notifications.Channels;
+using Notifications.Messages;
 
 namespace Notifications.Tests.Units.Channels;
 
@@ -13,7 +14,11 @@ public sealed class ChannelNameTests
     [InlineData("a")]
     [InlineData("a::b")]
     [InlineData("UPPER:lower")]
-    public void Accepts_letters_digits_and_colon_underscore_dash_dot(string name) => Assert.Null(ChannelName.Problem(name));
+    [InlineData("user:auth0|abc123")]
+    [InlineData("user:ada.lovelace@example.com")]
+    [InlineData("pusher:1001:presence-room=a@b,c;d")]
+    public void Accepts_letters_digits_and_colon_underscore_dash_dot_equals_at_comma_semicolon_bar(string name) =>
+        Assert.Null(ChannelName.Problem(name));
 
     [Theory]
     [InlineData("")]
@@ -27,6 +32,12 @@ public sealed class ChannelNameTests
     [InlineData("team:42\n")]
     [InlineData("team:4\u00002")]
     [InlineData("ｔｅａｍ")]
+    [InlineData("team\"42")]
+    [InlineData("team'42")]
+    [InlineData("team\t42")]
+    [InlineData("team#42")]
+    [InlineData("a<b")]
+    [InlineData("user:a+b@example.com")]
     public void Refuses_anything_else(string name) => Assert.NotNull(ChannelName.Problem(name));
 
     [Fact]

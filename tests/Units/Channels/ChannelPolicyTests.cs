@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Notifications.Channels;
 using Notifications.Configuration;
-using Notifications.Identity;
+using Notifications.Messages;
 
 namespace Notifications.Tests.Units.Channels;
 
@@ -32,13 +32,13 @@ public sealed class ChannelPolicyTests
     public void A_user_channel_is_its_owners_alone_whatever_a_token_says()
     {
         var policy = Policy();
-        Assert.Equal(ChannelErrors.AuthRequired, policy.CanJoin(null, "user:42").Code);
+        Assert.Equal(ErrorCodes.AuthRequired, policy.CanJoin(null, "user:42").Code);
         Assert.True(policy.CanJoin(User("42"), "user:42").Allowed);
-        Assert.Equal(ChannelErrors.ChannelForbidden, policy.CanJoin(User("41"), "user:42").Code);
-        Assert.Equal(ChannelErrors.ChannelForbidden, policy.CanJoin(User("41", ["user:*", "*", "user:42"]), "user:42").Code);
+        Assert.Equal(ErrorCodes.ChannelForbidden, policy.CanJoin(User("41"), "user:42").Code);
+        Assert.Equal(ErrorCodes.ChannelForbidden, policy.CanJoin(User("41", ["user:*", "*", "user:42"]), "user:42").Code);
         // "4" is a prefix of "42", and "user:42:x" is not user 42's channel.
-        Assert.Equal(ChannelErrors.ChannelForbidden, policy.CanJoin(User("4"), "user:42").Code);
-        Assert.Equal(ChannelErrors.ChannelForbidden, policy.CanJoin(User("42"), "user:42:x").Code);
+        Assert.Equal(ErrorCodes.ChannelForbidden, policy.CanJoin(User("4"), "user:42").Code);
+        Assert.Equal(ErrorCodes.ChannelForbidden, policy.CanJoin(User("42"), "user:42:x").Code);
     }
 
     [Fact]
@@ -46,12 +46,12 @@ public sealed class ChannelPolicyTests
     {
         var policy = Policy();
         var user = User("1", ["team:42", "job:*"]);
-        Assert.Equal(ChannelErrors.AuthRequired, policy.CanJoin(null, "team:42").Code);
+        Assert.Equal(ErrorCodes.AuthRequired, policy.CanJoin(null, "team:42").Code);
         Assert.True(policy.CanJoin(user, "team:42").Allowed);
         Assert.True(policy.CanJoin(user, "job:7").Allowed);
-        Assert.Equal(ChannelErrors.ChannelForbidden, policy.CanJoin(user, "team:43").Code);
-        Assert.Equal(ChannelErrors.ChannelForbidden, policy.CanJoin(user, "jobs:7").Code);
-        Assert.Equal(ChannelErrors.ChannelForbidden, policy.CanJoin(User("1"), "team:42").Code);
+        Assert.Equal(ErrorCodes.ChannelForbidden, policy.CanJoin(user, "team:43").Code);
+        Assert.Equal(ErrorCodes.ChannelForbidden, policy.CanJoin(user, "jobs:7").Code);
+        Assert.Equal(ErrorCodes.ChannelForbidden, policy.CanJoin(User("1"), "team:42").Code);
     }
 
     [Theory]
@@ -60,27 +60,27 @@ public sealed class ChannelPolicyTests
     [InlineData("team 42")]
     [InlineData("user:")]
     public void A_malformed_name_is_invalid_channel_before_any_rule(string? name) =>
-        Assert.Equal(ChannelErrors.InvalidChannel, Policy().CanJoin(User("1", ["*"]), name).Code);
+        Assert.Equal(ErrorCodes.InvalidChannel, Policy().CanJoin(User("1", ["*"]), name).Code);
 
     [Fact]
     public void Clients_publish_to_global_by_default_and_never_to_a_user_channel()
     {
         var policy = Policy();
         Assert.True(policy.CanPublish(null, "global").Allowed);
-        Assert.Equal(ChannelErrors.PublishForbidden, policy.CanPublish(null, "public:lobby").Code);
-        Assert.Equal(ChannelErrors.PublishForbidden, policy.CanPublish(User("42", publish: ["*"]), "user:42").Code);
-        Assert.Equal(ChannelErrors.ChannelForbidden, policy.CanPublish(User("41", publish: ["*"]), "user:42").Code);
+        Assert.Equal(ErrorCodes.PublishForbidden, policy.CanPublish(null, "public:lobby").Code);
+        Assert.Equal(ErrorCodes.PublishForbidden, policy.CanPublish(User("42", publish: ["*"]), "user:42").Code);
+        Assert.Equal(ErrorCodes.ChannelForbidden, policy.CanPublish(User("41", publish: ["*"]), "user:42").Code);
     }
 
     [Fact]
     public void The_setting_and_the_token_widen_publishing_but_only_where_joining_is_allowed()
     {
         Assert.True(Policy("global,public:*").CanPublish(null, "public:lobby").Allowed);
-        Assert.Equal(ChannelErrors.PublishForbidden, Policy("").CanPublish(null, "global").Code);
+        Assert.Equal(ErrorCodes.PublishForbidden, Policy("").CanPublish(null, "global").Code);
         var user = User("1", ["team:42"], ["team:*"]);
         Assert.True(Policy().CanPublish(user, "team:42").Allowed);
-        Assert.Equal(ChannelErrors.ChannelForbidden, Policy().CanPublish(user, "team:43").Code);
-        Assert.Equal(ChannelErrors.PublishForbidden, Policy().CanPublish(User("1", ["team:42"]), "team:42").Code);
+        Assert.Equal(ErrorCodes.ChannelForbidden, Policy().CanPublish(user, "team:43").Code);
+        Assert.Equal(ErrorCodes.PublishForbidden, Policy().CanPublish(User("1", ["team:42"]), "team:42").Code);
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
 using Notifications.Channels;
-using Notifications.Delivery;
 using Notifications.Messages;
 using Notifications.Tests.Infrastructure;
 using Notifications.WebSockets;

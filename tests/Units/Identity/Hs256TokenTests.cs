@@ -114,11 +114,23 @@ public sealed class Hs256TokenTests
     [Theory]
     [InlineData("")]
     [InlineData("user 42")]
-    [InlineData("auth0|42")]
+    [InlineData("auth0 42")]
+    [InlineData("a+b@example.com")]
     [InlineData("42:")]
     public async Task A_sub_that_makes_no_valid_user_channel_is_refused(string sub)
     {
         Assert.Equal(TokenProblem.Claims, await Problem(Hs256(Good(sub: sub))));
+    }
+
+    [Theory]
+    [InlineData("auth0|abc123")]
+    [InlineData("google-oauth2|108354896573")]
+    [InlineData("ada@example.com")]
+    [InlineData("0193a1c2-7d7e-7c1a-9a51-5f3b7e0d2a11")]
+    public async Task Subs_of_identity_providers_and_e_mail_addresses_are_user_ids(string sub)
+    {
+        var identity = (await _validator.CheckAsync(Hs256(Good(sub: sub)))).Identity;
+        Assert.Equal("user:" + sub, identity?.UserChannel);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Notifications.Channels;
 using Notifications.Configuration;
 using Notifications.Identity;
+using Notifications.Messages;
 using static Notifications.Tests.Units.Identity.TestTokens;
 
 namespace Notifications.Tests.Units.Identity;
@@ -33,8 +34,8 @@ public sealed class RefreshTests
         var mine = await IdentityAsync("A", []);
         var theirs = await IdentityAsync("B", ["*"]);
 
-        Assert.Equal(ChannelErrors.TokenMismatch, IdentityRefresh.Check(mine, theirs).Code);
-        Assert.Equal(ChannelErrors.TokenMismatch, IdentityRefresh.Check(null, mine).Code);
+        Assert.Equal(ErrorCodes.TokenMismatch, IdentityRefresh.Check(mine, theirs).Code);
+        Assert.Equal(ErrorCodes.TokenMismatch, IdentityRefresh.Check(null, mine).Code);
     }
 
     [Fact]

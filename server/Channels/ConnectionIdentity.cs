@@ -1,6 +1,6 @@
-using Notifications.Channels;
+using Notifications.Messages;
 
-namespace Notifications.Identity;
+namespace Notifications.Channels;
 
 /// <summary>
 /// Who a socket's token says it is, once the token is checked: the user (<c>sub</c>), the channels

@@ -1,16 +1,18 @@
 using System.Buffers;
 
-namespace Notifications.Channels;
+namespace Notifications.Messages;
 
 /// <summary>
-/// The rule for channel names: 1 to 128 characters, ASCII letters, digits and <c>: _ - .</c>; a name
-/// neither starts nor ends with <c>:</c>. The part before the first <c>:</c> is the namespace.
-/// Names are compared ordinally (case matters).
+/// The one rule for channel names, shared by client frames, topic messages and tokens: 1 to 128
+/// characters, ASCII letters, digits and <c>: _ - . = @ , ; |</c>; a name neither starts nor ends with
+/// <c>:</c>. Enough for a JWT <c>sub</c> such as <c>auth0|abc123</c> or an e-mail address, and for Pusher's
+/// channel names; never white space, control characters, quotes or <c>*</c> (which patterns use). The part
+/// before the first <c>:</c> is the namespace. Names are compared ordinally (case matters).
 /// </summary>
 internal static class ChannelName
 {
     /// <summary>The channel every socket is in unless it leaves it: today's alert page and protocol.</summary>
-    public const string Global = "global";
+    public const string Global = AlertMessage.GlobalChannel;
 
     public const int MaxLength = 128;
 
@@ -18,7 +20,7 @@ internal static class ChannelName
     public const string UserPrefix = "user:";
 
     private static readonly SearchValues<char> Allowed =
-        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:_-.");
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:_-.=@,;|");
 
     public static bool IsValid(string? name) => Problem(name) is null;
 
@@ -30,7 +32,7 @@ internal static class ChannelName
         if (name.Length > MaxLength)
             return $"A channel name is at most {MaxLength} characters; this one has {name.Length}.";
         if (name.AsSpan().IndexOfAnyExcept(Allowed) >= 0)
-            return "A channel name may hold only ASCII letters, digits and : _ - .";
+            return "A channel name may hold only ASCII letters, digits and : _ - . = @ , ; |";
         if (name[0] == ':' || name[^1] == ':')
             return "A channel name must not start or end with ':'.";
         return null;

@@ -1,8 +1,11 @@
-namespace Notifications.Delivery;
+namespace Notifications.Messages;
 
 /// <summary>Alert ids minted here are UUIDv7: unique, and they carry their send time to the millisecond.</summary>
 internal static class AlertIds
 {
+    /// <summary>The longest id an alert may carry, and so the longest resume point (<c>since</c>) worth reading.</summary>
+    public const int MaxLength = 128;
+
     public static string New(DateTimeOffset sentAt) => Guid.CreateVersion7(sentAt).ToString();
 
     /// <summary>The time inside a UUIDv7 id; false for anything else (a foreign publisher's message id, say).</summary>
