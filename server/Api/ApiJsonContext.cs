@@ -8,7 +8,7 @@ namespace Notifications.Api;
 /// <param name="Text">The alert's text, 1 to <c>ALERT_MAX_LENGTH</c> code points once trimmed.</param>
 /// <param name="Data">A small JSON object delivered with the alert (at most <c>PUBLISH_API_MAX_DATA_BYTES</c> as compact JSON).</param>
 /// <param name="IdempotencyKey">1 to 255 visible ASCII characters; a retry with the same key is delivered once, with the first answer's id.</param>
-public sealed record PublishRequest(string Channel, string Text, JsonElement? Data, string? IdempotencyKey);
+public sealed record PublishRequest(string Channel, string Text, JsonElement? Data = null, string? IdempotencyKey = null);
 
 /// <summary>The body of <c>POST /api/v1/publish/batch</c>: 1 to 100 alerts, each answered on its own.</summary>
 public sealed record PublishBatchRequest(IReadOnlyList<PublishRequest> Alerts);

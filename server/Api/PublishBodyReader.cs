@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.Net.Http.Headers;
+using Notifications.Messages;
 
 namespace Notifications.Api;
 
@@ -11,8 +12,8 @@ namespace Notifications.Api;
 /// </summary>
 internal static class PublishBodyReader
 {
-    /// <summary>Deep enough for an alert's data; deeper is refused rather than walked.</summary>
-    public const int MaxDepth = 16;
+    /// <summary>Deep enough for an alert's data, and no deeper than the topic's reader takes; deeper is refused rather than walked.</summary>
+    public const int MaxDepth = TopicMessageReader.MaxDepth;
 
     public static async Task<(JsonDocument? Document, PublishProblem? Problem)> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {

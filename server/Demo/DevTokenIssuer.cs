@@ -2,8 +2,8 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Notifications.Channels;
 using Notifications.Configuration;
+using Notifications.Messages;
 
 namespace Notifications.Demo;
 
