@@ -218,7 +218,11 @@ public sealed class PublishEndpointTests(ITestOutputHelper output) : IAsyncDispo
 
     internal sealed record Answer(HttpStatusCode Status, JsonElement Body, string? ContentType, HttpResponseHeaders Headers);
 
-    internal static async Task<Answer> PostAsync(ApiTestHost host, string json, string? key = ApiTestHost.Laravel, string contentType = "application/json",
+    internal static Task<Answer> PostAsync(ApiTestHost host, string json, string? key = ApiTestHost.Laravel, string contentType = "application/json",
+        string path = PublishApiExtensions.PublishPath, params (string Name, string Value)[] headers) =>
+        PostAsync(host.Http, json, key, contentType, path, headers);
+
+    internal static async Task<Answer> PostAsync(HttpClient http, string json, string? key = ApiTestHost.Laravel, string contentType = "application/json",
         string path = PublishApiExtensions.PublishPath, params (string Name, string Value)[] headers)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8) };
@@ -227,7 +231,7 @@ public sealed class PublishEndpointTests(ITestOutputHelper output) : IAsyncDispo
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         foreach (var (name, value) in headers)
             request.Headers.Add(name, value);
-        using var response = await host.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
         string text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         var body = text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
         return new Answer(response.StatusCode, body, response.Content.Headers.ContentType?.MediaType, response.Headers);
