@@ -15,12 +15,12 @@ internal sealed record BenchOptions(
     IReadOnlyList<double>? Rates,
     int CoalesceMicroseconds)
 {
-    public static readonly string[] All = ["startup", "idle-memory", "connect-rate", "local-fanout", "cross-instance", "slow-consumers", "stream-churn", "compare", "drain-storm"];
+    public static readonly string[] All = ["startup", "idle-memory", "connect-rate", "local-fanout", "cross-instance", "slow-consumers", "stream-churn", "compare", "drain-storm", "publish-api"];
 
     public const string Usage = """
         usage: dotnet run -c Release --project bench -- <scenario|all> [--smoke] [options]
           scenarios: startup, idle-memory, connect-rate, local-fanout, cross-instance, slow-consumers,
-                     stream-churn, compare, drain-storm (comma-separated, or all)
+                     stream-churn, compare, drain-storm, publish-api (comma-separated, or all)
           --smoke              tiny sizes, seconds per scenario: proves the tool and the server work (exit 1 on any loss)
           --out FILE           JSON results (default bench/results/<utc>-<scenarios>.json)
           --server NAME|PATH   the server the scenarios run against: ours (default: server/ published as the
@@ -34,6 +34,7 @@ internal sealed record BenchOptions(
           --step-seconds S     how long each measured step sends (default 3; smoke 0.5)
           --sizes N,N          local-fanout: socket counts instead of 1000,10000;
                                cross-instance: sockets per instance (the first value) instead of 100;
+                               publish-api: receiving sockets (the first value) instead of 100;
                                stream-churn: sockets per instance instead of 50
           --rates D,D          local-fanout: deliveries/s to step through instead of 100k…2M
           --coalesce-us US     how long the clients' event loops rest after a wake-up, so sockets ready
