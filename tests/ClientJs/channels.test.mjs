@@ -2,16 +2,13 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isValidChannel } from '../../client-web/notifications.js';
-import { FakeWebSocket, flush, setUp, tearDown, tick } from './fakes.mjs';
+import { FakeWebSocket, flush, setUp, setUpLive, tearDown, tick } from './fakes.mjs';
 
 let ctx;
 afterEach(() => tearDown(ctx?.client));
 
 async function live(options) {
-  ctx = setUp(options, { random: 0 });
-  ctx.client.connect();
-  await flush();
-  FakeWebSocket.last.welcome();
+  ctx = await setUpLive(options);
   return FakeWebSocket.last;
 }
 

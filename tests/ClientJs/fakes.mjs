@@ -120,6 +120,15 @@ export function setUp(options = {}, { now = NOW, random = 0.5 } = {}) {
   return { client, win, events, alerts, states };
 }
 
+/** A client connected with no backoff jitter and welcomed: live, ready for a test's frames. */
+export async function setUpLive(options) {
+  const ctx = setUp(options, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  FakeWebSocket.last.welcome();
+  return ctx;
+}
+
 export function tearDown(client) {
   client?.close();
   mock.timers.reset();

@@ -2,16 +2,13 @@
 // with replies, replays and live alerts in the orders the server may send them; duplicates dropped.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeWebSocket, flush, jwt, setUp, tearDown, tick } from './fakes.mjs';
+import { FakeWebSocket, flush, jwt, setUp, setUpLive, tearDown, tick } from './fakes.mjs';
 
 let ctx;
 afterEach(() => tearDown(ctx?.client));
 
 async function live(options) {
-  ctx = setUp(options, { random: 0 });
-  ctx.client.connect();
-  await flush();
-  FakeWebSocket.last.welcome();
+  ctx = await setUpLive(options);
   return FakeWebSocket.last;
 }
 
