@@ -16,12 +16,12 @@ internal sealed record BenchOptions(
     int CoalesceMicroseconds,
     bool SkipFanout = false)
 {
-    public static readonly string[] All = ["startup", "idle-memory", "connect-rate", "local-fanout", "cross-instance", "slow-consumers", "stream-churn", "compare", "drain-storm", "channels"];
+    public static readonly string[] All = ["startup", "idle-memory", "connect-rate", "local-fanout", "cross-instance", "slow-consumers", "stream-churn", "compare", "drain-storm", "channels", "publish-api"];
 
     public const string Usage = """
         usage: dotnet run -c Release --project bench -- <scenario|all> [--smoke] [options]
           scenarios: startup, idle-memory, connect-rate, local-fanout, cross-instance, slow-consumers,
-                     stream-churn, compare, drain-storm, channels (comma-separated, or all)
+                     stream-churn, compare, drain-storm, channels, publish-api (comma-separated, or all)
           --smoke              tiny sizes, seconds per scenario: proves the tool and the server work (exit 1 on any loss)
           --out FILE           JSON results (default bench/results/<utc>-<scenarios>.json)
           --server NAME|PATH   the server the scenarios run against: ours (default: server/ published as the
@@ -37,7 +37,8 @@ internal sealed record BenchOptions(
           --sizes N,N          local-fanout: socket counts instead of 1000,10000;
                                cross-instance: sockets per instance (the first value) instead of 100;
                                stream-churn: sockets per instance instead of 50;
-                               channels: signed-in sockets instead of 1000,10000 (the last also for memory)
+                               channels: signed-in sockets instead of 1000,10000 (the last also for memory);
+                               publish-api: receiving sockets (the first value) instead of 100
           --rates D,D          local-fanout: deliveries/s to step through instead of 100k…2M;
                                channels: alerts/s to random users instead of 1000,2000,5000
           --coalesce-us US     how long the clients' event loops rest after a wake-up, so sockets ready

@@ -83,5 +83,6 @@ static Func<BenchContext, Task> Scenario(string name) => name switch
     "stream-churn" => StreamChurn.RunAsync,
     "compare" => Compare.RunAsync,
     "drain-storm" => DrainStorm.RunAsync,
+    "publish-api" => PublishApi.RunAsync,
     _ => throw new ArgumentException(name),
 };

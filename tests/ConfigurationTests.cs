@@ -31,6 +31,14 @@ public sealed class ConfigurationTests(ITestOutputHelper output)
     [InlineData("AUTH_JWKS_REFRESH_SECONDS", "5", "JwksRefreshSeconds")]
     [InlineData("AUTH_ISSUER", " ", "AUTH_ISSUER is blank")]
     [InlineData("AUTH_CLOCK_SKEW_SECONDS", "301", "ClockSkewSeconds")]
+    [InlineData("PUBLISH_API_KEYS", "laravel:too-short", "the secret must be")]
+    [InlineData("PUBLISH_API_KEYS", "[{\"name\":\"x\"", "PUBLISH_API_KEYS is not a JSON array")]
+    [InlineData("PUBLISH_API_RATE_PER_SECOND", "0", "RatePerSecond")]
+    [InlineData("PUBLISH_API_BURST", "10", "Burst")]
+    [InlineData("PUBLISH_API_MAX_DATA_BYTES", "99999", "MaxDataBytes")]
+    [InlineData("DEV_TOKENS", "true", "AUTH_HS256_SECRET")]
+    [InlineData("DEV_TOKEN_SECONDS", "5", "DevTokenSeconds")]
+    [InlineData("DEMO_PUBLISH_URL", "ftp://example.com", "DEMO_PUBLISH_URL")]
     public async Task Invalid_settings_fail_at_startup_naming_the_problem(string key, string value, string expected)
     {
         var settings = TestInstance.StandaloneSettings();

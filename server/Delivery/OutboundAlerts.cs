@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Notifications.Configuration;
@@ -9,6 +10,11 @@ namespace Notifications.Delivery;
 internal interface IAlertSender
 {
     void PublishFailed(AlertMessage alert, string reason);
+
+    /// <summary>The topic took the alert. Only the publish API waits for this; a socket's sender needs no word.</summary>
+    void Published(AlertMessage alert)
+    {
+    }
 }
 
 /// <summary>An alert accepted from a local client, waiting for the topic.</summary>
@@ -36,6 +42,18 @@ internal sealed class OutboundAlerts(IOptions<InstanceOptions> instance, IOption
     {
         var now = clock.GetUtcNow();
         alert = new AlertMessage(AlertIds.New(now), text, _instance.Region, _instance.InstanceId, now, channel);
+        return TryEnqueue(alert, sender);
+    }
+
+    /// <summary>Stamps the origin and send time on an alert whose id, channel, text and data are decided (the publish API's) and queues it; false as above.</summary>
+    public bool TryEnqueue(string id, string text, string channel, JsonElement? data, IAlertSender sender, out AlertMessage alert)
+    {
+        alert = new AlertMessage(id, text, _instance.Region, _instance.InstanceId, clock.GetUtcNow(), channel, data);
+        return TryEnqueue(alert, sender);
+    }
+
+    private bool TryEnqueue(AlertMessage alert, IAlertSender? sender)
+    {
         if (Interlocked.Increment(ref _pending) > _capacity)
         {
             Interlocked.Decrement(ref _pending);

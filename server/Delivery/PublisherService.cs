@@ -70,6 +70,8 @@ internal sealed partial class PublisherService(
                     continue;
                 if (await TryPublishAsync(cancellationToken))
                 {
+                    foreach (var published in _batch)
+                        published.Sender?.Published(published.Alert);
                     outbound.Completed(_batch.Count);
                     _batch.Clear();
                     backoff.Reset();

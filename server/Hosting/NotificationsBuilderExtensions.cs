@@ -29,6 +29,7 @@ public static class NotificationsBuilderExtensions
         builder.Services.AddNotificationsFleet();
         builder.Services.AddNotificationsIdentity();
         builder.Services.AddNotificationsConnections();
+        builder.AddNotificationsPublishApi();
         return builder;
     }
 

@@ -20,6 +20,7 @@ public static class NotificationsEndpointExtensions
         app.Map(SocketPath.Value, (HttpContext context, KestrelSocketEndpoint endpoint) => endpoint.HandleAsync(context));
         app.MapHealth();
         app.MapLiveness();
+        app.MapNotificationsPublishApi();
         app.LogStartup();
         return app;
     }

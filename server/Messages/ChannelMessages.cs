@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Notifications.Messages;
@@ -32,7 +33,7 @@ public sealed record RefreshedMessage(DateTimeOffset ExpiresAt)
 /// An alert for a channel other than <c>global</c> as it travels on the topic. A type of its own, so an
 /// instance from before channels drops it (unknown type) instead of showing a user's alert to everyone.
 /// </summary>
-public sealed record ChannelAlertMessage(string Id, string Channel, string Text, string Region, string Instance, DateTimeOffset SentAt)
+public sealed record ChannelAlertMessage(string Id, string Channel, string Text, string Region, string Instance, DateTimeOffset SentAt, JsonElement? Data = null)
 {
     public const string TypeName = "channel_alert";
 

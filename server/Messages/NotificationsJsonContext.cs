@@ -36,7 +36,7 @@ internal static class Frames
     public static byte[] TopicAlert(AlertMessage message) => message.IsGlobal
         ? Alert(message)
         : JsonSerializer.SerializeToUtf8Bytes(
-            new ChannelAlertMessage(message.Id, message.Channel, message.Text, message.Region, message.Instance, message.SentAt), Json.ChannelAlertMessage);
+            new ChannelAlertMessage(message.Id, message.Channel, message.Text, message.Region, message.Instance, message.SentAt, message.Data), Json.ChannelAlertMessage);
 
     public static SocketFrame Error(string code, string message, int? retryAfterMs = null, string? channel = null) =>
         SocketFrame.Text(JsonSerializer.SerializeToUtf8Bytes(new ErrorMessage(code, message, retryAfterMs, channel), Json.ErrorMessage));

@@ -16,7 +16,9 @@ internal static class TopicMessageReader
 
     /// <summary>Far above any valid alert; a larger body is refused unread.</summary>
     public const int MaxBodyBytes = 64 * 1024;
-    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 8 };
+    /// <summary>Deep enough for the <c>data</c> the publish API lets through (its own limit is the same).</summary>
+    public const int MaxDepth = 16;
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = MaxDepth };
 
     public static TopicMessage Read(ReadOnlyMemory<byte> body, string messageId, DateTimeOffset publishTime, int maxTextLength)
     {
@@ -66,7 +68,8 @@ internal static class TopicMessageReader
             || !TryString(root, "id", required: false, out var id, out reason)
             || !TryString(root, "region", required: false, out var region, out reason)
             || !TryString(root, "instance", required: false, out var instance, out reason)
-            || !TrySentAt(root, out var sentAt, out reason))
+            || !TrySentAt(root, out var sentAt, out reason)
+            || !TryData(root, out var data, out reason))
             return false;
 
         if (!AlertText.TryNormalize(rawText, maxTextLength, out var text, out var error))
@@ -80,7 +83,23 @@ internal static class TopicMessageReader
             Clean(region, 64) ?? ExternalOrigin,
             Clean(instance, 128) ?? ExternalOrigin,
             sentAt ?? publishTime,
-            channel);
+            channel,
+            data);
+        return true;
+    }
+
+    /// <summary>The alert's <c>data</c>: absent, or a JSON object (cloned, since the document is disposed).</summary>
+    private static bool TryData(JsonElement root, out JsonElement? data, out string? reason)
+    {
+        (data, reason) = (null, null);
+        if (!root.TryGetProperty("data", out var element) || element.ValueKind == JsonValueKind.Null)
+            return true;
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            reason = "\"data\" is not a JSON object";
+            return false;
+        }
+        data = element.Clone();
         return true;
     }
 

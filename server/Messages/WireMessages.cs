@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Notifications.Messages;
@@ -30,7 +31,8 @@ public sealed record ResumeReport(string Since, bool Complete, int Replayed);
 
 /// <summary>
 /// An alert as its channel's clients see it, and as a <c>global</c> one travels on the topic (other channels'
-/// travel as <see cref="ChannelAlertMessage"/>). Every field but <see cref="Text"/> and <see cref="Channel"/> is stamped by a server.
+/// travel as <see cref="ChannelAlertMessage"/>). Every field but <see cref="Text"/> and <see cref="Channel"/> is stamped by a server;
+/// <see cref="Data"/>, a small JSON object, comes only from the publish API (or another publisher on the topic).
 /// </summary>
 public sealed record AlertMessage(
     string Id,
@@ -38,7 +40,8 @@ public sealed record AlertMessage(
     string Region,
     string Instance,
     DateTimeOffset SentAt,
-    string Channel = AlertMessage.GlobalChannel)
+    string Channel = AlertMessage.GlobalChannel,
+    JsonElement? Data = null)
 {
     /// <summary>The channel every socket starts in, and of every alert that names none.</summary>
     public const string GlobalChannel = "global";

@@ -1,0 +1,689 @@
+// The Notifications client: one ES module, no dependencies, no build step. How to use it: docs/client.md;
+// the wire protocol it speaks: docs/protocol.md.
+
+const PROTOCOL = 'notifications.v1';
+const GLOBAL = 'global';
+const TOKEN_EXPIRED_CLOSE = 4001;
+const OPEN = 1;
+// A refresh that got nowhere (no new token, or the server refused it) is tried again after this long at the least.
+const RETRY_REFRESH_MS = 5_000;
+
+const DEFAULTS = Object.freeze({
+  url: '/ws',
+  refreshBeforeMs: 60_000,
+  backoffBaseMs: 500,
+  backoffCapMs: 15_000,
+  stableAfterMs: 5_000,
+  seenLimit: 1000,
+});
+
+// Error codes that answer a subscribe (docs/protocol.md, "Error codes"); other codes answer alerts or refreshes.
+const SUBSCRIBE_REFUSALS = new Set(['invalid_channel', 'auth_required', 'channel_forbidden', 'too_many_channels']);
+const REFRESH_REFUSALS = new Set(['token_invalid', 'token_mismatch']);
+
+/** The server's rule for channel names: 1–128 of ASCII letters, digits and `: _ - .`, not starting or ending with `:`. */
+export function isValidChannel(name) {
+  return typeof name === 'string' && /^[A-Za-z0-9:_.-]{1,128}$/.test(name) && !name.startsWith(':') && !name.endsWith(':');
+}
+
+/**
+ * A JWT's claims, read without checking the signature (the server checks it): the client only needs
+ * `sub` (its own `user:` channel) and `exp` (when to refresh). Anything unreadable gives `{}`.
+ */
+export function tokenClaims(token) {
+  try {
+    const part = String(token).split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(part.padEnd(Math.ceil(part.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
+    const claims = JSON.parse(new TextDecoder().decode(bytes));
+    return claims && typeof claims === 'object' ? claims : {};
+  } catch {
+    return {};
+  }
+}
+
+function expiryMs(token) {
+  const exp = token ? tokenClaims(token).exp : undefined;
+  return Number.isFinite(exp) ? exp * 1000 : null;
+}
+
+function report(error) {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+  else console.error(error);
+}
+
+/**
+ * One connection to a Notifications server that stays up: it reconnects with full-jitter backoff (or when
+ * the server's `goaway` says), resumes every joined channel on whichever instance it reaches, drops
+ * repeated alerts, and keeps its token fresh. See docs/client.md.
+ */
+export class NotificationsClient {
+  #o;
+  #env;
+  #ws = null;
+  #connecting = false;
+  #stopped = true;
+  #suspended = false;
+  #state = 'closed';
+  #reconnectAt = null;
+  #attempt = 0;
+  #goAwayMs = null;
+  #timers = { reconnect: 0, stable: 0, refresh: 0 };
+  #token = null;
+  #usedToken = null;
+  #expiresAt = null;
+  #tokenPromise = null;
+  #failedBeforeOpen = false;
+  // What the application asked for: channel -> its own alert handlers. `global` is in it unless left.
+  #channels = new Map();
+  // Channels left on purpose: their alerts are dropped, even if the server sends a few before its answer.
+  #left = new Set();
+  // The id of the last alert received on each channel: where a reconnect resumes from.
+  #positions = new Map();
+  #seen = new Set();
+  // Per connection: channels confirmed, requests awaiting an answer (in order), resumes under way.
+  #joined = new Set();
+  #requests = new Map();
+  #resuming = new Map();
+  #pendingJoins = new Map();
+  #pendingLeaves = new Map();
+  #listeners = new Map();
+  #info = { instance: null, region: null, maxTextLength: 280, clockOffsetMs: 0 };
+  #envHandlers = null;
+
+  constructor(options = {}) {
+    this.#o = { ...DEFAULTS, ...options };
+    this.#env = options.window ?? (typeof window === 'undefined' ? null : window);
+    this.#token = options.token ?? null;
+    if (options.global === false) this.#left.add(GLOBAL);
+    else this.#channels.set(GLOBAL, new Set());
+    for (const channel of options.channels ?? []) this.join(channel);
+  }
+
+  /** `connecting`, `live`, `offline`, `reconnecting` or `closed`. */
+  get state() { return this.#state; }
+
+  /** When the next attempt starts (ms since 1970) while `reconnecting`; otherwise null. */
+  get reconnectAt() { return this.#reconnectAt; }
+
+  /** True when an alert sent now would go out. */
+  get live() { return this.#state === 'live' && this.#ws?.readyState === OPEN; }
+
+  /** The current WebSocket, or null. */
+  get socket() { return this.#ws; }
+
+  get instance() { return this.#info.instance; }
+  get region() { return this.#info.region; }
+  get maxTextLength() { return this.#info.maxTextLength; }
+
+  /** The server's clock minus this one's, from the last welcome. */
+  get clockOffsetMs() { return this.#info.clockOffsetMs; }
+
+  /** The user the current token names (its `sub`), or null when anonymous. */
+  get user() { return this.#usedToken ? tokenClaims(this.#usedToken).sub ?? null : null; }
+
+  /** The channels joined or being joined. */
+  get channels() { return [...this.#channels.keys()]; }
+
+  serverNow() { return Date.now() + this.#info.clockOffsetMs; }
+
+  /** Starts connecting (and staying connected) until close(). */
+  connect() {
+    if (!this.#stopped) return this;
+    this.#stopped = false;
+    this.#attempt = 0;
+    this.#listen();
+    this.#open();
+    return this;
+  }
+
+  /** Closes the connection and stops reconnecting; connect() starts again, with the same channels. */
+  close() {
+    this.#stopped = true;
+    this.#unlisten();
+    clearTimeout(this.#timers.reconnect);
+    this.#retire();
+    this.#setState('closed');
+  }
+
+  /**
+   * Calls handler(payload...) for `state`, `alert`, `welcome`, `presence`, `resume`, `subscribed`,
+   * `unsubscribed`, `refreshed`, `goaway`, `disconnect` and `error`. Returns a function that removes it.
+   */
+  on(event, handler) {
+    let handlers = this.#listeners.get(event);
+    if (!handlers) this.#listeners.set(event, handlers = new Set());
+    handlers.add(handler);
+    return () => handlers.delete(handler);
+  }
+
+  /**
+   * Joins a channel, now and after every reconnect, and calls onAlert(alert, meta) for its alerts.
+   * Resolves with `{ channel, joined: true, resume }` once the server has answered, or
+   * `{ channel, joined: false, code, message }` if it refused; never rejects.
+   */
+  join(channel, onAlert) {
+    if (!isValidChannel(channel)) {
+      return Promise.resolve({ channel, joined: false, code: 'invalid_channel', message: 'Not a valid channel name.' });
+    }
+    this.#left.delete(channel);
+    const known = this.#channels.get(channel);
+    const handlers = known ?? new Set();
+    if (onAlert) handlers.add(onAlert);
+    if (known && this.#joined.has(channel)) return Promise.resolve({ channel, joined: true, resume: null });
+    const answer = new Promise((resolve) => this.#queue(this.#pendingJoins, channel, resolve));
+    if (!known) {
+      this.#channels.set(channel, handlers);
+      if (this.#isUp()) this.#subscribe(this.#ws, channel);
+    }
+    return answer;
+  }
+
+  /** Leaves a channel and forgets where it was in it. Resolves with `{ channel, left: true }`. */
+  leave(channel) {
+    if (!isValidChannel(channel)) return Promise.resolve({ channel, left: false });
+    const wasIn = this.#channels.delete(channel);
+    this.#forget(channel);
+    this.#settle(this.#pendingJoins, channel, { channel, joined: false, code: 'left', message: 'Left before the server answered.' });
+    if (!wasIn && channel !== this.#ownChannel()) return Promise.resolve({ channel, left: true });
+    const answer = new Promise((resolve) => this.#queue(this.#pendingLeaves, channel, resolve));
+    if (this.#isUp()) this.#request(this.#ws, { type: 'unsubscribe', channel });
+    else this.#settle(this.#pendingLeaves, channel, { channel, left: true });
+    return answer;
+  }
+
+  /** Sends an alert to `global`, or to a channel joined on this connection; false when nothing was sent. */
+  send(text, { channel } = {}) {
+    if (!this.live || (channel !== undefined && channel !== GLOBAL && !this.#joined.has(channel))) return false;
+    const frame = { type: 'alert', text };
+    if (channel !== undefined && channel !== GLOBAL) frame.channel = channel;
+    this.#ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /** Uses this token from now on: sent as a `refresh` if it names the same user, else by reconnecting. */
+  setToken(token) {
+    this.#token = token || null;
+    this.#applyToken(this.#ws, this.#token);
+  }
+
+  /** Fetches a token with getToken now and applies it as setToken does. */
+  async refreshToken() {
+    const socket = this.#ws;
+    try {
+      this.#applyToken(socket, await this.#fetchToken());
+    } catch (error) {
+      this.#tokenFetchFailed(error);
+    }
+  }
+
+  // ---- connecting
+
+  async #open() {
+    clearTimeout(this.#timers.reconnect);
+    if (this.#ws || this.#connecting || this.#stopped || this.#suspended) return;
+    if (!this.#online()) return this.#setState('offline');
+    this.#connecting = true;
+    this.#setState('connecting');
+    let token;
+    try {
+      token = await this.#tokenForConnect();
+    } catch (error) {
+      this.#tokenFetchFailed(error);
+      return this.#scheduleReconnect();
+    } finally {
+      this.#connecting = false;
+    }
+    if (this.#ws || this.#stopped || this.#suspended) return;
+    if (!this.#o.getToken && this.#isExpired(token)) return this.#halt('token_expired', 'The connection token has expired and there is no getToken to fetch another.');
+    this.#dial(token);
+  }
+
+  #dial(token) {
+    let socket;
+    try {
+      const Socket = this.#o.WebSocket ?? globalThis.WebSocket;
+      socket = token ? new Socket(this.#url(), [PROTOCOL, `bearer.${token}`]) : new Socket(this.#url());
+    } catch (error) {
+      this.#emit('error', { code: 'connect_failed', message: String(error?.message ?? error), local: true });
+      return this.#scheduleReconnect();
+    }
+    this.#ws = socket;
+    this.#usedToken = token ?? null;
+    this.#expiresAt = expiryMs(token);
+    let opened = false;
+    socket.onopen = () => { opened = true; };
+    socket.onmessage = (event) => this.#onFrame(socket, event.data);
+    socket.onclose = (event) => this.#onClose(socket, event, opened);
+  }
+
+  #url() {
+    const base = this.#env?.location?.href ?? globalThis.location?.href;
+    const url = new URL(this.#o.url, base);
+    if (url.protocol === 'http:') url.protocol = 'ws:';
+    if (url.protocol === 'https:') url.protocol = 'wss:';
+    // The global channel resumes through the URL, as it always has; other channels through subscribe.
+    const since = this.#channels.has(GLOBAL) ? this.#positions.get(GLOBAL) : undefined;
+    if (since) url.searchParams.set('since', since);
+    else url.searchParams.delete('since');
+    return url.href;
+  }
+
+  // Full jitter spreads a crowd of reconnecting pages evenly over the window, so a restarted instance
+  // is not hit by all of them at once. A server's goaway hint replaces one step.
+  #scheduleReconnect() {
+    let delay;
+    if (this.#goAwayMs !== null) {
+      delay = this.#goAwayMs;
+      this.#goAwayMs = null;
+    } else {
+      const ceiling = Math.min(this.#o.backoffCapMs, this.#o.backoffBaseMs * 2 ** this.#attempt);
+      this.#attempt = Math.min(this.#attempt + 1, 30);
+      delay = this.#random() * ceiling;
+    }
+    clearTimeout(this.#timers.reconnect);
+    this.#timers.reconnect = setTimeout(() => this.#open(), delay);
+    this.#setState('reconnecting', Date.now() + delay);
+  }
+
+  #onClose(socket, event, opened) {
+    if (socket !== this.#ws) return;
+    this.#ws = null;
+    this.#endConnection();
+    // A refused handshake (401 for a bad token) looks like any failed connect to a page: fetch a fresh token next time.
+    if (!opened && this.#usedToken) this.#failedBeforeOpen = true;
+    this.#emit('disconnect', { code: event?.code, reason: event?.reason ?? '', opened });
+    if (this.#stopped || this.#suspended) return;
+    if (event?.code === TOKEN_EXPIRED_CLOSE) return this.#onTokenExpired();
+    if (!this.#online()) return this.#setState('offline');
+    this.#scheduleReconnect();
+  }
+
+  #onTokenExpired() {
+    if (!this.#o.getToken) return this.#halt('token_expired', 'The connection token expired (close 4001) and there is no getToken to fetch another.');
+    this.#token = null;
+    this.#goAwayMs = Math.floor(this.#random() * 1000);
+    this.#scheduleReconnect();
+  }
+
+  // Detaches the socket first, so its late frames or close cannot touch this client.
+  #retire() {
+    const old = this.#ws;
+    if (!old) return;
+    this.#ws = null;
+    old.onopen = old.onmessage = old.onclose = null;
+    this.#endConnection();
+    try {
+      old.close(1000);
+    } catch {
+      // Already closing: nothing more to do.
+    }
+  }
+
+  #restart() {
+    if (this.#stopped) return;
+    this.#retire();
+    this.#attempt = 0;
+    this.#open();
+  }
+
+  #endConnection() {
+    clearTimeout(this.#timers.stable);
+    clearTimeout(this.#timers.refresh);
+    this.#joined.clear();
+    this.#requests.clear();
+    this.#resuming.clear();
+    // The leave was sent or will never need to be: the next connection does not join the channel.
+    for (const channel of [...this.#pendingLeaves.keys()]) this.#settle(this.#pendingLeaves, channel, { channel, left: true });
+  }
+
+  #halt(code, message) {
+    this.close();
+    this.#emit('error', { code, message, local: true });
+  }
+
+  #setState(state, reconnectAt = null) {
+    if (state === this.#state && reconnectAt === this.#reconnectAt) return;
+    this.#state = state;
+    this.#reconnectAt = reconnectAt;
+    this.#emit('state', { state, reconnectAt });
+  }
+
+  #isUp() { return this.#ws !== null && this.#state === 'live'; }
+
+  #online() {
+    const navigator = this.#env?.navigator ?? globalThis.navigator;
+    return navigator?.onLine !== false;
+  }
+
+  #random() { return (this.#o.random ?? Math.random)(); }
+
+  // ---- frames
+
+  #onFrame(socket, data) {
+    if (socket !== this.#ws || typeof data !== 'string') return;
+    let frame;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (!frame || typeof frame !== 'object') return;
+    switch (frame.type) {
+      case 'welcome': return this.#onWelcome(socket, frame);
+      case 'alert': return this.#onAlert(frame);
+      case 'subscribed': return this.#onSubscribed(frame);
+      case 'unsubscribed': return this.#onUnsubscribed(frame);
+      case 'refreshed': return this.#onRefreshed(frame);
+      case 'error': return this.#onError(frame);
+      case 'presence': return this.#emit('presence', frame);
+      case 'goaway': return this.#onGoAway(frame);
+      default: // The protocol asks clients to ignore frame types they do not know.
+    }
+  }
+
+  #onWelcome(socket, frame) {
+    const serverTime = Date.parse(frame.serverTime);
+    if (Number.isFinite(serverTime)) this.#info.clockOffsetMs = serverTime - Date.now();
+    if (Number.isInteger(frame.maxTextLength) && frame.maxTextLength > 0) this.#info.maxTextLength = frame.maxTextLength;
+    this.#info.instance = frame.instance ?? null;
+    this.#info.region = frame.region ?? null;
+    this.#failedBeforeOpen = false;
+    if (this.#channels.has(GLOBAL)) this.#joined.add(GLOBAL);
+    if (this.#ownChannel()) this.#joined.add(this.#ownChannel());
+    if (frame.resume) this.#startReplay(GLOBAL, frame.resume);
+    // Channels are asked for before anyone hears of the welcome, so a join() in a handler is not sent twice.
+    this.#rejoin(socket);
+    this.#settle(this.#pendingJoins, GLOBAL, { channel: GLOBAL, joined: true, resume: frame.resume ?? null });
+    this.#planRefresh();
+    this.#timers.stable = setTimeout(() => { this.#attempt = 0; }, this.#o.stableAfterMs);
+    this.#setState('live');
+    this.#emit('welcome', frame);
+    if (frame.resume) this.#emit('resume', { channel: GLOBAL, ...frame.resume });
+  }
+
+  #rejoin(socket) {
+    if (!this.#channels.has(GLOBAL)) this.#request(socket, { type: 'unsubscribe', channel: GLOBAL });
+    for (const channel of this.#channels.keys()) {
+      if (channel !== GLOBAL) this.#subscribe(socket, channel);
+    }
+    // The server puts a signed-in socket in its user: channel itself; asking again is how that channel resumes.
+    const own = this.#ownChannel();
+    if (own && !this.#channels.has(own) && !this.#left.has(own) && this.#positions.has(own)) this.#subscribe(socket, own);
+  }
+
+  #subscribe(socket, channel) {
+    const frame = { type: 'subscribe', channel };
+    const since = this.#positions.get(channel);
+    if (since) {
+      frame.since = since;
+      // Until the answer, live alerts on the channel must not move its position past what the replay covers.
+      this.#resuming.set(channel, { waiting: true, remaining: 0 });
+    }
+    this.#request(socket, frame);
+  }
+
+  #request(socket, frame) {
+    this.#queue(this.#requests, frame.channel, frame.type);
+    socket.send(JSON.stringify(frame));
+  }
+
+  #onAlert(frame) {
+    if (typeof frame.text !== 'string') return;
+    const channel = typeof frame.channel === 'string' ? frame.channel : GLOBAL;
+    if (this.#left.has(channel)) return;
+    const id = frame.id == null ? null : String(frame.id);
+    const replayed = this.#advance(channel, id);
+    if (id !== null) {
+      if (this.#seen.has(id)) return;
+      this.#remember(id);
+    }
+    const meta = { channel, replayed };
+    for (const handler of [...(this.#channels.get(channel) ?? [])]) this.#call(handler, frame, meta);
+    this.#emit('alert', frame, meta);
+  }
+
+  // Moves the channel's resume position to this alert, unless a resume is waiting for its answer;
+  // says whether the alert belongs to a replay.
+  #advance(channel, id) {
+    const resume = this.#resuming.get(channel);
+    if (resume?.waiting) return false;
+    if (id !== null) this.#positions.set(channel, id);
+    if (!resume) return false;
+    if (--resume.remaining <= 0) this.#resuming.delete(channel);
+    return true;
+  }
+
+  #startReplay(channel, resume) {
+    const count = Number.isInteger(resume?.replayed) ? resume.replayed : 0;
+    if (count > 0) this.#resuming.set(channel, { waiting: false, remaining: count });
+    else this.#resuming.delete(channel);
+  }
+
+  #remember(id) {
+    this.#seen.add(id);
+    // A Set iterates in insertion order, so its first value is the oldest.
+    if (this.#seen.size > this.#o.seenLimit) this.#seen.delete(this.#seen.values().next().value);
+  }
+
+  #onSubscribed(frame) {
+    const channel = frame.channel;
+    if (typeof channel !== 'string') return;
+    this.#answered(channel);
+    if (!this.#channels.has(channel) && channel !== this.#ownChannel()) return;
+    this.#joined.add(channel);
+    if (frame.resume) this.#startReplay(channel, frame.resume);
+    else this.#resuming.delete(channel);
+    this.#settle(this.#pendingJoins, channel, { channel, joined: true, resume: frame.resume ?? null });
+    this.#emit('subscribed', frame);
+    if (frame.resume) this.#emit('resume', { channel, ...frame.resume });
+  }
+
+  #onUnsubscribed(frame) {
+    const channel = frame.channel;
+    if (typeof channel !== 'string') return;
+    if (frame.reason) {
+      // Unasked: a refreshed token no longer allows the channel.
+      this.#channels.delete(channel);
+      this.#forget(channel);
+      this.#settle(this.#pendingJoins, channel, { channel, joined: false, code: frame.reason, message: 'The token no longer allows this channel.' });
+    } else {
+      this.#answered(channel);
+    }
+    this.#joined.delete(channel);
+    this.#settle(this.#pendingLeaves, channel, { channel, left: true });
+    this.#emit('unsubscribed', frame);
+  }
+
+  #onError(frame) {
+    const channel = typeof frame.channel === 'string' ? frame.channel : null;
+    if (channel && SUBSCRIBE_REFUSALS.has(frame.code) && this.#answered(channel) === 'subscribe' && !this.#requests.has(channel)) {
+      this.#channels.delete(channel);
+      this.#positions.delete(channel);
+      this.#resuming.delete(channel);
+      this.#settle(this.#pendingJoins, channel, { channel, joined: false, code: frame.code, message: frame.message });
+    }
+    if (REFRESH_REFUSALS.has(frame.code)) this.#planRefresh(RETRY_REFRESH_MS);
+    this.#emit('error', frame);
+  }
+
+  #onGoAway(frame) {
+    const ms = Number(frame.reconnectAfterMs);
+    if (Number.isFinite(ms) && ms >= 0) this.#goAwayMs = Math.min(ms, this.#o.backoffCapMs);
+    this.#emit('goaway', frame);
+  }
+
+  #answered(channel) {
+    const kinds = this.#requests.get(channel);
+    const kind = kinds?.shift();
+    if (kinds?.length === 0) this.#requests.delete(channel);
+    return kind;
+  }
+
+  #forget(channel) {
+    this.#positions.delete(channel);
+    this.#resuming.delete(channel);
+    this.#left.add(channel);
+  }
+
+  #ownChannel() {
+    const user = this.user;
+    return user ? `user:${user}` : null;
+  }
+
+  // ---- tokens
+
+  async #tokenForConnect() {
+    if (!this.#o.getToken) return this.#token;
+    const expires = expiryMs(this.#token);
+    const stale = !this.#token || this.#failedBeforeOpen || (expires !== null && expires - this.#o.refreshBeforeMs <= this.serverNow());
+    return stale ? this.#fetchToken() : this.#token;
+  }
+
+  // One fetch at a time: a refresh and a reconnect that both need a token share it.
+  #fetchToken() {
+    if (!this.#o.getToken) return Promise.resolve(this.#token);
+    this.#tokenPromise ??= (async () => {
+      try {
+        this.#token = (await this.#o.getToken()) || null;
+        return this.#token;
+      } finally {
+        this.#tokenPromise = null;
+      }
+    })();
+    return this.#tokenPromise;
+  }
+
+  // Refresh a minute before exp (or at half the remaining life of a short token), by the server's clock.
+  #planRefresh(atLeastMs = 0) {
+    clearTimeout(this.#timers.refresh);
+    if (!this.#o.getToken || this.#expiresAt === null || !this.#ws) return;
+    const remaining = this.#expiresAt - this.serverNow();
+    const lead = Math.min(this.#o.refreshBeforeMs, Math.max(0, remaining / 2));
+    this.#timers.refresh = setTimeout(() => this.#refresh(), Math.max(atLeastMs, remaining - lead));
+  }
+
+  async #refresh() {
+    const socket = this.#ws;
+    if (!socket || this.#state !== 'live') return;
+    try {
+      this.#applyToken(socket, await this.#fetchToken());
+    } catch (error) {
+      this.#tokenFetchFailed(error);
+      this.#planRefresh(RETRY_REFRESH_MS);
+    }
+  }
+
+  #applyToken(socket, token) {
+    // A newer connection has started since: it was opened with the newest token.
+    if (!socket || socket !== this.#ws || this.#state !== 'live' || (!token && !this.#usedToken)) return;
+    // Signed in, out, or as someone else: a refresh cannot change the user, a new connection can.
+    if (!token || !this.#usedToken || tokenClaims(token).sub !== this.user) return this.#restart();
+    if (token === this.#usedToken) return this.#planRefresh(RETRY_REFRESH_MS);
+    // The expiry moves only when the server says `refreshed`; a refused token leaves the old one in force.
+    this.#usedToken = token;
+    socket.send(JSON.stringify({ type: 'refresh', token }));
+  }
+
+  #onRefreshed(frame) {
+    const expiresAt = Date.parse(frame.expiresAt);
+    if (Number.isFinite(expiresAt)) this.#expiresAt = expiresAt;
+    this.#planRefresh();
+    this.#emit('refreshed', frame);
+  }
+
+  #tokenFetchFailed(error) {
+    this.#emit('error', { code: 'token_fetch_failed', message: String(error?.message ?? error), local: true });
+  }
+
+  #isExpired(token) {
+    const expires = expiryMs(token);
+    return expires !== null && expires <= this.serverNow();
+  }
+
+  // ---- the page around it
+
+  #listen() {
+    const env = this.#env;
+    if (!env?.addEventListener || this.#envHandlers) return;
+    this.#envHandlers = {
+      offline: () => {
+        clearTimeout(this.#timers.reconnect);
+        this.#setState('offline');
+      },
+      // After a network change the old connection may be half-open, and a page cannot ping to find
+      // out, so start afresh rather than trust it.
+      online: () => this.#restart(),
+      pagehide: () => {
+        this.#suspended = true;
+        clearTimeout(this.#timers.reconnect);
+        this.#retire();
+      },
+      // Back from the back/forward cache: the socket was closed on pagehide.
+      pageshow: (event) => {
+        if (!event.persisted || !this.#suspended) return;
+        this.#suspended = false;
+        this.#restart();
+      },
+      visibilitychange: () => this.#onVisible(),
+    };
+    for (const [name, handler] of Object.entries(this.#envHandlers)) {
+      if (name !== 'visibilitychange') env.addEventListener(name, handler);
+    }
+    env.document?.addEventListener?.('visibilitychange', this.#envHandlers.visibilitychange);
+  }
+
+  #unlisten() {
+    const env = this.#env;
+    if (!this.#envHandlers) return;
+    for (const [name, handler] of Object.entries(this.#envHandlers)) {
+      if (name !== 'visibilitychange') env.removeEventListener(name, handler);
+    }
+    env.document?.removeEventListener?.('visibilitychange', this.#envHandlers.visibilitychange);
+    this.#envHandlers = null;
+  }
+
+  // Hidden tabs have their timers slowed: on coming back, do at once what may have been held up.
+  #onVisible() {
+    if (this.#env?.document?.visibilityState !== 'visible') return;
+    if (this.#state === 'reconnecting') {
+      this.#open();
+      return;
+    }
+    if (this.#isUp() && this.#o.getToken && this.#expiresAt !== null && this.#expiresAt - this.#o.refreshBeforeMs <= this.serverNow()) {
+      this.#refresh();
+    }
+  }
+
+  // ---- events
+
+  #emit(event, ...args) {
+    for (const handler of [...(this.#listeners.get(event) ?? [])]) this.#call(handler, ...args);
+  }
+
+  // One failing handler must not stop the others, nor the client.
+  #call(handler, ...args) {
+    try {
+      handler(...args);
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  #queue(map, key, value) {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  }
+
+  #settle(map, key, result) {
+    const list = map.get(key);
+    if (!list) return;
+    map.delete(key);
+    for (const resolve of list) resolve(result);
+  }
+}
+
+/** Creates a client and connects it: `const client = connect({ getToken, channels: ['team:42'] })`. */
+export function connect(options) {
+  return new NotificationsClient(options).connect();
+}

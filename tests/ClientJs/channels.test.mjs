@@ -1,0 +1,140 @@
+// Joining and leaving channels: answers matched to requests, refusals, per-channel handlers.
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isValidChannel } from '../../client-web/notifications.js';
+import { FakeWebSocket, flush, setUp, setUpLive, tearDown, tick } from './fakes.mjs';
+
+let ctx;
+afterEach(() => tearDown(ctx?.client));
+
+async function live(options) {
+  ctx = await setUpLive(options);
+  return FakeWebSocket.last;
+}
+
+test('channel names follow the server\'s rule', () => {
+  for (const name of ['global', 'team:42', 'job:7:logs', 'a', 'x'.repeat(128), 'A-Z_0.9']) assert.ok(isValidChannel(name), name);
+  for (const name of ['', ':a', 'a:', 'x'.repeat(129), 'a b', 'é', 'job:*', null, 42]) assert.ok(!isValidChannel(name), String(name));
+});
+
+test('join() resolves with the server\'s answer; a channel joined before connecting is asked for on the welcome', async () => {
+  ctx = setUp({ channels: ['team:1'] }, { random: 0 });
+  const early = ctx.client.join('job:7');
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  socket.welcome();
+  assert.deepEqual(socket.of('subscribe').map((f) => f.channel), ['team:1', 'job:7']);
+
+  socket.receive({ type: 'subscribed', channel: 'job:7' });
+  assert.deepEqual(await early, { channel: 'job:7', joined: true, resume: null });
+  assert.deepEqual(await ctx.client.join('job:7'), { channel: 'job:7', joined: true, resume: null }, 'joined already: answered at once');
+  assert.equal(socket.of('subscribe').length, 2, 'and not asked again');
+});
+
+test('a refused join resolves with the code, and the channel is not asked for again', async () => {
+  const socket = await live();
+  const answer = ctx.client.join('team:9');
+  socket.receive({ type: 'error', code: 'channel_forbidden', message: 'no', channel: 'team:9' });
+
+  assert.deepEqual(await answer, { channel: 'team:9', joined: false, code: 'channel_forbidden', message: 'no' });
+  assert.deepEqual(ctx.client.channels, ['global']);
+  FakeWebSocket.last.drop();
+  await tick(ctx.client.reconnectAt - Date.now());
+  FakeWebSocket.last.welcome();
+  assert.deepEqual(FakeWebSocket.last.of('subscribe'), []);
+});
+
+test('an invalid name is refused without asking the server', async () => {
+  const socket = await live();
+  const answer = await ctx.client.join('job:*');
+  assert.equal(answer.joined, false);
+  assert.equal(answer.code, 'invalid_channel');
+  assert.deepEqual(socket.sent, []);
+});
+
+test('answers are matched in order: join, leave, join again ends joined, and a refusal of an old request changes nothing', async () => {
+  const socket = await live();
+  ctx.client.join('team:1');
+  ctx.client.leave('team:1');
+  const again = ctx.client.join('team:1');
+  assert.deepEqual(socket.sent.map((f) => f.type), ['subscribe', 'unsubscribe', 'subscribe']);
+
+  socket.receive({ type: 'error', code: 'too_many_channels', message: 'full', channel: 'team:1' });
+  socket.receive({ type: 'unsubscribed', channel: 'team:1' });
+  assert.deepEqual(ctx.client.channels, ['global', 'team:1'], 'the refusal answered the first subscribe, not the last');
+  socket.receive({ type: 'subscribed', channel: 'team:1' });
+  assert.equal((await again).joined, true);
+});
+
+test('an error about an alert is not taken for the answer to a join', async () => {
+  const socket = await live();
+  const answer = ctx.client.join('team:1');
+  socket.receive({ type: 'error', code: 'publish_forbidden', message: 'no', channel: 'team:1' });
+  socket.receive({ type: 'subscribed', channel: 'team:1' });
+  assert.equal((await answer).joined, true);
+});
+
+test('per-channel handlers get only their channel; the all-alerts event gets every one, with its channel', async () => {
+  const socket = await live();
+  const team = [];
+  ctx.client.join('team:1', (alert, meta) => team.push(`${alert.id}@${meta.channel}`));
+  socket.receive({ type: 'subscribed', channel: 'team:1' });
+  socket.alert('t1', 'x', 'team:1');
+  socket.alert('g1');
+  socket.alert('g2', 'x', 'global');
+
+  assert.deepEqual(team, ['t1@team:1']);
+  assert.deepEqual(ctx.events.filter((e) => e.name === 'alert').map((e) => `${e.payload.id}@${e.meta.channel}`),
+    ['t1@team:1', 'g1@global', 'g2@global']);
+});
+
+test('a channel the refreshed token no longer allows is dropped when the server says so', async () => {
+  const socket = await live();
+  ctx.client.join('team:1');
+  socket.receive({ type: 'subscribed', channel: 'team:1' });
+  socket.receive({ type: 'unsubscribed', channel: 'team:1', reason: 'not_allowed' });
+  socket.alert('t1', 'x', 'team:1');
+
+  assert.deepEqual(ctx.client.channels, ['global']);
+  assert.deepEqual(ctx.alerts(), []);
+  assert.equal(ctx.events.find((e) => e.name === 'unsubscribed').payload.reason, 'not_allowed');
+});
+
+test('send() to a joined channel names it', async () => {
+  const socket = await live();
+  ctx.client.join('public:lobby');
+  assert.equal(ctx.client.send('hi', { channel: 'public:lobby' }), false, 'not before the server said joined');
+  socket.receive({ type: 'subscribed', channel: 'public:lobby' });
+  assert.equal(ctx.client.send('hi', { channel: 'public:lobby' }), true);
+  assert.deepEqual(socket.of('alert'), [{ type: 'alert', text: 'hi', channel: 'public:lobby' }]);
+});
+
+test('a join pending when the socket drops is answered on the next connection', async () => {
+  const first = await live();
+  const answer = ctx.client.join('team:1');
+  first.drop();
+  await tick(ctx.client.reconnectAt - Date.now());
+  const second = FakeWebSocket.last;
+  second.welcome();
+  second.receive({ type: 'subscribed', channel: 'team:1' });
+  assert.equal((await answer).joined, true);
+});
+
+test('leave() while not connected is settled at once and nothing is asked for later', async () => {
+  ctx = setUp({ channels: ['team:1'] }, { random: 0 });
+  assert.deepEqual(await ctx.client.leave('team:1'), { channel: 'team:1', left: true });
+  ctx.client.connect();
+  await flush();
+  FakeWebSocket.last.welcome();
+  assert.deepEqual(FakeWebSocket.last.sent, []);
+});
+
+test('error frames reach the error event with their code, message and retry hint', async () => {
+  const socket = await live();
+  socket.receive({ type: 'error', code: 'rate_limited', message: 'Too many alerts', retryAfterMs: 480 });
+  const error = ctx.events.find((e) => e.name === 'error').payload;
+  assert.equal(error.code, 'rate_limited');
+  assert.equal(error.retryAfterMs, 480);
+  assert.equal(ctx.client.state, 'live', 'an error frame never ends the connection');
+});

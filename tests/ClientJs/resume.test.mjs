@@ -1,0 +1,175 @@
+// Resuming on any instance: global through ?since=, every other channel through subscribe's since,
+// with replies, replays and live alerts in the orders the server may send them; duplicates dropped.
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeWebSocket, flush, jwt, setUp, setUpLive, tearDown, tick } from './fakes.mjs';
+
+let ctx;
+afterEach(() => tearDown(ctx?.client));
+
+async function live(options) {
+  ctx = await setUpLive(options);
+  return FakeWebSocket.last;
+}
+
+async function reconnect() {
+  FakeWebSocket.last.drop();
+  await tick(ctx.client.reconnectAt - Date.now());
+  return FakeWebSocket.last;
+}
+
+test('a reconnect asks for the global alerts after the last one received, with ?since=', async () => {
+  const first = await live();
+  assert.equal(first.since, null);
+  first.alert('g1');
+  first.alert('g2');
+
+  const second = await reconnect();
+  assert.equal(second.since, 'g2');
+});
+
+test('alerts are shown once each: the replay repeats what was seen, the page sees it once', async () => {
+  const first = await live();
+  first.alert('g1');
+  first.alert('g2');
+  const second = await reconnect();
+  second.welcome({ resume: { since: 'g2', complete: true, replayed: 3 } });
+  second.alert('g1');
+  second.alert('g2');
+  second.alert('g3');
+  second.alert('g4');
+
+  assert.deepEqual(ctx.alerts(), ['g1', 'g2', 'g3', 'g4']);
+  const meta = ctx.events.filter((e) => e.name === 'alert').map((e) => e.meta.replayed);
+  assert.deepEqual(meta, [false, false, true, false], 'g3 came in the replay, g4 live');
+});
+
+test('a resume that could not cover everything is reported, for the page to say so', async () => {
+  const first = await live();
+  first.alert('g1');
+  const second = await reconnect();
+  second.welcome({ resume: { since: 'g1', complete: false, replayed: 0 } });
+  const resume = ctx.events.find((e) => e.name === 'resume').payload;
+  assert.deepEqual(resume, { channel: 'global', since: 'g1', complete: false, replayed: 0 });
+});
+
+test('the seen-id memory is bounded: the oldest is forgotten first', async () => {
+  const socket = await live({ seenLimit: 2 });
+  socket.alert('a');
+  socket.alert('b');
+  socket.alert('c');
+  socket.alert('b');
+  socket.alert('a');
+  assert.deepEqual(ctx.alerts(), ['a', 'b', 'c', 'a']);
+});
+
+test('every joined channel is subscribed again after a reconnect, each with the id of its last alert', async () => {
+  const first = await live();
+  ctx.client.join('team:1');
+  ctx.client.join('job:7');
+  first.receive({ type: 'subscribed', channel: 'team:1' });
+  first.receive({ type: 'subscribed', channel: 'job:7' });
+  first.alert('t1', 'x', 'team:1');
+  first.alert('g1');
+
+  const second = await reconnect();
+  assert.deepEqual(second.sent, [], 'nothing before the welcome');
+  second.welcome();
+  assert.deepEqual(second.of('subscribe'), [
+    { type: 'subscribe', channel: 'team:1', since: 't1' },
+    { type: 'subscribe', channel: 'job:7' },
+  ]);
+  assert.equal(second.since, 'g1');
+});
+
+test('a replay follows its subscribed answer, and a reconnect during it resumes from the last replayed', async () => {
+  const first = await live();
+  ctx.client.join('team:1');
+  first.receive({ type: 'subscribed', channel: 'team:1' });
+  first.alert('t1', 'x', 'team:1');
+
+  const second = await reconnect();
+  second.welcome();
+  second.receive({ type: 'subscribed', channel: 'team:1', resume: { since: 't1', complete: true, replayed: 3 } });
+  second.alert('t1', 'x', 'team:1');
+  second.alert('t2', 'x', 'team:1');
+
+  const third = await reconnect();
+  third.welcome();
+  assert.deepEqual(third.of('subscribe'), [{ type: 'subscribe', channel: 'team:1', since: 't2' }]);
+});
+
+test('live alerts that beat the resume answer do not move the resume point past what the replay covers', async () => {
+  const token = jwt({ sub: '42', exp: Math.floor(Date.now() / 1000) + 3600 });
+  ctx = setUp({ token }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  const first = FakeWebSocket.last;
+  first.welcome();
+  first.alert('u1', 'x', 'user:42');
+
+  // The server puts the socket in user:42 at once, so a live alert can arrive before the subscribe's answer.
+  const second = await reconnect();
+  second.welcome();
+  assert.deepEqual(second.of('subscribe'), [{ type: 'subscribe', channel: 'user:42', since: 'u1' }]);
+  second.alert('u5', 'live, early', 'user:42');
+  second.drop();
+  await tick(ctx.client.reconnectAt - Date.now());
+
+  const third = FakeWebSocket.last;
+  third.welcome();
+  assert.deepEqual(third.of('subscribe'), [{ type: 'subscribe', channel: 'user:42', since: 'u1' }],
+    'u2..u4 may still be missing: resume from u1 again, not from u5');
+  third.receive({ type: 'subscribed', channel: 'user:42', resume: { since: 'u1', complete: true, replayed: 4 } });
+  for (const id of ['u2', 'u3', 'u4', 'u5']) third.alert(id, 'x', 'user:42');
+  third.alert('u6', 'x', 'user:42');
+  assert.deepEqual(ctx.alerts(), ['u1', 'u5', 'u2', 'u3', 'u4', 'u6']);
+
+  const fourth = await reconnect();
+  fourth.welcome();
+  assert.deepEqual(fourth.of('subscribe'), [{ type: 'subscribe', channel: 'user:42', since: 'u6' }]);
+});
+
+test('alerts of a channel being left are dropped, even those the server sent before its answer', async () => {
+  const socket = await live();
+  const handler = [];
+  ctx.client.join('team:1', (alert) => handler.push(alert.id));
+  socket.receive({ type: 'subscribed', channel: 'team:1' });
+  socket.alert('t1', 'x', 'team:1');
+  const left = ctx.client.leave('team:1');
+  socket.alert('t2', 'sent before the server read the unsubscribe', 'team:1');
+  socket.receive({ type: 'unsubscribed', channel: 'team:1' });
+
+  assert.deepEqual(await left, { channel: 'team:1', left: true });
+  assert.deepEqual(handler, ['t1']);
+  assert.deepEqual(ctx.alerts(), ['t1']);
+  assert.deepEqual(socket.of('unsubscribe'), [{ type: 'unsubscribe', channel: 'team:1' }]);
+});
+
+test('leaving global: no ?since= and an unsubscribe on every connect', async () => {
+  const first = await live({ global: false });
+  assert.deepEqual(first.of('unsubscribe'), [{ type: 'unsubscribe', channel: 'global' }]);
+  first.receive({ type: 'unsubscribed', channel: 'global' });
+  first.alert('g1');
+  assert.deepEqual(ctx.alerts(), []);
+
+  const second = await reconnect();
+  assert.equal(second.since, null);
+  second.welcome();
+  assert.deepEqual(second.of('unsubscribe'), [{ type: 'unsubscribe', channel: 'global' }]);
+});
+
+test('a channel left and joined again starts afresh, without the old resume point', async () => {
+  const socket = await live();
+  ctx.client.join('team:1');
+  socket.receive({ type: 'subscribed', channel: 'team:1' });
+  socket.alert('t1', 'x', 'team:1');
+  ctx.client.leave('team:1');
+  socket.receive({ type: 'unsubscribed', channel: 'team:1' });
+  ctx.client.join('team:1');
+
+  assert.deepEqual(socket.of('subscribe').at(-1), { type: 'subscribe', channel: 'team:1' });
+  socket.receive({ type: 'subscribed', channel: 'team:1' });
+  socket.alert('t2', 'x', 'team:1');
+  assert.deepEqual(ctx.alerts(), ['t1', 't2']);
+});

@@ -1,0 +1,260 @@
+// Tokens: offered as a subprotocol, fetched by callback, refreshed in place before expiry, replaced
+// after 4001, and the races between a refresh and a reconnect.
+import { afterEach, mock, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tokenClaims } from '../../client-web/notifications.js';
+import { FakeWebSocket, NOW, flush, jwt, setUp, tearDown, tick } from './fakes.mjs';
+
+let ctx;
+afterEach(() => tearDown(ctx?.client));
+
+const seconds = () => Math.floor(Date.now() / 1000);
+// For tokens made before setUp() starts the fake clock: seconds from where it will start.
+const at = (offset) => Math.floor(NOW / 1000) + offset;
+
+/** A getToken that hands out numbered tokens for user 42, each valid for `lifetime` seconds, and counts calls. */
+function issuer(lifetime = 3600, sub = '42') {
+  const issued = [];
+  const getToken = async () => {
+    const token = jwt({ sub, exp: seconds() + lifetime, n: issued.length + 1 });
+    issued.push(token);
+    return token;
+  };
+  return { issued, getToken };
+}
+
+test('reads sub and exp from a token without checking it, and {} from anything else', () => {
+  assert.deepEqual(tokenClaims(jwt({ sub: '42', exp: 5 })), { sub: '42', exp: 5 });
+  assert.deepEqual(tokenClaims('not a token'), {});
+  assert.deepEqual(tokenClaims(undefined), {});
+});
+
+test('a token rides as a subprotocol beside notifications.v1, never in the URL', async () => {
+  const token = jwt({ sub: '42', exp: at(3600) });
+  ctx = setUp({ token });
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  assert.deepEqual(socket.protocols, ['notifications.v1', `bearer.${token}`]);
+  assert.equal(socket.url.search, '');
+  socket.welcome();
+  assert.equal(ctx.client.user, '42');
+});
+
+test('getToken is called before connecting, and a minute before exp the token is refreshed in place', async () => {
+  const { issued, getToken } = issuer(600);
+  ctx = setUp({ getToken });
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  assert.equal(socket.token, issued[0]);
+  socket.welcome();
+
+  await tick(539_000);
+  assert.deepEqual(socket.of('refresh'), []);
+  await tick(1_000);
+  assert.equal(issued.length, 2);
+  assert.deepEqual(socket.of('refresh'), [{ type: 'refresh', token: issued[1] }]);
+
+  socket.receive({ type: 'refreshed', expiresAt: new Date(tokenClaims(issued[1]).exp * 1000).toISOString() });
+  await tick(539_999);
+  assert.equal(socket.of('refresh').length, 1);
+  await tick(1);
+  assert.equal(socket.of('refresh').length, 2, 'the next refresh is planned from the server\'s expiresAt');
+  assert.equal(FakeWebSocket.sockets.length, 1, 'all without a reconnect');
+});
+
+test('a short-lived token is refreshed at half its remaining life', async () => {
+  const { issued, getToken } = issuer(60);
+  ctx = setUp({ getToken });
+  ctx.client.connect();
+  await flush();
+  FakeWebSocket.last.welcome();
+  await tick(29_999);
+  assert.equal(issued.length, 1);
+  await tick(1);
+  assert.equal(issued.length, 2);
+});
+
+test('a refused refresh is tried again before the token runs out, not in a tight loop', async () => {
+  const { issued, getToken } = issuer(600);
+  ctx = setUp({ getToken });
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  socket.welcome();
+  await tick(540_000);
+  socket.receive({ type: 'error', code: 'token_invalid', message: 'bad signature' });
+
+  await tick(4_999);
+  assert.equal(issued.length, 2);
+  await tick(30_001);
+  assert.equal(issued.length, 3, 'tried again within the remaining minute');
+  assert.equal(socket.of('refresh').length, 2);
+});
+
+test('getToken handing back the same token is asked again ever sooner toward exp, but never within five seconds', async () => {
+  const token = jwt({ sub: '42', exp: at(120) });
+  const calls = [];
+  ctx = setUp({ getToken: async () => { calls.push(Date.now() - NOW); return token; } });
+  ctx.client.connect();
+  await flush();
+  FakeWebSocket.last.welcome();
+  for (let i = 0; i < 1_500; i++) await tick(100);
+
+  assert.deepEqual(calls, [0, 60_000, 90_000, 105_000, 112_500, 117_500, 122_500, 127_500, 132_500, 137_500, 142_500, 147_500]);
+});
+
+test('close 4001 (token expired) fetches a new token and reconnects promptly', async () => {
+  const { issued, getToken } = issuer(600);
+  ctx = setUp({ getToken }, { random: 0.5 });
+  ctx.client.connect();
+  await flush();
+  FakeWebSocket.last.welcome();
+  FakeWebSocket.last.drop(4001, 'token expired');
+
+  assert.equal(ctx.client.state, 'reconnecting');
+  assert.ok(ctx.client.reconnectAt - Date.now() <= 1000);
+  await tick(1000);
+  assert.equal(FakeWebSocket.sockets.length, 2);
+  assert.equal(FakeWebSocket.last.token, issued[1]);
+});
+
+test('with a static token, 4001 ends the client with token_expired instead of retrying forever', async () => {
+  ctx = setUp({ token: jwt({ sub: '42', exp: at(600) }) });
+  ctx.client.connect();
+  await flush();
+  FakeWebSocket.last.welcome();
+  FakeWebSocket.last.drop(4001);
+  assert.equal(ctx.client.state, 'closed');
+  assert.equal(ctx.events.filter((e) => e.name === 'error').at(-1).payload.code, 'token_expired');
+});
+
+test('a static token already expired is not offered: the client stops and says why', async () => {
+  ctx = setUp({ token: jwt({ sub: '42', exp: at(-1) }) });
+  ctx.client.connect();
+  await flush();
+  assert.equal(FakeWebSocket.sockets.length, 0);
+  assert.equal(ctx.client.state, 'closed');
+});
+
+test('a handshake that fails before opening gets a fresh token next time (it may have been a 401)', async () => {
+  const { issued, getToken } = issuer(3600);
+  ctx = setUp({ getToken }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  FakeWebSocket.last.drop();
+  await tick(0);
+  assert.equal(FakeWebSocket.sockets.length, 2);
+  assert.equal(FakeWebSocket.last.token, issued[1]);
+
+  FakeWebSocket.last.welcome();
+  FakeWebSocket.last.drop();
+  await tick(0);
+  assert.equal(FakeWebSocket.last.token, issued[1], 'a socket that opened proved its token: kept');
+});
+
+test('a refresh and a reconnect that both need a token share one fetch', async () => {
+  let release;
+  let calls = 0;
+  const getToken = () => {
+    calls++;
+    return calls === 1
+      ? Promise.resolve(jwt({ sub: '42', exp: seconds() + 600 }))
+      : new Promise((resolve) => { release = () => resolve(jwt({ sub: '42', exp: seconds() + 600, n: calls })); });
+  };
+  ctx = setUp({ getToken }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  const first = FakeWebSocket.last;
+  first.welcome();
+
+  await tick(540_000); // the refresh starts fetching
+  first.drop(4001); // and the token expires meanwhile
+  await tick(0);
+  assert.equal(calls, 2, 'the reconnect waits on the same fetch');
+  release();
+  await flush();
+  assert.equal(FakeWebSocket.sockets.length, 2);
+  assert.deepEqual(first.of('refresh'), [], 'nothing is sent on the dead socket');
+});
+
+test('a refresh whose socket was replaced while fetching is dropped: the new socket has the new token', async () => {
+  let release;
+  let calls = 0;
+  const getToken = () => {
+    calls++;
+    if (calls !== 2) return Promise.resolve(jwt({ sub: '42', exp: seconds() + 600, n: calls }));
+    return new Promise((resolve) => { release = () => resolve(jwt({ sub: '42', exp: seconds() + 600, n: calls })); });
+  };
+  ctx = setUp({ getToken }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  const first = FakeWebSocket.last;
+  first.welcome();
+  await tick(540_000);
+  ctx.win.goOffline();
+  ctx.win.goOnline();
+  release();
+  await flush();
+  const second = FakeWebSocket.last;
+  assert.notEqual(second, first);
+  second.welcome();
+  assert.deepEqual(first.of('refresh'), []);
+  assert.deepEqual(second.of('refresh'), []);
+});
+
+test('a token for another user, or none, reconnects rather than refreshing', async () => {
+  let sub = '42';
+  ctx = setUp({ getToken: async () => (sub ? jwt({ sub, exp: seconds() + 3600 }) : null) }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  FakeWebSocket.last.welcome();
+
+  sub = '43';
+  await ctx.client.refreshToken();
+  await flush();
+  assert.equal(FakeWebSocket.sockets.length, 2);
+  assert.equal(tokenClaims(FakeWebSocket.last.token).sub, '43');
+
+  FakeWebSocket.last.welcome();
+  sub = null;
+  await ctx.client.refreshToken();
+  await flush();
+  assert.equal(FakeWebSocket.sockets.length, 3);
+  assert.equal(FakeWebSocket.last.protocols, undefined, 'signed out: anonymous');
+});
+
+test('a failing getToken is reported and retried with backoff', async () => {
+  let fail = true;
+  const getToken = async () => {
+    if (fail) throw new Error('token endpoint down');
+    return jwt({ sub: '42', exp: seconds() + 3600 });
+  };
+  ctx = setUp({ getToken }, { random: 0.5 });
+  ctx.client.connect();
+  await flush();
+  assert.equal(FakeWebSocket.sockets.length, 0);
+  assert.equal(ctx.client.state, 'reconnecting');
+  assert.equal(ctx.events.find((e) => e.name === 'error').payload.code, 'token_fetch_failed');
+
+  fail = false;
+  await tick(ctx.client.reconnectAt - Date.now());
+  assert.equal(FakeWebSocket.sockets.length, 1);
+});
+
+test('a page that was hidden past its refresh time refreshes as soon as it is seen', async () => {
+  const { issued, getToken } = issuer(600);
+  ctx = setUp({ getToken });
+  ctx.client.connect();
+  await flush();
+  FakeWebSocket.last.welcome();
+  ctx.win.setVisible(false);
+  // A hidden tab's timers are held back: the clock moves, the refresh timer does not fire.
+  mock.timers.setTime(Date.now() + 560_000);
+  ctx.win.setVisible(true);
+  await flush();
+  assert.equal(issued.length, 2);
+  assert.equal(FakeWebSocket.last.of('refresh').length, 1);
+});
+
