@@ -18,6 +18,9 @@ public sealed class ConfigurationTests(ITestOutputHelper output)
     [InlineData("PUBSUB_ENDPOINT", "https://pubsub.googleapis.com", "PUBSUB_ENDPOINT must be host:port")]
     [InlineData("PUBSUB_ENDPOINT", "europe-west1-pubsub.googleapis.com", "PUBSUB_ENDPOINT must be host:port")]
     [InlineData("PUBSUB_ENDPOINT", " ", "PUBSUB_ENDPOINT must be host:port")]
+    [InlineData("PUSHER_APPS", "1001:app-key", "PUSHER_APPS")]
+    [InlineData("PUSHER_APPS", "1001:key:secret,1001:other:secret", "share the id '1001'")]
+    [InlineData("PUSHER_MAX_BATCH_SIZE", "0", "MaxBatchSize")]
     public async Task Invalid_settings_fail_at_startup_naming_the_problem(string key, string value, string expected)
     {
         var settings = TestInstance.StandaloneSettings();
