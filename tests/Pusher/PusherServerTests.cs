@@ -42,7 +42,10 @@ public sealed class PusherServerTests(PubSubEmulator emulator, ChromiumFixture c
         await PusherClients.RequireAsync();
         _signer = new Signer("1001", "app-key", "app-secret");
         _pages = await PageHost.StartAsync(_signer);
-        var instances = await Task.WhenAll(TestInstance.StartAsync(Settings(emulator, _topic, "ams"), output), TestInstance.StartAsync(Settings(emulator, _topic, "syd"), output));
+        // One instance takes Pusher's handshakes on the bare socket, the other through Kestrel: both transports serve the door.
+        var kestrelOnly = Settings(emulator, _topic, "syd");
+        kestrelOnly["WS_BARE_SOCKETS"] = "false";
+        var instances = await Task.WhenAll(TestInstance.StartAsync(Settings(emulator, _topic, "ams"), output), TestInstance.StartAsync(kestrelOnly, output));
         (_a, _b) = (instances[0], instances[1]);
         await _a.WaitReadyAsync();
         await _b.WaitReadyAsync();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Notifications.Configuration;
+using Notifications.Connections;
 using Notifications.Delivery;
 using Notifications.Pusher.Api;
 using Notifications.Pusher.Apps;
@@ -35,6 +36,7 @@ public static class PusherExtensions
         services.AddSingleton<IBusMessageRelay, PusherRelay>();
         services.AddSingleton<IAlertDialect, PusherAlertFrames>();
         services.AddSingleton<PusherDoor>();
+        services.AddSingleton<IDialectDoor>(s => s.GetRequiredService<PusherDoor>());
         services.AddSingleton<PusherApi>();
         services.AddHostedService<PusherHeartbeatService>();
         return services;
