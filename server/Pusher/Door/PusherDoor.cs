@@ -29,7 +29,7 @@ internal sealed class PusherDoor(
     IOptions<PusherOptions> pusher,
     TimeProvider clock,
     NotificationsMetrics metrics,
-    ILogger<Connection> logger)
+    ILogger<Connection> logger) : IDialectDoor
 {
     /// <summary>Where Pusher clients connect: <c>/app/{key}</c>.</summary>
     public const string PathPrefix = "/app/";
@@ -37,6 +37,8 @@ internal sealed class PusherDoor(
     private readonly ConcurrentDictionary<string, int> _perApp = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConnectionOptions> _appOptions = new(StringComparer.Ordinal);
     private readonly int _activityTimeout = pusher.Value.ActivityTimeoutSeconds;
+
+    public bool Open => apps.Enabled;
 
     /// <summary>The endpoint for Kestrel's requests to <c>/app/{key}</c>.</summary>
     public Task HandleAsync(HttpContext context, string key)
