@@ -15,12 +15,12 @@ internal sealed record BenchOptions(
     IReadOnlyList<double>? Rates,
     int CoalesceMicroseconds)
 {
-    public static readonly string[] All = ["startup", "idle-memory", "connect-rate", "local-fanout", "cross-instance", "slow-consumers", "stream-churn", "compare", "drain-storm"];
+    public static readonly string[] All = ["startup", "idle-memory", "connect-rate", "local-fanout", "cross-instance", "slow-consumers", "stream-churn", "compare", "drain-storm", "pusher-fanout"];
 
     public const string Usage = """
         usage: dotnet run -c Release --project bench -- <scenario|all> [--smoke] [options]
           scenarios: startup, idle-memory, connect-rate, local-fanout, cross-instance, slow-consumers,
-                     stream-churn, compare, drain-storm (comma-separated, or all)
+                     stream-churn, compare, drain-storm, pusher-fanout (comma-separated, or all)
           --smoke              tiny sizes, seconds per scenario: proves the tool and the server work (exit 1 on any loss)
           --out FILE           JSON results (default bench/results/<utc>-<scenarios>.json)
           --server NAME|PATH   the server the scenarios run against: ours (default: server/ published as the
@@ -32,7 +32,7 @@ internal sealed record BenchOptions(
           --rounds R           compare: rounds, each server once per round in a rotating order (default 3; smoke 1)
           --server-env K=V     extra setting for our server, repeatable (e.g. LOG_LEVEL=Warning, WS_SEND_QUEUE=64)
           --step-seconds S     how long each measured step sends (default 3; smoke 0.5)
-          --sizes N,N          local-fanout: socket counts instead of 1000,10000;
+          --sizes N,N          local-fanout, pusher-fanout: socket counts instead of 1000,10000;
                                cross-instance: sockets per instance (the first value) instead of 100;
                                stream-churn: sockets per instance instead of 50
           --rates D,D          local-fanout: deliveries/s to step through instead of 100k…2M

@@ -33,7 +33,7 @@ internal sealed class ClientPool(ClientHub hub, int sourceAddresses = 16)
     /// <paramref name="concurrency"/> are in flight and latency counts from each one's actual start.
     /// </summary>
     public async Task<ConnectReport> ConnectAsync(IPEndPoint server, int count, double? rate, int concurrency,
-        CancellationToken cancellationToken, int receiveBuffer = 0)
+        CancellationToken cancellationToken, int receiveBuffer = 0, string path = "/ws")
     {
         var latency = new Recorder();
         var failures = new ConcurrentDictionary<string, int>();
@@ -61,7 +61,7 @@ internal sealed class ClientPool(ClientHub hub, int sourceAddresses = 16)
         {
             try
             {
-                var (client, failure) = await TryConnectAsync(index, server, source, "/ws", receiveBuffer, cancellationToken);
+                var (client, failure) = await TryConnectAsync(index, server, source, path, receiveBuffer, cancellationToken);
                 if (client is null)
                 {
                     failures.AddOrUpdate(failure!, 1, (_, n) => n + 1);
