@@ -131,6 +131,19 @@ public sealed class PusherRefusalTests(PubSubEmulator emulator, ITestOutputHelpe
         Assert.Single(other.Events("client-typing"));
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task On_shutdown_pusher_clients_are_told_4200_so_they_reconnect_at_once_elsewhere()
+    {
+        await using var socket = await PusherSocket.ConnectAsync(_server.BaseUri, "app-key");
+        await socket.SocketIdAsync();
+
+        await _server.StopAsync();
+
+        Assert.Equal((WebSocketCloseStatus)4200, await socket.WaitForCloseAsync());
+        Assert.Equal(4200, socket.Events("pusher:error").Single().GetProperty("data").GetProperty("code").GetInt32());
+        Assert.DoesNotContain(socket.Received, e => e.TryGetProperty("type", out _));
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_server is not null)

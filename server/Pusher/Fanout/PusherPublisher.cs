@@ -52,8 +52,9 @@ internal sealed partial class PusherPublisher(IMessageBus bus, BusHealth health,
                 _batch.Clear();
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception e) when (stoppingToken.IsCancellationRequested && e is OperationCanceledException or Grpc.Core.RpcException)
         {
+            // Stopping: a call cut short ends as the bus saw it (cancelled, or a refusal that raced the cancel).
         }
     }
 
@@ -70,7 +71,9 @@ internal sealed partial class PusherPublisher(IMessageBus bus, BusHealth health,
             }
             catch (BusUnavailableException e)
             {
-                if (clock.GetElapsedTime(started) > _timeout || !await backoff.WaitAsync(health.NextRecovery, cancellationToken))
+                if (!await backoff.WaitAsync(health.NextRecovery, cancellationToken))
+                    return;
+                if (clock.GetElapsedTime(started) > _timeout)
                 {
                     Log.Dropped(logger, _batch.Count, e.Message);
                     return;
