@@ -52,9 +52,8 @@ internal sealed partial class PusherPublisher(IMessageBus bus, BusHealth health,
                 _batch.Clear();
             }
         }
-        catch (Exception e) when (stoppingToken.IsCancellationRequested && e is OperationCanceledException or Grpc.Core.RpcException)
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping: a call cut short ends as the bus saw it (cancelled, or a refusal that raced the cancel).
         }
     }
 
