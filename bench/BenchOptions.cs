@@ -16,12 +16,12 @@ internal sealed record BenchOptions(
     int CoalesceMicroseconds,
     bool SkipFanout = false)
 {
-    public static readonly string[] All = ["startup", "idle-memory", "connect-rate", "local-fanout", "cross-instance", "slow-consumers", "stream-churn", "compare", "drain-storm", "channels", "publish-api"];
+    public static readonly string[] All = ["startup", "idle-memory", "connect-rate", "local-fanout", "cross-instance", "slow-consumers", "stream-churn", "compare", "drain-storm", "channels", "publish-api", "pusher-fanout"];
 
     public const string Usage = """
         usage: dotnet run -c Release --project bench -- <scenario|all> [--smoke] [options]
           scenarios: startup, idle-memory, connect-rate, local-fanout, cross-instance, slow-consumers,
-                     stream-churn, compare, drain-storm, channels, publish-api (comma-separated, or all)
+                     stream-churn, compare, drain-storm, channels, publish-api, pusher-fanout (comma-separated, or all)
           --smoke              tiny sizes, seconds per scenario: proves the tool and the server work (exit 1 on any loss)
           --out FILE           JSON results (default bench/results/<utc>-<scenarios>.json)
           --server NAME|PATH   the server the scenarios run against: ours (default: server/ published as the
@@ -34,7 +34,7 @@ internal sealed record BenchOptions(
           --no-fanout          compare: connection figures only, no fan-out step (a quicker A/B of connection setup)
           --server-env K=V     extra setting for our server, repeatable (e.g. LOG_LEVEL=Warning, WS_SEND_QUEUE=64)
           --step-seconds S     how long each measured step sends (default 3; smoke 0.5)
-          --sizes N,N          local-fanout: socket counts instead of 1000,10000;
+          --sizes N,N          local-fanout, pusher-fanout: socket counts instead of 1000,10000;
                                cross-instance: sockets per instance (the first value) instead of 100;
                                stream-churn: sockets per instance instead of 50;
                                channels: signed-in sockets instead of 1000,10000 (the last also for memory);

@@ -77,6 +77,7 @@ static Func<BenchContext, Task> Scenario(string name) => name switch
     "idle-memory" => IdleMemory.RunAsync,
     "connect-rate" => ConnectRate.RunAsync,
     "local-fanout" => LocalFanout.RunAsync,
+    "pusher-fanout" => PusherFanout.RunAsync,
     "cross-instance" => CrossInstance.RunAsync,
     "channels" => ChannelFanout.RunAsync,
     "slow-consumers" => SlowConsumers.RunAsync,

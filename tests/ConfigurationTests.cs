@@ -39,6 +39,9 @@ public sealed class ConfigurationTests(ITestOutputHelper output)
     [InlineData("DEV_TOKENS", "true", "AUTH_HS256_SECRET")]
     [InlineData("DEV_TOKEN_SECONDS", "5", "DevTokenSeconds")]
     [InlineData("DEMO_PUBLISH_URL", "ftp://example.com", "DEMO_PUBLISH_URL")]
+    [InlineData("PUSHER_APPS", "1001:app-key", "PUSHER_APPS")]
+    [InlineData("PUSHER_APPS", "1001:key:secret,1001:other:secret", "share the id '1001'")]
+    [InlineData("PUSHER_MAX_BATCH_SIZE", "0", "MaxBatchSize")]
     public async Task Invalid_settings_fail_at_startup_naming_the_problem(string key, string value, string expected)
     {
         var settings = TestInstance.StandaloneSettings();

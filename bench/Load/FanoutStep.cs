@@ -44,7 +44,7 @@ internal static class FanoutStep
         long t0 = Stopwatch.GetTimestamp();
 
         long errors0 = senders.Sum(s => s.Errors);
-        var sent = await OpenLoopSender.RunAsync(senders, pool.Hub.RunTag, step, rate, duration, cancellationToken);
+        var sent = await OpenLoopSender.RunAsync(senders, pool.Hub.RunTag, step, rate, duration, cancellationToken, pool.Hub.Channel?.AlertField);
         long expected = sent.Count * receivers.Count;
         long deadline = Stopwatch.GetTimestamp() + (long)(drainTimeout.TotalSeconds * Stopwatch.Frequency);
         while (ledger.Received(receivers) < expected && Stopwatch.GetTimestamp() < deadline)

@@ -16,7 +16,7 @@ internal static class OpenLoopSender
     public sealed record Sent(long Count, TimeSpan Elapsed, long SendErrors, double MaxLagMs);
 
     public static async Task<Sent> RunAsync(IReadOnlyList<WsClient> senders, byte[] runTag, int step, double rate,
-        TimeSpan duration, CancellationToken cancellationToken)
+        TimeSpan duration, CancellationToken cancellationToken, byte[]? channelField = null)
     {
         long total = Math.Max(1, (long)Math.Round(rate * duration.TotalSeconds));
         var batches = senders.Select(_ => new ArrayBufferWriter<byte>(4096)).ToArray();
@@ -27,7 +27,7 @@ internal static class OpenLoopSender
             long due = Math.Min(total, (long)((Stopwatch.GetTimestamp() - t0) / ticksPerAlert) + 1);
             long oldest = t0 + (long)(next * ticksPerAlert);
             for (; next < due; next++)
-                FrameWriter.Alert(batches[next % senders.Count], runTag, step, next, t0 + (long)(next * ticksPerAlert));
+                FrameWriter.Alert(batches[next % senders.Count], runTag, step, next, t0 + (long)(next * ticksPerAlert), channelField);
             for (int s = 0; s < senders.Count; s++)
             {
                 if (batches[s].WrittenCount == 0)

@@ -13,11 +13,16 @@ internal interface IAlertSink
 internal sealed class ClientHub(string runTag)
 {
     private readonly byte[] _marker = Encoding.ASCII.GetBytes($"\"text\":\"b:{runTag}:");
+    // The same alert inside a Pusher event's data, which carries it as a JSON-encoded string.
+    private readonly byte[] _pusherMarker = Encoding.ASCII.GetBytes($"\\\"text\\\":\\\"b:{runTag}:");
 
     public byte[] RunTag { get; } = Encoding.ASCII.GetBytes($"{runTag}:");
 
     /// <summary>Each client keeps the id of the last tagged alert it received, as a page does for <c>?since=</c>.</summary>
     public bool TrackAlertIds { get; init; }
+
+    /// <summary>A channel the clients join (on <c>/ws</c> by a subscribe frame, as Pusher clients by <c>pusher:subscribe</c>) and alerts are sent to; null for <c>global</c>.</summary>
+    public ChannelDoor? Channel { get; init; }
 
     /// <summary>The current step's ledger; swapped between steps, read by every receive loop.</summary>
     public volatile IAlertSink? Sink;
@@ -27,12 +32,26 @@ internal sealed class ClientHub(string runTag)
     {
         step = 0;
         seq = ticks = 0;
-        int at = json.IndexOf(_marker);
+        int at = json.IndexOf(_marker), skip = _marker.Length;
+        if (at < 0 && Channel is not null && (at = json.IndexOf(_pusherMarker)) >= 0)
+            skip = _pusherMarker.Length;
         if (at < 0)
             return false;
-        var rest = json[(at + _marker.Length)..];
+        var rest = json[(at + skip)..];
         return Utf8Parser.TryParse(rest, out step, out int n) && rest[n] == (byte)':'
             && Utf8Parser.TryParse(rest = rest[(n + 1)..], out seq, out n) && rest[n] == (byte)':'
             && Utf8Parser.TryParse(rest[(n + 1)..], out ticks, out _);
     }
+}
+
+/// <summary>
+/// A channel both doors share: our name for it (<c>pusher:{app}:{channel}</c>), Pusher's name, the app key of
+/// Pusher's door, and the token that lets <c>/ws</c> sockets join and publish there.
+/// </summary>
+internal sealed record ChannelDoor(string OurName, string PusherName, string PusherKey, string Token)
+{
+    public byte[] OurSubscribe { get; } = Encoding.ASCII.GetBytes($"{{\"type\":\"subscribe\",\"channel\":\"{OurName}\"}}");
+    public byte[] PusherSubscribe { get; } = Encoding.ASCII.GetBytes($"{{\"event\":\"pusher:subscribe\",\"data\":{{\"channel\":\"{PusherName}\"}}}}");
+    public byte[] AlertField { get; } = Encoding.ASCII.GetBytes($"\"channel\":\"{OurName}\",");
+    public string PusherPath => $"/app/{PusherKey}?protocol=7&client=bench&version=1";
 }

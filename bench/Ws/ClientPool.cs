@@ -34,7 +34,7 @@ internal sealed class ClientPool(ClientHub hub, int sourceAddresses = 16)
     /// <paramref name="headersOf"/> gives a client's extra request headers from its index (a connection token).
     /// </summary>
     public async Task<ConnectReport> ConnectAsync(IPEndPoint server, int count, double? rate, int concurrency,
-        CancellationToken cancellationToken, int receiveBuffer = 0, Func<int, string>? headersOf = null)
+        CancellationToken cancellationToken, int receiveBuffer = 0, string path = "/ws", Func<int, string>? headersOf = null)
     {
         var latency = new Recorder();
         var failures = new ConcurrentDictionary<string, int>();
@@ -62,7 +62,7 @@ internal sealed class ClientPool(ClientHub hub, int sourceAddresses = 16)
         {
             try
             {
-                var (client, failure) = await TryConnectAsync(index, server, source, "/ws", receiveBuffer, cancellationToken, headersOf?.Invoke(index) ?? "");
+                var (client, failure) = await TryConnectAsync(index, server, source, path, receiveBuffer, cancellationToken, headersOf?.Invoke(index) ?? "");
                 if (client is null)
                 {
                     failures.AddOrUpdate(failure!, 1, (_, n) => n + 1);

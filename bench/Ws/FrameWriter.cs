@@ -8,12 +8,15 @@ internal static class FrameWriter
 {
     private const int MaxSmallPayload = 125;
 
-    /// <summary>Appends <c>{"type":"alert","text":"b:RUN:STEP:SEQ:TICKS"}</c> as one masked text frame.</summary>
-    public static void Alert(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> runTag, int step, long seq, long intendedTicks)
+    /// <summary>Appends <c>{"type":"alert",[channel,]"text":"b:RUN:STEP:SEQ:TICKS"}</c> as one masked text frame.</summary>
+    /// <param name="channelField"><c>"channel":"…",</c> for an alert to a channel; empty for <c>global</c>.</param>
+    public static void Alert(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> runTag, int step, long seq, long intendedTicks, ReadOnlySpan<byte> channelField = default)
     {
         Span<byte> json = stackalloc byte[MaxSmallPayload];
         int n = 0;
-        Append(json, ref n, "{\"type\":\"alert\",\"text\":\"b:"u8);
+        Append(json, ref n, "{\"type\":\"alert\","u8);
+        Append(json, ref n, channelField);
+        Append(json, ref n, "\"text\":\"b:"u8);
         Append(json, ref n, runTag);
         n += Format(json[n..], step);
         n += Format(json[n..], seq);
@@ -25,6 +28,9 @@ internal static class FrameWriter
 
     /// <summary>Appends a small JSON object (under 126 bytes: a <c>subscribe</c>) as one masked text frame.</summary>
     public static void Text(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> json) => Frame(output, 0x1, json);
+
+    /// <summary>One masked text frame (under 126 bytes): a subscribe.</summary>
+    public static byte[] Text(ReadOnlySpan<byte> payload) => Single(0x1, payload);
 
     public static byte[] Pong(ReadOnlySpan<byte> payload) => Single(0xA, payload);
 

@@ -149,6 +149,8 @@ internal sealed partial class WsClient
                 RememberAlertId(json);
             return;
         }
+        if (_hub.Channel is { } channel && OnChannelFrame(json, channel))
+            return;
         if (json.IndexOf("\"type\":\"welcome\""u8) >= 0)
             OnWelcome(json);
         else if (json.IndexOf("\"type\":\"goaway\""u8) >= 0)
@@ -157,6 +159,22 @@ internal sealed partial class WsClient
             Errors++;
         else if (json.IndexOf("\"type\":\"alert\""u8) >= 0)
             ForeignAlerts++;
+    }
+
+    /// <summary>Joining the hub's channel: subscribe once connected (through either door), live once the server says so.</summary>
+    private bool OnChannelFrame(ReadOnlySpan<byte> json, ChannelDoor channel)
+    {
+        if (json.IndexOf("\"type\":\"welcome\""u8) >= 0)
+            TrySend(FrameWriter.Text(channel.OurSubscribe));
+        else if (json.IndexOf("\"event\":\"pusher:connection_established\""u8) >= 0)
+            TrySend(FrameWriter.Text(channel.PusherSubscribe));
+        else if (json.IndexOf("\"type\":\"subscribed\""u8) >= 0 || json.IndexOf("\"event\":\"pusher_internal:subscription_succeeded\""u8) >= 0)
+            MarkLive();
+        else if (json.IndexOf("\"event\":\"pusher:error\""u8) >= 0)
+            Errors++;
+        else
+            return false;
+        return true;
     }
 
     private void TrySend(byte[] frame)

@@ -39,8 +39,10 @@ internal sealed partial class WsClient
         _loop = EpollLoop.For(index);
         _hub = hub;
         string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        // A /ws socket that joins the hub's channel needs a token that allows it.
+        string authorization = hub.Channel is { } channel && path.StartsWith("/ws", StringComparison.Ordinal) ? $"Authorization: Bearer {channel.Token}\r\n" : "";
         _request = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {server}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-            $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{headers}\r\n");
+            $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{authorization}{headers}\r\n");
         _accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
     }
 

@@ -75,6 +75,23 @@ internal sealed partial class ChannelIndex<TMember> where TMember : class
             return members.Count;
     }
 
+    /// <summary>The channels whose names start with <paramref name="prefix"/>, with their member counts: a snapshot, for a census.</summary>
+    public List<(string Channel, int Members)> StartingWith(string prefix)
+    {
+        var found = new List<(string, int)>();
+        foreach (var (channel, members) in _channels)
+        {
+            if (!channel.StartsWith(prefix, StringComparison.Ordinal))
+                continue;
+            lock (members)
+            {
+                if (members.Count > 0)
+                    found.Add((channel, members.Count));
+            }
+        }
+        return found;
+    }
+
     public bool Contains(string channel, TMember member)
     {
         if (!_channels.TryGetValue(channel, out var members))

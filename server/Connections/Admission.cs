@@ -32,7 +32,7 @@ internal sealed class Admission(IOptions<AdmissionOptions> options, IOptions<Aut
             return ValueTask.FromResult(refused);
         if (carried.Token is null)
         {
-            return ValueTask.FromResult(_tokenRequired
+            return ValueTask.FromResult(_tokenRequired && !request.OwnAuthorization
                 ? Refused(StatusCodes.Status401Unauthorized, "This server needs a connection token: offer \"bearer.<token>\" beside \"notifications.v1\" in Sec-WebSocket-Protocol, or send Authorization: Bearer <token>.", address, "token_missing")
                 : TakeSlot(request, address, null, carried.SelectedProtocol));
         }
@@ -62,15 +62,20 @@ internal sealed class Admission(IOptions<AdmissionOptions> options, IOptions<Aut
             return Refused(StatusCodes.Status503ServiceUnavailable, "This instance is shutting down; connect again to reach another.", address, "stopping");
         if (request.Since is { Length: > AlertIds.MaxLength })
             return Refused(StatusCodes.Status400BadRequest, $"since must be an alert id of at most {AlertIds.MaxLength} characters.", address, "since");
+        if (request.OwnAuthorization)
+            return _origins.Allows(request.Origin, new HostString(request.Handshake.Host ?? "")) ? null : OriginRefused(request, address);
         if (request.TokenInQuery)
             return Refused(StatusCodes.Status400BadRequest, TokenCarrier.QueryRefusal, address, "token_in_url");
         carried = TokenCarrier.Read(request.Authorization, Handshake.Subprotocols(request.Protocols));
         if (carried.Problem is { } problem)
             return Refused(StatusCodes.Status400BadRequest, problem, address, "token_placement");
         if (!_origins.Allows(request.Origin, new HostString(request.Handshake.Host ?? "")))
-            return Refused(StatusCodes.Status403Forbidden, $"Origin {request.Origin} may not open sockets here (see ALLOWED_ORIGINS).", address, "origin");
+            return OriginRefused(request, address);
         return null;
     }
+
+    private static AdmissionResult OriginRefused(in AdmissionRequest request, string address) =>
+        Refused(StatusCodes.Status403Forbidden, $"Origin {request.Origin} may not open sockets here (see ALLOWED_ORIGINS).", address, "origin");
 
     private async ValueTask<AdmissionResult> SignedAsync(ValueTask<TokenCheck> check, AdmissionRequest request, string address, string? protocol) =>
         Signed(await check, request, address, protocol);

@@ -16,6 +16,7 @@ namespace Notifications.Connections;
 /// <param name="Protocols">The Sec-WebSocket-Protocol header as received (several joined with commas), if any.</param>
 /// <param name="Peer">The TCP peer's address.</param>
 /// <param name="FlyClientIp">Fly's Fly-Client-IP header, if any (trusted only when configured).</param>
+/// <param name="OwnAuthorization">A door with authorization of its own (Pusher's signed channels): no connection token is read or required.</param>
 internal readonly record struct AdmissionRequest(
     HandshakeRequest Handshake,
     string? Origin,
@@ -24,7 +25,8 @@ internal readonly record struct AdmissionRequest(
     string? Authorization,
     string? Protocols,
     IPAddress? Peer,
-    string? FlyClientIp)
+    string? FlyClientIp,
+    bool OwnAuthorization = false)
 {
     public override string ToString() => $"{Handshake.Method} from {Peer} (origin {Origin}, since {Since})";
 }

@@ -21,6 +21,8 @@ internal enum CloseReason
     ServerError,
     /// <summary>The connection's token expired and was not refreshed in time (4001).</summary>
     TokenExpired,
+    /// <summary>The connection's dialect (Pusher's) closed it with a code of its own, after the frames queued before.</summary>
+    DialectClosed,
 }
 
 internal static class CloseReasons
@@ -38,6 +40,7 @@ internal static class CloseReasons
         CloseReason.Unresponsive => "unresponsive",
         CloseReason.Dropped => "dropped",
         CloseReason.TokenExpired => "token_expired",
+        CloseReason.DialectClosed => "dialect_closed",
         _ => "server_error",
     };
 

@@ -27,7 +27,7 @@ internal sealed partial class Connection
     }
 
     /// <summary>Whether global alerts are for this socket: read by the broadcast for every socket, so one read for the common case.</summary>
-    public bool InGlobal => Volatile.Read(ref _channels) is not { } state || state.Channels.InGlobal;
+    public bool InGlobal => Volatile.Read(ref _channels) is not { } state ? Dialect is null : state.Channels.InGlobal;
 
     /// <summary>The signed-in user's channel, joined at registration (<see cref="ConnectionRegistry.Attach"/>); null when anonymous.</summary>
     public string? UserChannel => _channels?.Channels.UserChannel;

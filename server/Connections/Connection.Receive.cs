@@ -25,7 +25,9 @@ internal sealed partial class Connection
         // Once closing for abuse or slowness, what follows is read only to reach the close frame.
         if (ClosingFor is CloseReason.PolicyViolation or CloseReason.SlowClient)
             return;
-        if (opcode == FrameOpcode.Binary)
+        if (Dialect is { } dialect)
+            dialect.OnMessage(opcode == FrameOpcode.Binary, message);
+        else if (opcode == FrameOpcode.Binary)
             SendError(ErrorCodes.BinaryNotSupported, "Only text frames holding JSON are accepted.");
         else
             HandleText(message);

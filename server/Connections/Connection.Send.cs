@@ -109,7 +109,7 @@ internal sealed partial class Connection
         {
             var closing = ClosingFor;
             idle = false;
-            if (closing is not (null or CloseReason.ServerShutdown or CloseReason.PolicyViolation))
+            if (closing is not (null or CloseReason.ServerShutdown or CloseReason.PolicyViolation or CloseReason.DialectClosed))
                 _queue.Clear();
             if (closing is { } reason && !reason.SendsCloseFrame())
                 _pong = null;
@@ -157,7 +157,7 @@ internal sealed partial class Connection
         var reason = ClosingFor ?? CloseReason.Dropped;
         if (!reason.SendsCloseFrame())
             return;
-        var (status, description) = reason.ToClose();
+        var (status, description) = Dialect?.CloseFor(reason) ?? reason.ToClose();
         await _wire.WriteAsync(SocketFrame.Close(status, description).Bytes);
         if (reason.FailsConnection())
             _wire.EndOutput();

@@ -81,6 +81,12 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
     public long Id { get; }
     public string Remote { get; }
 
+    /// <summary>The other protocol this socket speaks (Pusher's); null for our own. Set once, before the connection is registered.</summary>
+    public IConnectionDialect? Dialect { get; private set; }
+
+    /// <summary>Makes this connection speak <paramref name="dialect"/>: its messages go there, and it leaves <c>global</c>.</summary>
+    public void Speak(IConnectionDialect dialect) => Dialect = dialect;
+
     /// <summary>
     /// Queues the frames a new connection starts with, its welcome and resume replay, in room of their
     /// own on top of the live queue, so catching up never counts as reading slowly. Called once, before
@@ -188,7 +194,10 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
     /// <summary>Shutdown: a hint when to come back (spread so pages do not stampede), then a 1012 close after what is queued.</summary>
     public void BeginShutdown(int reconnectAfterMs)
     {
-        TryEnqueue(Frames.GoAway(reconnectAfterMs));
+        if (Dialect is null)
+            TryEnqueue(Frames.GoAway(reconnectAfterMs));
+        else if (Dialect.ShutdownFrame() is { } frame)
+            TryEnqueue(SocketFrame.Text(frame));
         RequestClose(CloseReason.ServerShutdown);
     }
 
@@ -217,6 +226,7 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
             return;
         }
         _pingUnanswered = TryEnqueue(SocketFrame.Ping);
+        Dialect?.OnKeepAlive(heard);
     }
 
     private CloseReason? ClosingFor => _closeReason < 0 ? null : (CloseReason)Volatile.Read(ref _closeReason);
@@ -277,6 +287,7 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
             Interlocked.Exchange(ref _runEnded, 1);
             Interlocked.Exchange(ref _closeDeadline, null)?.Dispose();
             _frames.Release();
+            Dialect?.OnEnd();
             LeaveChannels(registry);
             registry.Remove(this);
         }

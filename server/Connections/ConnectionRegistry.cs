@@ -42,6 +42,9 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
             channels.Join(user, connection);
     }
 
+    /// <summary>Registers a connection that speaks a dialect: it has queued its own first frame, and gets no welcome of ours.</summary>
+    public void AttachSpeaking(Connection connection) => Add(connection);
+
     /// <summary>From now on alerts for <paramref name="channel"/> reach <paramref name="connection"/>; false if they did already.</summary>
     public bool JoinChannel(string channel, Connection connection) => channels.Join(channel, connection);
 
@@ -75,7 +78,7 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
     /// presence updates broadcast from different threads, so broadcasts take turns over the idle list:
     /// a pump claimed here is started exactly once, even if starting one fails.
     /// </summary>
-    /// <param name="globalOnly">Only to sockets in <c>global</c> (an alert); else to every socket (presence).</param>
+    /// <param name="globalOnly">Only to sockets in <c>global</c> (an alert); else to every socket that speaks our protocol (presence).</param>
     public int Broadcast(SocketFrame frame, bool globalOnly = false)
     {
         int delivered = 0;
@@ -85,7 +88,7 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
             {
                 foreach (var (_, connection) in _connections)
                 {
-                    if ((!globalOnly || connection.InGlobal) && connection.TryEnqueue(frame, _idle))
+                    if ((globalOnly ? connection.InGlobal : connection.Dialect is null) && connection.TryEnqueue(frame, _idle))
                         delivered++;
                 }
             }
@@ -108,13 +111,20 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
     /// Queues one frame, already serialised, on every member of <paramref name="channel"/> here, as
     /// <see cref="Broadcast"/> does for every socket: O(members), whatever the number of sockets. Returns how many took it.
     /// </summary>
-    public int SendToChannel(string channel, SocketFrame frame)
+    public int SendToChannel(string channel, SocketFrame frame) => SendToChannel(channel, frame, null, null);
+
+    /// <summary>
+    /// As <see cref="SendToChannel(string, SocketFrame)"/> for a channel both doors share: <paramref name="ours"/>
+    /// to members that speak our protocol, <paramref name="dialect"/> to those that speak a dialect (Pusher's),
+    /// but not the one whose dialect id is <paramref name="exceptSocketId"/>. A null frame skips those members.
+    /// </summary>
+    public int SendToChannel(string channel, SocketFrame? ours, SocketFrame? dialect, string? exceptSocketId)
     {
         lock (_broadcasting)
         {
             try
             {
-                var visitor = new EnqueueOnEach(frame, _idle);
+                var visitor = new EnqueueOnEach(ours, dialect, exceptSocketId, _idle);
                 return channels.Visit(channel, ref visitor);
             }
             finally
@@ -131,11 +141,20 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
         }
     }
 
-    /// <summary>Queues the frame on each member, collecting the idle pumps to start together.</summary>
-    private readonly struct EnqueueOnEach(SocketFrame frame, List<Connection> idle) : IChannelVisitor<Connection>
+    /// <summary>Queues the member's frame on each member, collecting the idle pumps to start together.</summary>
+    private readonly struct EnqueueOnEach(SocketFrame? ours, SocketFrame? dialect, string? exceptSocketId, List<Connection> idle) : IChannelVisitor<Connection>
     {
-        public bool Visit(Connection member) => member.TryEnqueue(frame, idle);
+        public bool Visit(Connection member)
+        {
+            var frame = member.Dialect is not { } speaks ? ours
+                : exceptSocketId is not null && speaks.SocketId == exceptSocketId ? null
+                : dialect;
+            return frame is { } chosen && member.TryEnqueue(chosen, idle);
+        }
     }
+
+    /// <summary>This instance's channels whose names start with <paramref name="prefix"/>, with their member counts (<c>global</c> aside).</summary>
+    public List<(string Channel, int Members)> ChannelsStartingWith(string prefix) => channels.StartingWith(prefix);
 
     /// <summary>One step of a keep-alive round: each connection in <paramref name="slice"/> of <paramref name="slices"/> is pinged, or dropped if it left the last ping unanswered.</summary>
     public void CheckAlive(int slice, int slices)

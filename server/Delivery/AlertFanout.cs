@@ -25,10 +25,12 @@ internal sealed class AlertFanout : IAlertFeed
     private readonly SeenIds _seen;
     private readonly TimeSpan _slack;
     private readonly BusHealth _health;
+    private readonly IAlertDialect? _dialect;
 
     public AlertFanout(ConnectionRegistry connections, BusHealth health, IOptions<DeliveryOptions> options, IOptions<ChannelOptions> channels,
-        TimeProvider clock, NotificationsMetrics metrics)
+        TimeProvider clock, NotificationsMetrics metrics, IAlertDialect? dialect = null)
     {
+        _dialect = dialect;
         var o = options.Value;
         _connections = connections;
         _health = health;
@@ -56,7 +58,7 @@ internal sealed class AlertFanout : IAlertFeed
                 return _connections.Broadcast(frame, globalOnly: true);
             }
             _channels.Add(alert.Channel, alert, frame);
-            return _connections.SendToChannel(alert.Channel, frame);
+            return _connections.SendToChannel(alert.Channel, frame, _dialect?.ForAlert(alert), null);
         }
     }
 

@@ -22,9 +22,11 @@ internal sealed partial class RelayService(
     IOptions<ConnectionOptions> connectionOptions,
     TimeProvider clock,
     NotificationsMetrics metrics,
-    ILogger<RelayService> logger) : BackgroundService
+    ILogger<RelayService> logger,
+    IEnumerable<IBusMessageRelay> relays) : BackgroundService
 {
     private readonly int _maxTextLength = connectionOptions.Value.MaxTextLength;
+    private readonly IBusMessageRelay[] _relays = [.. relays];
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -35,6 +37,11 @@ internal sealed partial class RelayService(
 
     private ValueTask RelayAsync(BusMessage message, CancellationToken cancellationToken)
     {
+        foreach (var relay in _relays)
+        {
+            if (relay.TryRelay(message))
+                return ValueTask.CompletedTask;
+        }
         var read = TopicMessageReader.Read(message.Data, message.MessageId, message.PublishTime, _maxTextLength);
         if (read.Heartbeat is { } heartbeat)
         {

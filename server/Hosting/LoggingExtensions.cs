@@ -55,9 +55,11 @@ internal static class LoggingExtensions
     /// the connection, which logs its own opening and closing lines, so a request log would only hold memory.
     /// </summary>
     public static void UseNotificationsRequestLogging(this WebApplication app) =>
-        app.UseWhen(context => !SocketPath.Matches(context.Request.Path.Value), branch =>
+        app.UseWhen(context => !SocketPath.Matches(context.Request.Path.Value) && !IsPusherSocket(context.Request.Path), branch =>
             branch.UseSerilogRequestLogging(options => options.GetLevel = (context, _, error) =>
                 error is not null || context.Response.StatusCode >= 500 && !IsHealthReport(context) ? LogEventLevel.Warning : LogEventLevel.Debug));
+
+    private static bool IsPusherSocket(PathString path) => path.StartsWithSegments("/app", StringComparison.OrdinalIgnoreCase);
 
     // A 503 from /healthz is the report working, not a failed request: the bus logs its own failure episodes.
     private static bool IsHealthReport(HttpContext context) => context.Request.Path.Equals("/healthz", StringComparison.Ordinal);

@@ -9,6 +9,7 @@ using Notifications.Delivery;
 using Notifications.Fleet;
 using Notifications.Identity;
 using Notifications.Metrics;
+using Notifications.Pusher.Hosting;
 using Notifications.Transport;
 
 namespace Notifications.Hosting;
@@ -30,6 +31,7 @@ public static class NotificationsBuilderExtensions
         builder.Services.AddNotificationsIdentity();
         builder.Services.AddNotificationsConnections();
         builder.AddNotificationsPublishApi();
+        builder.Services.AddNotificationsPusher();
         return builder;
     }
 
@@ -65,6 +67,7 @@ public static class NotificationsBuilderExtensions
         services.AddOptions<MetricsOptions>().Bind(configuration).CheckedAtBoot<MetricsOptions, MetricsOptionsValidator>();
         services.AddOptions<ChannelOptions>().Bind(configuration).CheckedAtBoot<ChannelOptions, ChannelAnnotationsValidator>();
         services.AddOptions<AuthOptions>().Bind(configuration).CheckedAtBoot<AuthOptions, AuthAnnotationsValidator>();
+        services.AddOptions<PusherOptions>().Bind(configuration).CheckedAtBoot<PusherOptions, PusherAnnotationsValidator>();
         // A switch needs no validator: a value that is not true or false fails the binding at boot.
         services.AddOptions<TransportOptions>().Bind(configuration).ValidateOnStart();
         // Rules across several settings, run beside the attribute checks (the options system runs every validator).
@@ -72,6 +75,7 @@ public static class NotificationsBuilderExtensions
         services.AddSingleton<IValidateOptions<FleetOptions>, FleetOptionsValidator>();
         services.AddSingleton<IValidateOptions<ChannelOptions>, ChannelOptionsValidator>();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.AddSingleton<IValidateOptions<PusherOptions>, PusherOptionsValidator>();
         services.AddOptions<HostOptions>().Configure<IOptions<InstanceOptions>>((host, instance) =>
             host.ShutdownTimeout = TimeSpan.FromSeconds(instance.Value.ShutdownTimeoutSeconds));
         services.AddSingleton(TimeProvider.System);

@@ -1,5 +1,6 @@
 using Microsoft.Net.Http.Headers;
 using Notifications.Connections;
+using Notifications.Pusher.Hosting;
 using Notifications.Transport;
 
 namespace Notifications.Hosting;
@@ -18,6 +19,7 @@ public static class NotificationsEndpointExtensions
                 context.Context.Response.Headers[HeaderNames.CacheControl] = "public, max-age=60, must-revalidate",
         });
         app.Map(SocketPath.Value, (HttpContext context, KestrelSocketEndpoint endpoint) => endpoint.HandleAsync(context));
+        app.MapPusher();
         app.MapHealth();
         app.MapLiveness();
         app.MapNotificationsPublishApi();

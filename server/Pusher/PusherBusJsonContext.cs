@@ -14,4 +14,6 @@ namespace Notifications.Pusher;
 [JsonSerializable(typeof(PresenceHeartbeat))]
 [JsonSerializable(typeof(PresenceStateRequest))]
 [JsonSerializable(typeof(PresenceEntry))]
+[JsonSerializable(typeof(Census.CensusPart))]
+[JsonSerializable(typeof(Fanout.PusherEventMessage))]
 internal sealed partial class PusherBusJsonContext : JsonSerializerContext;

@@ -17,7 +17,7 @@ namespace Notifications.Transport;
 /// <see cref="KestrelSocketEndpoint"/> answers it. Both ask <see cref="Admission.AdmitAsync"/> and run the
 /// socket with <see cref="ConnectionHost.ServeAsync"/>.
 /// </summary>
-internal sealed class BareSocketHandshake(ConnectionHost host, Admission admission, IOptions<KestrelServerOptions> kestrel, TimeProvider clock)
+internal sealed class BareSocketHandshake(ConnectionHost host, Admission admission, IOptions<KestrelServerOptions> kestrel, TimeProvider clock, IDialectDoor? door = null)
 {
     /// <summary>How long a new connection may take to send anything before it is handed to HTTP, which has its own timeouts.</summary>
     private static readonly TimeSpan FirstBytesTimeout = TimeSpan.FromSeconds(10);
@@ -55,10 +55,10 @@ internal sealed class BareSocketHandshake(ConnectionHost host, Admission admissi
         var (verdict, head, headLength) = await PeekHandshakeAsync(socket, receiver, stopping);
         if (stopping.IsCancellationRequested || verdict == PeekVerdict.Closed)
             return Gone(socket, receiver, connected: verdict != PeekVerdict.Closed);
-        if (verdict == PeekVerdict.NotOurs)
+        if (verdict == PeekVerdict.NotOurs || head!.PusherKey is not null && door is not { Open: true })
             return ForHttp(receiver);
         var peer = (socket.RemoteEndPoint as IPEndPoint)?.Address;
-        var admitted = await admission.AdmitAsync(head!.ToAdmission(peer), stopping);
+        var admitted = await admission.AdmitAsync(head.ToAdmission(peer), stopping);
         if (!admitted.Admitted)
             return ForHttp(receiver); // Kestrel's endpoint comes to the same decision, answers it and counts the refusal.
         try
@@ -68,7 +68,9 @@ internal sealed class BareSocketHandshake(ConnectionHost host, Admission admissi
             var wire = new BareSocketWire(socket, receiver, listener, admitted.Address);
             await wire.WriteAsync(Handshake.SwitchingProtocolsResponse(head.Request.Key!, admitted.Protocol));
             // Not awaited: the wire's end releases the address, so nothing waits out the socket here.
-            _ = host.ServeAsync(wire, SocketTransport.Bare, admitted, head.Since);
+            _ = head.PusherKey is { } key
+                ? door!.ServeAsync(wire, SocketTransport.Bare, admitted, key, head.PusherProtocol)
+                : host.ServeAsync(wire, SocketTransport.Bare, admitted, head.Since);
             return Outcome.Upgraded;
         }
         catch (Exception e)

@@ -14,8 +14,10 @@ namespace Notifications.Transport;
 /// it by its own rules and hands it to the same decision, so a head never gets one answer here and
 /// another through Kestrel.
 /// </summary>
+/// <param name="PusherKey">For Pusher's door, <c>GET /app/{key}</c>: the key; null for <c>/ws</c>.</param>
+/// <param name="PusherProtocol">For Pusher's door: the query's <c>protocol</c>.</param>
 internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, string? FlyClientIp, string? Since, bool TokenInQuery,
-    string? Authorization, string? Protocols)
+    string? Authorization, string? Protocols, string? PusherKey = null, string? PusherProtocol = null)
 {
     /// <summary>Longer request heads are left to Kestrel (a browser's handshake is well under 2 KB).</summary>
     public const int MaxHeadBytes = 8 * 1024;
@@ -35,6 +37,8 @@ internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, s
         SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
     private static readonly SearchValues<char> QueryChars =
         SearchValues.Create("-._~!$&'()*+,;=:@/?%0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    private static readonly SearchValues<char> KeyChars =
+        SearchValues.Create("-._0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
     private static readonly SearchValues<char> HostChars =
         SearchValues.Create("-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
@@ -57,10 +61,12 @@ internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, s
         return head is null ? Verdict.NotOurs : Verdict.Ours;
     }
 
-    /// <summary><c>GET /ws</c>, the path in any case, as far as it has arrived.</summary>
-    private static bool StartsLikeOurs(ReadOnlySpan<byte> bytes)
+    /// <summary><c>GET /ws</c> or <c>GET /app/</c>, the path in any case, as far as it has arrived.</summary>
+    private static bool StartsLikeOurs(ReadOnlySpan<byte> bytes) => StartsLike(bytes, "/ws"u8) || StartsLike(bytes, "/app/"u8);
+
+    private static bool StartsLike(ReadOnlySpan<byte> bytes, ReadOnlySpan<byte> path)
     {
-        ReadOnlySpan<byte> start = [.. Method, (byte)'/', (byte)'w', (byte)'s'];
+        ReadOnlySpan<byte> start = [.. Method, .. path];
         for (int i = 0; i < Math.Min(bytes.Length, start.Length); i++)
         {
             // Only the path's letters may differ in case: methods are case-sensitive.
@@ -87,7 +93,7 @@ internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, s
     private static HandshakeHead? ParseHead(string head, int maxFields)
     {
         var lines = head.Split("\r\n");
-        if (lines[0].Split(' ') is not ["GET", var target, "HTTP/1.1"] || !IsOurTarget(target, out string? query))
+        if (lines[0].Split(' ') is not ["GET", var target, "HTTP/1.1"] || !IsOurTarget(target, out string? query, out string? pusherKey))
             return null;
         var fields = ReadFields(lines.AsSpan(1), maxFields);
         if (fields is null)
@@ -95,12 +101,13 @@ internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, s
         var request = new HandshakeRequest("GET", "HTTP/1.1", fields.GetValueOrDefault("Host"), fields.GetValueOrDefault("Upgrade"),
             fields.GetValueOrDefault("Connection"), fields.GetValueOrDefault("Sec-WebSocket-Version"), fields.GetValueOrDefault("Sec-WebSocket-Key"));
         return new HandshakeHead(request, fields.GetValueOrDefault("Origin"), fields.GetValueOrDefault("Fly-Client-IP"), QueryValue(query, "since"),
-            QueryValue(query, "token") is not null, fields.GetValueOrDefault("Authorization"), fields.GetValueOrDefault("Sec-WebSocket-Protocol"));
+            QueryValue(query, "token") is not null, fields.GetValueOrDefault("Authorization"), fields.GetValueOrDefault("Sec-WebSocket-Protocol"),
+            pusherKey, pusherKey is null ? null : QueryValue(query, "protocol"));
     }
 
     /// <summary>What admission reads from this head.</summary>
     public AdmissionRequest ToAdmission(IPAddress? peer) =>
-        new(Request, Origin, Since, TokenInQuery, Authorization, Protocols, peer, FlyClientIp);
+        new(Request, Origin, Since, TokenInQuery, Authorization, Protocols, peer, FlyClientIp, OwnAuthorization: PusherKey is not null);
 
     /// <summary>Never the headers that may carry a token.</summary>
     private bool PrintMembers(StringBuilder builder)
@@ -109,12 +116,17 @@ internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, s
         return true;
     }
 
-    /// <summary>The socket endpoint's path as routing matches it, and a query of plain characters.</summary>
-    private static bool IsOurTarget(string target, out string? query)
+    /// <summary>
+    /// The socket endpoint's path as routing matches it, or Pusher's <c>/app/{key}</c> with a key of the characters
+    /// keys may have (anything else is Kestrel's to route), and a query of plain characters.
+    /// </summary>
+    private static bool IsOurTarget(string target, out string? query, out string? pusherKey)
     {
         int mark = target.IndexOf('?');
         query = mark < 0 ? null : target[(mark + 1)..];
-        return SocketPath.Matches(mark < 0 ? target : target[..mark]) && !(query ?? "").AsSpan().ContainsAnyExcept(QueryChars);
+        string path = mark < 0 ? target : target[..mark];
+        pusherKey = path.StartsWith("/app/", StringComparison.OrdinalIgnoreCase) && path.Length > 5 && !path.AsSpan(5).ContainsAnyExcept(KeyChars) ? path[5..] : null;
+        return (SocketPath.Matches(path) || pusherKey is not null) && !(query ?? "").AsSpan().ContainsAnyExcept(QueryChars);
     }
 
     /// <summary>

@@ -16,7 +16,17 @@ namespace Notifications.Transport;
 /// </summary>
 internal sealed class KestrelSocketEndpoint(Admission admission, ConnectionHost host, NotificationsMetrics metrics)
 {
-    public async Task HandleAsync(HttpContext context)
+    public Task HandleAsync(HttpContext context)
+    {
+        string? since = context.Request.Query["since"].FirstOrDefault();
+        return HandleAsync(context, ownAuthorization: false, (wire, admitted) => host.ServeAsync(wire, SocketTransport.Kestrel, admitted, since));
+    }
+
+    /// <summary>
+    /// The same admission and upgrade for another door (Pusher's <c>/app/{key}</c>), which runs the upgraded
+    /// socket with <paramref name="serve"/>; <paramref name="ownAuthorization"/> says the door needs no connection token.
+    /// </summary>
+    public async Task HandleAsync(HttpContext context, bool ownAuthorization, Func<SocketWire, AdmissionResult, Task> serve)
     {
         var request = context.Request;
         var connect = context.Features.Get<IHttpExtendedConnectFeature>();
@@ -26,7 +36,7 @@ internal sealed class KestrelSocketEndpoint(Admission admission, ConnectionHost 
         string? since = request.Query["since"].FirstOrDefault();
         var admitted = await admission.AdmitAsync(new AdmissionRequest(handshake, Header(request, HeaderNames.Origin), since,
             request.Query.ContainsKey("token"), Header(request, HeaderNames.Authorization), Header(request, HeaderNames.SecWebSocketProtocol),
-            context.Connection.RemoteIpAddress, Header(request, "Fly-Client-IP")), context.RequestAborted);
+            context.Connection.RemoteIpAddress, Header(request, "Fly-Client-IP"), ownAuthorization), context.RequestAborted);
         if (!admitted.Admitted)
         {
             await RefuseAsync(context, admitted.Status, admitted.Reason!, admitted.Refusal!);
@@ -40,7 +50,7 @@ internal sealed class KestrelSocketEndpoint(Admission admission, ConnectionHost 
                 await RefuseAsync(context, StatusCodes.Status400BadRequest, "This request cannot be upgraded.", "not_upgradable");
                 return;
             }
-            await host.ServeAsync(new StreamWire(stream, context), SocketTransport.Kestrel, admitted, since);
+            await serve(new StreamWire(stream, context), admitted);
         }
         finally
         {

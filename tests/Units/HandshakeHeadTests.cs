@@ -73,6 +73,26 @@ public sealed class HandshakeHeadTests
     }
 
     [Fact]
+    public void Pushers_door_is_taken_with_its_key_and_protocol_and_needs_no_connection_token()
+    {
+        Assert.Equal(HandshakeHead.Verdict.Ours, Parse(Plain("GET /app/app-key.1_2?protocol=7&client=js&version=8.6.0 HTTP/1.1"), out var parsed, out _));
+
+        Assert.Equal(("app-key.1_2", "7"), (parsed!.PusherKey, parsed.PusherProtocol));
+        Assert.True(parsed.ToAdmission(null).OwnAuthorization);
+        Assert.False(Parse(Plain("GET /ws HTTP/1.1"), out var ours, out _) == HandshakeHead.Verdict.Ours && ours!.ToAdmission(null).OwnAuthorization);
+    }
+
+    [Theory]
+    [InlineData("/app/")]
+    [InlineData("/app/a%20b")]
+    [InlineData("/app/key/")]
+    [InlineData("/apps/1001/events")]
+    public void A_pusher_path_a_key_could_not_have_is_left_to_Kestrels_routing(string target)
+    {
+        Assert.Equal(HandshakeHead.Verdict.NotOurs, Parse(Plain($"GET {target} HTTP/1.1")));
+    }
+
+    [Fact]
     public void A_bare_line_feed_is_left_to_Kestrel_at_once_not_waited_on()
     {
         Assert.Equal(HandshakeHead.Verdict.NotOurs, Parse("GET /ws HTTP/1.1\nHost: h\n"));

@@ -67,8 +67,9 @@ internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisp
             _health.Publish.Failed(e.StatusCode, RpcFailure.Describe(e, _endpoint));
             throw new BusUnavailableException($"Pub/Sub did not take the message ({e.StatusCode}).", e);
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled)
+        catch (RpcException e)
         {
+            // Cancelled by the caller: whatever status raced the cancel (Cancelled, or a refusal that was on its way), it ends as a cancellation.
             throw new OperationCanceledException("Publishing was cancelled.", e, cancellationToken);
         }
         _health.Publish.Up();

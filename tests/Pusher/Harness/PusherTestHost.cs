@@ -72,7 +72,7 @@ internal sealed partial class PusherTestHost : IAsyncDisposable
     public Uri PageUri(string key, string user, string name) =>
         new(BaseUri, $"/echo.html?key={key}&host=127.0.0.1&port={BaseUri.Port}&user={Uri.EscapeDataString(user)}&name={Uri.EscapeDataString(name)}");
 
-    private static void MapPage(WebApplication app)
+    internal static void MapPage(WebApplication app)
     {
         string js = PusherClients.Directory, modules = PusherClients.NodeModules;
         app.MapGet("/echo.html", () => Results.File(Path.Combine(js, "page", "echo.html"), "text/html"));
@@ -133,7 +133,7 @@ internal sealed partial class PusherTestHost : IAsyncDisposable
     }
 
     /// <summary>Laravel's /broadcasting/auth: the form's socket_id and channel_name, signed for the page's user (user <c>forbidden</c> gets 403, as a Laravel channel callback returning false would).</summary>
-    private static async Task<IResult> AuthorizeAsync(HttpContext context, Signer? signer)
+    internal static async Task<IResult> AuthorizeAsync(HttpContext context, Signer? signer)
     {
         var form = await context.Request.ReadFormAsync();
         string channel = form["channel_name"].ToString(), user = form["user_id"].ToString();
