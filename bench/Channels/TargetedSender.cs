@@ -32,7 +32,9 @@ internal sealed class TargetedSender(string host, string project, string topicId
                 var body = new { type = "channel_alert", id = Guid.CreateVersion7().ToString(), channel = "user:" + userOf(next), text };
                 request.Messages.Add(new PubsubMessage { Data = ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(body)) });
             }
-            await publisher.PublishAsync(request, cancellationToken: ct);
+            // Woken before the next alert was due: Pub/Sub refuses an empty publish.
+            if (request.Messages.Count > 0)
+                await publisher.PublishAsync(request, cancellationToken: ct);
             if (next < total)
                 await Task.Delay(2, ct);
         }
