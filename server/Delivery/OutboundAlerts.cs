@@ -18,7 +18,7 @@ internal interface IAlertSender
 }
 
 /// <summary>An alert accepted from a local client, waiting for the topic.</summary>
-internal sealed record PendingAlert(AlertMessage Alert, byte[] Body, IAlertSender? Sender, long EnqueuedAt);
+internal sealed record PendingAlert(AlertMessage Alert, byte[] Body, IAlertSender Sender, long EnqueuedAt);
 
 /// <summary>
 /// The bounded buffer between local clients and the topic: PUBLISH_BUFFER counts every accepted alert
@@ -38,7 +38,7 @@ internal sealed class OutboundAlerts(IOptions<InstanceOptions> instance, IOption
     public int Count => Volatile.Read(ref _pending);
 
     /// <summary>Stamps the server-owned fields and queues the alert for <paramref name="channel"/>; false when the buffer is full or closed for shutdown.</summary>
-    public bool TryEnqueue(string text, string channel, IAlertSender? sender, out AlertMessage alert)
+    public bool TryEnqueue(string text, string channel, IAlertSender sender, out AlertMessage alert)
     {
         var now = clock.GetUtcNow();
         alert = new AlertMessage(AlertIds.New(now), text, _instance.Region, _instance.InstanceId, now, channel);
@@ -52,7 +52,7 @@ internal sealed class OutboundAlerts(IOptions<InstanceOptions> instance, IOption
         return TryEnqueue(alert, sender);
     }
 
-    private bool TryEnqueue(AlertMessage alert, IAlertSender? sender)
+    private bool TryEnqueue(AlertMessage alert, IAlertSender sender)
     {
         if (Interlocked.Increment(ref _pending) > _capacity)
         {

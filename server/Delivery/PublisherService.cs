@@ -71,7 +71,7 @@ internal sealed partial class PublisherService(
                 if (await TryPublishAsync(cancellationToken))
                 {
                     foreach (var published in _batch)
-                        published.Sender?.Published(published.Alert);
+                        published.Sender.Published(published.Alert);
                     outbound.Completed(_batch.Count);
                     _batch.Clear();
                     backoff.Reset();
@@ -131,7 +131,7 @@ internal sealed partial class PublisherService(
         {
             if (clock.GetElapsedTime(pending.EnqueuedAt) <= _timeout)
                 return false;
-            pending.Sender?.PublishFailed(pending.Alert, $"Pub/Sub did not take it within {_timeout.TotalSeconds:0} s");
+            pending.Sender.PublishFailed(pending.Alert, $"Pub/Sub did not take it within {_timeout.TotalSeconds:0} s");
             return true;
         });
         if (removed == 0)
