@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Notifications.Bench.Infra;
 using Notifications.Bench.Metrics;
+using Notifications.Bench.Report;
 using Notifications.Bench.Ws;
 
 namespace Notifications.Bench.Load;
@@ -18,6 +19,18 @@ internal sealed record StepResult(int Step, double Rate, int Receivers, long Sen
     public double ServerCpuPerMillion => Delivered == 0 ? 0 : ServerCpuSeconds / (Delivered / 1e6);
     public double? AllocatedPerDelivery => Gc is null || Delivered == 0 ? null : (double)Gc.AllocatedBytes / Delivered;
     public bool Clean => Lost == 0 && Duplicated == 0 && SendErrors == 0;
+
+    /// <summary>This step as a results row: its loss, duplicates and CPU, failed unless clean, the step itself in the data.</summary>
+    public Row ToRow(string scenario, string @case, string figures) => new(scenario, @case, figures)
+    {
+        Lost = Lost,
+        Duplicated = Duplicated,
+        Failed = !Clean,
+        ServerCpuPercent = ServerCpuPercent,
+        BenchCpuPercent = BenchCpuPercent,
+        OtherCpuPercent = OtherCpuPercent,
+        Data = new() { ["step"] = this },
+    };
 
     // The generator's own collections too: a pause there delays receipt, and would read as the server's latency.
     public string GcText => (Gc is null ? "GC not measured"

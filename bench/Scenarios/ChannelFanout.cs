@@ -106,11 +106,8 @@ internal static partial class ChannelFanout
             var s = await FanoutStep.RunAsync(pool, [pool.Clients[0]], receivers, ++step, deliveries / n, context.Step, [server],
                 context.Options.GcProbe, TimeSpan.FromSeconds(10), context.Stopping);
             bool within = s.Clean && s.Latency.P99 <= P99LimitMs;
-            context.Add(new Row(Name, $"N={n} global {s.Rate:0.#} alerts/s",
-                $"{s.DeliveriesPerSecond:N0} deliveries/s; {s.Latency}; {s.ServerCpuPerMillion:0.00} server CPU-s per M; {s.GcText}")
-            {
-                Lost = s.Lost, Duplicated = s.Duplicated, Failed = !s.Clean, ServerCpuPercent = s.ServerCpuPercent, Data = new() { ["step"] = s },
-            });
+            context.Add(s.ToRow(Name, $"N={n} global {s.Rate:0.#} alerts/s",
+                $"{s.DeliveriesPerSecond:N0} deliveries/s; {s.Latency}; {s.ServerCpuPerMillion:0.00} server CPU-s per M; {s.GcText}"));
             if (!within && !(context.Smoke && s.Clean))
                 break; // smoke proves correctness only: a slow step there is not the knee
             knee = s;

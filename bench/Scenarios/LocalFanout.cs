@@ -71,19 +71,14 @@ internal static class LocalFanout
         }
     }
 
-    private static Row StepRow(int n, StepResult s, bool overKnee) =>
-        new("local-fanout", $"N={n} {s.Rate:0.#} alerts/s",
+    private static Row StepRow(int n, StepResult s, bool overKnee)
+    {
+        var row = s.ToRow("local-fanout", $"N={n} {s.Rate:0.#} alerts/s",
             $"{s.DeliveriesPerSecond:N0} deliveries/s; {s.Latency}; {s.ServerCpuPerMillion:0.00} server CPU-s per M; {s.GcText}"
-            + (overKnee ? $" (over the knee: {(s.Clean ? "p99 > 50 ms" : $"lost {s.Lost}")})" : ""))
-        {
-            Lost = s.Lost,
-            Duplicated = s.Duplicated,
-            Failed = !s.Clean && !overKnee,
-            ServerCpuPercent = s.ServerCpuPercent,
-            BenchCpuPercent = s.BenchCpuPercent,
-            OtherCpuPercent = s.OtherCpuPercent,
-            Data = new() { ["step"] = s, ["overKnee"] = overKnee },
-        };
+            + (overKnee ? $" (over the knee: {(s.Clean ? "p99 > 50 ms" : $"lost {s.Lost}")})" : "")) with { Failed = !s.Clean && !overKnee };
+        row.Data["overKnee"] = overKnee;
+        return row;
+    }
 
     private static Row KneeRow(int n, StepResult? knee) =>
         new("local-fanout", $"N={n} knee", knee is null ? "no clean step"

@@ -63,15 +63,11 @@ internal static class PusherFanout
             {
                 var step = await FanoutStep.RunAsync(pool, senders, receivers, i + 1, rates[i] / n, context.Step, [server], context.Options.GcProbe, drain, ct);
                 bool within = step.Clean && step.Latency.P99 <= P99LimitMs;
-                context.Add(new Row("pusher-fanout", $"{door} N={n} {step.Rate:0.#} alerts/s",
+                var row = step.ToRow("pusher-fanout", $"{door} N={n} {step.Rate:0.#} alerts/s",
                     $"{step.DeliveriesPerSecond:N0} deliveries/s; {step.Latency}; {step.ServerCpuPerMillion:0.00} server CPU-s per M; {step.GcText}")
-                {
-                    Lost = step.Lost,
-                    Duplicated = step.Duplicated,
-                    Failed = !step.Clean && (context.Smoke || knee is null),
-                    ServerCpuPercent = step.ServerCpuPercent,
-                    Data = new() { ["step"] = step, ["door"] = door },
-                });
+                    with { Failed = !step.Clean && (context.Smoke || knee is null) };
+                row.Data["door"] = door;
+                context.Add(row);
                 if (!within && !(context.Smoke && step.Clean))
                     break;
                 knee = step;

@@ -78,16 +78,9 @@ internal static class SlowConsumers
         var step = await FanoutStep.RunAsync(pool, senders, receivers, index, rate, duration, [server], false, TimeSpan.FromSeconds(5), context.Stopping);
         await sampling.CancelAsync();
         await sampler;
-        context.Add(new Row("slow-consumers", name, $"{step.Latency} for {receivers.Length} healthy; RSS max {Mib(maxRss)} MiB")
-        {
-            Lost = step.Lost,
-            Duplicated = step.Duplicated,
-            Failed = !step.Clean,
-            ServerCpuPercent = step.ServerCpuPercent,
-            BenchCpuPercent = step.BenchCpuPercent,
-            OtherCpuPercent = step.OtherCpuPercent,
-            Data = new() { ["step"] = step, ["maxRssBytes"] = maxRss },
-        });
+        var row = step.ToRow("slow-consumers", name, $"{step.Latency} for {receivers.Length} healthy; RSS max {Mib(maxRss)} MiB");
+        row.Data["maxRssBytes"] = maxRss;
+        context.Add(row);
         return new Phase(step, maxRss);
     }
 

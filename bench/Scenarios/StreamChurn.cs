@@ -135,16 +135,10 @@ internal static class StreamChurn
         string notReady = churn is not { } c ? ""
             : $"; {c.Ends} streams ended, /healthz 503 {c.NotReadyMs.Count} times: " +
               (c.NotReadyMs.Count == 0 ? "never" : $"median {c.NotReadyMs.Order().ElementAt(c.NotReadyMs.Count / 2):0} ms, max {c.NotReadyMs.Max():0} ms");
-        return new Row("stream-churn", name,
-            $"sockets p50 {step.Latency.P50:0.0} p99 {step.Latency.P99:0.0} max {step.Latency.Max:0} ms; lost {step.Lost}, duplicated {step.Duplicated}{notReady}")
-        {
-            Lost = step.Lost,
-            Duplicated = step.Duplicated,
-            Failed = !step.Clean,
-            ServerCpuPercent = step.ServerCpuPercent,
-            BenchCpuPercent = step.BenchCpuPercent,
-            OtherCpuPercent = step.OtherCpuPercent,
-            Data = new() { ["step"] = step, ["streamEnds"] = churn?.Ends, ["notReadyMs"] = churn?.NotReadyMs },
-        };
+        var row = step.ToRow("stream-churn", name,
+            $"sockets p50 {step.Latency.P50:0.0} p99 {step.Latency.P99:0.0} max {step.Latency.Max:0} ms; lost {step.Lost}, duplicated {step.Duplicated}{notReady}");
+        row.Data["streamEnds"] = churn?.Ends;
+        row.Data["notReadyMs"] = churn?.NotReadyMs;
+        return row;
     }
 }
