@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Notifications.Bus;
@@ -82,7 +83,9 @@ public static class NotificationsBuilderExtensions
     }
 
     /// <summary>Checks one options class (bound from the flat environment-style keys) with its validator, and does so at boot.</summary>
-    private static OptionsBuilder<TOptions> CheckedAtBoot<TOptions, TValidator>(this OptionsBuilder<TOptions> options)
+    /// <remarks>The annotations keep the constructors DI builds these types with in a trimmed (Native AOT) build.</remarks>
+    private static OptionsBuilder<TOptions> CheckedAtBoot<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(this OptionsBuilder<TOptions> options)
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>
     {
