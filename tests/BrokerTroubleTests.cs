@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Notifications.Tests.Deploy;
 using Notifications.Tests.Faults;
 using Notifications.Tests.Infrastructure;
 
 namespace Notifications.Tests;
 
 /// <summary>Pub/Sub going away, coming back empty, or losing a subscription: sockets stay open and the instance heals itself.</summary>
-public sealed class BrokerTroubleTests(PubSubEmulator emulator, ITestOutputHelper output)
+public sealed class BrokerTroubleTests(PubSubEmulator emulator, ITestOutputHelper output) : IClassFixture<ImageServer>
 {
     [Fact(Timeout = 120_000)]
     public async Task The_emulator_killed_and_restarted_mid_stream_degrades_health_then_everything_recovers()

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
+using Notifications.Tests.Deploy;
 using Notifications.Tests.Infrastructure;
 
 namespace Notifications.Tests;
 
 /// <summary>A real server process stopped by a signal drains its sockets, deletes its subscription and exits cleanly in budget.</summary>
-public sealed class ShutdownTests(PubSubEmulator emulator, ITestOutputHelper output)
+public sealed class ShutdownTests(PubSubEmulator emulator, ITestOutputHelper output) : IClassFixture<ImageServer>
 {
     private const int ShutdownBudgetSeconds = 10;
 

@@ -14,7 +14,7 @@ internal static class ServerBuilds
         switch (name)
         {
             case ServerKind.Ours:
-                return new ServerKind(name, "dotnet", [await RepoRoot.BuildServerAsync(root, cancellationToken)], true);
+                return new ServerKind(name, await RepoRoot.BuildServerAsync(root, cancellationToken), [], true);
             case ServerKind.Floor:
                 return new ServerKind(name, "dotnet", [await BuildAsync(root, "Floor", cancellationToken)], false);
             case ServerKind.Reference:

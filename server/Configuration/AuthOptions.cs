@@ -32,12 +32,12 @@ public sealed class AuthOptions
 
     /// <summary>The <c>iss</c> every token must carry (<c>AUTH_ISSUER</c>); unset: not checked.</summary>
     [ConfigurationKeyName("AUTH_ISSUER")]
-    [MaxLength(1024)]
+    [StringLength(1024)]
     public string? Issuer { get; set; }
 
     /// <summary>The <c>aud</c> every token must carry (<c>AUTH_AUDIENCE</c>), or several comma-separated; unset: not checked.</summary>
     [ConfigurationKeyName("AUTH_AUDIENCE")]
-    [MaxLength(1024)]
+    [StringLength(1024)]
     public string? Audience { get; set; }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using Notifications.Tests.Deploy;
 using Notifications.Tests.Faults;
 using Notifications.Tests.Infrastructure;
 
@@ -8,7 +9,7 @@ namespace Notifications.Tests.Cloud;
 /// Google Cloud mode, run for real in a server process: TLS to PUBSUB_ENDPOINT trusted through SSL_CERT_FILE,
 /// the service-account token exchange, tokens on every call, and what happens when any of it goes wrong.
 /// </summary>
-public sealed class GoogleCloudModeTests(PubSubEmulator emulator, ITestOutputHelper output)
+public sealed class GoogleCloudModeTests(PubSubEmulator emulator, ITestOutputHelper output) : IClassFixture<ImageServer>
 {
     [Fact(Timeout = 90_000)]
     public async Task A_server_in_Google_Cloud_mode_relays_alerts_both_ways_over_TLS_with_tokens_from_its_key()

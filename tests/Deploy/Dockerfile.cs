@@ -64,6 +64,14 @@ public static class Dockerfile
         return words.Select(pair => pair.Split('=', 2)).Select(kv => new KeyValuePair<string, string>(kv[0], kv[1].Trim('"')));
     }
 
+    /// <summary>The final stage's <c>COPY --from=&lt;stage&gt; &lt;source&gt; &lt;destination&gt;</c> that brings in the app.</summary>
+    public static (string From, string Source, string Destination) PublishCopy(this IReadOnlyList<Stage> stages)
+    {
+        string copy = stages[^1].All("COPY").Single(c => Stage.Flag(c, "from") is not null);
+        string[] paths = Words(copy).Where(w => !w.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        return (Stage.Flag(copy, "from")!, paths[0], paths[1]);
+    }
+
     public static string[] Words(string text) =>
         text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
 

@@ -6,22 +6,24 @@ namespace Notifications.Tests.Deploy;
 
 /// <summary>
 /// What can be checked of the image without a Docker engine: the final stage's shape, and that the
-/// build stage, replayed on this machine, publishes an app that starts, serves the page and stops
-/// cleanly the way ENTRYPOINT starts it.
+/// build stage, replayed on this machine (<see cref="ImageServer"/>), publishes an app that starts, serves
+/// the page and stops cleanly the way ENTRYPOINT starts it.
 /// </summary>
-public sealed class DockerfileTests(ITestOutputHelper output)
+public sealed class DockerfileTests(ITestOutputHelper output) : IClassFixture<ImageServer>
 {
     private static readonly string Root = ServerProcess.RepositoryRoot();
     private static readonly IReadOnlyList<Stage> Stages = Dockerfile.Parse(File.ReadAllText(Path.Combine(Root, "Dockerfile")));
     private static Stage Final => Stages[^1];
-    private static Stage Build => Stages.Single(s => s.Name == PublishCopy().From);
+    private static Stage Build => Stages.Single(s => s.Name == Stages.PublishCopy().From);
 
     [Fact]
-    public void The_final_stage_runs_the_published_app_on_the_aspnet_runtime_as_a_non_root_user_on_8080()
+    public void The_final_stage_runs_the_native_executable_on_the_runtime_dependencies_only_as_a_non_root_user_on_8080()
     {
         string version = DotnetVersion();
+        // The SDK variant with Native AOT's toolchain; the final image carries no .NET runtime (the executable has its own).
         Assert.StartsWith($"mcr.microsoft.com/dotnet/sdk:{version}", Build.BaseImage);
-        Assert.StartsWith($"mcr.microsoft.com/dotnet/aspnet:{version}", Final.BaseImage);
+        Assert.EndsWith("-aot", Build.BaseImage);
+        Assert.StartsWith($"mcr.microsoft.com/dotnet/runtime-deps:{version}", Final.BaseImage);
         Assert.Empty(Final.All("RUN"));
         string user = Final.Last("USER");
         Assert.True(IsNonRoot(user), $"USER {user} may be root.");
@@ -30,12 +32,12 @@ public sealed class DockerfileTests(ITestOutputHelper output)
         Assert.Equal("8080", environment["PORT"]);
         Assert.Equal("Production", environment["ASPNETCORE_ENVIRONMENT"]);
 
-        var (_, source, destination) = PublishCopy();
+        var (_, source, destination) = Stages.PublishCopy();
         string[] publish = Build.All("RUN").Select(Dockerfile.Words).Single(c => c is ["dotnet", "publish", ..]);
         Assert.Equal(source, publish[Array.FindIndex(publish, w => w is "-o" or "--output") + 1]);
         string workdir = Final.Last("WORKDIR");
         Assert.Contains(destination, new[] { ".", "./", workdir, workdir + "/" });
-        Assert.Equal("dotnet", Final.EntryPoint()[0]);
+        Assert.Equal(["./Notifications"], Final.EntryPoint());
     }
 
     [Fact]
@@ -54,45 +56,29 @@ public sealed class DockerfileTests(ITestOutputHelper output)
         }
     }
 
-    [Fact(Timeout = 300_000)]
+    [Fact(Timeout = 120_000)]
     public async Task The_build_stage_publishes_an_app_that_serves_the_page_and_stops_cleanly_as_ENTRYPOINT_runs_it()
     {
         var cancellation = TestContext.Current.CancellationToken;
-        var fileSystem = Directory.CreateTempSubdirectory("notifications-image-");
-        try
-        {
-            var build = new ImageBuild(Root, fileSystem.FullName, output);
-            await build.ReplayAsync(Build, TimeSpan.FromMinutes(3));
-            string published = build.Map(PublishCopy().Source);
-            string[] entryPoint = Final.EntryPoint();
-            Assert.True(File.Exists(Path.Combine(published, entryPoint[1])), $"{entryPoint[1]} was not published.");
-            Assert.True(File.Exists(Path.Combine(published, "wwwroot", "index.html")), "The page was not published.");
+        var published = ImageServer.Current;
+        Assert.True(File.Exists(published.Executable), $"{published.EntryPoint[0]} was not published.");
+        Assert.True(File.Exists(Path.Combine(published.Directory, "wwwroot", "index.html")), "The page was not published.");
+        // No JIT build and no debug symbols ride along into the image: one native executable and the page.
+        Assert.Empty(Directory.EnumerateFiles(published.Directory, "*.dll"));
+        Assert.Empty(Directory.EnumerateFiles(published.Directory, "*.dbg"));
 
-            await using var app = PublishedApp.Start(entryPoint, published, Final.Environment(), output);
-            await app.WaitHealthyAsync();
-            using var http = new HttpClient { BaseAddress = app.BaseUri };
-            string page = await http.GetStringAsync("/", cancellation);
-            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(Root, "client-web", "index.html"), cancellation), page);
+        await using var app = PublishedApp.Start(published.EntryPoint, published.Directory, Final.Environment(), output);
+        await app.WaitHealthyAsync();
+        using var http = new HttpClient { BaseAddress = app.BaseUri };
+        string page = await http.GetStringAsync("/", cancellation);
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(Root, "client-web", "index.html"), cancellation), page);
 
-            await app.StopAsync(TimeSpan.FromSeconds(20));
-            Assert.Equal(0, app.ExitCode);
-            // Production: one JSON object per line; and clearing the base image's HTTP_PORTS keeps boot free of its warning.
-            Assert.NotEmpty(app.StandardOutput);
-            Assert.All(app.StandardOutput, line => JsonDocument.Parse(line).Dispose());
-            Assert.DoesNotContain(app.StandardOutput, line => line.Contains("Overriding HTTP_PORTS"));
-        }
-        finally
-        {
-            fileSystem.Delete(recursive: true);
-        }
-    }
-
-    /// <summary>The final stage's <c>COPY --from=&lt;stage&gt; &lt;source&gt; &lt;destination&gt;</c> that brings in the app.</summary>
-    private static (string From, string Source, string Destination) PublishCopy()
-    {
-        string copy = Final.All("COPY").Single(c => Stage.Flag(c, "from") is not null);
-        string[] paths = Dockerfile.Words(copy).Where(w => !w.StartsWith("--", StringComparison.Ordinal)).ToArray();
-        return (Stage.Flag(copy, "from")!, paths[0], paths[1]);
+        await app.StopAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, app.ExitCode);
+        // Production: one JSON object per line; and clearing the base image's HTTP_PORTS keeps boot free of its warning.
+        Assert.NotEmpty(app.StandardOutput);
+        Assert.All(app.StandardOutput, line => JsonDocument.Parse(line).Dispose());
+        Assert.DoesNotContain(app.StandardOutput, line => line.Contains("Overriding HTTP_PORTS"));
     }
 
     /// <summary>The base image's user <c>app</c> is uid 1654, which it names <c>$APP_UID</c>.</summary>

@@ -30,7 +30,9 @@ public sealed class PublishedApp : IAsyncDisposable
     /// </summary>
     public static PublishedApp Start(string[] entryPoint, string directory, IReadOnlyDictionary<string, string> environment, ITestOutputHelper output)
     {
-        var start = new ProcessStartInfo(entryPoint[0], entryPoint[1..]) { WorkingDirectory = directory };
+        // A relative ENTRYPOINT ("./Notifications") is relative to WORKDIR, where the app was copied.
+        string program = entryPoint[0].Contains('/') ? Path.GetFullPath(entryPoint[0], directory) : entryPoint[0];
+        var start = new ProcessStartInfo(program, entryPoint[1..]) { WorkingDirectory = directory };
         foreach (string key in PubSubSettings)
             start.Environment.Remove(key);
         // What the aspnet base image sets (dotnet/dotnet-docker, runtime-deps), so the Dockerfile's ENV is tried against it.

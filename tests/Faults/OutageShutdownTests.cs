@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using Grpc.Core;
+using Notifications.Tests.Deploy;
 using Notifications.Tests.Infrastructure;
 
 namespace Notifications.Tests.Faults;
 
 /// <summary>Issue 18, point 8: SIGTERM during or after an outage: publish what it can, delete the subscription, exit in budget, say what could not be done in one line.</summary>
-public sealed class OutageShutdownTests(PubSubEmulator emulator, ITestOutputHelper output)
+public sealed class OutageShutdownTests(PubSubEmulator emulator, ITestOutputHelper output) : IClassFixture<ImageServer>
 {
     private const int BudgetSeconds = 4;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Notifications.Tests.Deploy;
 using Notifications.Tests.Infrastructure;
 
 namespace Notifications.Tests.Faults;
@@ -10,7 +11,7 @@ namespace Notifications.Tests.Faults;
 /// everything published after the new process is ready reaches its clients, promptly. Each process subscribes
 /// under a name of its own, and deletes its predecessors' subscriptions once it is ready, never before.
 /// </summary>
-public sealed class SameIdRestartTests(PubSubEmulator emulator, ITestOutputHelper output)
+public sealed class SameIdRestartTests(PubSubEmulator emulator, ITestOutputHelper output) : IClassFixture<ImageServer>
 {
     [Theory(Timeout = 120_000)]
     [InlineData("TERM")]

@@ -1,3 +1,4 @@
+using Notifications.Tests.Deploy;
 using Notifications.Tests.Infrastructure;
 
 namespace Notifications.Tests.Fuzz;
@@ -8,7 +9,7 @@ namespace Notifications.Tests.Fuzz;
 /// protocol says, deliver every valid alert exactly once, and come back near its memory baseline.
 /// </summary>
 [Collection(StressCollection.Name)]
-public sealed class FuzzTests(PubSubEmulator emulator, ITestOutputHelper output)
+public sealed class FuzzTests(PubSubEmulator emulator, ITestOutputHelper output) : IClassFixture<ImageServer>
 {
     private const int Connections = 4;
     private const int FramesPerConnection = 2600;

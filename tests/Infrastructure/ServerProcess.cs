@@ -1,9 +1,13 @@
 using System.Diagnostics;
-using System.Reflection;
+using Notifications.Tests.Deploy;
 
 namespace Notifications.Tests.Infrastructure;
 
-/// <summary>The built server run as its own process, for what only a real process shows: signals and exit codes.</summary>
+/// <summary>
+/// The server as the image ships it (the Native AOT executable <see cref="ImageServer"/> publishes) run as its
+/// own process, for what only a real process shows: signals, exit codes, the Google Cloud path through the
+/// trimmed build. A test class using it declares <c>IClassFixture&lt;ImageServer&gt;</c>.
+/// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -26,8 +30,10 @@ public sealed class ServerProcess : IAsyncDisposable
     public static ServerProcess Start(IDictionary<string, string?> settings, ITestOutputHelper output, bool echo = true)
     {
         var baseUri = new Uri($"http://127.0.0.1:{PubSubEmulator.FreePort()}");
-        var start = new ProcessStartInfo("dotnet", [ServerAssembly()])
+        var published = ImageServer.Current;
+        var start = new ProcessStartInfo(published.Executable)
         {
+            WorkingDirectory = published.Directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -65,14 +71,6 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Task WaitForExitAsync(TimeSpan timeout) =>
         _process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(timeout);
-
-    /// <summary>The server's own build output: <c>server/bin/&lt;configuration&gt;/net10.0/Notifications.dll</c>.</summary>
-    private static string ServerAssembly()
-    {
-        string configuration = typeof(ServerProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var dll = Path.Combine(RepositoryRoot(), "server", "bin", configuration, "net10.0", "Notifications.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the server first (dotnet build).", dll);
-    }
 
     public static string RepositoryRoot()
     {
