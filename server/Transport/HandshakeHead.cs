@@ -123,6 +123,7 @@ internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, s
     }
 
     private static string? Value(ReadOnlySpan<char> head, Range? field) => field is { } range ? new string(head[range]) : null;
+
     /// <summary>What admission reads from this head.</summary>
     public AdmissionRequest ToAdmission(IPAddress? peer) =>
         new(Request, Origin, Since, TokenInQuery, Authorization, Protocols, peer, FlyClientIp, OwnAuthorization: PusherKey is not null);
