@@ -12,22 +12,31 @@ import collections
 import re
 import sys
 
+# Frames are named either way: the JIT's perf map writes Namespace.Class::Method, a Native AOT image's
+# symbols Assembly_Namespace_Class__Method. M joins a class to its method in both.
+M = r'(?:::|__)'
 STEPS = [
-    ('logging', r'Serilog|Microsoft\.Extensions\.Logging|LoggerMessage|\+Log::|\.Log::|LogOpened|LogClosed'),
-    ('metrics', r'NotificationsMetrics|System\.Diagnostics\.Metrics|Prometheus|MeterListener|Instrument`'),
-    ('SHA-1 (accept key)', r'SHA1|libcrypto|HashProviderDispenser|EvpHash|CryptoNative_Evp'),
-    ('welcome JSON', r'Frames::Welcome|JsonSerializer|Utf8JsonWriter|WelcomeMessage|NotificationsJsonContext|FleetDirectory::Presence'),
-    ('registry + attach (fan-out)', r'ConnectionRegistry|AlertFanout::Attach|RecentAlerts'),
-    ('admission', r'Admission::|OriginPolicy'),
-    ('parse the head', r'UpgradeRequest::'),
-    ('101 (build + send)', r'SwitchingProtocols|DirectWire::WriteAsync'),
-    ('peek (wait, MSG_PEEK, discard)', r'DirectUpgrade::Peek|PeekHandshake|DirectUpgrade::Discard|ReceiveAsync.*Empty'),
-    ('connection object, pumps, keep-alive', r'Connection::\.ctor|Connection::RunAsync|PumpStarter|KeepAlive|TokenBucket'),
-    ('receive loop and close (reset, teardown)', r'Connection::Receive|SocketReader|Connection::Send|DirectWire::|SocketWire|CloseReason|Connection::Finish|Connection::Abort'),
-    ('accept (thread, accept4, socket object)', r'DirectListener::AcceptLoop|DirectListener::AcceptOne|Socket::Accept|accept4|__sys_accept|inet_csk_accept'),
-    ('upgrade plumbing (DirectUpgrade, listener)', r'DirectUpgrade::|DirectListener::'),
-    ('HTTP (/healthz via Kestrel)', r'Kestrel|Microsoft\.AspNetCore'),
-    ('thread pool, timers, async machinery', r'PortableThreadPool|ThreadPoolWorkQueue|WorkerThread|LowLevelLifoSemaphore|TimerQueue|sched_yield|AsyncStateMachineBox|ExecutionContext::Run'),
+    ('logging', r'Serilog|Microsoft[._]Extensions[._]Logging|LoggerMessage|[+_.]Log' + M + r'|LogOpened|LogClosed|ConnectionSummaryLog'),
+    ('metrics', r'NotificationsMetrics|System[._]Diagnostics[._]Metrics|Prometheus|MeterListener|Instrument`'),
+    ('SHA-1 (accept key)', r'SHA1|libcrypto|HashProviderDispenser|EvpHash|CryptoNative_Evp|Handshake' + M + r'AcceptKey'),
+    ('101 (build)', r'SwitchingProtocols'),
+    ('welcome JSON', r'Frames' + M + r'Welcome|JsonSerializer|Utf8JsonWriter|WelcomeMessage|NotificationsJsonContext|FleetDirectory' + M + r'Presence|Welcomes' + M),
+    ('registry + join (feed)', r'ConnectionRegistry|AlertFanout' + M + r'Join|RecentAlerts'),
+    ('close and reset (receive loop end, teardown)', r'Connection' + M + r'RunAsync|SocketReader|SocketReceiver|BareSocketWire' + M + r'(?:End|Close|Abort)|CloseReason|Connection' + M + r'RequestClose|BareSocketListener' + M + r'(?:Ended|Left)|Admission' + M + r'Release|Socket' + M + r'Dispose|SafeSocketHandle'),
+    ('admission', r'Admission' + M + r'|OriginPolicy|Handshake' + M + r'Check|TokenCarrier'),
+    ('parse the head', r'HandshakeHead' + M + r'|UpgradeRequest' + M),
+    ('send (101 and welcome: pump, send())', r'BareSocketWire' + M + r'(?:WriteAsync|Send|WriteAfterAnswer)|Connection' + M + r'(?:PumpAsync|TakeBatch|RunPump|ReleasePump|EnqueueReplay|Open)|IThreadPoolWorkItem_Execute|DirectWire' + M + r'WriteAsync'),
+    ('peek (MSG_PEEK, wait, discard)', r'BareSocketHandshake' + M + r'(?:Peek|WaitForFirstBytes|Discard)|PeekHandshake|DirectUpgrade' + M + r'(?:Peek|Discard)'),
+    ('connection object, keep-alive', r'Connection' + M + r'_?ctor|Connection' + M + r'\.ctor|ConnectionHost' + M + r'|KeepAlive|TokenBucket|FrameReader'),
+    ('accept (thread, accept4, socket object)', r'BareSocketListener' + M + r'Accept|DirectListener' + M + r'Accept|Socket' + M + r'Accept|accept4|__sys_accept|inet_csk_accept'),
+    ('upgrade plumbing (handshake, listener)', r'BareSocketHandshake' + M + r'|BareSocketListener' + M + r'|DirectUpgrade' + M + r'|DirectListener' + M),
+    ('GC (collections)', r'gc_heap|WKS::|SVR::|GCHeap|GCToEEInterface|gc_thread'),
+    ('HTTP (/healthz via Kestrel)', r'Kestrel|Microsoft[._]AspNetCore'),
+    ('thread pool spinning (sched_yield)', r'LowLevelSpinWaiter|sched_yield|Thread' + M + r'Yield|RhSpinWait'),
+    ('thread pool, timers, async machinery', r'PortableThreadPool|ThreadPoolWorkQueue|WorkerThread|LowLevelLifoSemaphore|TimerQueue|AsyncStateMachineBox|ExecutionContext' + M + r'Run|AsyncTaskMethodBuilder|futex'),
+    # libc's syscall wrappers have no frame pointers, so perf's stacks stop there: named by the call.
+    ('send() (the 101, the welcome; caller not unwound)', r'\b__send\b|__libc_send\b'),
+    ('recv() (peek, discard, reads; caller not unwound)', r'__libc_recv\b|\b__recv\b'),
     ('socket engine (epoll loop)', r'SocketAsyncEngine|SocketAsyncContext|epoll_wait|do_epoll'),
 ]
 COMPILED = [(name, re.compile(pattern)) for name, pattern in STEPS]

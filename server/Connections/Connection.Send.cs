@@ -31,8 +31,26 @@ internal sealed partial class Connection
             StartPump();
     }
 
-    /// <summary>Runs the pump on the thread pool (global queue). A broadcast starts many at once through <see cref="PumpStarter"/> instead.</summary>
-    private void StartPump() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    /// <summary>
+    /// From now until <see cref="ReleasePump"/>, a pump claimed is not queued on the thread pool but left to the
+    /// opener, which sends the first frames on its own thread: no thread-pool hop before the client hears from us.
+    /// </summary>
+    public void HoldPump() => Volatile.Write(ref _pumpHeld, PumpHeld);
+
+    /// <summary>Ends the hold of <see cref="HoldPump"/>: runs on this thread the pump claimed meanwhile (the first frames), if any.</summary>
+    public void ReleasePump()
+    {
+        if (Interlocked.Exchange(ref _pumpHeld, PumpNotHeld) == PumpHeldAndClaimed)
+            RunPump();
+    }
+
+    /// <summary>Runs the pump on the thread pool (global queue), or leaves it to the opener while it holds it. A broadcast starts many at once through <see cref="PumpStarter"/> instead.</summary>
+    private void StartPump()
+    {
+        if (Volatile.Read(ref _pumpHeld) != PumpNotHeld && Interlocked.CompareExchange(ref _pumpHeld, PumpHeldAndClaimed, PumpHeld) == PumpHeld)
+            return;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
 
     void IThreadPoolWorkItem.Execute() => RunPump();
 

@@ -35,6 +35,9 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
     private TaskCompletionSource? _sendDone;
     private int _inFlight;
     private bool _pumping;
+    // Whether the opener holds the pump (HoldPump), and whether one was claimed meanwhile: then the opener runs it.
+    private const int PumpNotHeld = 0, PumpHeld = 1, PumpHeldAndClaimed = 2;
+    private int _pumpHeld;
     private readonly ConnectionServices _services;
     private readonly ConnectionOptions _options;
     private readonly NotificationsMetrics _metrics;
@@ -176,12 +179,7 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
     {
         if (Interlocked.CompareExchange(ref _closeReason, (int)reason, -1) != -1)
             return false;
-        // The pump may finish the connection before the timer is stored: whichever of this and RunAsync's end
-        // comes second disposes it (both sides use full fences).
-        var grace = reason.FailsConnection() ? FailedCloseGrace : CloseGrace;
-        Interlocked.Exchange(ref _closeDeadline, _clock.CreateTimer(static wire => ((SocketWire)wire!).Abort(), _wire, grace, Timeout.InfiniteTimeSpan));
-        if (Volatile.Read(ref _runEnded) == 1)
-            Interlocked.Exchange(ref _closeDeadline, null)?.Dispose();
+        ArmCloseDeadline(reason);
         // The pump sends the close frame after what is queued; start it if it is idle.
         bool startPump;
         lock (_queueLock)
@@ -189,6 +187,36 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
         if (startPump)
             StartPump();
         return true;
+    }
+
+    /// <summary>
+    /// As <see cref="RequestClose(CloseReason)"/>, from the receive loop once the input has ended: an idle pump runs on
+    /// this thread, and the deadline is set only if its sending must wait. A reset then costs no thread-pool hop and no timer.
+    /// </summary>
+    private void CloseAfterInput(CloseReason reason)
+    {
+        if (Interlocked.CompareExchange(ref _closeReason, (int)reason, -1) != -1)
+            return;
+        bool claimed;
+        lock (_queueLock)
+            claimed = ClaimPump();
+        if (claimed)
+            RunPump();
+        bool finished;
+        lock (_queueLock)
+            finished = _sendFinished;
+        if (!finished)
+            ArmCloseDeadline(reason);
+    }
+
+    private void ArmCloseDeadline(CloseReason reason)
+    {
+        // The pump may finish the connection before the timer is stored: whichever of this and RunAsync's end
+        // comes second disposes it (both sides use full fences).
+        var grace = reason.FailsConnection() ? FailedCloseGrace : CloseGrace;
+        Interlocked.Exchange(ref _closeDeadline, _clock.CreateTimer(static wire => ((SocketWire)wire!).Abort(), _wire, grace, Timeout.InfiniteTimeSpan));
+        if (Volatile.Read(ref _runEnded) == 1)
+            Interlocked.Exchange(ref _closeDeadline, null)?.Dispose();
     }
 
     /// <summary>Shutdown: a hint when to come back (spread so pages do not stampede), then a 1012 close after what is queued.</summary>
@@ -278,7 +306,7 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
                 ended = CloseReason.ServerError;
             }
             // The receive side ended first (the client closed, or the connection failed): let the pump answer.
-            RequestClose(ended);
+            CloseAfterInput(ended);
             await SendFinished();
         }
         finally

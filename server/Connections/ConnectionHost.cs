@@ -23,10 +23,13 @@ internal sealed class ConnectionHost(
     public Task ServeAsync(SocketWire wire, SocketTransport transport, in AdmissionResult admitted, string? since)
     {
         var connection = new Connection(services.Registry.NextId(), admitted.Address, transport, wire, services, _options, clock, metrics, logger, admitted.Identity);
+        connection.HoldPump();
         // An empty since (a page with nothing seen yet) is a fresh start, not a resume.
         var resume = services.Feed.Join(connection, string.IsNullOrEmpty(since) ? null : since);
         metrics.ConnectionOpened(transport.Label());
         Connection.LogOpened(logger, _options, connection, resume);
+        // The welcome (and replay) goes out from this thread, after the feed's lock is released.
+        connection.ReleasePump();
         // Not awaited here: one fewer async frame held per socket.
         return connection.RunAsync(services.Registry);
     }

@@ -65,8 +65,8 @@ internal sealed class BareSocketHandshake(ConnectionHost host, Admission admissi
         {
             // The head was only peeked at: take it now. Frames the client sent right behind it stay in the socket for the connection.
             Discard(socket, headLength);
-            var wire = new BareSocketWire(socket, receiver, listener, admitted.Address);
-            await wire.WriteAsync(Handshake.SwitchingProtocolsResponse(head.Request.Key!, admitted.Protocol));
+            // The 101 goes out with the connection's first frame (its welcome), in one send.
+            var wire = new BareSocketWire(socket, receiver, listener, admitted.Address, Handshake.SwitchingProtocolsResponse(head.Request.Key!, admitted.Protocol));
             // Not awaited: the wire's end releases the address, so nothing waits out the socket here.
             _ = head.PusherKey is { } key
                 ? door!.ServeAsync(wire, SocketTransport.Bare, admitted, key, head.PusherProtocol)

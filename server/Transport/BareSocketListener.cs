@@ -37,6 +37,8 @@ internal sealed partial class BareSocketListener : IConnectionListener
     private bool _unbound;
     private TaskCompletionSource? _noneRunning;
     private Task? _unbinding;
+    // Whether accepted sockets come with the TCP_NODELAY setting already (only the accept thread uses it); null until the first.
+    private bool? _noDelayInherited;
 
     public BareSocketListener(IPEndPoint endpoint, SocketTransportOptions options, BareSocketHandshake upgrade, ConnectionRegistry registry, ILoggerFactory loggers)
     {
@@ -54,6 +56,9 @@ internal sealed partial class BareSocketListener : IConnectionListener
             throw new AddressInUseException(e.Message, e); // Kestrel tells this one apart
         }
         EndPoint = _listenSocket.LocalEndPoint!;
+        // Linux gives accepted sockets the listening socket's TCP_NODELAY, which saves a system call per socket (see NoDelayInherited).
+        if (options.NoDelay)
+            TrySetNoDelay(_listenSocket);
         _listenSocket.Listen(options.Backlog);
         _contexts = new SocketConnectionContextFactory(
             new SocketConnectionFactoryOptions
@@ -93,14 +98,17 @@ internal sealed partial class BareSocketListener : IConnectionListener
         {
             while (AcceptOne() is { } socket)
             {
-                try
+                if (!NoDelayInherited(socket))
                 {
-                    socket.NoDelay = _options.NoDelay;
-                }
-                catch (SocketException)
-                {
-                    BareSocketWire.Close(socket, connected: false); // already reset
-                    continue;
+                    try
+                    {
+                        socket.NoDelay = _options.NoDelay;
+                    }
+                    catch (SocketException)
+                    {
+                        BareSocketWire.Close(socket, connected: false); // already reset
+                        continue;
+                    }
                 }
                 lock (_lock)
                     _running++;
@@ -110,6 +118,37 @@ internal sealed partial class BareSocketListener : IConnectionListener
         finally
         {
             _acceptLoopEnded.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Whether accepted sockets already have the TCP_NODELAY we want, copied from the listening socket (Linux does;
+    /// not every system does): asked of the first socket only, then taken as the answer for every socket.
+    /// </summary>
+    private bool NoDelayInherited(Socket socket)
+    {
+        if (_noDelayInherited is { } known)
+            return known;
+        try
+        {
+            _noDelayInherited = socket.NoDelay == _options.NoDelay;
+        }
+        catch (SocketException)
+        {
+            return false; // already reset: ask the next one
+        }
+        return _noDelayInherited.Value;
+    }
+
+    private static void TrySetNoDelay(Socket socket)
+    {
+        try
+        {
+            socket.NoDelay = true;
+        }
+        catch (SocketException)
+        {
+            // Not supported here: each accepted socket gets it instead.
         }
     }
 

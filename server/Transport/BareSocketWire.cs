@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Notifications.Connections;
@@ -19,14 +20,18 @@ internal sealed class BareSocketWire : SocketWire
     private readonly BareSocketListener _listener;
     private readonly string _address;
     private int _ended;
+    // The handshake's answer, not sent yet: it goes out in front of the first frames, in the same send.
+    private byte[]? _answer;
 
     /// <param name="receiver">The socket's receiver from its handshake: the wire's reads go on with it.</param>
-    public BareSocketWire(Socket socket, SocketReceiver receiver, BareSocketListener listener, string address)
+    /// <param name="answer">The handshake's answer (the 101), sent with the first write: one send and one segment instead of two.</param>
+    public BareSocketWire(Socket socket, SocketReceiver receiver, BareSocketListener listener, string address, byte[] answer)
     {
         _socket = socket;
         _receiver = receiver;
         _listener = listener;
         _address = address;
+        _answer = answer;
         _input = new SocketReader(socket, receiver);
         // A send the kernel cannot take at once fails fast instead of blocking, and WriteAsync waits for room
         // asynchronously. Reads are asynchronous operations, which the mode does not touch.
@@ -41,6 +46,42 @@ internal sealed class BareSocketWire : SocketWire
     /// Only a peer that stopped reading makes the rest wait.
     /// </summary>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> bytes)
+    {
+        if (_answer is { } answer)
+        {
+            _answer = null;
+            return WriteAfterAnswer(answer, bytes);
+        }
+        return Send(bytes);
+    }
+
+    /// <summary>The handshake's answer and the first frames joined in one pooled buffer, given back once sent.</summary>
+    private ValueTask WriteAfterAnswer(byte[] answer, ReadOnlyMemory<byte> bytes)
+    {
+        int length = answer.Length + bytes.Length;
+        byte[] joined = ArrayPool<byte>.Shared.Rent(length);
+        answer.CopyTo(joined, 0);
+        bytes.Span.CopyTo(joined.AsSpan(answer.Length));
+        var sending = Send(joined.AsMemory(0, length));
+        if (!sending.IsCompleted)
+            return GiveBackWhenSent(sending, joined);
+        ArrayPool<byte>.Shared.Return(joined);
+        return sending;
+    }
+
+    private static async ValueTask GiveBackWhenSent(ValueTask sending, byte[] buffer)
+    {
+        try
+        {
+            await sending;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private ValueTask Send(ReadOnlyMemory<byte> bytes)
     {
         try
         {

@@ -57,7 +57,7 @@ internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, s
         headLength = end + HeadEnd.Length;
         if (headLength > MaxHeadBytes)
             return Verdict.NotOurs;
-        head = ParseHead(Encoding.ASCII.GetString(headBytes), maxFields);
+        head = ParseHead(headBytes, maxFields);
         return head is null ? Verdict.NotOurs : Verdict.Ours;
     }
 
@@ -90,20 +90,39 @@ internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, s
         return true;
     }
 
-    private static HandshakeHead? ParseHead(string head, int maxFields)
+    /// <summary>The head read in place: only the values a handshake uses become strings.</summary>
+    private static HandshakeHead? ParseHead(ReadOnlySpan<byte> headBytes, int maxFields)
     {
-        var lines = head.Split("\r\n");
-        if (lines[0].Split(' ') is not ["GET", var target, "HTTP/1.1"] || !IsOurTarget(target, out string? query, out string? pusherKey))
+        char[] chars = ArrayPool<char>.Shared.Rent(headBytes.Length);
+        try
+        {
+            return ParseHead(chars.AsSpan(0, Encoding.ASCII.GetChars(headBytes, chars)), maxFields);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    private static HandshakeHead? ParseHead(ReadOnlySpan<char> head, int maxFields)
+    {
+        int lineEnd = head.IndexOf("\r\n");
+        var requestLine = lineEnd < 0 ? head : head[..lineEnd];
+        // Exactly "GET <target> HTTP/1.1": two spaces, so the target has none.
+        if (requestLine.Count(' ') != 2 || !requestLine.StartsWith("GET ") || !requestLine.EndsWith(" HTTP/1.1") || requestLine.Length < 13
+            || !IsOurTarget(requestLine[4..^9], out string? query, out string? pusherKey))
             return null;
-        var fields = ReadFields(lines.AsSpan(1), maxFields);
-        if (fields is null)
+        var fields = new Fields();
+        if (lineEnd < 0 || !ReadFields(head, head[(lineEnd + 2)..], maxFields, ref fields))
             return null;
-        var request = new HandshakeRequest("GET", "HTTP/1.1", fields.GetValueOrDefault("Host"), fields.GetValueOrDefault("Upgrade"),
-            fields.GetValueOrDefault("Connection"), fields.GetValueOrDefault("Sec-WebSocket-Version"), fields.GetValueOrDefault("Sec-WebSocket-Key"));
-        return new HandshakeHead(request, fields.GetValueOrDefault("Origin"), fields.GetValueOrDefault("Fly-Client-IP"), QueryValue(query, "since"),
-            QueryValue(query, "token") is not null, fields.GetValueOrDefault("Authorization"), fields.GetValueOrDefault("Sec-WebSocket-Protocol"),
+        var request = new HandshakeRequest("GET", "HTTP/1.1", Value(head, fields.Host), Value(head, fields.Upgrade),
+            Value(head, fields.Connection), Value(head, fields.Version), Value(head, fields.Key));
+        return new HandshakeHead(request, Value(head, fields.Origin), Value(head, fields.FlyClientIp), QueryValue(query, "since"),
+            QueryValue(query, "token") is not null, Value(head, fields.Authorization), Value(head, fields.Protocols),
             pusherKey, pusherKey is null ? null : QueryValue(query, "protocol"));
     }
+
+    private static string? Value(ReadOnlySpan<char> head, Range? field) => field is { } range ? new string(head[range]) : null;
 
     /// <summary>What admission reads from this head.</summary>
     public AdmissionRequest ToAdmission(IPAddress? peer) =>
@@ -120,42 +139,99 @@ internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, s
     /// The socket endpoint's path as routing matches it, or Pusher's <c>/app/{key}</c> with a key of the characters
     /// keys may have (anything else is Kestrel's to route), and a query of plain characters.
     /// </summary>
-    private static bool IsOurTarget(string target, out string? query, out string? pusherKey)
+    private static bool IsOurTarget(ReadOnlySpan<char> target, out string? query, out string? pusherKey)
     {
         int mark = target.IndexOf('?');
-        query = mark < 0 ? null : target[(mark + 1)..];
-        string path = mark < 0 ? target : target[..mark];
-        pusherKey = path.StartsWith("/app/", StringComparison.OrdinalIgnoreCase) && path.Length > 5 && !path.AsSpan(5).ContainsAnyExcept(KeyChars) ? path[5..] : null;
-        return (SocketPath.Matches(path) || pusherKey is not null) && !(query ?? "").AsSpan().ContainsAnyExcept(QueryChars);
+        var queryChars = mark < 0 ? [] : target[(mark + 1)..];
+        var path = mark < 0 ? target : target[..mark];
+        bool pusher = path.StartsWith("/app/", StringComparison.OrdinalIgnoreCase) && path.Length > 5 && !path[5..].ContainsAnyExcept(KeyChars);
+        query = null;
+        pusherKey = null;
+        if (!(SocketPath.Matches(path) || pusher) || queryChars.ContainsAnyExcept(QueryChars))
+            return false;
+        query = mark < 0 ? null : new string(queryChars);
+        pusherKey = pusher ? new string(path[5..]) : null;
+        return true;
+    }
+
+    /// <summary>Where the values this server reads lie in the head; null for a field that is absent.</summary>
+    private struct Fields
+    {
+        public Range? Host, Upgrade, Connection, Version, Key, Origin, FlyClientIp, Authorization, Protocols;
+        public bool HasBody;
     }
 
     /// <summary>
-    /// The header fields, or null if any is not of the plain form: a token for a name, no white space
-    /// before the colon (or a folded line), no field twice, no body, a plain host, and no more fields
-    /// than <paramref name="maxFields"/>.
+    /// Reads the header fields into <paramref name="fields"/>; false if any is not of the plain form: a token for a
+    /// name, no white space before the colon (or a folded line), no field twice, no body, a plain host, and no
+    /// more fields than <paramref name="maxFields"/>.
     /// </summary>
-    private static Dictionary<string, string>? ReadFields(ReadOnlySpan<string> lines, int maxFields)
+    private static bool ReadFields(ReadOnlySpan<char> head, ReadOnlySpan<char> lines, int maxFields, ref Fields fields)
     {
-        if (lines.Length > maxFields)
-            return null;
-        var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var line in lines)
+        int count = lines.Count("\r\n") + 1;
+        if (count > maxFields)
+            return false;
+        // Each field's name, to find a field sent twice; a browser sends about a dozen.
+        Span<Range> names = count <= 64 ? stackalloc Range[count] : new Range[count];
+        int offset = head.Length - lines.Length;
+        for (int i = 0; i < count; i++)
         {
+            int end = lines.IndexOf("\r\n");
+            var line = end < 0 ? lines : lines[..end];
             int colon = line.IndexOf(':');
-            if (colon <= 0 || line.AsSpan(0, colon).ContainsAnyExcept(TokenChars) || !fields.TryAdd(line[..colon], line[(colon + 1)..].Trim(' ', '\t')))
-                return null;
+            if (colon <= 0 || line[..colon].ContainsAnyExcept(TokenChars))
+                return false;
+            var name = line[..colon];
+            for (int j = 0; j < i; j++)
+            {
+                if (name.Equals(head[names[j]], StringComparison.OrdinalIgnoreCase))
+                    return false;
+            }
+            names[i] = new Range(offset, offset + colon);
+            var rawValue = line[(colon + 1)..];
+            var value = rawValue.Trim(" \t");
+            int valueStart = offset + colon + 1 + (rawValue.Length - rawValue.TrimStart(" \t").Length);
+            Note(name, new Range(valueStart, valueStart + value.Length), ref fields);
+            if (end < 0)
+                break;
+            lines = lines[(end + 2)..];
+            offset += end + 2;
         }
-        bool plain = !fields.ContainsKey("Content-Length") && !fields.ContainsKey("Transfer-Encoding")
-            && fields.TryGetValue("Host", out var host) && IsPlainHost(host);
-        return plain ? fields : null;
+        return !fields.HasBody && fields.Host is { } host && IsPlainHost(head[host]);
     }
 
+    private static void Note(ReadOnlySpan<char> name, Range value, ref Fields fields)
+    {
+        if (Is(name, "Host"))
+            fields.Host = value;
+        else if (Is(name, "Upgrade"))
+            fields.Upgrade = value;
+        else if (Is(name, "Connection"))
+            fields.Connection = value;
+        else if (Is(name, "Sec-WebSocket-Version"))
+            fields.Version = value;
+        else if (Is(name, "Sec-WebSocket-Key"))
+            fields.Key = value;
+        else if (Is(name, "Origin"))
+            fields.Origin = value;
+        else if (Is(name, "Fly-Client-IP"))
+            fields.FlyClientIp = value;
+        else if (Is(name, "Authorization"))
+            fields.Authorization = value;
+        else if (Is(name, "Sec-WebSocket-Protocol"))
+            fields.Protocols = value;
+        else if (Is(name, "Content-Length") || Is(name, "Transfer-Encoding"))
+            fields.HasBody = true;
+    }
+
+    private static bool Is(ReadOnlySpan<char> name, string field) => name.Equals(field, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>A name or IPv4 address, with an optional port: what every browser sends, and Kestrel accepts.</summary>
-    private static bool IsPlainHost(string host)
+    private static bool IsPlainHost(ReadOnlySpan<char> host)
     {
         int colon = host.IndexOf(':');
-        var name = colon < 0 ? host.AsSpan() : host.AsSpan(0, colon);
-        var port = colon < 0 ? "" : host.AsSpan(colon + 1);
+        var name = colon < 0 ? host : host[..colon];
+        var port = colon < 0 ? [] : host[(colon + 1)..];
         return name.Length > 0 && !name.ContainsAnyExcept(HostChars)
             && (colon < 0 || port.Length is > 0 and <= 5 && !port.ContainsAnyExceptInRange('0', '9'));
     }

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -72,16 +73,46 @@ internal static class Handshake
     /// <summary>Sec-WebSocket-Accept for a key: SHA-1 of the key and the protocol's GUID, in base64 (§4.2.2).</summary>
     public static string AcceptKey(string key)
     {
+        Span<byte> accept = stackalloc byte[AcceptKeyLength];
+        WriteAcceptKey(key, accept);
+        return Encoding.ASCII.GetString(accept);
+    }
+
+    /// <summary>The length of Sec-WebSocket-Accept's value: a SHA-1 hash in base64.</summary>
+    private const int AcceptKeyLength = 28;
+
+    /// <summary>Writes Sec-WebSocket-Accept for <paramref name="key"/> into <paramref name="destination"/> (<see cref="AcceptKeyLength"/> bytes) as ASCII.</summary>
+    private static void WriteAcceptKey(string key, Span<byte> destination)
+    {
         Span<byte> input = stackalloc byte[24 + 36];
         int length = Encoding.ASCII.GetBytes(key, input);
         AcceptGuid.CopyTo(input[length..]);
-        return Convert.ToBase64String(SHA1.HashData(input[..(length + AcceptGuid.Length)]));
+        Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
+        SHA1.HashData(input[..(length + AcceptGuid.Length)], hash);
+        Base64.EncodeToUtf8(hash, destination, out _, out _);
     }
 
+    private static ReadOnlySpan<byte> SwitchingProtocolsHead => "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: "u8;
+    private static ReadOnlySpan<byte> ProtocolField => "\r\nSec-WebSocket-Protocol: "u8;
+
     /// <summary>The whole 101 answer for HTTP/1.1, as bytes to write to a socket, with the subprotocol chosen from those offered, if any (§4.2.2).</summary>
-    public static byte[] SwitchingProtocolsResponse(string key, string? subprotocol = null) => Encoding.ASCII.GetBytes(
-        $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {AcceptKey(key)}\r\n"
-        + (subprotocol is null ? "\r\n" : $"Sec-WebSocket-Protocol: {subprotocol}\r\n\r\n"));
+    public static byte[] SwitchingProtocolsResponse(string key, string? subprotocol = null)
+    {
+        int protocolLength = subprotocol is null ? 0 : ProtocolField.Length + Encoding.ASCII.GetByteCount(subprotocol);
+        var bytes = new byte[SwitchingProtocolsHead.Length + AcceptKeyLength + protocolLength + 4];
+        var rest = bytes.AsSpan();
+        SwitchingProtocolsHead.CopyTo(rest);
+        rest = rest[SwitchingProtocolsHead.Length..];
+        WriteAcceptKey(key, rest[..AcceptKeyLength]);
+        rest = rest[AcceptKeyLength..];
+        if (subprotocol is not null)
+        {
+            ProtocolField.CopyTo(rest);
+            rest = rest[(ProtocolField.Length + Encoding.ASCII.GetBytes(subprotocol, rest[ProtocolField.Length..]))..];
+        }
+        "\r\n\r\n"u8.CopyTo(rest);
+        return bytes;
+    }
 
     private static HandshakeVerdict Refuse(int status, string reason) => new(status, reason);
 

@@ -56,20 +56,25 @@ internal sealed class PusherDoor(
             app is null ? options.Value : OptionsFor(app), clock, metrics, logger);
         var speaker = new PusherConnection(connection, services.Registry, publisher);
         connection.Speak(speaker);
+        // Its first frame (established, or the refusal) goes out from this thread, as our own welcome does.
+        connection.HoldPump();
         metrics.ConnectionOpened(transport.Label());
         if (app is null)
         {
             speaker.Refuse(decision.Code, decision.Message);
+            connection.ReleasePump();
             return connection.RunAsync(services.Registry);
         }
         if (!TakeSlot(app))
         {
             speaker.Refuse(PusherErrorCodes.OverCapacity, $"This app holds {app.Limits.MaxConnections} sockets on this instance, its limit; try again later.");
+            connection.ReleasePump();
             return connection.RunAsync(services.Registry);
         }
         speaker.Start(new PusherSession(app, SocketIds.New(), _activityTimeout, speaker, speaker, presence, clock));
         services.Registry.AttachSpeaking(connection);
         Connection.LogOpened(logger, options.Value, connection, null);
+        connection.ReleasePump();
         return RunAsync(connection, app);
     }
 
