@@ -46,10 +46,10 @@ internal sealed class RecentAlerts(int capacity, TimeSpan maxAge, TimeProvider c
 
     private void Forget(WindowEntry entry)
     {
-        if (entry.Alert.SentAt > _forgottenUpTo)
-            _forgottenUpTo = entry.Alert.SentAt;
+        if (entry.SentAt > _forgottenUpTo)
+            _forgottenUpTo = entry.SentAt;
         // The id may have been re-added later (a republished alert); only drop the index if it is this entry.
-        if (_byId.TryGetValue(entry.Alert.Id, out var indexed) && indexed.Sequence == entry.Sequence)
-            _byId.Remove(entry.Alert.Id);
+        if (_byId.TryGetValue(entry.Id, out var indexed) && indexed.Sequence == entry.Sequence)
+            _byId.Remove(entry.Id);
     }
 }

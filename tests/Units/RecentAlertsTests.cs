@@ -137,4 +137,31 @@ public sealed class SeenIdsTests
         Assert.True(seen.Add("a"));
         Assert.False(seen.Add("c"));
     }
+
+    [Fact]
+    public void Tells_our_uuid_ids_apart_from_any_other_string_even_the_same_uuid_in_capitals()
+    {
+        var seen = new SeenIds(10);
+        string id = AlertIds.New(DateTimeOffset.UnixEpoch);
+
+        Assert.True(seen.Add(id));
+        Assert.False(seen.Add(new string(id.AsSpan())));
+        Assert.True(seen.Add(id.ToUpperInvariant()));
+        Assert.False(seen.Add(id.ToUpperInvariant()));
+        Assert.True(seen.Add("{" + id + "}"));
+    }
+
+    [Fact]
+    public void Forgets_uuid_ids_oldest_first_as_it_forgets_other_ids()
+    {
+        var seen = new SeenIds(2);
+        string a = AlertIds.New(DateTimeOffset.UnixEpoch), b = AlertIds.New(DateTimeOffset.UnixEpoch);
+
+        Assert.True(seen.Add(a));
+        Assert.True(seen.Add("external-1"));
+        Assert.True(seen.Add(b));
+
+        Assert.True(seen.Add(a));
+        Assert.False(seen.Add(b));
+    }
 }
