@@ -8,10 +8,10 @@ namespace Notifications.Channels;
 /// it arrived. Not the alert itself: its text and origin are in the frame already, and holding the alert would keep
 /// its strings alive past the young generation too.
 /// </summary>
-internal readonly record struct WindowEntry(long Sequence, string Id, DateTimeOffset SentAt, SocketFrame Frame, long ArrivedAt)
+internal readonly record struct WindowEntry(long Sequence, AlertKey Id, DateTimeOffset SentAt, SocketFrame Frame, long ArrivedAt)
 {
     public WindowEntry(long sequence, AlertMessage alert, SocketFrame frame, long arrivedAt)
-        : this(sequence, alert.Id, alert.SentAt, frame, arrivedAt)
+        : this(sequence, AlertKey.Of(alert.Id), alert.SentAt, frame, arrivedAt)
     {
     }
 }
@@ -31,8 +31,9 @@ internal static class ResumeRule
     /// sent (less the slack) after both <paramref name="receivingSince"/> and <paramref name="forgottenUpTo"/>.
     /// Otherwise every entry is returned.
     /// </summary>
+    /// <param name="frameOf">Where an entry's frame is, for a window that keeps frames elsewhere than in <see cref="WindowEntry.Frame"/>.</param>
     public static ChannelReplay Missed(IEnumerable<WindowEntry> entries, WindowEntry? last, string lastId, TimeSpan slack,
-        DateTimeOffset receivingSince, DateTimeOffset forgottenUpTo)
+        DateTimeOffset receivingSince, DateTimeOffset forgottenUpTo, Func<WindowEntry, SocketFrame>? frameOf = null)
     {
         IEnumerable<WindowEntry> missed = entries;
         bool complete = true;
@@ -44,15 +45,16 @@ internal static class ResumeRule
         else if (AlertIds.TryGetTime(lastId, out var sentAt) && sentAt - slack >= receivingSince && sentAt - slack > forgottenUpTo)
         {
             var from = sentAt - slack;
-            missed = entries.Where(e => e.SentAt >= from && e.Id != lastId);
+            var lastKey = AlertKey.Of(lastId);
+            missed = entries.Where(e => e.SentAt >= from && e.Id != lastKey);
         }
         else
         {
             complete = false;
         }
         var frames = missed
-            .OrderBy(e => e.SentAt).ThenBy(e => e.Id, StringComparer.Ordinal)
-            .Select(e => e.Frame)
+            .OrderBy(e => e.SentAt).ThenBy(e => e.Id)
+            .Select(frameOf ?? (e => e.Frame))
             .ToList();
         return new ChannelReplay(complete, frames);
     }
