@@ -10,6 +10,7 @@ internal sealed class InProcessBus(TimeProvider clock, BusHealth health) : IMess
 {
     private readonly Channel<BusMessage> _queue = Channel.CreateBounded<BusMessage>(
         new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private long _lastMessageId;
 
     public string Kind => "in-process";
     public string? SubscriptionName => null;
@@ -32,8 +33,11 @@ internal sealed class InProcessBus(TimeProvider clock, BusHealth health) : IMess
     public async Task PublishAsync(IReadOnlyList<ReadOnlyMemory<byte>> bodies, CancellationToken cancellationToken)
     {
         foreach (var body in bodies)
-            await _queue.Writer.WriteAsync(new BusMessage(Guid.CreateVersion7().ToString(), body, clock.GetUtcNow()), cancellationToken);
+            await _queue.Writer.WriteAsync(new BusMessage(NextMessageId(), body, clock.GetUtcNow()), cancellationToken);
     }
+
+    /// <summary>Numbered as Pub/Sub numbers its messages: unique within this process, which is all the bus spans, and a third the size of a UUID.</summary>
+    private string NextMessageId() => Interlocked.Increment(ref _lastMessageId).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public void RestartStream(string reason)
     {

@@ -34,13 +34,13 @@ internal sealed partial class ChannelWindow
     private void Forget(ChannelLog log, WindowEntry entry)
     {
         _live--;
-        if (entry.Alert.SentAt > log.ForgottenUpTo)
-            log.ForgottenUpTo = entry.Alert.SentAt;
-        if (entry.Alert.SentAt > _forgottenUpTo)
-            _forgottenUpTo = entry.Alert.SentAt;
+        if (entry.SentAt > log.ForgottenUpTo)
+            log.ForgottenUpTo = entry.SentAt;
+        if (entry.SentAt > _forgottenUpTo)
+            _forgottenUpTo = entry.SentAt;
         // The id may have been added again later (a republished alert); only drop the index if it is this entry.
-        if (_byId.TryGetValue(entry.Alert.Id, out var indexed) && indexed.Entry.Sequence == entry.Sequence)
-            _byId.Remove(entry.Alert.Id);
+        if (_byId.TryGetValue(entry.Id, out var indexed) && indexed.Entry.Sequence == entry.Sequence)
+            _byId.Remove(entry.Id);
         if (log.Entries.Count == 0)
             _channels.Remove(log.Channel);
     }

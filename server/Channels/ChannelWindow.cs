@@ -19,7 +19,7 @@ internal sealed partial class ChannelWindow(int perChannel, int total, TimeSpan 
     // Every entry in arrival order, for the total and the age; entries a channel's own cap already
     // dropped stay here until passed over (see Compact).
     private readonly Queue<Arrival> _arrivals = new();
-    private readonly Dictionary<string, (ChannelLog Log, WindowEntry Entry)> _byId = new(StringComparer.Ordinal);
+    private readonly Dictionary<AlertKey, (ChannelLog Log, WindowEntry Entry)> _byId = [];
     private long _nextSequence;
     private int _live;
     // The newest send time of any alert forgotten on any channel: the bound for channels with no log of their own.
@@ -45,7 +45,7 @@ internal sealed partial class ChannelWindow(int perChannel, int total, TimeSpan 
         var entry = new WindowEntry(_nextSequence++, alert, frame, clock.GetTimestamp());
         log.Entries.Enqueue(entry);
         _arrivals.Enqueue(new Arrival(log, entry.Sequence, entry.ArrivedAt));
-        _byId[alert.Id] = (log, entry);
+        _byId[entry.Id] = (log, entry);
         _live++;
         if (log.Entries.Count > perChannel)
             Forget(log, log.Entries.Dequeue());
@@ -65,7 +65,7 @@ internal sealed partial class ChannelWindow(int perChannel, int total, TimeSpan 
         ExpireOld();
         if (!_channels.TryGetValue(channel, out var log))
             return ResumeRule.Missed([], null, lastId, slack, receivingSince, _forgottenUpTo);
-        WindowEntry? last = _byId.TryGetValue(lastId, out var known) && ReferenceEquals(known.Log, log) ? known.Entry : null;
+        WindowEntry? last = _byId.TryGetValue(AlertKey.Of(lastId), out var known) && ReferenceEquals(known.Log, log) ? known.Entry : null;
         return ResumeRule.Missed(log.Entries, last, lastId, slack, receivingSince, log.ForgottenUpTo);
     }
 }

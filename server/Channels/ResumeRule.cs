@@ -3,8 +3,18 @@ using Notifications.WebSockets;
 
 namespace Notifications.Channels;
 
-/// <summary>One alert a window holds: its arrival order here, the alert, its frame, and when it arrived.</summary>
-internal readonly record struct WindowEntry(long Sequence, AlertMessage Alert, SocketFrame Frame, long ArrivedAt);
+/// <summary>
+/// One alert a window holds: its arrival order here, its id and send time (all a resume compares), its frame, and when
+/// it arrived. Not the alert itself: its text and origin are in the frame already, and holding the alert would keep
+/// its strings alive past the young generation too.
+/// </summary>
+internal readonly record struct WindowEntry(long Sequence, AlertKey Id, DateTimeOffset SentAt, SocketFrame Frame, long ArrivedAt)
+{
+    public WindowEntry(long sequence, AlertMessage alert, SocketFrame frame, long arrivedAt)
+        : this(sequence, AlertKey.Of(alert.Id), alert.SentAt, frame, arrivedAt)
+    {
+    }
+}
 
 /// <summary>
 /// The one rule for what a resuming client missed, for any window of alerts (one channel's, or the global
@@ -21,28 +31,30 @@ internal static class ResumeRule
     /// sent (less the slack) after both <paramref name="receivingSince"/> and <paramref name="forgottenUpTo"/>.
     /// Otherwise every entry is returned.
     /// </summary>
+    /// <param name="frameOf">Where an entry's frame is, for a window that keeps frames elsewhere than in <see cref="WindowEntry.Frame"/>.</param>
     public static ChannelReplay Missed(IEnumerable<WindowEntry> entries, WindowEntry? last, string lastId, TimeSpan slack,
-        DateTimeOffset receivingSince, DateTimeOffset forgottenUpTo)
+        DateTimeOffset receivingSince, DateTimeOffset forgottenUpTo, Func<WindowEntry, SocketFrame>? frameOf = null)
     {
         IEnumerable<WindowEntry> missed = entries;
         bool complete = true;
         if (last is { } known)
         {
-            var from = known.Alert.SentAt - slack;
-            missed = entries.Where(e => e.Sequence > known.Sequence || e.Sequence < known.Sequence && e.Alert.SentAt >= from);
+            var from = known.SentAt - slack;
+            missed = entries.Where(e => e.Sequence > known.Sequence || e.Sequence < known.Sequence && e.SentAt >= from);
         }
         else if (AlertIds.TryGetTime(lastId, out var sentAt) && sentAt - slack >= receivingSince && sentAt - slack > forgottenUpTo)
         {
             var from = sentAt - slack;
-            missed = entries.Where(e => e.Alert.SentAt >= from && e.Alert.Id != lastId);
+            var lastKey = AlertKey.Of(lastId);
+            missed = entries.Where(e => e.SentAt >= from && e.Id != lastKey);
         }
         else
         {
             complete = false;
         }
         var frames = missed
-            .OrderBy(e => e.Alert.SentAt).ThenBy(e => e.Alert.Id, StringComparer.Ordinal)
-            .Select(e => e.Frame)
+            .OrderBy(e => e.SentAt).ThenBy(e => e.Id)
+            .Select(frameOf ?? (e => e.Frame))
             .ToList();
         return new ChannelReplay(complete, frames);
     }

@@ -44,7 +44,7 @@ internal sealed class AlertFanout : IAlertFeed
     /// <summary>Queues the alert on its channel's local sockets unless its id was delivered already; returns how many sockets took it, or -1 for a duplicate.</summary>
     public int Deliver(AlertMessage alert)
     {
-        var frame = SocketFrame.Text(Frames.Alert(alert));
+        var frame = Frames.AlertFrame(alert);
         lock (_gate)
         {
             if (!_seen.Add(alert.Id))

@@ -17,8 +17,8 @@ internal interface IAlertSender
     }
 }
 
-/// <summary>An alert accepted from a local client, waiting for the topic.</summary>
-internal sealed record PendingAlert(AlertMessage Alert, byte[] Body, IAlertSender Sender, long EnqueuedAt);
+/// <summary>An alert accepted from a local client, waiting for the topic. A struct: the queue and the batch hold it inline, so waiting costs no object.</summary>
+internal readonly record struct PendingAlert(AlertMessage Alert, byte[] Body, IAlertSender Sender, long EnqueuedAt);
 
 /// <summary>
 /// The bounded buffer between local clients and the topic: PUBLISH_BUFFER counts every accepted alert

@@ -28,6 +28,8 @@ internal sealed partial class PublisherService(
     private readonly CancellationTokenSource _abandon = new();
     private readonly TaskCompletionSource _stopping = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<PendingAlert> _batch = new(MaxBatch);
+    // The batch's bodies as the bus takes them, refilled for each publish: the bus reads them only until its publish returns.
+    private readonly List<ReadOnlyMemory<byte>> _bodies = new(MaxBatch);
     private bool _expiredThisEpisode;
     private Task _loop = Task.CompletedTask;
 
@@ -113,7 +115,10 @@ internal sealed partial class PublisherService(
         long started = clock.GetTimestamp();
         try
         {
-            await bus.PublishAsync(_batch.Select(p => (ReadOnlyMemory<byte>)p.Body).ToList(), cancellationToken);
+            _bodies.Clear();
+            foreach (var pending in _batch)
+                _bodies.Add(pending.Body);
+            await bus.PublishAsync(_bodies, cancellationToken);
             metrics.Published(_batch.Count, clock.GetElapsedTime(started));
             return true;
         }
@@ -127,6 +132,9 @@ internal sealed partial class PublisherService(
 
     private void GiveUpExpired()
     {
+        // Nearly always nothing has expired: look before making the predicate, which is an object per call.
+        if (!AnyExpired())
+            return;
         int removed = _batch.RemoveAll(pending =>
         {
             if (clock.GetElapsedTime(pending.EnqueuedAt) <= _timeout)
@@ -143,6 +151,16 @@ internal sealed partial class PublisherService(
         else
             Log.Expired(logger, removed, _timeout.TotalSeconds);
         _expiredThisEpisode = true;
+    }
+
+    private bool AnyExpired()
+    {
+        foreach (var pending in _batch)
+        {
+            if (clock.GetElapsedTime(pending.EnqueuedAt) > _timeout)
+                return true;
+        }
+        return false;
     }
 
     private static partial class Log

@@ -9,20 +9,62 @@ namespace Notifications.Delivery;
 /// a client reconnecting with <c>?since=</c> is replayed from. Other channels keep a <see cref="ChannelWindow"/>.
 /// Not thread-safe; <see cref="AlertFanout"/> guards it.
 /// </summary>
-internal sealed class RecentAlerts(int capacity, TimeSpan maxAge, TimeProvider clock)
+/// <remarks>
+/// The window keeps a copy of each frame in a slot of its own, allocated once, rather than the frame the sockets
+/// were given: at the fan-out's rates the window turns over in under a second, and every young frame it held would
+/// be copied by each gen0 collection and pushed on into gen2. A frame too large for a slot is held as it is.
+/// </remarks>
+internal sealed class RecentAlerts
 {
-    private readonly Queue<WindowEntry> _entries = new(capacity);
-    private readonly Dictionary<string, WindowEntry> _byId = new(capacity, StringComparer.Ordinal);
+    /// <summary>Room for a frame in the window's own slots: an alert's frame without a large <c>data</c> fits.</summary>
+    public const int SlotBytes = 512;
+
+    private readonly int _capacity;
+    private readonly TimeSpan _maxAge;
+    private readonly TimeProvider _clock;
+    private readonly Queue<WindowEntry> _entries;
+    private readonly Dictionary<AlertKey, WindowEntry> _byId;
+    // Entry s keeps its frame in slot s % capacity (its window holds at most capacity consecutive sequences), unless its Frame is set.
+    private readonly byte[] _slots;
+    private readonly int[] _slotLengths;
+    // A slot's frame as resumes share it, made at the first resume that replays it and dropped when the slot is reused.
+    private readonly SocketFrame?[] _replayFrames;
+    private readonly Func<WindowEntry, SocketFrame> _frameOf;
     private long _nextSequence;
     private DateTimeOffset _forgottenUpTo = DateTimeOffset.MinValue;
 
+    public RecentAlerts(int capacity, TimeSpan maxAge, TimeProvider clock)
+    {
+        _capacity = capacity;
+        _maxAge = maxAge;
+        _clock = clock;
+        _entries = new(capacity);
+        _byId = new(capacity);
+        // Untouched pages cost no memory: the slots take up room only as alerts fill them.
+        _slots = GC.AllocateUninitializedArray<byte>(capacity * SlotBytes);
+        _slotLengths = new int[capacity];
+        _replayFrames = new SocketFrame?[capacity];
+        _frameOf = FrameOf;
+    }
+
     public void Add(AlertMessage alert, SocketFrame frame)
     {
-        var entry = new WindowEntry(_nextSequence++, alert, frame, clock.GetTimestamp());
-        _entries.Enqueue(entry);
-        _byId[alert.Id] = entry;
-        while (_entries.Count > capacity)
+        // Forgetting the oldest first frees the slot the new entry takes.
+        if (_entries.Count == _capacity)
             Forget(_entries.Dequeue());
+        long sequence = _nextSequence++;
+        int slot = Slot(sequence);
+        _replayFrames[slot] = null;
+        var held = frame;
+        if (frame.Bytes.Length <= SlotBytes)
+        {
+            frame.Bytes.CopyTo(_slots.AsSpan(slot * SlotBytes));
+            _slotLengths[slot] = frame.Bytes.Length;
+            held = default;
+        }
+        var entry = new WindowEntry(sequence, alert, held, _clock.GetTimestamp());
+        _entries.Enqueue(entry);
+        _byId[entry.Id] = entry;
     }
 
     /// <summary>
@@ -34,22 +76,34 @@ internal sealed class RecentAlerts(int capacity, TimeSpan maxAge, TimeProvider c
     public ChannelReplay Since(string lastId, TimeSpan slack, DateTimeOffset receivingSince)
     {
         ExpireOld();
-        WindowEntry? last = _byId.TryGetValue(lastId, out var known) ? known : null;
-        return ResumeRule.Missed(_entries, last, lastId, slack, receivingSince, _forgottenUpTo);
+        WindowEntry? last = _byId.TryGetValue(AlertKey.Of(lastId), out var known) ? known : null;
+        return ResumeRule.Missed(_entries, last, lastId, slack, receivingSince, _forgottenUpTo, _frameOf);
+    }
+
+    private int Slot(long sequence) => (int)(sequence % _capacity);
+
+    private SocketFrame FrameOf(WindowEntry entry)
+    {
+        if (entry.Frame.Bytes is not null)
+            return entry.Frame;
+        int slot = Slot(entry.Sequence);
+        return _replayFrames[slot] ??= SocketFrame.CopyOf(_slots.AsSpan(slot * SlotBytes, _slotLengths[slot]));
     }
 
     private void ExpireOld()
     {
-        while (_entries.TryPeek(out var oldest) && clock.GetElapsedTime(oldest.ArrivedAt) > maxAge)
+        while (_entries.TryPeek(out var oldest) && _clock.GetElapsedTime(oldest.ArrivedAt) > _maxAge)
             Forget(_entries.Dequeue());
     }
 
     private void Forget(WindowEntry entry)
     {
-        if (entry.Alert.SentAt > _forgottenUpTo)
-            _forgottenUpTo = entry.Alert.SentAt;
+        if (entry.SentAt > _forgottenUpTo)
+            _forgottenUpTo = entry.SentAt;
         // The id may have been re-added later (a republished alert); only drop the index if it is this entry.
-        if (_byId.TryGetValue(entry.Alert.Id, out var indexed) && indexed.Sequence == entry.Sequence)
-            _byId.Remove(entry.Alert.Id);
+        if (_byId.TryGetValue(entry.Id, out var indexed) && indexed.Sequence == entry.Sequence)
+            _byId.Remove(entry.Id);
+        // The slot's frame may still be in a replay queued on a socket: it is left to the GC, not reused.
+        _replayFrames[Slot(entry.Sequence)] = null;
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace Notifications.Messages;
@@ -33,18 +34,27 @@ internal static class ClientFrameParser
 
     public static ClientRequest Parse(ReadOnlySpan<byte> frame, int maxTextLength)
     {
-        JsonDocument document;
+        // JsonDocument needs the bytes to outlive it and the frame buffer is reused, so it parses a pooled copy, given back once the strings are read out.
+        var copy = ArrayPool<byte>.Shared.Rent(frame.Length);
         try
         {
-            // JsonDocument needs the bytes to outlive it; the frame buffer is reused, so parse a copy.
-            document = JsonDocument.Parse(frame.ToArray(), Options);
+            frame.CopyTo(copy);
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(copy.AsMemory(0, frame.Length), Options);
+            }
+            catch (JsonException)
+            {
+                return ClientRequest.Fail(ErrorCodes.InvalidJson, "The frame is not well-formed JSON (or nests deeper than 8 levels).");
+            }
+            using (document)
+                return Interpret(document.RootElement, maxTextLength);
         }
-        catch (JsonException)
+        finally
         {
-            return ClientRequest.Fail(ErrorCodes.InvalidJson, "The frame is not well-formed JSON (or nests deeper than 8 levels).");
+            ArrayPool<byte>.Shared.Return(copy);
         }
-        using (document)
-            return Interpret(document.RootElement, maxTextLength);
     }
 
     private static ClientRequest Interpret(JsonElement root, int maxTextLength)

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Notifications.WebSockets;
 
 namespace Notifications.Messages;
@@ -25,9 +27,21 @@ internal sealed partial class NotificationsJsonContext : JsonSerializerContext;
 /// </summary>
 internal static class Frames
 {
+    /// <summary>A scratch buffer larger than this (an alert with a large <c>data</c>) is let go rather than kept by its thread.</summary>
+    private const int KeptScratchBytes = 16 * 1024;
+
+    // Each thread serialises into its own scratch buffer, so a frame costs one array, not a JSON array and then its framed copy.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _scratch;
+    [ThreadStatic]
+    private static Utf8JsonWriter? _writer;
+
     private static NotificationsJsonContext Json => NotificationsJsonContext.Default;
 
-    public static SocketFrame Welcome(WelcomeMessage message) => SocketFrame.Text(JsonSerializer.SerializeToUtf8Bytes(message, Json.WelcomeMessage));
+    public static SocketFrame Welcome(WelcomeMessage message) => Text(message, Json.WelcomeMessage);
+
+    /// <summary>The alert as its channel's sockets get it, framed.</summary>
+    public static SocketFrame AlertFrame(AlertMessage message) => Text(message, Json.AlertMessage);
 
     /// <summary>The alert as its channel's sockets get it.</summary>
     public static byte[] Alert(AlertMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, Json.AlertMessage);
@@ -39,20 +53,44 @@ internal static class Frames
             new ChannelAlertMessage(message.Id, message.Channel, message.Text, message.Region, message.Instance, message.SentAt, message.Data), Json.ChannelAlertMessage);
 
     public static SocketFrame Error(string code, string message, int? retryAfterMs = null, string? channel = null) =>
-        SocketFrame.Text(JsonSerializer.SerializeToUtf8Bytes(new ErrorMessage(code, message, retryAfterMs, channel), Json.ErrorMessage));
+        Text(new ErrorMessage(code, message, retryAfterMs, channel), Json.ErrorMessage);
 
-    public static SocketFrame Presence(PresenceMessage message) => SocketFrame.Text(JsonSerializer.SerializeToUtf8Bytes(message, Json.PresenceMessage));
+    public static SocketFrame Presence(PresenceMessage message) => Text(message, Json.PresenceMessage);
 
-    public static SocketFrame GoAway(int reconnectAfterMs) => SocketFrame.Text(JsonSerializer.SerializeToUtf8Bytes(new GoAwayMessage(reconnectAfterMs), Json.GoAwayMessage));
+    public static SocketFrame GoAway(int reconnectAfterMs) => Text(new GoAwayMessage(reconnectAfterMs), Json.GoAwayMessage);
 
     public static byte[] Heartbeat(HeartbeatMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, Json.HeartbeatMessage);
 
     public static SocketFrame Subscribed(string channel, ResumeReport? resume) =>
-        SocketFrame.Text(JsonSerializer.SerializeToUtf8Bytes(new SubscribedMessage(channel, resume), Json.SubscribedMessage));
+        Text(new SubscribedMessage(channel, resume), Json.SubscribedMessage);
 
     public static SocketFrame Unsubscribed(string channel, string? reason = null) =>
-        SocketFrame.Text(JsonSerializer.SerializeToUtf8Bytes(new UnsubscribedMessage(channel, reason), Json.UnsubscribedMessage));
+        Text(new UnsubscribedMessage(channel, reason), Json.UnsubscribedMessage);
 
     public static SocketFrame Refreshed(DateTimeOffset expiresAt) =>
-        SocketFrame.Text(JsonSerializer.SerializeToUtf8Bytes(new RefreshedMessage(expiresAt), Json.RefreshedMessage));
+        Text(new RefreshedMessage(expiresAt), Json.RefreshedMessage);
+
+    /// <summary>The message serialised as <see cref="JsonSerializer.SerializeToUtf8Bytes{TValue}(TValue, JsonTypeInfo{TValue})"/> would, framed as one text frame.</summary>
+    private static SocketFrame Text<T>(T message, JsonTypeInfo<T> info)
+    {
+        var scratch = _scratch ??= new ArrayBufferWriter<byte>(1024);
+        var writer = _writer ??= new Utf8JsonWriter(scratch, new JsonWriterOptions
+        {
+            Encoder = Json.Options.Encoder,
+            Indented = Json.Options.WriteIndented,
+            SkipValidation = true,
+        });
+        scratch.ResetWrittenCount();
+        writer.Reset(scratch);
+        try
+        {
+            JsonSerializer.Serialize(writer, message, info);
+            return SocketFrame.Text(scratch.WrittenSpan);
+        }
+        finally
+        {
+            if (scratch.Capacity > KeptScratchBytes)
+                (_scratch, _writer) = (null, null);
+        }
+    }
 }

@@ -19,6 +19,13 @@ internal static class TopicMessageReader
     /// <summary>Deep enough for the <c>data</c> the publish API lets through (its own limit is the same).</summary>
     public const int MaxDepth = 16;
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = MaxDepth };
+    private const int RecentOrigins = 4;
+
+    // The last few region and instance names this thread read: a fleet has few, and each alert repeats its origin's.
+    [ThreadStatic]
+    private static string?[]? _regions;
+    [ThreadStatic]
+    private static string?[]? _instances;
 
     public static TopicMessage Read(ReadOnlyMemory<byte> body, string messageId, DateTimeOffset publishTime, int maxTextLength)
     {
@@ -66,8 +73,8 @@ internal static class TopicMessageReader
         if (!TryChannel(root, out var channel, out reason)
             || !TryString(root, "text", required: true, out var rawText, out reason)
             || !TryString(root, "id", required: false, out var id, out reason)
-            || !TryString(root, "region", required: false, out var region, out reason)
-            || !TryString(root, "instance", required: false, out var instance, out reason)
+            || !TryOrigin(root, "region", 64, ref _regions, out var region, out reason)
+            || !TryOrigin(root, "instance", 128, ref _instances, out var instance, out reason)
             || !TrySentAt(root, out var sentAt, out reason)
             || !TryData(root, out var data, out reason))
             return false;
@@ -80,8 +87,8 @@ internal static class TopicMessageReader
         alert = new AlertMessage(
             Clean(id, AlertIds.MaxLength) ?? messageId,
             text,
-            Clean(region, 64) ?? ExternalOrigin,
-            Clean(instance, 128) ?? ExternalOrigin,
+            region ?? ExternalOrigin,
+            instance ?? ExternalOrigin,
             sentAt ?? publishTime,
             channel,
             data);
@@ -166,6 +173,41 @@ internal static class TopicMessageReader
         }
         reason = "\"sentAt\" is not an RFC 3339 time";
         return false;
+    }
+
+    /// <summary>
+    /// An origin field (<c>region</c>, <c>instance</c>), cleaned as <see cref="Clean"/> does; a value equal to one read
+    /// lately is that same string, so the alerts of one instance do not each make their own copy of its names.
+    /// </summary>
+    private static bool TryOrigin(JsonElement root, string name, int maxLength, ref string?[]? recent, out string? value, out string? reason)
+    {
+        value = null;
+        reason = null;
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+            return true;
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            reason = $"\"{name}\" is not a string";
+            return false;
+        }
+        recent ??= new string?[RecentOrigins];
+        foreach (var known in recent)
+        {
+            if (known is not null && element.ValueEquals(known))
+            {
+                value = known;
+                return true;
+            }
+        }
+        string raw = element.GetString()!;
+        value = Clean(raw, maxLength);
+        // Only a value that was clean as it came can stand for the same bytes next time.
+        if (ReferenceEquals(value, raw))
+        {
+            Array.Copy(recent, 0, recent, 1, RecentOrigins - 1);
+            recent[0] = raw;
+        }
+        return true;
     }
 
     /// <summary>Blank means absent; overlong origin fields are cut so one publisher cannot bloat every frame.</summary>

@@ -22,6 +22,9 @@ internal readonly struct SocketFrame
     /// <summary>The answer to an empty ping, the usual kind; the same bytes for every socket.</summary>
     public static SocketFrame EmptyPong { get; } = Create(FrameOpcode.Pong, []);
 
+    /// <summary>A frame made from a copy of <paramref name="wire"/>, which holds a whole frame as <see cref="Bytes"/> did.</summary>
+    public static SocketFrame CopyOf(ReadOnlySpan<byte> wire) => new(wire.ToArray());
+
     /// <summary>Frames a UTF-8 payload as one final text frame.</summary>
     public static SocketFrame Text(ReadOnlySpan<byte> payload) => Create(FrameOpcode.Text, payload);
 

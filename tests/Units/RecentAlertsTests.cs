@@ -47,6 +47,25 @@ public sealed class RecentAlertsTests
     }
 
     [Fact]
+    public void A_full_window_replays_the_frames_of_what_it_still_holds_after_its_slots_were_reused_large_frames_too()
+    {
+        var recent = new RecentAlerts(3, TimeSpan.FromMinutes(5), _clock);
+        string large = new('L', 2 * RecentAlerts.SlotBytes);
+        var alerts = new[] { Alert("a", 1), Alert("b", 2), Alert("c", 3), new(AlertIds.New(T0.AddSeconds(4)), large, "ams", "i", T0.AddSeconds(4)), Alert("e", 5) };
+        foreach (var alert in alerts)
+            recent.Add(alert, Frames.AlertFrame(alert));
+
+        var (found, frames) = recent.Since("c", TimeSpan.Zero, LongAgo);
+
+        Assert.True(found);
+        Assert.Equal([large, "e"], Texts(frames));
+        Assert.Equal(Frames.AlertFrame(alerts[4]).Bytes, frames[1].Bytes);
+        Assert.False(recent.Since("b", TimeSpan.Zero, LongAgo).Complete);
+        // Resumes in a storm share one copy of each frame.
+        Assert.Same(frames[1].Bytes, recent.Since("c", TimeSpan.Zero, LongAgo).Frames[1].Bytes);
+    }
+
+    [Fact]
     public void An_unknown_id_returns_the_whole_window_and_says_so()
     {
         var recent = With(Alert("a", 1), Alert("b", 2));
@@ -136,5 +155,50 @@ public sealed class SeenIdsTests
 
         Assert.True(seen.Add("a"));
         Assert.False(seen.Add("c"));
+    }
+
+    [Fact]
+    public void Tells_our_uuid_ids_apart_from_any_other_string_even_the_same_uuid_in_capitals()
+    {
+        var seen = new SeenIds(10);
+        string id = AlertIds.New(DateTimeOffset.UnixEpoch);
+
+        Assert.True(seen.Add(id));
+        Assert.False(seen.Add(new string(id.AsSpan())));
+        Assert.True(seen.Add(id.ToUpperInvariant()));
+        Assert.False(seen.Add(id.ToUpperInvariant()));
+        Assert.True(seen.Add("{" + id + "}"));
+    }
+
+    [Fact]
+    public void Forgets_uuid_ids_oldest_first_as_it_forgets_other_ids()
+    {
+        var seen = new SeenIds(2);
+        string a = AlertIds.New(DateTimeOffset.UnixEpoch), b = AlertIds.New(DateTimeOffset.UnixEpoch);
+
+        Assert.True(seen.Add(a));
+        Assert.True(seen.Add("external-1"));
+        Assert.True(seen.Add(b));
+
+        Assert.True(seen.Add(a));
+        Assert.False(seen.Add(b));
+    }
+}
+
+public sealed class AlertKeyTests
+{
+    [Fact]
+    public void Keys_sort_and_compare_as_their_ids_do_ordinally_uuids_and_other_ids_mixed()
+    {
+        var ids = Enumerable.Range(0, 200).Select(i => Guid.NewGuid().ToString())
+            .Concat(["external-1", "0", "zzz", "FFFFFFFF-0000-0000-0000-000000000000", "7fffffff-ffff-ffff-ffff-ffffffffffff", "80000000-8000-8000-8000-800000000000"])
+            .ToList();
+
+        var byKey = ids.OrderBy(AlertKey.Of).ToList();
+
+        Assert.Equal(ids.Order(StringComparer.Ordinal), byKey);
+        Assert.All(ids, id => Assert.Equal(id, AlertKey.Of(id).ToString()));
+        Assert.NotEqual(AlertKey.Of(ids[0]), AlertKey.Of(ids[0].ToUpperInvariant()));
+        Assert.Equal(AlertKey.Of(ids[0]), AlertKey.Of(new string(ids[0].AsSpan())));
     }
 }

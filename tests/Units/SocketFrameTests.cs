@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.WebSockets;
 using System.Text;
+using Notifications.Messages;
 using Notifications.Tests.Infrastructure;
 using Notifications.WebSockets;
 
@@ -54,5 +55,20 @@ public sealed class SocketFrameTests
         byte[] longest = SocketFrame.Close(WebSocketCloseStatus.NormalClosure, "a" + string.Concat(Enumerable.Repeat("👽", 100))).Bytes;
         Assert.InRange(longest[1], 2, 125);
         Assert.Null(CloseCodes.CheckReceived(longest.AsSpan(2)));
+    }
+
+    [Fact]
+    public void A_message_frame_holds_exactly_the_json_the_serializer_makes_of_it_whatever_came_before_on_the_thread()
+    {
+        var data = System.Text.Json.JsonDocument.Parse("""{"build":7,"note":"ünïcödé \"quoted\" <tag>"}""").RootElement;
+        var big = new AlertMessage("a-1", new string('x', 20_000), "ams", "m", DateTimeOffset.UnixEpoch, "global", data);
+        var small = new AlertMessage("a-2", "Deploy <b>finished</b> ✓", "ams", "m", DateTimeOffset.UnixEpoch);
+
+        foreach (var alert in new[] { small, big, small })
+        {
+            byte[] expected = SocketFrame.Text(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(alert, NotificationsJsonContext.Default.AlertMessage)).Bytes;
+            Assert.Equal(expected, Frames.AlertFrame(alert).Bytes);
+        }
+        Assert.Equal(SocketFrame.Text(Encoding.UTF8.GetBytes("""{"type":"goaway","reconnectAfterMs":250}""")).Bytes, Frames.GoAway(250).Bytes);
     }
 }

@@ -26,6 +26,21 @@ public sealed class TopicMessageReaderTests
     }
 
     [Fact]
+    public void Alerts_from_one_instance_share_its_origin_strings_and_an_untidy_origin_is_still_cleaned_each_time()
+    {
+        const string Body = """{"type":"alert","text":"hi","region":"ams","instance":"machine-1"}""";
+        var (first, second) = (Read(Body).Alert!, Read(Body).Alert!);
+        var other = Read("""{"type":"alert","text":"hi","region":"syd","instance":"machine-2"}""").Alert!;
+        var untidy = Read("""{"type":"alert","text":"hi","region":"  ams  ","instance":"machine-1 "}""").Alert!;
+
+        Assert.Same(first.Region, second.Region);
+        Assert.Same(first.Instance, second.Instance);
+        Assert.Equal(("syd", "machine-2"), (other.Region, other.Instance));
+        Assert.Equal(("ams", "machine-1"), (untidy.Region, untidy.Instance));
+        Assert.Equal(new string('r', 64), Read($$"""{"text":"hi","region":"{{new string('r', 70)}}"}""").Alert!.Region);
+    }
+
+    [Fact]
     public void A_channel_alert_names_its_channel_and_an_alert_is_for_global()
     {
         Assert.Equal("user:auth0|7", Read("""{"type":"channel_alert","channel":"user:auth0|7","text":"Your export is ready"}""").Alert!.Channel);
