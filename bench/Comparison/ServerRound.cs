@@ -31,7 +31,10 @@ internal static class ServerRound
                 // Allocations are counted over the middle batch, from its first connect to its last close: unlike
                 // CPU time, they hardly move with what else the machine is doing.
                 await using var gc = name == "mid" && IsDotNet(kind) ? RuntimeProbe.Start(server.Pid) : null;
+                var benchPause0 = GC.GetTotalPauseDuration();
                 var (report, cpu) = await MeasureAsync(server, () => pool.ConnectAsync(server.EndPoint, plan.Count(rate), rate, int.MaxValue, ct));
+                // The generator's own collections delay its handshakes too, whichever server it is measuring.
+                figures[$"{name}-bench-gc-pause-ms"] = (GC.GetTotalPauseDuration() - benchPause0).TotalMilliseconds;
                 figures[$"p99-{name}"] = report.Handshake.P99;
                 figures[$"achieved-{name}"] = report.Live / Math.Max(report.UntilAllLive.TotalSeconds, 1e-3);
                 figures[$"cpu-{name}"] = 100 * cpu / Math.Max(report.UntilAllLive.TotalSeconds, 1e-3);
@@ -40,7 +43,11 @@ internal static class ServerRound
                 double resetCpu = await MeasureResetAsync(pool, server, ct);
                 figures[$"reset-cpu-per-connect-{name}"] = report.Live == 0 ? double.NaN : 1e6 * resetCpu / report.Live;
                 if (gc is not null && report.Live > 0)
-                    figures["alloc-per-connect"] = (await gc.StopAsync()).AllocatedBytes / (double)report.Live;
+                {
+                    var collected = await gc.StopAsync();
+                    figures["alloc-per-connect"] = collected.AllocatedBytes / (double)report.Live;
+                    AddGc(figures, "mid", collected);
+                }
             }
             figures["reset-cpu-per-connect"] = figures["reset-cpu-per-connect-mid"];
             figures["cpu-per-connect"] = figures["cpu-per-connect-mid"];
@@ -52,7 +59,7 @@ internal static class ServerRound
             failures += first.Failed + storm.Failed;
             await ResetAsync(pool, server, ct);
             if (!context.Options.SkipFanout)
-                failures += await FanoutAsync(context, server, pool, plan, figures);
+                failures += await FanoutAsync(context, server, pool, plan, figures, IsDotNet(kind));
         }
         finally
         {
@@ -64,7 +71,7 @@ internal static class ServerRound
     }
 
     /// <summary>A warm-up, then one open-loop step at the plan's delivery rate; returns what was lost or failed.</summary>
-    private static async Task<long> FanoutAsync(BenchContext context, ServerProcess server, ClientPool pool, ComparePlan plan, Dictionary<string, double> figures)
+    private static async Task<long> FanoutAsync(BenchContext context, ServerProcess server, ClientPool pool, ComparePlan plan, Dictionary<string, double> figures, bool gcProbe)
     {
         var ct = context.Stopping;
         var connect = await pool.ConnectAsync(server.EndPoint, plan.FanoutSockets, rate: null, concurrency: 256, ct);
@@ -76,11 +83,15 @@ internal static class ServerRound
         double n = receivers.Length;
         await FanoutStep.RunAsync(pool, senders, receivers, 0, Math.Min(50_000, plan.FanoutDeliveries) / n,
             context.Smoke ? TimeSpan.FromSeconds(0.3) : TimeSpan.FromSeconds(3), [server], false, drain, ct);
-        var step = await FanoutStep.RunAsync(pool, senders, receivers, 1, plan.FanoutDeliveries / n, context.Step, [server], false, drain, ct);
+        var step = await FanoutStep.RunAsync(pool, senders, receivers, 1, plan.FanoutDeliveries / n, context.Step, [server], gcProbe, drain, ct);
         figures["fanout-p99"] = step.Latency.P99;
         figures["fanout-p50"] = step.Latency.P50;
         figures["fanout-rate"] = step.DeliveriesPerSecond;
         figures["fanout-cpu-per-million"] = step.ServerCpuPerMillion;
+        if (step.Gc is { } gc)
+            AddGc(figures, "fanout", gc);
+        // The generator's collections delay receipt too, and would read as the server's latency.
+        figures["fanout-bench-gc-pause-ms"] = step.BenchGcPauseMs;
         return connect.Failed + step.Lost + step.Duplicated + step.SendErrors;
     }
 
@@ -89,6 +100,16 @@ internal static class ServerRound
         double cpu0 = server.CpuSeconds;
         var report = await connect();
         return (report, server.CpuSeconds - cpu0);
+    }
+
+    /// <summary>The server's collections over a step: a gen2 or a long pause there explains a p99 that swings between rounds.</summary>
+    private static void AddGc(Dictionary<string, double> figures, string step, GcFigures gc)
+    {
+        figures[$"{step}-gc-gen0"] = gc.Gen0;
+        figures[$"{step}-gc-gen1"] = gc.Gen1;
+        figures[$"{step}-gc-gen2"] = gc.Gen2;
+        figures[$"{step}-gc-pause-ms"] = gc.PauseMs;
+        figures[$"{step}-gc-max-pause-ms"] = gc.MaxPauseMs;
     }
 
     /// <summary>A server on .NET, whose runtime answers on its diagnostics port (Node's does not).</summary>

@@ -6,7 +6,7 @@ using Microsoft.Diagnostics.Tracing.Parsers;
 namespace Notifications.Bench.Infra;
 
 /// <summary>GC figures read from outside the server over its diagnostics port (EventPipe), as dotnet-trace does.</summary>
-internal sealed record GcFigures(long AllocatedBytes, int Gen0, int Gen1, int Gen2, long HeapBytes, double PauseMs);
+internal sealed record GcFigures(long AllocatedBytes, int Gen0, int Gen1, int Gen2, long HeapBytes, double PauseMs, double MaxPauseMs);
 
 /// <summary>The managed heap after a full GC: its size, and the bytes of objects that survived it (the rest is free space between them).</summary>
 internal sealed record HeapAfterGc(long HeapBytes, long LiveBytes);
@@ -24,14 +24,17 @@ internal sealed class RuntimeProbe : IAsyncDisposable
     private readonly TaskCompletionSource _fullGcDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _allocated, _heap, _live;
     private int _gen0, _gen1, _gen2;
-    private double _pauseMs, _suspendedAt = -1;
+    private double _pauseMs, _maxPauseMs, _suspendedAt = -1;
 
     private RuntimeProbe(EventPipeSession session)
     {
         _session = session;
         var source = new EventPipeEventSource(session.EventStream);
+        bool debug = Environment.GetEnvironmentVariable("BENCH_GC_DEBUG") is not null;
         source.Clr.GCStart += e =>
         {
+            if (debug)
+                Console.WriteLine($"    [gc] #{e.Count} gen{e.Depth} {e.Type} {e.Reason} at {e.TimeStampRelativeMSec:0} ms");
             if (e.Depth == 0) _gen0++;
             else if (e.Depth == 1) _gen1++;
             else _gen2++;
@@ -41,7 +44,13 @@ internal sealed class RuntimeProbe : IAsyncDisposable
         source.Clr.GCRestartEEStop += e =>
         {
             if (_suspendedAt >= 0)
-                _pauseMs += e.TimeStampRelativeMSec - _suspendedAt;
+            {
+                double pause = e.TimeStampRelativeMSec - _suspendedAt;
+                _pauseMs += pause;
+                _maxPauseMs = Math.Max(_maxPauseMs, pause);
+                if (debug)
+                    Console.WriteLine($"    [gc] pause {pause:0.0} ms");
+            }
             _suspendedAt = -1;
         };
         source.Clr.GCHeapStats += e =>
@@ -97,7 +106,7 @@ internal sealed class RuntimeProbe : IAsyncDisposable
         {
         }
         await Task.WhenAny(_processing, Task.Delay(TimeSpan.FromSeconds(5)));
-        return new GcFigures(_allocated, _gen0, _gen1, _gen2, _heap, _pauseMs);
+        return new GcFigures(_allocated, _gen0, _gen1, _gen2, _heap, _pauseMs, _maxPauseMs);
     }
 
     public async ValueTask DisposeAsync()

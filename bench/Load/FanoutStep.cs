@@ -34,7 +34,7 @@ internal sealed record StepResult(int Step, double Rate, int Receivers, long Sen
 
     // The generator's own collections too: a pause there delays receipt, and would read as the server's latency.
     public string GcText => (Gc is null ? "GC not measured"
-        : $"{AllocatedPerDelivery:0} B alloc/delivery, GCs {Gc.Gen0}/{Gc.Gen1}/{Gc.Gen2}, pauses {Gc.PauseMs:0} ms")
+        : $"{AllocatedPerDelivery:0} B alloc/delivery, GCs {Gc.Gen0}/{Gc.Gen1}/{Gc.Gen2}, pauses {Gc.PauseMs:0} ms (longest {Gc.MaxPauseMs:0.0})")
         + $"; bench GCs {BenchGcs}, pauses {BenchGcPauseMs:0} ms; sender lag max {LatencySummary.Ms(SenderLagMaxMs)} ms";
 }
 
@@ -73,7 +73,7 @@ internal static class FanoutStep
             var f = await probe.StopAsync();
             await probe.DisposeAsync();
             gc = gc is null ? f : new GcFigures(gc.AllocatedBytes + f.AllocatedBytes, gc.Gen0 + f.Gen0, gc.Gen1 + f.Gen1,
-                gc.Gen2 + f.Gen2, gc.HeapBytes + f.HeapBytes, gc.PauseMs + f.PauseMs);
+                gc.Gen2 + f.Gen2, gc.HeapBytes + f.HeapBytes, gc.PauseMs + f.PauseMs, Math.Max(gc.MaxPauseMs, f.MaxPauseMs));
         }
         var totals = ledger.Totals(receivers, sent.Count);
         long refused = senders.Sum(s => s.Errors) - errors0; // error frames: the server refused an alert (rate limit, publish_failed)

@@ -16,7 +16,7 @@ namespace Notifications.Connections;
 /// requested, the client has <see cref="CloseGrace"/> to take the close frame and answer it; then the
 /// connection is aborted.
 /// </summary>
-internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
+internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, ISetMember
 {
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
@@ -83,6 +83,8 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem
 
     public long Id { get; }
     public string Remote { get; }
+
+    int ISetMember.Slot { get; set; } = -1;
 
     /// <summary>The other protocol this socket speaks (Pusher's); null for our own. Set once, before the connection is registered.</summary>
     public IConnectionDialect? Dialect { get; private set; }

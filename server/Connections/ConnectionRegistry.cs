@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Notifications.Channels;
 using Notifications.Messages;
 using Notifications.WebSockets;
@@ -11,12 +10,12 @@ namespace Notifications.Connections;
 /// </summary>
 internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connection> channels)
 {
-    private readonly ConcurrentDictionary<long, Connection> _connections = new();
+    private readonly ConnectionSet<Connection> _connections = new();
     // The pumps a broadcast claimed, to start together; one broadcast at a time uses it.
     private readonly Lock _broadcasting = new();
     private readonly List<Connection> _idle = [];
     private long _lastId;
-    // Kept beside the dictionary because its Count takes every one of its locks, and each welcome reads it.
+    // Kept beside the set because its count would take every shard's lock, and each welcome reads it.
     private int _count;
     // Set by ShutDownAll: a connection added after it is told to go at once, so none slips past the drain.
     private int _drainSpreadMs = -1;
@@ -56,8 +55,8 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
 
     private void Add(Connection connection)
     {
-        if (_connections.TryAdd(connection.Id, connection))
-            Interlocked.Increment(ref _count);
+        _connections.Add(connection);
+        Interlocked.Increment(ref _count);
         // ShutDownAll sets the spread before it walks the connections: this one is either walked there or seen here (or both,
         // which is harmless). The fence keeps the read of the flag after the add, as the exchange there keeps the write before the walk.
         Interlocked.MemoryBarrier();
@@ -68,7 +67,7 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
 
     public void Remove(Connection connection)
     {
-        if (_connections.TryRemove(connection.Id, out _))
+        if (_connections.Remove(connection))
             Interlocked.Decrement(ref _count);
     }
 
@@ -86,11 +85,8 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
         {
             try
             {
-                foreach (var (_, connection) in _connections)
-                {
-                    if ((globalOnly ? connection.InGlobal : connection.Dialect is null) && connection.TryEnqueue(frame, _idle))
-                        delivered++;
-                }
+                var visitor = new EnqueueOnAll(frame, globalOnly, _idle);
+                delivered = _connections.Visit(ref visitor);
             }
             finally
             {
@@ -141,6 +137,13 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
         }
     }
 
+    /// <summary>Queues the frame on each connection a broadcast is for, collecting the idle pumps to start together.</summary>
+    private readonly struct EnqueueOnAll(SocketFrame frame, bool globalOnly, List<Connection> idle) : IConnectionVisitor<Connection>
+    {
+        public bool Visit(Connection connection) =>
+            (globalOnly ? connection.InGlobal : connection.Dialect is null) && connection.TryEnqueue(frame, idle);
+    }
+
     /// <summary>Queues the member's frame on each member, collecting the idle pumps to start together.</summary>
     private readonly struct EnqueueOnEach(SocketFrame? ours, SocketFrame? dialect, string? exceptSocketId, List<Connection> idle) : IChannelVisitor<Connection>
     {
@@ -159,11 +162,9 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
     /// <summary>One step of a keep-alive round: each connection in <paramref name="slice"/> of <paramref name="slices"/> is pinged, or dropped if it left the last ping unanswered.</summary>
     public void CheckAlive(int slice, int slices)
     {
-        foreach (var (id, connection) in _connections)
-        {
-            if (id % slices == slice)
-                connection.CheckAlive();
-        }
+        // Copied out first: a check may end a connection, which leaves the set.
+        foreach (var connection in _connections.Where(c => c.Id % slices == slice))
+            connection.CheckAlive();
     }
 
     /// <summary>Shutdown: every connection gets a reconnect hint spread over <paramref name="spread"/>, then a 1012 close.</summary>
@@ -171,14 +172,14 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
     {
         int spreadMs = (int)spread.TotalMilliseconds;
         Interlocked.Exchange(ref _drainSpreadMs, spreadMs);
-        foreach (var (_, connection) in _connections)
+        foreach (var connection in _connections.Snapshot())
             connection.BeginShutdown(Random.Shared.Next(spreadMs));
     }
 
     /// <summary>The shutdown deadline passed: every connection still open is ended now, without a close frame.</summary>
     public void AbortAll()
     {
-        foreach (var (_, connection) in _connections)
+        foreach (var connection in _connections.Snapshot())
             connection.Abort();
     }
 }

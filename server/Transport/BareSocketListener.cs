@@ -9,7 +9,8 @@ namespace Notifications.Transport;
 
 /// <summary>
 /// Kestrel's listener for one TCP endpoint, in place of its socket transport's: accepts each socket
-/// itself and lets <see cref="BareSocketHandshake"/> look at its first bytes. A WebSocket handshake it takes
+/// itself and lets <see cref="BareSocketHandshake"/> look at its first bytes, on the accept thread when
+/// no other socket waits (<see cref="MoreWaiting"/>), else on the thread pool. A WebSocket handshake it takes
 /// runs on the bare socket and Kestrel never sees it; any other socket becomes an ordinary Kestrel
 /// connection (<see cref="SocketConnectionContextFactory"/>, as Kestrel's own listener makes them) and
 /// is returned from <see cref="AcceptAsync"/>. Stopping waits for the sockets it runs to close (the
@@ -39,6 +40,8 @@ internal sealed partial class BareSocketListener : IConnectionListener
     private Task? _unbinding;
     // Whether accepted sockets come with the TCP_NODELAY setting already (only the accept thread uses it); null until the first.
     private bool? _noDelayInherited;
+    // How long the kernel holds a connection that has sent nothing before handing it over anyway.
+    private const int DeferAcceptSeconds = 5;
 
     public BareSocketListener(IPEndPoint endpoint, SocketTransportOptions options, BareSocketHandshake upgrade, ConnectionRegistry registry, ILoggerFactory loggers)
     {
@@ -60,6 +63,7 @@ internal sealed partial class BareSocketListener : IConnectionListener
         if (options.NoDelay)
             TrySetNoDelay(_listenSocket);
         _listenSocket.Listen(options.Backlog);
+        DeferAccept(_listenSocket);
         _contexts = new SocketConnectionContextFactory(
             new SocketConnectionFactoryOptions
             {
@@ -112,12 +116,32 @@ internal sealed partial class BareSocketListener : IConnectionListener
                 }
                 lock (_lock)
                     _running++;
-                ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Listener.RunAsync(state.Socket), (Listener: this, Socket: socket), preferLocal: false);
+                if (MoreWaiting())
+                    ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Listener.RunAsync(state.Socket), (Listener: this, Socket: socket), preferLocal: false);
+                else
+                    _ = RunAsync(socket);
             }
         }
         finally
         {
             _acceptLoopEnded.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Whether more connections wait to be accepted. If none do, the socket just accepted runs on this thread up to its
+    /// first wait: with deferred accepts its head is already there, so the handshake is read, answered and its receive
+    /// started without a thread-pool hop. If some do (a reconnect storm), each goes to the thread pool, so the cores share them.
+    /// </summary>
+    private bool MoreWaiting()
+    {
+        try
+        {
+            return _listenSocket.Poll(0, SelectMode.SelectRead);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false; // unbound: the next accept ends the loop
         }
     }
 
@@ -138,6 +162,26 @@ internal sealed partial class BareSocketListener : IConnectionListener
             return false; // already reset: ask the next one
         }
         return _noDelayInherited.Value;
+    }
+
+    /// <summary>
+    /// Linux hands over a new connection only once its first bytes have come (TCP_DEFER_ACCEPT), so the
+    /// accept thread finds the request head there and never waits for it. Every client of this port
+    /// speaks first (HTTP, TLS, HTTP/2). Elsewhere sockets are accepted at once and wait for their head.
+    /// </summary>
+    private static void DeferAccept(Socket listener)
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        const int IpProtoTcp = 6, TcpDeferAccept = 9;
+        try
+        {
+            listener.SetRawSocketOption(IpProtoTcp, TcpDeferAccept, BitConverter.GetBytes(DeferAcceptSeconds));
+        }
+        catch (SocketException)
+        {
+            // Not supported here: sockets wait for their head after the accept instead.
+        }
     }
 
     private static void TrySetNoDelay(Socket socket)
