@@ -24,6 +24,8 @@ internal sealed class RuntimeProbe : IAsyncDisposable
     private readonly TaskCompletionSource _fullGcDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _allocated, _heap, _live;
     private int _gen0, _gen1, _gen2;
+    // With BENCH_GC_DEBUG: the sampled allocations by type (one sample per ~100 KB allocated), printed at the end.
+    private readonly Dictionary<string, long> _sampledTypes = [];
     private double _pauseMs, _maxPauseMs, _suspendedAt = -1;
 
     private RuntimeProbe(EventPipeSession session)
@@ -39,7 +41,12 @@ internal sealed class RuntimeProbe : IAsyncDisposable
             else if (e.Depth == 1) _gen1++;
             else _gen2++;
         };
-        source.Clr.GCAllocationTick += e => _allocated += e.AllocationAmount64;
+        source.Clr.GCAllocationTick += e =>
+        {
+            _allocated += e.AllocationAmount64;
+            if (debug)
+                _sampledTypes[e.TypeName ?? "?"] = _sampledTypes.GetValueOrDefault(e.TypeName ?? "?") + e.AllocationAmount64;
+        };
         source.Clr.GCSuspendEEStart += e => _suspendedAt = e.TimeStampRelativeMSec;
         source.Clr.GCRestartEEStop += e =>
         {
@@ -106,6 +113,8 @@ internal sealed class RuntimeProbe : IAsyncDisposable
         {
         }
         await Task.WhenAny(_processing, Task.Delay(TimeSpan.FromSeconds(5)));
+        foreach (var (type, bytes) in _sampledTypes.OrderByDescending(t => t.Value).Take(20))
+            Console.WriteLine($"    [gc] allocated {bytes >> 10,8} KB  {type}");
         return new GcFigures(_allocated, _gen0, _gen1, _gen2, _heap, _pauseMs, _maxPauseMs);
     }
 
