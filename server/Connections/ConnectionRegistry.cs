@@ -55,8 +55,8 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
 
     private void Add(Connection connection)
     {
-        _connections.Add(connection);
-        Interlocked.Increment(ref _count);
+        if (_connections.Add(connection))
+            Interlocked.Increment(ref _count);
         // ShutDownAll sets the spread before it walks the connections: this one is either walked there or seen here (or both,
         // which is harmless). The fence keeps the read of the flag after the add, as the exchange there keeps the write before the walk.
         Interlocked.MemoryBarrier();

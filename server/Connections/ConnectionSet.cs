@@ -29,11 +29,12 @@ internal sealed class ConnectionSet<T> where T : class, ISetMember
 
     private readonly Shard[] _shards = Enumerable.Range(0, ShardCount).Select(_ => new Shard()).ToArray();
 
-    public void Add(T connection)
+    /// <summary>False if the connection was in the set already.</summary>
+    public bool Add(T connection)
     {
         var shard = ShardOf(connection);
         lock (shard)
-            shard.Add(connection);
+            return shard.Add(connection);
     }
 
     /// <summary>False if the connection was not in the set.</summary>
@@ -71,6 +72,21 @@ internal sealed class ConnectionSet<T> where T : class, ISetMember
         return found;
     }
 
+    /// <summary>The room the shards hold, taken or not: it follows the number of connections down as well as up.</summary>
+    public int Capacity
+    {
+        get
+        {
+            int capacity = 0;
+            foreach (var shard in _shards)
+            {
+                lock (shard)
+                    capacity += shard.Capacity;
+            }
+            return capacity;
+        }
+    }
+
     /// <summary>Every connection, copied out.</summary>
     public List<T> Snapshot() => Where(static _ => true);
 
@@ -83,13 +99,18 @@ internal sealed class ConnectionSet<T> where T : class, ISetMember
         private int _count;
         private bool _visiting;
 
-        public void Add(T connection)
+        public int Capacity => _items.Length;
+
+        public bool Add(T connection)
         {
             ThrowIfVisiting();
+            if (connection.Slot >= 0)
+                return false;
             if (_count == _items.Length)
                 Array.Resize(ref _items, _items.Length * 2);
             connection.Slot = _count;
             _items[_count++] = connection;
+            return true;
         }
 
         public bool Remove(T connection)

@@ -57,6 +57,9 @@ internal sealed class BareSocketHandshake(ConnectionHost host, Admission admissi
             return Gone(socket, receiver, connected: verdict != PeekVerdict.Closed);
         if (verdict == PeekVerdict.NotOurs || head!.PusherKey is not null && door is not { Open: true })
             return ForHttp(receiver);
+        // A resume lines up with the broadcasts under the feed's lock, which a broadcast holds for its whole walk: not on the accept thread.
+        if (AcceptThread.IsCurrent && !string.IsNullOrEmpty(head.Since))
+            await Task.Yield();
         var peer = (socket.RemoteEndPoint as IPEndPoint)?.Address;
         var admitted = await admission.AdmitAsync(head.ToAdmission(peer), stopping);
         if (!admitted.Admitted)

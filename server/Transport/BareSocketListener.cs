@@ -40,7 +40,7 @@ internal sealed partial class BareSocketListener : IConnectionListener
     private Task? _unbinding;
     // Whether accepted sockets come with the TCP_NODELAY setting already (only the accept thread uses it); null until the first.
     private bool? _noDelayInherited;
-    // How long the kernel holds a connection that has sent nothing before handing it over anyway.
+    // How long the kernel holds a connection that has sent nothing before handing it over anyway (rounded up to SYN-ACK retransmits: about 7 s).
     private const int DeferAcceptSeconds = 5;
 
     public BareSocketListener(IPEndPoint endpoint, SocketTransportOptions options, BareSocketHandshake upgrade, ConnectionRegistry registry, ILoggerFactory loggers)
@@ -98,6 +98,7 @@ internal sealed partial class BareSocketListener : IConnectionListener
 
     private void AcceptLoop()
     {
+        AcceptThread.MarkCurrent();
         try
         {
             while (AcceptOne() is { } socket)

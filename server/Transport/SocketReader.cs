@@ -44,7 +44,12 @@ internal sealed class SocketReader(Socket socket, SocketReceiver receiver) : Pip
     {
         if (_buffer is null)
         {
-            var waited = await receiver.WaitForDataAsync(socket);
+            var waiting = receiver.WaitForDataAsync(socket);
+            // Bytes already there (frames sent right behind the head) would be handled on this thread, and a client that
+            // keeps sending would keep it: the accept thread hands them to the thread pool (nothing there: no hop).
+            if (waiting.IsCompleted && AcceptThread.IsCurrent)
+                await Task.Yield();
+            var waited = await waiting;
             if (waited != SocketError.Success)
                 return End(failed: true);
             _buffer = ArrayPool<byte>.Shared.Rent(MinimumBufferSize);

@@ -79,6 +79,45 @@ public sealed class BareSocketHandshakeTests(ITestOutputHelper output) : IAsyncL
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_client_that_floods_pings_right_behind_its_head_does_not_hold_up_anyone_else_s_handshake()
+    {
+        // Its frames are there as soon as its handshake is answered, and more keep coming: whichever thread
+        // reads them is kept busy for as long as the flood lasts, and must not be the one that accepts.
+        using var flooder = await RawClient.ConnectAsync(_instance.BaseUri);
+        byte[] pings = [.. Enumerable.Range(0, 10_000).SelectMany(_ => RawClient.Frame(0x89, []))];
+        using var flooding = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await flooder.WriteAsync([.. Encoding.ASCII.GetBytes(Head()), .. pings]);
+        var flood = Task.Run(async () =>
+        {
+            try
+            {
+                while (!flooding.IsCancellationRequested)
+                    await flooder.WriteAsync(pings);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+            {
+                // Closed under the write: the flood is over.
+            }
+        }, TestContext.Current.CancellationToken);
+        try
+        {
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (int i = 0; i < 20; i++)
+            {
+                using var client = await RawClient.UpgradeAsync(_instance.BaseUri).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+            }
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"20 handshakes took {clock.Elapsed.TotalMilliseconds:0} ms");
+        }
+        finally
+        {
+            await flooding.CancelAsync();
+            flooder.Dispose();
+            await flood;
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_malformed_handshake_reaches_ASP_NET_which_refuses_it_with_400()
     {
         using var client = await RawClient.ConnectAsync(_instance.BaseUri);

@@ -39,7 +39,7 @@ public sealed class ConnectionSetTests
     {
         var set = new ConnectionSet<Member>();
         var members = Enumerable.Range(1, 100).Select(i => new Member(i)).ToList();
-        members.ForEach(set.Add);
+        members.ForEach(m => set.Add(m));
 
         var seen = Walk(set, out int took);
 
@@ -51,8 +51,10 @@ public sealed class ConnectionSetTests
     public void After_a_storm_leaves_a_walk_sees_only_who_stayed_and_the_room_is_given_back()
     {
         var set = new ConnectionSet<Member>();
+        int empty = set.Capacity;
         var storm = Enumerable.Range(1, 10_000).Select(i => new Member(i)).ToList();
-        storm.ForEach(set.Add);
+        storm.ForEach(m => set.Add(m));
+        Assert.True(set.Capacity >= 10_000);
         var stay = storm.Where(m => m.Id % 1000 == 7).ToList();
         foreach (var member in storm.Except(stay))
             Assert.True(set.Remove(member));
@@ -61,6 +63,7 @@ public sealed class ConnectionSetTests
 
         Assert.Equal(stay.Select(m => m.Id), seen.Select(m => m.Id).Order());
         Assert.All(storm.Except(stay), m => Assert.Equal(-1, m.Slot));
+        Assert.Equal(empty, set.Capacity);
         // Every member can still leave from wherever the removals moved it.
         foreach (var member in stay)
             Assert.True(set.Remove(member));
@@ -69,13 +72,15 @@ public sealed class ConnectionSetTests
     }
 
     [Fact]
-    public void Removing_a_member_twice_or_one_never_added_changes_nothing()
+    public void Adding_a_member_twice_or_removing_it_twice_or_one_never_added_changes_nothing()
     {
         var set = new ConnectionSet<Member>();
         var a = new Member(1);
         var b = new Member(17); // the same shard as a
-        set.Add(a);
-        set.Add(b);
+        Assert.True(set.Add(a));
+        Assert.True(set.Add(b));
+        Assert.False(set.Add(a));
+        Assert.Equal(2, set.Snapshot().Count);
 
         Assert.True(set.Remove(a));
         Assert.False(set.Remove(a));
@@ -89,7 +94,7 @@ public sealed class ConnectionSetTests
     {
         var set = new ConnectionSet<Member>();
         var members = Enumerable.Range(1, 40).Select(i => new Member(i)).ToList();
-        members.ForEach(set.Add);
+        members.ForEach(m => set.Add(m));
 
         foreach (var member in set.Where(m => m.Id % 4 == 0))
             Assert.True(set.Remove(member));
@@ -114,7 +119,7 @@ public sealed class ConnectionSetTests
             for (int batch = 0; batch < 50; batch++)
             {
                 var members = Enumerable.Range(0, 100).Select(i => new Member(thread * 1_000_000L + batch * 100 + i)).ToList();
-                members.ForEach(set.Add);
+                members.ForEach(m => set.Add(m));
                 foreach (var member in members.OrderBy(_ => Random.Shared.Next()))
                 {
                     if (member.Id % 3 == 0)
