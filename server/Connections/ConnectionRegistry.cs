@@ -138,7 +138,7 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
     }
 
     /// <summary>Queues the frame on each connection a broadcast is for, collecting the idle pumps to start together.</summary>
-    private readonly struct EnqueueOnAll(SocketFrame frame, bool globalOnly, List<Connection> idle) : IConnectionVisitor<Connection>
+    private readonly struct EnqueueOnAll(SocketFrame frame, bool globalOnly, List<Connection> idle) : IChannelVisitor<Connection>
     {
         public bool Visit(Connection connection) =>
             (globalOnly ? connection.InGlobal : connection.Dialect is null) && connection.TryEnqueue(frame, idle);

@@ -1,10 +1,6 @@
-namespace Notifications.Connections;
+using Notifications.Channels;
 
-/// <summary>What a walk over the live connections does with each; true if it took the frame. A struct, so the call is not virtual.</summary>
-internal interface IConnectionVisitor<in T>
-{
-    bool Visit(T connection);
-}
+namespace Notifications.Connections;
 
 /// <summary>A connection as the set keeps it: its id picks its shard, and it carries its place in the shard.</summary>
 internal interface ISetMember
@@ -46,10 +42,11 @@ internal sealed class ConnectionSet<T> where T : class, ISetMember
     }
 
     /// <summary>
-    /// Calls <paramref name="visitor"/> for each connection, one shard at a time under its lock. The visitor
-    /// must not add or remove connections. Returns how many it took.
+    /// Calls <paramref name="visitor"/> for each connection, one shard at a time under its lock, as a channel's
+    /// visit does for its members (<see cref="ChannelIndex{TMember}.Visit"/>). The visitor must not add or remove
+    /// connections. Returns how many it took.
     /// </summary>
-    public int Visit<TVisitor>(ref TVisitor visitor) where TVisitor : struct, IConnectionVisitor<T>
+    public int Visit<TVisitor>(ref TVisitor visitor) where TVisitor : struct, IChannelVisitor<T>
     {
         int took = 0;
         foreach (var shard in _shards)
@@ -130,7 +127,7 @@ internal sealed class ConnectionSet<T> where T : class, ISetMember
             return true;
         }
 
-        public int VisitAll<TVisitor>(ref TVisitor visitor) where TVisitor : struct, IConnectionVisitor<T>
+        public int VisitAll<TVisitor>(ref TVisitor visitor) where TVisitor : struct, IChannelVisitor<T>
         {
             _visiting = true;
             try

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Notifications.Channels;
 using Notifications.Connections;
 
 namespace Notifications.Tests.Units;
@@ -12,7 +13,7 @@ public sealed class ConnectionSetTests
         public int Slot { get; set; } = -1;
     }
 
-    private struct Collect(List<Member> seen) : IConnectionVisitor<Member>
+    private struct Collect(List<Member> seen) : IChannelVisitor<Member>
     {
         public readonly bool Visit(Member connection)
         {
@@ -21,7 +22,7 @@ public sealed class ConnectionSetTests
         }
     }
 
-    private struct RemoveWhileWalking(ConnectionSet<Member> set) : IConnectionVisitor<Member>
+    private struct RemoveWhileWalking(ConnectionSet<Member> set) : IChannelVisitor<Member>
     {
         public readonly bool Visit(Member connection) => set.Remove(connection);
     }
