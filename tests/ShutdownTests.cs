@@ -15,6 +15,9 @@ public sealed class ShutdownTests(PubSubEmulator emulator, ITestOutputHelper out
     [InlineData("INT")]
     public async Task A_signal_closes_sockets_with_1012_deletes_the_subscription_and_exits_zero(string signal)
     {
+        // A shell's background job without job control ignores SIGINT, and the server inherits that (as any program does).
+        Assert.False(signal == "INT" && IgnoredHere(2),
+            "This test process ignores SIGINT, and so would the server it starts: run the suite in the foreground, or in a shell with job control (set -m).");
         string topic = TestInstance.NewTopic();
         var settings = TestInstance.EmulatorSettings(emulator, topic, "cdg");
         settings["SHUTDOWN_TIMEOUT_SECONDS"] = ShutdownBudgetSeconds.ToString();
@@ -32,6 +35,13 @@ public sealed class ShutdownTests(PubSubEmulator emulator, ITestOutputHelper out
         Assert.Equal(0, server.ExitCode);
         Assert.Equal((WebSocketCloseStatus)1012, await client.WaitForCloseAsync());
         Assert.Null(await admin.GetSubscriptionAsync(settings["FLY_ALLOC_ID"]!));
+    }
+
+    /// <summary>Whether this process ignores <paramref name="signal"/> (Linux: the SigIgn mask in /proc/self/status).</summary>
+    private static bool IgnoredHere(int signal)
+    {
+        string? mask = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))?[7..].Trim();
+        return mask is not null && (Convert.ToUInt64(mask, 16) & (1UL << (signal - 1))) != 0;
     }
 
     /// <summary>
