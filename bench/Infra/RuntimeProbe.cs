@@ -63,7 +63,7 @@ internal sealed class RuntimeProbe : IAsyncDisposable
         source.Clr.GCHeapStats += e =>
         {
             _heap = e.TotalHeapSize;
-            if (_gen2 > 0 && Environment.GetEnvironmentVariable("BENCH_GC_DEBUG") is not null)
+            if (_gen2 > 0 && debug)
                 Console.WriteLine($"    [gc] g0 {e.GenerationSize0 >> 10} K g1 {e.GenerationSize1 >> 10} K g2 {e.GenerationSize2 >> 10} K loh {e.GenerationSize3 >> 10} K poh {e.GenerationSize4 >> 10} K; promoted g0 {e.TotalPromotedSize0 >> 10} K g1 {e.TotalPromotedSize1 >> 10} K g2 {e.TotalPromotedSize2 >> 10} K; pinned objs {e.PinnedObjectCount}");
             // After a full GC every survivor is counted once, in the generation it survived in.
             _live = e.TotalPromotedSize0 + e.TotalPromotedSize1 + e.TotalPromotedSize2 + e.TotalPromotedSize3 + e.TotalPromotedSize4;

@@ -174,10 +174,10 @@ internal sealed partial class BareSocketListener : IConnectionListener
     {
         if (!OperatingSystem.IsLinux())
             return;
-        const int IpProtoTcp = 6, TcpDeferAccept = 9;
+        const int TcpDeferAccept = 9; // <netinet/tcp.h>; .NET has no name for it
         try
         {
-            listener.SetRawSocketOption(IpProtoTcp, TcpDeferAccept, BitConverter.GetBytes(DeferAcceptSeconds));
+            listener.SetRawSocketOption((int)SocketOptionLevel.Tcp, TcpDeferAccept, BitConverter.GetBytes(DeferAcceptSeconds));
         }
         catch (SocketException)
         {
