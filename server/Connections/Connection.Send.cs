@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using Notifications.WebSockets;
 
 namespace Notifications.Connections;
@@ -82,8 +83,7 @@ internal sealed partial class Connection
                     // The write has completed: the socket (or the pipe or stream) took the bytes, nothing refers to the buffer any more.
                     ArrayPool<byte>.Shared.Return(buffer);
                 }
-                lock (_queueLock)
-                    _inFlight = 0;
+                // The batch is written; TakeBatch frees its room in the queue under the lock it takes anyway.
                 _framesOut += frames;
             }
             await SendCloseAsync();
@@ -125,6 +125,8 @@ internal sealed partial class Connection
     {
         lock (_queueLock)
         {
+            // Only the pump calls this, and only once its last batch is written.
+            _inFlight = 0;
             var closing = ClosingFor;
             idle = false;
             if (closing is not (null or CloseReason.ServerShutdown or CloseReason.PolicyViolation or CloseReason.DialectClosed))
@@ -143,8 +145,9 @@ internal sealed partial class Connection
                 }
                 return null;
             }
+            var queued = CollectionsMarshal.AsSpan(_queue);
             int length = _pong?.Length ?? 0;
-            foreach (var frame in _queue)
+            foreach (var frame in queued)
                 length += frame.Bytes.Length;
             var buffer = ArrayPool<byte>.Shared.Rent(length);
             int offset = 0;
@@ -154,12 +157,12 @@ internal sealed partial class Connection
                 offset = pong.Length;
                 _pong = null;
             }
-            foreach (var frame in _queue)
+            foreach (var frame in queued)
             {
                 frame.Bytes.CopyTo(buffer, offset);
                 offset += frame.Bytes.Length;
             }
-            int frames = _queue.Count;
+            int frames = queued.Length;
             _inFlight = frames;
             _queue.Clear();
             return (buffer, length, frames);
