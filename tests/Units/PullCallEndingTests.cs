@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -19,11 +20,13 @@ using Notifications.Tests.Infrastructure;
 namespace Notifications.Tests.Units;
 
 /// <summary>
-/// A pull stream that Pub/Sub ends is reported with the status Pub/Sub gave, even when a write of ours met the
-/// ended call first. The real gRPC client runs here over a transport that behaves as SocketsHttpHandler does
-/// once a server has answered a call and reset its request side (RFC 9113, 8.1): a write still pending or made
-/// after that fails as cancelled, and the client calls that Cancelled until it has read the answer. Over real
-/// sockets that is a race (tests/Faults/RefusalTests lost it now and then); here the write fails first every time.
+/// How a pull stream's end is taken, with the real gRPC client over a transport of the test's own. A stream
+/// Pub/Sub ends is reported with the status Pub/Sub gave, even when a write of ours met the ended call first: the
+/// transport behaves as SocketsHttpHandler does once a server has answered a call and reset its request side
+/// (RFC 9113, 8.1), failing a write still pending or made after that as cancelled, which the client calls
+/// Cancelled until it has read the answer. Over real sockets that is a race (tests/Faults/RefusalTests lost it
+/// now and then); here the write fails first every time. And a restart asked of a stream that ends otherwise
+/// leaves the next restart to be done.
 /// </summary>
 public sealed class PullCallEndingTests : IDisposable
 {
@@ -85,6 +88,38 @@ public sealed class PullCallEndingTests : IDisposable
         await receiving;
     }
 
+    [Fact(Timeout = 10_000)]
+    public async Task A_restart_asked_of_a_stream_that_Pub_Sub_then_ends_with_a_status_does_not_swallow_the_next_restart()
+    {
+        var pulls = new ConcurrentQueue<HeldPull>();
+        _pubSub.Pull = AnsweringPubSub.HoldOpen(pulls);
+        using var stop = new CancellationTokenSource();
+        var receiving = _bus.ReceiveAsync((_, _) => ValueTask.CompletedTask, stop.Token);
+        await Eventually.TrueAsync(() => _health.Receive.IsUp, "the first stream is open", TimeSpan.FromSeconds(5));
+
+        _bus.RestartStream("first");
+        var first = pulls.Single();
+        await Eventually.TrueAsync(() => first.HalfClosed.IsCompletedSuccessfully, "the first restart half-closes the stream", TimeSpan.FromSeconds(5));
+        first.End(StatusCode.Unavailable); // Pub/Sub ends it its own way before it ends as asked
+        await Eventually.TrueAsync(() => !_health.Receive.IsUp, "the first stream has ended", TimeSpan.FromSeconds(5));
+        await Eventually.TrueAsync(() =>
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(200)); // through the backoff
+            return pulls.Count == 2 && _health.Receive.IsUp;
+        }, "the second stream is open", TimeSpan.FromSeconds(5));
+
+        _bus.RestartStream("second");
+        var second = pulls.Last();
+        await Eventually.TrueAsync(() => second.HalfClosed.IsCompletedSuccessfully, "the second restart half-closes the stream", TimeSpan.FromSeconds(5));
+        second.End(StatusCode.OK);
+        await Eventually.TrueAsync(() => _busLog.Collector.GetSnapshot().Any(r => r.Id.Id == 1012), "the restart is logged", TimeSpan.FromSeconds(5));
+        var restarted = Assert.Single(_busLog.Collector.GetSnapshot(), r => r.Id.Id == 1012);
+        Assert.Equal("second", restarted.StructuredState!.Single(p => p.Key == "Reason").Value);
+
+        await stop.CancelAsync();
+        await receiving;
+    }
+
     public void Dispose()
     {
         _bus.Dispose();
@@ -124,6 +159,23 @@ public sealed class PullCallEndingTests : IDisposable
                 return Task.FromResult(Answer([Framed(response)], status));
             };
 
+        /// <summary>Answers each call with one message and holds it open until the test ends it; <paramref name="pulls"/> gets each.</summary>
+        public static Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> HoldOpen(ConcurrentQueue<HeldPull> pulls) =>
+            (request, cancellationToken) =>
+            {
+                var response = new HttpResponseMessage(HttpStatusCode.OK) { Version = HttpVersion.Version20 };
+                var halfClosed = request.Content!.CopyToAsync(new RequestBody(failFrom: int.MaxValue, holdFirstFailure: false), cancellationToken);
+                var message = new StreamingPullResponse
+                {
+                    ReceivedMessages = { new ReceivedMessage { AckId = $"a{pulls.Count}", Message = new PubsubMessage { MessageId = $"m{pulls.Count}", Data = ByteString.CopyFromUtf8("{}") } } },
+                };
+                var pull = new HeldPull(response, halfClosed, Framed(message));
+                response.Content = new StreamContent(pull);
+                response.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+                pulls.Enqueue(pull);
+                return Task.FromResult(response);
+            };
+
         /// <summary>A gRPC answer: <paramref name="messages"/> then <paramref name="status"/> in trailers, or the status alone in the headers (trailers-only).</summary>
         private static HttpResponseMessage Answer(byte[][] messages, StatusCode status)
         {
@@ -141,6 +193,47 @@ public sealed class PullCallEndingTests : IDisposable
             message.WriteTo(framed.AsSpan(5));
             return framed;
         }
+    }
+
+    /// <summary>A StreamingPull answered with one message and held open: the body a response reads, ended by <see cref="End"/>.</summary>
+    private sealed class HeldPull(HttpResponseMessage response, Task halfClosed, byte[] message) : Stream
+    {
+        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _read;
+
+        /// <summary>Completes when the client half-closes the call, as a restart does.</summary>
+        public Task HalfClosed => halfClosed;
+
+        /// <summary>Ends the call with <paramref name="status"/> in its trailers.</summary>
+        public void End(StatusCode status)
+        {
+            response.TrailingHeaders.Add("grpc-status", ((int)status).ToString());
+            _ended.TrySetResult();
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_read < message.Length)
+            {
+                int n = Math.Min(buffer.Length, message.Length - _read);
+                message.AsMemory(_read, n).CopyTo(buffer);
+                _read += n;
+                return n;
+            }
+            await _ended.Task.WaitAsync(cancellationToken);
+            return 0;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override void Flush() { }
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>The request side: writes from number <c>failFrom</c> on fail as cancelled, as once the server has reset it; the first of them held in <see cref="Pending"/>, if asked, until the test fails it.</summary>
