@@ -16,6 +16,14 @@ internal static class Fronted
         return settings;
     }
 
+    /// <summary>
+    /// Waits until <paramref name="instances"/> processes have sent the list call of their start-up cleanup (of
+    /// subscriptions their machine's earlier runs left) through <paramref name="front"/>. A fault injected before
+    /// that can land on this one-off call, whose failure is a warning of its own by design.
+    /// </summary>
+    public static Task StartupCleanupPassedAsync(PubSubFront front, int instances) =>
+        Eventually.TrueAsync(() => front.Calls("ListTopicSubscriptions") >= instances, $"{instances} start-up cleanups have passed the front");
+
     /// <summary>The /healthz answer: its status code, <c>status</c> and <c>detail</c>.</summary>
     public static async Task<(HttpStatusCode Code, string Status, string Detail)> HealthAsync(Uri baseUri)
     {

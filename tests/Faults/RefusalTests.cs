@@ -22,6 +22,7 @@ public sealed class RefusalTests(PubSubEmulator emulator, ITestOutputHelper outp
         await using var syd = await TestInstance.StartAsync(Fronted.Settings(emulator, front, topic, "syd"), output);
         await ams.WaitReadyAsync();
         await syd.WaitReadyAsync();
+        await Fronted.StartupCleanupPassedAsync(front, 2);
         await using var onAms = await TestSocket.ConnectAsync(ams.SocketUri);
         await using var onSyd = await TestSocket.ConnectAsync(syd.SocketUri);
         await using var amsReady = new Readiness(ams);
@@ -100,6 +101,7 @@ public sealed class RefusalTests(PubSubEmulator emulator, ITestOutputHelper outp
         await using var front = await PubSubFront.StartAsync(emulator.HostPort);
         await using var instance = await TestInstance.StartAsync(Fronted.Settings(emulator, front, TestInstance.NewTopic(), "ams"), output);
         await instance.WaitReadyAsync();
+        await Fronted.StartupCleanupPassedAsync(front, 1);
         await using var client = await TestSocket.ConnectAsync(instance.SocketUri);
         await using var readiness = new Readiness(instance);
         int streams = front.Calls("StreamingPull");

@@ -87,6 +87,8 @@ internal sealed partial class PubSubBus
         }
         finally
         {
+            // A restart asked of this stream is done by its end, however it came; left set, it would swallow the next one asked.
+            Interlocked.Exchange(ref _restartReason, null);
             await stream.CancelAsync();
         }
     }

@@ -65,13 +65,21 @@ internal sealed partial class PubSubBus
     private async Task PullAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Backoff backoff, CancellationToken cancellationToken)
     {
         using var call = _subscriber.StreamingPull(cancellationToken: cancellationToken);
-        await WriteAsync(call, new StreamingPullRequest
+        bool sent = await WriteAsync(call, new StreamingPullRequest
         {
             Subscription = _names.Subscription,
             StreamAckDeadlineSeconds = StreamAckDeadlineSeconds,
             ClientId = _clientId,
             MaxOutstandingMessages = MaxOutstandingMessages,
         }, cancellationToken);
+        if (!sent)
+        {
+            // Answered before the open request got through (refused, as a rule): the answer says with what.
+            await foreach (var _ in call.ResponseStream.ReadAllAsync(cancellationToken))
+            {
+            }
+            return;
+        }
         Volatile.Write(ref _call, call);
         int attempt = BeginAttempt();
         _ = ConfirmLaterAsync(attempt, backoff, cancellationToken);
@@ -86,12 +94,18 @@ internal sealed partial class PubSubBus
                 await HandleAsync(handler, received, cancellationToken);
                 acks.AckIds.Add(received.AckId);
             }
+            // Not sent if the stream has ended meanwhile: the next read says how.
             await WriteAsync(call, acks, cancellationToken);
         }
     }
 
-    /// <summary>One write at a time: the acks of the pull loop, and a restart's half-close.</summary>
-    private async Task WriteAsync(AsyncDuplexStreamingCall<StreamingPullRequest, StreamingPullResponse> call, StreamingPullRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// One write at a time: the acks of the pull loop, and a restart's half-close. False if the call has ended,
+    /// and then only the response stream tells how: a server that has answered a call stops its request side
+    /// (RFC 9113, 8.1), and a write that meets that before the client has read the answer fails as Cancelled;
+    /// one on a stream the server reset fails with the bare HTTP error.
+    /// </summary>
+    private async Task<bool> WriteAsync(AsyncDuplexStreamingCall<StreamingPullRequest, StreamingPullResponse> call, StreamingPullRequest request, CancellationToken cancellationToken)
     {
         await _writing.WaitAsync(cancellationToken);
         try
@@ -100,6 +114,11 @@ internal sealed partial class PubSubBus
             // messages after their deadline and the fan-out drops them by id.
             if (Volatile.Read(ref _halfClosed) != call)
                 await call.RequestStream.WriteAsync(request, cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is RpcException or HttpRequestException or IOException)
+        {
+            return false;
         }
         finally
         {

@@ -34,14 +34,22 @@ internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisp
     public PubSubBus(
         IOptions<PubSubOptions> options, IOptions<InstanceOptions> instance,
         BusHealth health, TimeProvider clock, NotificationsMetrics metrics, ILogger<PubSubBus> logger)
+        : this(PubSubChannelFactory.Create(options.Value), options.Value, instance.Value, health, clock, metrics, logger)
     {
-        (_channel, string project) = PubSubChannelFactory.Create(options.Value);
+    }
+
+    /// <summary>Over a channel made elsewhere: unit tests put a transport of their own under it.</summary>
+    internal PubSubBus(
+        (GrpcChannel Channel, string Project) channel, PubSubOptions options, InstanceOptions instance,
+        BusHealth health, TimeProvider clock, NotificationsMetrics metrics, ILogger<PubSubBus> logger)
+    {
+        (_channel, string project) = channel;
         _publisher = new Publisher.PublisherClient(_channel);
         _subscriber = new Subscriber.SubscriberClient(_channel);
-        _instance = instance.Value;
-        _names = PubSubNames.For(project, options.Value.Topic, _instance.InstanceId, PubSubNames.NewBoot());
-        Kind = options.Value.Mode == BusMode.Emulator ? "pubsub-emulator" : "pubsub";
-        _endpoint = options.Value.Mode == BusMode.Emulator ? options.Value.EmulatorHost! : options.Value.Endpoint;
+        _instance = instance;
+        _names = PubSubNames.For(project, options.Topic, _instance.InstanceId, PubSubNames.NewBoot());
+        Kind = options.Mode == BusMode.Emulator ? "pubsub-emulator" : "pubsub";
+        _endpoint = options.Mode == BusMode.Emulator ? options.EmulatorHost! : options.Endpoint;
         _health = health;
         _clock = clock;
         _metrics = metrics;
