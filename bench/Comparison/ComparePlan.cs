@@ -23,7 +23,8 @@ internal sealed record ComparePlan(double LowRate, double MidRate, double HighRa
         new("achieved-high", $"achieved at {HighRate:N0}/s offered", "connects/s", LowerIsBetter: false, MinToFloor: 0.95, BeatNode: true),
         new("storm", $"{Storm:N0}-socket reconnect storm, all live", "s", LowerIsBetter: true, MaxToFloor: 1.0, BeatNode: true),
         new("rss-empty", "RSS with no sockets", "MiB", LowerIsBetter: true, MaxAbsolute: 60),
-        new("fanout-p99", $"fan-out p99 at N={FanoutSockets:N0}, {FanoutDeliveries:N0} deliveries/s offered", "ms", LowerIsBetter: true, MaxToFloor: 1.15),
+        new("fanout-first-p99", $"fan-out p99 at N={FanoutSockets:N0}, {FanoutDeliveries:N0} deliveries/s offered, its first step (sockets just connected)", "ms", LowerIsBetter: true),
+        new("fanout-p99", $"fan-out p99 at N={FanoutSockets:N0}, {FanoutDeliveries:N0} deliveries/s offered, the step after (steady)", "ms", LowerIsBetter: true, MaxToFloor: 1.15),
         new("fanout-rate", $"fan-out deliveries/s achieved at N={FanoutSockets:N0}", "/s", LowerIsBetter: false),
         new("failures", "failed connects and lost alerts, all steps", "", LowerIsBetter: true),
     ];

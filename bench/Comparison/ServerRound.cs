@@ -7,8 +7,8 @@ namespace Notifications.Bench.Comparison;
 /// <summary>
 /// One server, freshly started, through every figure of a <see cref="ComparePlan"/>, with the same
 /// generator and in the same order for every server: RSS before any socket, open-loop connects at three
-/// rates (each batch then reset by its clients, as most clients leave), a reconnect storm, then a fan-out
-/// step at the knee.
+/// rates (each batch then reset by its clients, as most clients leave), a reconnect storm, then fan-out at the
+/// knee: its first seconds, then its steady state.
 /// </summary>
 internal static class ServerRound
 {
@@ -70,7 +70,11 @@ internal static class ServerRound
         return figures;
     }
 
-    /// <summary>A warm-up, then one open-loop step at the plan's delivery rate; returns what was lost or failed.</summary>
+    /// <summary>
+    /// A warm-up, then two open-loop steps at the plan's delivery rate, one after the other: the first meets the
+    /// sockets just connected (a .NET server's first collections at that rate promote them, and its pools grow to the
+    /// rate's batches), the second is the steady fan-out the target is about. Returns what was lost or failed.
+    /// </summary>
     private static async Task<long> FanoutAsync(BenchContext context, ServerProcess server, ClientPool pool, ComparePlan plan, Dictionary<string, double> figures, bool gcProbe)
     {
         var ct = context.Stopping;
@@ -83,7 +87,11 @@ internal static class ServerRound
         double n = receivers.Length;
         await FanoutStep.RunAsync(pool, senders, receivers, 0, Math.Min(50_000, plan.FanoutDeliveries) / n,
             context.Smoke ? TimeSpan.FromSeconds(0.3) : TimeSpan.FromSeconds(3), [server], false, drain, ct);
-        var step = await FanoutStep.RunAsync(pool, senders, receivers, 1, plan.FanoutDeliveries / n, context.Step, [server], gcProbe, drain, ct);
+        var first = await FanoutStep.RunAsync(pool, senders, receivers, 1, plan.FanoutDeliveries / n, context.Step, [server], gcProbe, drain, ct);
+        figures["fanout-first-p99"] = first.Latency.P99;
+        if (first.Gc is { } firstGc)
+            AddGc(figures, "fanout-first", firstGc);
+        var step = await FanoutStep.RunAsync(pool, senders, receivers, 2, plan.FanoutDeliveries / n, context.Step, [server], gcProbe, drain, ct);
         figures["fanout-p99"] = step.Latency.P99;
         figures["fanout-p50"] = step.Latency.P50;
         figures["fanout-rate"] = step.DeliveriesPerSecond;
@@ -92,7 +100,7 @@ internal static class ServerRound
             AddGc(figures, "fanout", gc);
         // The generator's collections delay receipt too, and would read as the server's latency.
         figures["fanout-bench-gc-pause-ms"] = step.BenchGcPauseMs;
-        return connect.Failed + step.Lost + step.Duplicated + step.SendErrors;
+        return connect.Failed + first.Lost + first.Duplicated + first.SendErrors + step.Lost + step.Duplicated + step.SendErrors;
     }
 
     private static async Task<(ConnectReport Report, double ServerCpuSeconds)> MeasureAsync(ServerProcess server, Func<Task<ConnectReport>> connect)
