@@ -88,11 +88,11 @@ internal static class ServerRound
         await FanoutStep.RunAsync(pool, senders, receivers, 0, Math.Min(50_000, plan.FanoutDeliveries) / n,
             context.Smoke ? TimeSpan.FromSeconds(0.3) : TimeSpan.FromSeconds(3), [server], false, drain, ct);
         var first = await FanoutStep.RunAsync(pool, senders, receivers, 1, plan.FanoutDeliveries / n, context.Step, [server], gcProbe, drain, ct);
-        figures["fanout-first-p99"] = first.Latency.P99;
+        figures["fanout-first-p99"] = P99(first);
         if (first.Gc is { } firstGc)
             AddGc(figures, "fanout-first", firstGc);
         var step = await FanoutStep.RunAsync(pool, senders, receivers, 2, plan.FanoutDeliveries / n, context.Step, [server], gcProbe, drain, ct);
-        figures["fanout-p99"] = step.Latency.P99;
+        figures["fanout-p99"] = P99(step);
         figures["fanout-p50"] = step.Latency.P50;
         figures["fanout-rate"] = step.DeliveriesPerSecond;
         figures["fanout-cpu-per-million"] = step.ServerCpuPerMillion;
@@ -102,6 +102,9 @@ internal static class ServerRound
         figures["fanout-bench-gc-pause-ms"] = step.BenchGcPauseMs;
         return connect.Failed + first.Lost + first.Duplicated + first.SendErrors + step.Lost + step.Duplicated + step.SendErrors;
     }
+
+    /// <summary>A step nothing reached (a server that lost every alert) has no latency to report, not one of zero.</summary>
+    private static double P99(StepResult step) => step.Latency.Count == 0 ? double.NaN : step.Latency.P99;
 
     private static async Task<(ConnectReport Report, double ServerCpuSeconds)> MeasureAsync(ServerProcess server, Func<Task<ConnectReport>> connect)
     {
