@@ -40,6 +40,9 @@ internal sealed partial class PubSubBus
     {
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Volatile.Write(ref _stream, stream);
+        // A restart asked before this point was for a stream that has ended, however it ended; left set, it would swallow every
+        // restart asked of this one. One asked from here on finds this stream.
+        Interlocked.Exchange(ref _restartReason, null);
         try
         {
             if (!_prepared)
@@ -87,8 +90,6 @@ internal sealed partial class PubSubBus
         }
         finally
         {
-            // A restart asked of this stream is done by its end, however it came; left set, it would swallow the next one asked.
-            Interlocked.Exchange(ref _restartReason, null);
             await stream.CancelAsync();
         }
     }
