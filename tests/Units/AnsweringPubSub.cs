@@ -78,7 +78,7 @@ internal sealed class AnsweringPubSub : HttpMessageHandler
 }
 
 /// <summary>A StreamingPull answered with one message and held open: the body a response reads, ended by <see cref="End"/>.</summary>
-internal sealed class HeldPull(HttpResponseMessage response, Task halfClosed, byte[] message) : Stream
+internal sealed class HeldPull(HttpResponseMessage response, Task halfClosed, byte[] message) : OneWayStream
 {
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _read;
@@ -106,20 +106,12 @@ internal sealed class HeldPull(HttpResponseMessage response, Task halfClosed, by
         return 0;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override void Flush() { }
     public override bool CanRead => true;
-    public override bool CanSeek => false;
     public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>The request side: writes from number <c>failFrom</c> on fail as cancelled, as once the server has reset it; the first of them held in <see cref="Pending"/>, if asked, until the test fails it.</summary>
-internal sealed class RequestBody(int failFrom, bool holdFirstFailure) : Stream
+internal sealed class RequestBody(int failFrom, bool holdFirstFailure) : OneWayStream
 {
     private int _writes;
 
@@ -138,14 +130,19 @@ internal sealed class RequestBody(int failFrom, bool holdFirstFailure) : Stream
     }
 
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public override void Flush() { }
     public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => true;
+}
+
+/// <summary>A stream that is read or written only asynchronously and in one direction: the rest of <see cref="Stream"/>, not supported.</summary>
+internal abstract class OneWayStream : Stream
+{
+    public override bool CanSeek => false;
     public override long Length => throw new NotSupportedException();
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
