@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Notifications.Connections;
 using Notifications.WebSockets;
+using Notifications.Tests.Channels;
 using Notifications.Tests.Infrastructure;
 
 namespace Notifications.Tests;
@@ -51,6 +52,41 @@ public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(Senders * AlertsPerSender, first.Distinct().Count());
         Assert.Equal(first.Count, first.Distinct().Count());
         Assert.All(sockets, socket => Assert.Equal(first, Texts(socket)));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_burst_of_global_and_channel_alerts_reaches_each_socket_once_in_the_order_sent()
+    {
+        // The relay holds the global alerts the bus has at hand and delivers them as one broadcast; a channel
+        // alert among them must still reach a member after the global ones sent before it.
+        var settings = TestInstance.StandaloneSettings();
+        settings["CHANNELS_CLIENT_PUBLISH"] = "global,public:*";
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        await using var sender = await TestSocket.ConnectAsync(instance.SocketUri);
+        await using var member = await TestSocket.ConnectAsync(instance.SocketUri);
+        await using var outsider = await TestSocket.ConnectAsync(instance.SocketUri);
+        await sender.SubscribeAsync("public:lobby");
+        await member.SubscribeAsync("public:lobby");
+        const int Alerts = 300;
+        static bool OnChannel(int k) => k % 3 == 2;
+        static string Text(int k) => $"number {k}";
+
+        for (int k = 0; k < Alerts; k++)
+        {
+            if (OnChannel(k))
+                await sender.SendAlertAsync("public:lobby", Text(k));
+            else
+                await sender.SendAlertAsync(Text(k));
+        }
+        var all = Enumerable.Range(0, Alerts).Select(Text).ToList();
+        var global = Enumerable.Range(0, Alerts).Where(k => !OnChannel(k)).Select(Text).ToList();
+        await member.WaitForAlertAsync(Text(Alerts - 1));
+        await outsider.WaitForAlertAsync(global[^1]);
+
+        Assert.Equal(all, Texts(member));
+        Assert.Equal(all, Texts(sender));
+        Assert.Equal(global, Texts(outsider));
+        Assert.Empty(sender.OfType("error"));
     }
 
     [Fact(Timeout = 60_000)]

@@ -23,10 +23,12 @@ internal interface IMessageBus
 
     /// <summary>
     /// Prepares the topic and this instance's subscription, then delivers messages until cancelled.
-    /// Each message is acknowledged only after <paramref name="handler"/> has returned. Transient
-    /// failures are retried here; this returns only when <paramref name="cancellationToken"/> fires.
+    /// Each message is acknowledged only after <paramref name="handler"/> has returned and <paramref name="caughtUp"/>
+    /// has been called for it: whenever the bus has handed over every message it had at hand, so the receiver may
+    /// hold work back to do it once for several messages. Transient failures are retried here; this returns
+    /// only when <paramref name="cancellationToken"/> fires.
     /// </summary>
-    Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, CancellationToken cancellationToken);
+    Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Action caughtUp, CancellationToken cancellationToken);
 
     /// <summary>Publishes bodies to every instance, in one request where the transport allows; throws <see cref="BusUnavailableException"/> when it could not.</summary>
     Task PublishAsync(IReadOnlyList<ReadOnlyMemory<byte>> bodies, CancellationToken cancellationToken);

@@ -16,14 +16,19 @@ internal sealed class InProcessBus(TimeProvider clock, BusHealth health) : IMess
     public string? SubscriptionName => null;
     public string? SubscriptionId => null;
 
-    public async Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
+    public async Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Action caughtUp, CancellationToken cancellationToken)
     {
         health.Subscribed(clock.GetUtcNow());
         health.Receive.Up();
+        var reader = _queue.Reader;
         try
         {
-            await foreach (var message in _queue.Reader.ReadAllAsync(cancellationToken))
-                await handler(message, cancellationToken);
+            while (await reader.WaitToReadAsync(cancellationToken))
+            {
+                while (reader.TryRead(out var message))
+                    await handler(message, cancellationToken);
+                caughtUp();
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

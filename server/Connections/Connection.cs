@@ -134,26 +134,27 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
     /// </summary>
     public bool TryEnqueue(SocketFrame frame)
     {
-        bool accepted = Enqueue(frame, out bool startPump);
+        bool accepted = Enqueue(new ReadOnlySpan<SocketFrame>(in frame), out bool startPump);
         if (startPump)
             StartPump();
         return accepted;
     }
 
     /// <summary>
-    /// As <see cref="TryEnqueue(SocketFrame)"/>, but an idle pump is not started: the connection is added
+    /// As <see cref="TryEnqueue(SocketFrame)"/> for frames that go together (all of them, in order, or none, which
+    /// closes the connection as for one frame), but an idle pump is not started: the connection is added
     /// to <paramref name="idle"/>, and the caller starts the pumps of many connections together
     /// (<see cref="PumpStarter"/>), one thread-pool item per core instead of one per socket.
     /// </summary>
-    public bool TryEnqueue(SocketFrame frame, List<Connection> idle)
+    public bool TryEnqueue(ReadOnlySpan<SocketFrame> frames, List<Connection> idle)
     {
-        bool accepted = Enqueue(frame, out bool startPump);
+        bool accepted = Enqueue(frames, out bool startPump);
         if (startPump)
             idle.Add(this);
         return accepted;
     }
 
-    private bool Enqueue(SocketFrame frame, out bool startPump)
+    private bool Enqueue(ReadOnlySpan<SocketFrame> frames, out bool startPump)
     {
         bool accepted;
         startPump = false;
@@ -161,10 +162,10 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
         {
             if (ClosingFor is not null)
                 return false;
-            accepted = _queue.Count + _inFlight < _queueCapacity;
+            accepted = _queue.Count + _inFlight + frames.Length <= _queueCapacity;
             if (accepted)
             {
-                _queue.Add(frame);
+                _queue.AddRange(frames);
                 startPump = ClaimPump();
             }
         }

@@ -80,19 +80,31 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
     /// <param name="globalOnly">Only to sockets in <c>global</c> (an alert); else to every socket that speaks our protocol (presence).</param>
     public int Broadcast(SocketFrame frame, bool globalOnly = false)
     {
+        int delivered = Broadcast(new[] { frame }, globalOnly, out var mine);
+        mine?.Execute();
+        return delivered;
+    }
+
+    /// <summary>
+    /// As <see cref="Broadcast(SocketFrame, bool)"/> for several frames at once: each connection takes all of them, in order, or none.
+    /// One part of the idle pumps is left to the caller (<paramref name="mine"/>), to run on its own thread once it holds no lock.
+    /// </summary>
+    public int Broadcast(ReadOnlyMemory<SocketFrame> frames, bool globalOnly, out PumpStarter? mine)
+    {
         int delivered = 0;
+        mine = null;
         lock (_broadcasting)
         {
             try
             {
-                var visitor = new EnqueueOnAll(frame, globalOnly, _idle);
+                var visitor = new EnqueueOnAll(frames, globalOnly, _idle);
                 delivered = _connections.Visit(ref visitor);
             }
             finally
             {
                 try
                 {
-                    PumpStarter.Start(_idle);
+                    mine = PumpStarter.Start(_idle, keepLast: true);
                 }
                 finally
                 {
@@ -105,7 +117,7 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
 
     /// <summary>
     /// Queues one frame, already serialised, on every member of <paramref name="channel"/> here, as
-    /// <see cref="Broadcast"/> does for every socket: O(members), whatever the number of sockets. Returns how many took it.
+    /// <see cref="Broadcast(SocketFrame, bool)"/> does for every socket: O(members), whatever the number of sockets. Returns how many took it.
     /// </summary>
     public int SendToChannel(string channel, SocketFrame frame) => SendToChannel(channel, frame, null, null);
 
@@ -138,10 +150,10 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
     }
 
     /// <summary>Queues the frame on each connection a broadcast is for, collecting the idle pumps to start together.</summary>
-    private readonly struct EnqueueOnAll(SocketFrame frame, bool globalOnly, List<Connection> idle) : IChannelVisitor<Connection>
+    private readonly struct EnqueueOnAll(ReadOnlyMemory<SocketFrame> frames, bool globalOnly, List<Connection> idle) : IChannelVisitor<Connection>
     {
         public bool Visit(Connection connection) =>
-            (globalOnly ? connection.InGlobal : connection.Dialect is null) && connection.TryEnqueue(frame, idle);
+            (globalOnly ? connection.InGlobal : connection.Dialect is null) && connection.TryEnqueue(frames.Span, idle);
     }
 
     /// <summary>Queues the member's frame on each member, collecting the idle pumps to start together.</summary>
@@ -152,7 +164,7 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
             var frame = member.Dialect is not { } speaks ? ours
                 : exceptSocketId is not null && speaks.SocketId == exceptSocketId ? null
                 : dialect;
-            return frame is { } chosen && member.TryEnqueue(chosen, idle);
+            return frame is { } chosen && member.TryEnqueue(new ReadOnlySpan<SocketFrame>(in chosen), idle);
         }
     }
 

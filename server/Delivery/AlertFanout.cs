@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Options;
 using Notifications.Bus;
 using Notifications.Channels;
@@ -44,6 +45,11 @@ internal sealed class AlertFanout : IAlertFeed
     /// <summary>Queues the alert on its channel's local sockets unless its id was delivered already; returns how many sockets took it, or -1 for a duplicate.</summary>
     public int Deliver(AlertMessage alert)
     {
+        if (alert.IsGlobal)
+        {
+            int sockets = DeliverGlobal(new Span<AlertMessage>(ref alert), out int fresh);
+            return fresh == 0 ? -1 : sockets;
+        }
         var frame = Frames.AlertFrame(alert);
         lock (_gate)
         {
@@ -52,13 +58,48 @@ internal sealed class AlertFanout : IAlertFeed
                 _metrics.DuplicateDropped();
                 return -1;
             }
-            if (alert.IsGlobal)
-            {
-                _recent.Add(alert, frame);
-                return _connections.Broadcast(frame, globalOnly: true);
-            }
             _channels.Add(alert.Channel, alert, frame);
             return _connections.SendToChannel(alert.Channel, frame, _dialect?.ForAlert(alert), null);
+        }
+    }
+
+    /// <summary>
+    /// Delivers alerts for <c>global</c> as one broadcast: each socket takes all of them at once, under one lock, and
+    /// its pump is started once. Duplicates (ids delivered already) are dropped and moved behind the rest; the
+    /// first <paramref name="fresh"/> of <paramref name="alerts"/> are those delivered, in their order. Returns how
+    /// many sockets took them.
+    /// </summary>
+    public int DeliverGlobal(Span<AlertMessage> alerts, out int fresh)
+    {
+        var frames = ArrayPool<SocketFrame>.Shared.Rent(alerts.Length);
+        PumpStarter? mine = null;
+        try
+        {
+            for (int i = 0; i < alerts.Length; i++)
+                frames[i] = Frames.AlertFrame(alerts[i]);
+            lock (_gate)
+            {
+                fresh = 0;
+                for (int i = 0; i < alerts.Length; i++)
+                {
+                    if (!_seen.Add(alerts[i].Id))
+                    {
+                        _metrics.DuplicateDropped();
+                        continue;
+                    }
+                    (alerts[fresh], alerts[i]) = (alerts[i], alerts[fresh]);
+                    frames[fresh] = frames[i];
+                    _recent.Add(alerts[fresh], frames[fresh]);
+                    fresh++;
+                }
+                return fresh == 0 ? 0 : _connections.Broadcast(frames.AsMemory(0, fresh), globalOnly: true, out mine);
+            }
+        }
+        finally
+        {
+            ArrayPool<SocketFrame>.Shared.Return(frames, clearArray: true);
+            // As the floor's broadcast does: the receive loop sends to its share of the sockets itself, with no hop.
+            mine?.Execute();
         }
     }
 

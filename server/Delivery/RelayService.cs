@@ -27,12 +27,16 @@ internal sealed partial class RelayService(
 {
     private readonly int _maxTextLength = connectionOptions.Value.MaxTextLength;
     private readonly IBusMessageRelay[] _relays = [.. relays];
+    // Alerts for global the bus has handed over, held until it has no more at hand: each socket then takes them
+    // in one go. Never more than a quarter of a socket's queue, so holding them back never makes a reader look slow.
+    private readonly AlertMessage[] _held = new AlertMessage[Math.Clamp(connectionOptions.Value.SendQueueCapacity / 4, 1, 32)];
+    private int _heldCount;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // /healthz says stopping from the first moment, so the proxy sends newcomers elsewhere during the drain.
         lifetime.ApplicationStopping.Register(health.Stopping);
-        return bus.ReceiveAsync(RelayAsync, stoppingToken);
+        return bus.ReceiveAsync(RelayAsync, DeliverHeld, stoppingToken);
     }
 
     private ValueTask RelayAsync(BusMessage message, CancellationToken cancellationToken)
@@ -47,12 +51,17 @@ internal sealed partial class RelayService(
         {
             fleet.Observe(heartbeat);
         }
+        else if (read.Alert is { IsGlobal: true } global)
+        {
+            _held[_heldCount++] = global;
+            if (_heldCount == _held.Length)
+                DeliverHeld();
+        }
         else if (read.Alert is { } alert)
         {
-            int delivered = fanout.Deliver(alert);
-            if (delivered >= 0)
-                metrics.Relayed(delivered, clock.GetUtcNow() - alert.SentAt);
-            Log.Relayed(logger, alert.Id, alert.Region, alert.Instance, delivered);
+            // In the order they came: what is held goes first.
+            DeliverHeld();
+            Relayed(alert, fanout.Deliver(alert));
         }
         else
         {
@@ -60,6 +69,32 @@ internal sealed partial class RelayService(
             Log.DroppedInvalidMessage(logger, message.MessageId, message.Data.Length, read.Invalid!);
         }
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The held alerts for global, delivered as one broadcast.</summary>
+    private void DeliverHeld()
+    {
+        if (_heldCount == 0)
+            return;
+        var held = _held.AsSpan(0, _heldCount);
+        _heldCount = 0;
+        try
+        {
+            int delivered = fanout.DeliverGlobal(held, out int fresh);
+            for (int i = 0; i < held.Length; i++)
+                Relayed(held[i], i < fresh ? delivered : -1);
+        }
+        finally
+        {
+            held.Clear();
+        }
+    }
+
+    private void Relayed(AlertMessage alert, int delivered)
+    {
+        if (delivered >= 0)
+            metrics.Relayed(delivered, clock.GetUtcNow() - alert.SentAt);
+        Log.Relayed(logger, alert.Id, alert.Region, alert.Instance, delivered);
     }
 
     /// <summary>

@@ -47,7 +47,7 @@ public sealed class PullCallEndingTests : IDisposable
     {
         _pubSub.Pull = AnsweringPubSub.RefuseDuringFirstWrite(StatusCode.Unauthenticated);
         using var stop = new CancellationTokenSource();
-        var receiving = _bus.ReceiveAsync((_, _) => ValueTask.CompletedTask, stop.Token);
+        var receiving = _bus.ReceiveAsync((_, _) => ValueTask.CompletedTask, () => { }, stop.Token);
 
         // The warning is written just after the side's state changes: wait for the warning.
         await Eventually.TrueAsync(() => _healthLog.Collector.GetSnapshot().Any(r => r.Level == LogLevel.Warning), "the receive side's failure is logged", TimeSpan.FromSeconds(5));
@@ -65,11 +65,13 @@ public sealed class PullCallEndingTests : IDisposable
         _pubSub.Pull = AnsweringPubSub.EndAfterOneMessage(StatusCode.Unavailable);
         var relayed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stop = new CancellationTokenSource();
+        string? handed = null;
+        // The fan-out of what the response brought is due once it is all handed over, before the acks.
         var receiving = _bus.ReceiveAsync((message, _) =>
         {
-            relayed.TrySetResult(message.MessageId);
+            handed = message.MessageId;
             return ValueTask.CompletedTask;
-        }, stop.Token);
+        }, () => relayed.TrySetResult(handed ?? "nothing handed over"), stop.Token);
 
         Assert.Equal("m1", await relayed.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
         await Eventually.TrueAsync(() => _busLog.Collector.GetSnapshot().Any(r => r.Id.Id == 1008), "the stream's end is logged", TimeSpan.FromSeconds(5));
@@ -89,7 +91,7 @@ public sealed class PullCallEndingTests : IDisposable
         var pulls = new ConcurrentQueue<HeldPull>();
         _pubSub.Pull = AnsweringPubSub.HoldOpen(pulls);
         using var stop = new CancellationTokenSource();
-        var receiving = _bus.ReceiveAsync((_, _) => ValueTask.CompletedTask, stop.Token);
+        var receiving = _bus.ReceiveAsync((_, _) => ValueTask.CompletedTask, () => { }, stop.Token);
         await Eventually.TrueAsync(() => _health.Receive.IsUp, "the first stream is open", TimeSpan.FromSeconds(5));
 
         _bus.RestartStream("first");

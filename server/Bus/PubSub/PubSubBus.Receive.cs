@@ -22,21 +22,21 @@ internal sealed partial class PubSubBus
         Stop,
     }
 
-    public async Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, CancellationToken cancellationToken)
+    public async Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Action caughtUp, CancellationToken cancellationToken)
     {
         // Short first waits, so a routine stream end costs well under a second; long ones only while failing,
         // and any recovery elsewhere (a publish getting through) cuts the wait short.
         var backoff = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), _clock);
         while (!cancellationToken.IsCancellationRequested)
         {
-            var next = await RunOnceAsync(handler, backoff, cancellationToken);
+            var next = await RunOnceAsync(handler, caughtUp, backoff, cancellationToken);
             if (next == Next.Stop || next == Next.Backoff && !await backoff.WaitAsync(_health.NextRecovery, cancellationToken))
                 return;
         }
     }
 
     /// <summary>Prepares the subscription if it must, then runs one stream until it ends; says what to do next.</summary>
-    private async Task<Next> RunOnceAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Backoff backoff, CancellationToken cancellationToken)
+    private async Task<Next> RunOnceAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Action caughtUp, Backoff backoff, CancellationToken cancellationToken)
     {
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Volatile.Write(ref _stream, stream);
@@ -50,7 +50,7 @@ internal sealed partial class PubSubBus
                 await PrepareAsync(cancellationToken);
                 _prepared = true;
             }
-            await PullAsync(handler, backoff, stream.Token);
+            await PullAsync(handler, caughtUp, backoff, stream.Token);
             if (Restarted())
                 return Next.Reopen;
             StreamEnded(StatusCode.OK);

@@ -62,7 +62,7 @@ internal sealed partial class PubSubBus
     /// One StreamingPull stream, from open until the server ends it. Messages are acknowledged
     /// per response, after every message in it has been handed to the local fan-out.
     /// </summary>
-    private async Task PullAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Backoff backoff, CancellationToken cancellationToken)
+    private async Task PullAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Action caughtUp, Backoff backoff, CancellationToken cancellationToken)
     {
         using var call = _subscriber.StreamingPull(cancellationToken: cancellationToken);
         bool sent = await WriteAsync(call, new StreamingPullRequest
@@ -94,6 +94,7 @@ internal sealed partial class PubSubBus
                 await HandleAsync(handler, received, cancellationToken);
                 acks.AckIds.Add(received.AckId);
             }
+            CatchUp(caughtUp);
             // Not sent if the stream has ended meanwhile: the next read says how.
             await WriteAsync(call, acks, cancellationToken);
         }
@@ -163,6 +164,18 @@ internal sealed partial class PubSubBus
             backoff.Reset();
         }
         _health.Receive.Up();
+    }
+
+    private void CatchUp(Action caughtUp)
+    {
+        try
+        {
+            caughtUp();
+        }
+        catch (Exception e)
+        {
+            Log.CatchUpFailed(_logger, e);
+        }
     }
 
     // A handler failure is a bug in this server, not in the message; acknowledging anyway keeps
