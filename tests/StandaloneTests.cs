@@ -81,6 +81,7 @@ public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
         var all = Enumerable.Range(0, Alerts).Select(Text).ToList();
         var global = Enumerable.Range(0, Alerts).Where(k => !OnChannel(k)).Select(Text).ToList();
         await member.WaitForAlertAsync(Text(Alerts - 1));
+        await sender.WaitForAlertAsync(Text(Alerts - 1));
         await outsider.WaitForAlertAsync(global[^1]);
 
         Assert.Equal(all, Texts(member));

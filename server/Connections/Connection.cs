@@ -144,7 +144,7 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
     /// As <see cref="TryEnqueue(SocketFrame)"/> for frames that go together (all of them, in order, or none, which
     /// closes the connection as for one frame), but an idle pump is not started: the connection is added
     /// to <paramref name="idle"/>, and the caller starts the pumps of many connections together
-    /// (<see cref="PumpStarter"/>), one thread-pool item per core instead of one per socket.
+    /// (<see cref="PumpStarter"/>), a part per core instead of a thread-pool item per socket.
     /// </summary>
     public bool TryEnqueue(ReadOnlySpan<SocketFrame> frames, List<Connection> idle)
     {

@@ -73,16 +73,23 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
 
     /// <summary>
     /// Queues one frame, already serialised, on every connection; never waits on any of them. Returns how
-    /// many took it. The pumps it finds idle start together (<see cref="PumpStarter"/>). Alerts and
-    /// presence updates broadcast from different threads, so broadcasts take turns over the idle list:
-    /// a pump claimed here is started exactly once, even if starting one fails.
+    /// many took it. The pumps it finds idle start together (<see cref="PumpStarter"/>), the last part of them
+    /// on the caller's thread once it has let go of the list. Alerts and presence updates broadcast from
+    /// different threads, so broadcasts take turns over the idle list: a pump claimed here is started
+    /// exactly once, even if starting one fails.
     /// </summary>
     /// <param name="globalOnly">Only to sockets in <c>global</c> (an alert); else to every socket that speaks our protocol (presence).</param>
     public int Broadcast(SocketFrame frame, bool globalOnly = false)
     {
-        int delivered = Broadcast(new[] { frame }, globalOnly, out var mine);
-        mine?.Execute();
-        return delivered;
+        PumpStarter? mine = null;
+        try
+        {
+            return Broadcast(new[] { frame }, globalOnly, out mine);
+        }
+        finally
+        {
+            mine?.Execute();
+        }
     }
 
     /// <summary>

@@ -28,7 +28,7 @@ internal sealed partial class RelayService(
     private readonly int _maxTextLength = connectionOptions.Value.MaxTextLength;
     private readonly IBusMessageRelay[] _relays = [.. relays];
     // Alerts for global the bus has handed over, held until it has no more at hand: each socket then takes them
-    // in one go. Never more than a quarter of a socket's queue, so holding them back never makes a reader look slow.
+    // in one go. At most a quarter of a socket's queue, as a socket takes a batch whole or not at all.
     private readonly AlertMessage[] _held = new AlertMessage[Math.Clamp(connectionOptions.Value.SendQueueCapacity / 4, 1, 32)];
     private int _heldCount;
 
@@ -43,6 +43,8 @@ internal sealed partial class RelayService(
     {
         foreach (var relay in _relays)
         {
+            // In the order they came: what is held goes first.
+            DeliverHeld();
             if (relay.TryRelay(message))
                 return ValueTask.CompletedTask;
         }

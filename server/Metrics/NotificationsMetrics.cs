@@ -47,7 +47,7 @@ public sealed class NotificationsMetrics
         _publishDuration = meter.CreateHistogram<double>("publish.duration", "s", "Time for one successful publish request.");
         _relayed = meter.CreateCounter<long>("alerts.relayed", "{alert}", "Alerts received from the topic and handed to local sockets.");
         _deliveries = meter.CreateCounter<long>("deliveries", "{frame}", "Alert frames queued on local sockets.");
-        _deliveryLag = meter.CreateHistogram<double>("delivery.lag", "s", "From an alert's sentAt to its relay on this instance.");
+        _deliveryLag = meter.CreateHistogram<double>("delivery.lag", "s", "From an alert's sentAt to the end of its fan-out on this instance.");
         _duplicates = meter.CreateCounter<long>("alerts.duplicates", "{alert}", "Redelivered alerts dropped by id.");
         _invalidTopicMessages = meter.CreateCounter<long>("topic.invalid_messages", "{message}", "Topic messages that were not valid alerts; acked and dropped.");
         meter.CreateObservableCounter("errors.sent", () => _errorsSent.Measure(static code => [new("code", code)]), "{frame}", "Error frames sent to clients, by code.");
