@@ -8,8 +8,11 @@ namespace Notifications.Delivery;
 /// </summary>
 internal interface IBusMessageRelay
 {
-    /// <summary>True when the message was this relay's (handled or dropped by it); false to pass it on.</summary>
-    bool TryRelay(BusMessage message);
+    /// <summary>Whether the message is this relay's kind; a quick look at its start, no parsing.</summary>
+    bool Claims(BusMessage message);
+
+    /// <summary>Handles, or drops with a log line, a message this relay <see cref="Claims"/>.</summary>
+    void Relay(BusMessage message);
 }
 
 /// <summary>How an alert on one of our channels reads to sockets that speak a dialect (Pusher's), if that channel is one of theirs.</summary>

@@ -43,10 +43,13 @@ internal sealed partial class RelayService(
     {
         foreach (var relay in _relays)
         {
-            // In the order they came: what is held goes first.
-            DeliverHeld();
-            if (relay.TryRelay(message))
+            if (relay.Claims(message))
+            {
+                // In the order they came: what is held goes first.
+                DeliverHeld();
+                relay.Relay(message);
                 return ValueTask.CompletedTask;
+            }
         }
         var read = TopicMessageReader.Read(message.Data, message.MessageId, message.PublishTime, _maxTextLength);
         if (read.Heartbeat is { } heartbeat)

@@ -18,11 +18,11 @@ internal sealed partial class PusherRelay(PusherFanout fanout, PresenceRoster pr
 
     private static PusherBusJsonContext Json => PusherBusJsonContext.Default;
 
-    public bool TryRelay(BusMessage message)
+    public bool Claims(BusMessage message) => message.Data.Span.StartsWith("{\"type\":\"pusher_"u8);
+
+    public void Relay(BusMessage message)
     {
         var body = message.Data.Span;
-        if (!body.StartsWith("{\"type\":\"pusher_"u8))
-            return false;
         try
         {
             if (body.Length > MaxBodyBytes || !Dispatch(body[16..], message.Data))
@@ -32,7 +32,6 @@ internal sealed partial class PusherRelay(PusherFanout fanout, PresenceRoster pr
         {
             Log.Dropped(logger, message.MessageId, message.Data.Length);
         }
-        return true;
     }
 
     private bool Dispatch(ReadOnlySpan<byte> type, ReadOnlyMemory<byte> body)
