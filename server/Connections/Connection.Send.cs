@@ -72,7 +72,7 @@ internal sealed partial class Connection
                 var batch = TakeBatch(out bool idle);
                 if (idle)
                     return;
-                if (batch is not var (buffer, length, frames))
+                if (batch is not var (buffer, length, frames, pooled))
                     break;
                 try
                 {
@@ -81,7 +81,8 @@ internal sealed partial class Connection
                 finally
                 {
                     // The write has completed: the socket (or the pipe or stream) took the bytes, nothing refers to the buffer any more.
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    if (pooled)
+                        ArrayPool<byte>.Shared.Return(buffer);
                 }
                 // The batch is written; TakeBatch frees its room in the queue under the lock it takes anyway.
                 _framesOut += frames;
@@ -115,13 +116,14 @@ internal sealed partial class Connection
     }
 
     /// <summary>
-    /// Copies the pending pong and every queued frame into one pooled buffer. Null when there is nothing
+    /// Copies the pending pong and every queued frame into one pooled buffer, or hands over the frame's own
+    /// bytes when one entry is all there is (the usual case: one broadcast, joined). Null when there is nothing
     /// to write: then <paramref name="idle"/> says the pump stops (nothing queued, not closing) rather than
     /// going on to the close frame. A slow, departing or failed client gets no backlog, only the pong it
     /// is owed and its close frame; an abuser's last error frames are still sent before its 1008, and the
     /// reconnect hint before a 1012. A client that is gone gets nothing.
     /// </summary>
-    private (byte[] Buffer, int Length, int Frames)? TakeBatch(out bool idle)
+    private (byte[] Buffer, int Length, int Frames, bool Pooled)? TakeBatch(out bool idle)
     {
         lock (_queueLock)
         {
@@ -130,7 +132,10 @@ internal sealed partial class Connection
             var closing = ClosingFor;
             idle = false;
             if (closing is not (null or CloseReason.ServerShutdown or CloseReason.PolicyViolation or CloseReason.DialectClosed))
+            {
                 _queue.Clear();
+                _queued = 0;
+            }
             if (closing is { } reason && !reason.SendsCloseFrame())
                 _pong = null;
             if (_queue.Count == 0 && _pong is null)
@@ -146,6 +151,15 @@ internal sealed partial class Connection
                 return null;
             }
             var queued = CollectionsMarshal.AsSpan(_queue);
+            int frames = _queued;
+            _inFlight = frames;
+            _queued = 0;
+            if (queued.Length == 1 && _pong is null)
+            {
+                var only = queued[0].Bytes;
+                _queue.Clear();
+                return (only, only.Length, frames, false);
+            }
             int length = _pong?.Length ?? 0;
             foreach (var frame in queued)
                 length += frame.Bytes.Length;
@@ -162,10 +176,8 @@ internal sealed partial class Connection
                 frame.Bytes.CopyTo(buffer, offset);
                 offset += frame.Bytes.Length;
             }
-            int frames = queued.Length;
-            _inFlight = frames;
             _queue.Clear();
-            return (buffer, length, frames);
+            return (buffer, length, frames, true);
         }
     }
 

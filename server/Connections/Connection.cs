@@ -26,6 +26,8 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
     private readonly SocketWire _wire;
     private readonly Lock _queueLock = new();
     private readonly List<SocketFrame> _queue = [];
+    // Frames in _queue, which is fewer entries when a broadcast joined several (SocketFrame.Join).
+    private int _queued;
     private int _queueCapacity;
     // The answer to the latest ping, not yet sent. Pongs never take room in the queue, and a ping that
     // comes before the last one was answered replaces it: only the latest needs an answer (RFC 6455 §5.5.3).
@@ -113,11 +115,12 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
                 return;
             // All at once: a pump that went idle between two frames would take the room back under the rest.
             _queueCapacity = Math.Min(_queueCapacity + 1 + replay.Count, _options.SendQueueCapacity + _services.ReplayRoom);
-            fits = _queue.Count + _inFlight + 1 + replay.Count <= _queueCapacity;
+            fits = _queued + _inFlight + 1 + replay.Count <= _queueCapacity;
             if (fits)
             {
                 _queue.Add(answer);
                 _queue.AddRange(replay);
+                _queued += 1 + replay.Count;
                 startPump = ClaimPump();
             }
         }
@@ -134,27 +137,27 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
     /// </summary>
     public bool TryEnqueue(SocketFrame frame)
     {
-        bool accepted = Enqueue(new ReadOnlySpan<SocketFrame>(in frame), out bool startPump);
+        bool accepted = Enqueue(frame, out bool startPump);
         if (startPump)
             StartPump();
         return accepted;
     }
 
     /// <summary>
-    /// As <see cref="TryEnqueue(SocketFrame)"/> for frames that go together (all of them, in order, or none, which
-    /// closes the connection as for one frame), but an idle pump is not started: the connection is added
-    /// to <paramref name="idle"/>, and the caller starts the pumps of many connections together
-    /// (<see cref="PumpStarter"/>), a part per core instead of a thread-pool item per socket.
+    /// As <see cref="TryEnqueue(SocketFrame)"/>, but an idle pump is not started: the connection is added to
+    /// <paramref name="idle"/>, and the caller starts the pumps of many connections together
+    /// (<see cref="PumpStarter"/>), a part per core instead of a thread-pool item per socket. Frames joined
+    /// (<see cref="SocketFrame.Join"/>) are taken all together or not at all, which closes the connection as for one frame.
     /// </summary>
-    public bool TryEnqueue(ReadOnlySpan<SocketFrame> frames, List<Connection> idle)
+    public bool TryEnqueue(SocketFrame frame, List<Connection> idle)
     {
-        bool accepted = Enqueue(frames, out bool startPump);
+        bool accepted = Enqueue(frame, out bool startPump);
         if (startPump)
             idle.Add(this);
         return accepted;
     }
 
-    private bool Enqueue(ReadOnlySpan<SocketFrame> frames, out bool startPump)
+    private bool Enqueue(SocketFrame frame, out bool startPump)
     {
         bool accepted;
         startPump = false;
@@ -162,10 +165,11 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
         {
             if (ClosingFor is not null)
                 return false;
-            accepted = _queue.Count + _inFlight + frames.Length <= _queueCapacity;
+            accepted = _queued + _inFlight + frame.Count <= _queueCapacity;
             if (accepted)
             {
-                _queue.AddRange(frames);
+                _queue.Add(frame);
+                _queued += frame.Count;
                 startPump = ClaimPump();
             }
         }

@@ -84,7 +84,7 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
         PumpStarter? mine = null;
         try
         {
-            return Broadcast(new[] { frame }, globalOnly, out mine);
+            return Broadcast(frame, globalOnly, out mine);
         }
         finally
         {
@@ -93,10 +93,14 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
     }
 
     /// <summary>
-    /// As <see cref="Broadcast(SocketFrame, bool)"/> for several frames at once: each connection takes all of them, in order, or none.
-    /// One part of the idle pumps is left to the caller (<paramref name="mine"/>), to run on its own thread once it holds no lock.
+    /// As <see cref="Broadcast(SocketFrame, bool)"/> for several frames at once, joined (<see cref="SocketFrame.Join"/>): each
+    /// connection takes all of them, in order, or none. One part of the idle pumps is left to the caller
+    /// (<paramref name="mine"/>), to run on its own thread once it holds no lock.
     /// </summary>
-    public int Broadcast(ReadOnlyMemory<SocketFrame> frames, bool globalOnly, out PumpStarter? mine)
+    public int Broadcast(ReadOnlySpan<SocketFrame> frames, bool globalOnly, out PumpStarter? mine) =>
+        Broadcast(SocketFrame.Join(frames), globalOnly, out mine);
+
+    private int Broadcast(SocketFrame frame, bool globalOnly, out PumpStarter? mine)
     {
         int delivered = 0;
         mine = null;
@@ -104,7 +108,7 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
         {
             try
             {
-                var visitor = new EnqueueOnAll(frames, globalOnly, _idle);
+                var visitor = new EnqueueOnAll(frame, globalOnly, _idle);
                 delivered = _connections.Visit(ref visitor);
             }
             finally
@@ -157,10 +161,10 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
     }
 
     /// <summary>Queues the frame on each connection a broadcast is for, collecting the idle pumps to start together.</summary>
-    private readonly struct EnqueueOnAll(ReadOnlyMemory<SocketFrame> frames, bool globalOnly, List<Connection> idle) : IChannelVisitor<Connection>
+    private readonly struct EnqueueOnAll(SocketFrame frame, bool globalOnly, List<Connection> idle) : IChannelVisitor<Connection>
     {
         public bool Visit(Connection connection) =>
-            (globalOnly ? connection.InGlobal : connection.Dialect is null) && connection.TryEnqueue(frames.Span, idle);
+            (globalOnly ? connection.InGlobal : connection.Dialect is null) && connection.TryEnqueue(frame, idle);
     }
 
     /// <summary>Queues the member's frame on each member, collecting the idle pumps to start together.</summary>
@@ -171,7 +175,7 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
             var frame = member.Dialect is not { } speaks ? ours
                 : exceptSocketId is not null && speaks.SocketId == exceptSocketId ? null
                 : dialect;
-            return frame is { } chosen && member.TryEnqueue(new ReadOnlySpan<SocketFrame>(in chosen), idle);
+            return frame is { } chosen && member.TryEnqueue(chosen, idle);
         }
     }
 

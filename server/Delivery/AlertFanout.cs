@@ -92,7 +92,7 @@ internal sealed class AlertFanout : IAlertFeed
                     _recent.Add(alerts[fresh], frames[fresh]);
                     fresh++;
                 }
-                return fresh == 0 ? 0 : _connections.Broadcast(frames.AsMemory(0, fresh), globalOnly: true, out mine);
+                return fresh == 0 ? 0 : _connections.Broadcast(frames.AsSpan(0, fresh), globalOnly: true, out mine);
             }
         }
         finally

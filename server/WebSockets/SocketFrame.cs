@@ -11,10 +11,19 @@ namespace Notifications.WebSockets;
 /// </summary>
 internal readonly struct SocketFrame
 {
-    private SocketFrame(byte[] bytes) => Bytes = bytes;
+    private SocketFrame(byte[] bytes, int count = 1)
+    {
+        Bytes = bytes;
+        _moreFrames = count - 1;
+    }
+
+    private readonly int _moreFrames;
 
     /// <summary>Header and payload, ready to write.</summary>
     public byte[] Bytes { get; }
+
+    /// <summary>How many frames <see cref="Bytes"/> holds: one, or more when made by <see cref="Join"/>.</summary>
+    public int Count => _moreFrames + 1;
 
     /// <summary>The keep-alive ping, with an empty payload; the same bytes for every socket.</summary>
     public static SocketFrame Ping { get; } = Create(FrameOpcode.Ping, []);
@@ -24,6 +33,30 @@ internal readonly struct SocketFrame
 
     /// <summary>A frame made from a copy of <paramref name="wire"/>, which holds a whole frame as <see cref="Bytes"/> did.</summary>
     public static SocketFrame CopyOf(ReadOnlySpan<byte> wire) => new(wire.ToArray());
+
+    /// <summary>
+    /// Frames that go out together, back to back in one array: a broadcast of several joins them once, and each
+    /// socket then writes that array as it is instead of copying the frames into a buffer of its own.
+    /// </summary>
+    public static SocketFrame Join(ReadOnlySpan<SocketFrame> frames)
+    {
+        if (frames.Length == 1)
+            return frames[0];
+        int length = 0, count = 0;
+        foreach (var frame in frames)
+        {
+            length += frame.Bytes.Length;
+            count += frame.Count;
+        }
+        var bytes = new byte[length];
+        int offset = 0;
+        foreach (var frame in frames)
+        {
+            frame.Bytes.CopyTo(bytes, offset);
+            offset += frame.Bytes.Length;
+        }
+        return new SocketFrame(bytes, count);
+    }
 
     /// <summary>Frames a UTF-8 payload as one final text frame.</summary>
     public static SocketFrame Text(ReadOnlySpan<byte> payload) => Create(FrameOpcode.Text, payload);

@@ -36,6 +36,22 @@ public sealed class SocketFrameTests
     }
 
     [Fact]
+    public void Joined_frames_are_their_bytes_back_to_back_and_count_as_the_frames_they_hold()
+    {
+        SocketFrame a = SocketFrame.Text("a"u8), b = SocketFrame.Text("bc"u8), c = SocketFrame.Ping;
+
+        var ab = SocketFrame.Join([a, b]);
+        var abc = SocketFrame.Join([ab, c]);
+
+        Assert.Equal([0x81, 1, (byte)'a', 0x81, 2, (byte)'b', (byte)'c'], ab.Bytes);
+        Assert.Equal(2, ab.Count);
+        Assert.Equal([.. ab.Bytes, 0x89, 0], abc.Bytes);
+        Assert.Equal(3, abc.Count);
+        Assert.Equal(1, a.Count);
+        Assert.Same(a.Bytes, SocketFrame.Join([a]).Bytes);
+    }
+
+    [Fact]
     public void A_pong_carries_the_ping_s_payload_and_an_empty_one_is_shared()
     {
         Assert.Equal([0x8A, 2, (byte)'h', (byte)'i'], SocketFrame.Pong("hi"u8).Bytes);
