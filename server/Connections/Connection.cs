@@ -113,14 +113,17 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
         {
             if (ClosingFor is not null)
                 return;
+            int count = answer.Count;
+            foreach (var frame in replay)
+                count += frame.Count;
             // All at once: a pump that went idle between two frames would take the room back under the rest.
-            _queueCapacity = Math.Min(_queueCapacity + 1 + replay.Count, _options.SendQueueCapacity + _services.ReplayRoom);
-            fits = _queued + _inFlight + 1 + replay.Count <= _queueCapacity;
+            _queueCapacity = Math.Min(_queueCapacity + count, _options.SendQueueCapacity + _services.ReplayRoom);
+            fits = _queued + _inFlight + count <= _queueCapacity;
             if (fits)
             {
                 _queue.Add(answer);
                 _queue.AddRange(replay);
-                _queued += 1 + replay.Count;
+                _queued += count;
                 startPump = ClaimPump();
             }
         }
