@@ -91,6 +91,39 @@ public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_burst_of_global_alerts_goes_out_in_fewer_broadcasts_than_alerts()
+    {
+        // The relay holds what the bus hands over at once and broadcasts it together: under a burst, fewer
+        // broadcasts than alerts. A relay that broadcast per message (each socket's lock, pump and send paid per
+        // alert) would still deliver everything, so only the count tells.
+        var settings = TestInstance.StandaloneSettings();
+        int metricsPort = PubSubEmulator.FreePort();
+        (settings["METRICS_PORT"], settings["METRICS_HOST"]) = (metricsPort.ToString(), "127.0.0.1");
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        await using var sender = await TestSocket.ConnectAsync(instance.SocketUri);
+        await using var receiver = await TestSocket.ConnectAsync(instance.SocketUri);
+        const int Alerts = 300;
+        var texts = Enumerable.Range(0, Alerts).Select(k => $"burst {k}").ToList();
+
+        foreach (string text in texts)
+            await sender.SendAlertAsync(text);
+        await receiver.WaitForAlertAsync(texts[^1]);
+
+        Assert.Equal(texts, Texts(receiver));
+        using var http = new HttpClient();
+        var metricsUri = new Uri($"http://127.0.0.1:{metricsPort}/metrics");
+        string scraped = "";
+        await Eventually.TrueAsync(async () =>
+        {
+            scraped = await http.GetStringAsync(metricsUri, TestContext.Current.CancellationToken);
+            return Exposition.Sum(scraped, "notifications_alerts_relayed") == Alerts;
+        }, "every alert relayed");
+        double broadcasts = Exposition.Sum(scraped, "notifications_fanout_global_broadcasts");
+        output.WriteLine($"{Alerts} alerts went out in {broadcasts} broadcasts");
+        Assert.InRange(broadcasts, 1, Alerts - 1);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Broadcasts_from_two_threads_at_once_reach_every_socket_once_each_in_each_threads_order()
     {
         // Alerts and presence updates are broadcast from different threads: every pump a broadcast

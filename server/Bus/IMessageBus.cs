@@ -25,8 +25,9 @@ internal interface IMessageBus
     /// Prepares the topic and this instance's subscription, then delivers messages until cancelled.
     /// Each message is acknowledged only after <paramref name="handler"/> has returned and <paramref name="caughtUp"/>
     /// has been called for it: whenever the bus has handed over every message it had at hand, so the receiver may
-    /// hold work back to do it once for several messages. Transient failures are retried here; this returns
-    /// only when <paramref name="cancellationToken"/> fires.
+    /// hold work back to do it once for several messages. Neither throws: the receiver logs and drops what it fails
+    /// to handle (a bug in this server, not in the message), so a message is never redelivered for it. Transient
+    /// failures of the bus are retried here; this returns only when <paramref name="cancellationToken"/> fires.
     /// </summary>
     Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Action caughtUp, CancellationToken cancellationToken);
 

@@ -39,33 +39,52 @@ internal sealed partial class RelayService(
         return bus.ReceiveAsync(RelayAsync, DeliverHeld, stoppingToken);
     }
 
+    /// <summary>
+    /// One message from the bus. A global alert is held for the next broadcast; anything else first sends what
+    /// is held, so each socket gets what the bus hands over in the order it came, and no alert is held behind
+    /// more than the few messages that fill <see cref="_held"/>. A failure here is a bug in this server, not in
+    /// the message: it is logged and the message dropped (the bus acknowledges it anyway), so one message cannot
+    /// stop the loop or come back forever.
+    /// </summary>
     private ValueTask RelayAsync(BusMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Relay(message);
+        }
+        catch (Exception e)
+        {
+            Log.RelayFailed(logger, message.MessageId, e);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private void Relay(BusMessage message)
     {
         foreach (var relay in _relays)
         {
             if (relay.Claims(message))
             {
-                // In the order they came: what is held goes first.
                 DeliverHeld();
                 relay.Relay(message);
-                return ValueTask.CompletedTask;
+                return;
             }
         }
         var read = TopicMessageReader.Read(message.Data, message.MessageId, message.PublishTime, _maxTextLength);
-        if (read.Heartbeat is { } heartbeat)
-        {
-            fleet.Observe(heartbeat);
-        }
-        else if (read.Alert is { IsGlobal: true } global)
+        if (read.Alert is { IsGlobal: true } global)
         {
             _held[_heldCount++] = global;
             if (_heldCount == _held.Length)
                 DeliverHeld();
+            return;
+        }
+        DeliverHeld();
+        if (read.Heartbeat is { } heartbeat)
+        {
+            fleet.Observe(heartbeat);
         }
         else if (read.Alert is { } alert)
         {
-            // In the order they came: what is held goes first.
-            DeliverHeld();
             Relayed(alert, fanout.Deliver(alert));
         }
         else
@@ -73,10 +92,12 @@ internal sealed partial class RelayService(
             metrics.InvalidTopicMessage();
             Log.DroppedInvalidMessage(logger, message.MessageId, message.Data.Length, read.Invalid!);
         }
-        return ValueTask.CompletedTask;
     }
 
-    /// <summary>The held alerts for global, delivered as one broadcast.</summary>
+    /// <summary>
+    /// The held alerts for global, delivered as one broadcast. Should that fail, each is delivered on its own,
+    /// so a bug one alert meets costs that alert, not the others held with it.
+    /// </summary>
     private void DeliverHeld()
     {
         if (_heldCount == 0)
@@ -86,12 +107,31 @@ internal sealed partial class RelayService(
         try
         {
             int delivered = fanout.DeliverGlobal(held, out int fresh);
+            metrics.GlobalBroadcast();
             for (int i = 0; i < held.Length; i++)
                 Relayed(held[i], i < fresh ? delivered : -1);
+        }
+        catch (Exception e)
+        {
+            Log.BroadcastFailed(logger, held.Length, e);
+            foreach (var alert in held)
+                DeliverAlone(alert);
         }
         finally
         {
             held.Clear();
+        }
+    }
+
+    private void DeliverAlone(AlertMessage alert)
+    {
+        try
+        {
+            Relayed(alert, fanout.Deliver(alert));
+        }
+        catch (Exception e)
+        {
+            Log.AlertFailed(logger, alert.Id, e);
         }
     }
 
@@ -126,5 +166,14 @@ internal sealed partial class RelayService(
         [LoggerMessage(EventId = 2002, Level = LogLevel.Debug,
             Message = "Relayed alert {AlertId} from {OriginRegion}/{OriginInstance} to {Delivered} local sockets (-1: a duplicate, dropped).")]
         public static partial void Relayed(ILogger logger, string alertId, string originRegion, string originInstance, int delivered);
+
+        [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Relaying topic message {MessageId} failed; it is acknowledged and dropped.")]
+        public static partial void RelayFailed(ILogger logger, string messageId, Exception exception);
+
+        [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Broadcasting {Count} held alerts at once failed; delivering each on its own.")]
+        public static partial void BroadcastFailed(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Delivering alert {AlertId} failed; it is acknowledged and dropped.")]
+        public static partial void AlertFailed(ILogger logger, string alertId, Exception exception);
     }
 }

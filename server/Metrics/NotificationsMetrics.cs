@@ -11,7 +11,7 @@ public sealed class NotificationsMetrics
 {
     public const string MeterName = "Notifications";
 
-    private long _openBare, _openKestrel, _openedBare, _openedKestrel, _replayed;
+    private long _openBare, _openKestrel, _openedBare, _openedKestrel, _replayed, _globalBroadcasts;
     // Counted per connection, read at a scrape (CountsByLabel): at a reconnect storm's rate, an
     // instrument's per-measurement listener would cost more than the rest of the counting.
     private readonly CountsByLabel<(string Reason, string Transport)> _closed = new();
@@ -48,6 +48,8 @@ public sealed class NotificationsMetrics
         _relayed = meter.CreateCounter<long>("alerts.relayed", "{alert}", "Alerts received from the topic and handed to local sockets.");
         _deliveries = meter.CreateCounter<long>("deliveries", "{frame}", "Alert frames queued on local sockets.");
         _deliveryLag = meter.CreateHistogram<double>("delivery.lag", "s", "From an alert's sentAt to the end of its fan-out on this instance.");
+        meter.CreateObservableCounter("fanout.global_broadcasts", () => Volatile.Read(ref _globalBroadcasts), "{broadcast}",
+            "Broadcasts to every socket in global: each carries the global alerts the bus handed over at once, so under load one carries many.");
         _duplicates = meter.CreateCounter<long>("alerts.duplicates", "{alert}", "Redelivered alerts dropped by id.");
         _invalidTopicMessages = meter.CreateCounter<long>("topic.invalid_messages", "{message}", "Topic messages that were not valid alerts; acked and dropped.");
         meter.CreateObservableCounter("errors.sent", () => _errorsSent.Measure(static code => [new("code", code)]), "{frame}", "Error frames sent to clients, by code.");
@@ -126,6 +128,9 @@ public sealed class NotificationsMetrics
         _deliveries.Add(sockets);
         _deliveryLag.Record(Math.Max(0, lag.TotalSeconds));
     }
+
+    /// <summary>One broadcast of held global alerts. Only the relay's loop calls this.</summary>
+    public void GlobalBroadcast() => Volatile.Write(ref _globalBroadcasts, _globalBroadcasts + 1);
 
     public void DuplicateDropped() => _duplicates.Add(1);
     public void InvalidTopicMessage() => _invalidTopicMessages.Add(1);

@@ -32,11 +32,5 @@ internal sealed partial class PubSubBus
 
         [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "The receive loop failed unexpectedly; reopening the stream.")]
         public static partial void ReceiveLoopFailed(ILogger logger, Exception exception);
-
-        [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "Relaying topic message {MessageId} failed; it is acknowledged and dropped.")]
-        public static partial void HandlerFailed(ILogger logger, string messageId, Exception exception);
-
-        [LoggerMessage(EventId = 1024, Level = LogLevel.Error, Message = "Delivering the alerts held for one fan-out failed; they are acknowledged and dropped.")]
-        public static partial void CatchUpFailed(ILogger logger, Exception exception);
     }
 }

@@ -94,7 +94,7 @@ internal sealed partial class PubSubBus
                 await HandleAsync(handler, received, cancellationToken);
                 acks.AckIds.Add(received.AckId);
             }
-            CatchUp(caughtUp);
+            caughtUp();
             // Not sent if the stream has ended meanwhile: the next read says how.
             await WriteAsync(call, acks, cancellationToken);
         }
@@ -166,31 +166,11 @@ internal sealed partial class PubSubBus
         _health.Receive.Up();
     }
 
-    private void CatchUp(Action caughtUp)
-    {
-        try
-        {
-            caughtUp();
-        }
-        catch (Exception e)
-        {
-            Log.CatchUpFailed(_logger, e);
-        }
-    }
-
-    // A handler failure is a bug in this server, not in the message; acknowledging anyway keeps
-    // one bad message from being redelivered forever and stalling everything behind it.
-    private async ValueTask HandleAsync(Func<BusMessage, CancellationToken, ValueTask> handler, ReceivedMessage received, CancellationToken cancellationToken)
+    /// <summary>Hands one message to the relay, which logs its own failures (<see cref="IMessageBus.ReceiveAsync"/>).</summary>
+    private ValueTask HandleAsync(Func<BusMessage, CancellationToken, ValueTask> handler, ReceivedMessage received, CancellationToken cancellationToken)
     {
         var message = received.Message;
         var publishTime = message.PublishTime?.ToDateTimeOffset() ?? _clock.GetUtcNow();
-        try
-        {
-            await handler(new BusMessage(message.MessageId, message.Data.Memory, publishTime), cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            Log.HandlerFailed(_logger, message.MessageId, e);
-        }
+        return handler(new BusMessage(message.MessageId, message.Data.Memory, publishTime), cancellationToken);
     }
 }
