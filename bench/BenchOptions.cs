@@ -14,7 +14,8 @@ internal sealed record BenchOptions(
     IReadOnlyList<int>? Sizes,
     IReadOnlyList<double>? Rates,
     int CoalesceMicroseconds,
-    bool SkipFanout = false)
+    bool SkipFanout = false,
+    bool FanoutOnly = false)
 {
     public static readonly string[] All = ["startup", "idle-memory", "connect-rate", "local-fanout", "cross-instance", "slow-consumers", "stream-churn", "compare", "drain-storm", "channels", "publish-api", "pusher-fanout"];
 
@@ -32,6 +33,7 @@ internal sealed record BenchOptions(
                                or an executable there is another build of ours, beside the one published
           --rounds R           compare: rounds, each server once per round in a rotating order (default 3; smoke 1)
           --no-fanout          compare: connection figures only, no fan-out step (a quicker A/B of connection setup)
+          --fanout-only        compare: the fan-out steps only, on a fresh process (no connects or storm before them)
           --server-env K=V     extra setting for our server, repeatable (e.g. LOG_LEVEL=Warning, WS_SEND_QUEUE=64)
           --step-seconds S     how long each measured step sends (default 3; smoke 0.5)
           --sizes N,N          local-fanout, pusher-fanout: socket counts instead of 1000,10000;
@@ -53,7 +55,7 @@ internal sealed record BenchOptions(
         var scenarios = args[0] == "all" ? All : args[0].Split(',', StringSplitOptions.RemoveEmptyEntries);
         if (scenarios.Any(s => !All.Contains(s)))
             return null;
-        bool smoke = false, gc = true, skipFanout = false;
+        bool smoke = false, gc = true, skipFanout = false, fanoutOnly = false;
         string? outPath = null;
         string server = Infra.ServerKind.Ours;
         string[] servers = Infra.ServerKind.Known;
@@ -71,6 +73,7 @@ internal sealed record BenchOptions(
                 case "--smoke": smoke = true; break;
                 case "--no-gc": gc = false; break;
                 case "--no-fanout": skipFanout = true; break;
+                case "--fanout-only": fanoutOnly = true; break;
                 case "--out": outPath = Next(); break;
                 case "--server" or "--server-dll": server = Next(); break;
                 case "--servers": servers = Next().Split(',', StringSplitOptions.RemoveEmptyEntries); break;
@@ -86,12 +89,14 @@ internal sealed record BenchOptions(
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
         }
+        if (skipFanout && fanoutOnly)
+            throw new ArgumentException("--no-fanout and --fanout-only leave nothing to measure together.");
         if (!Infra.ServerKind.Known.Contains(server))
             server = File.Exists(server) ? Path.GetFullPath(server)
                 : throw new ArgumentException($"--server takes {string.Join(", ", Infra.ServerKind.Known)}, a dll or an executable, not {server}.");
         if (servers.FirstOrDefault(s => !Infra.ServerKind.Known.Contains(s) && !File.Exists(s)) is { } unknown)
             throw new ArgumentException($"--servers takes {string.Join(", ", Infra.ServerKind.Known)}, dlls or executables, not {unknown}.");
         servers = servers.Select(s => Infra.ServerKind.Known.Contains(s) ? s : Path.GetFullPath(s)).ToArray();
-        return new BenchOptions(scenarios, smoke, outPath, server, servers, rounds, env, gc, step ?? (smoke ? 0.5 : 3), sizes, rates, coalesce, skipFanout);
+        return new BenchOptions(scenarios, smoke, outPath, server, servers, rounds, env, gc, step ?? (smoke ? 0.5 : 3), sizes, rates, coalesce, skipFanout, fanoutOnly);
     }
 }

@@ -8,7 +8,7 @@ namespace Notifications.Bench.Comparison;
 /// One server, freshly started, through every figure of a <see cref="ComparePlan"/>, with the same
 /// generator and in the same order for every server: RSS before any socket, open-loop connects at three
 /// rates (each batch then reset by its clients, as most clients leave), a reconnect storm, then fan-out at the
-/// knee: its first seconds, then its steady state.
+/// knee: its first seconds, then its steady state. With <c>--fanout-only</c> the fan-out meets a fresh process.
 /// </summary>
 internal static class ServerRound
 {
@@ -22,44 +22,14 @@ internal static class ServerRound
         figures["rss-empty"] = server.RssBytes / (1024.0 * 1024);
         var pool = new ClientPool(new ClientHub(context.RunTag));
         double failures = 0;
+        // The runtime's GC events, from a .NET server only, and not with --no-gc.
+        bool gcProbe = IsDotNet(kind) && context.Options.GcProbe;
         try
         {
-            await pool.ConnectAsync(server.EndPoint, plan.WarmUp, rate: null, concurrency: 64, ct);
-            await ResetAsync(pool, server, ct);
-            foreach (var (rate, name) in new[] { (plan.LowRate, "low"), (plan.MidRate, "mid"), (plan.HighRate, "high") })
-            {
-                // Allocations are counted over the middle batch, from its first connect to its last close: unlike
-                // CPU time, they hardly move with what else the machine is doing.
-                await using var gc = name == "mid" && IsDotNet(kind) ? RuntimeProbe.Start(server.Pid) : null;
-                var benchPause0 = GC.GetTotalPauseDuration();
-                var (report, cpu) = await MeasureAsync(server, () => pool.ConnectAsync(server.EndPoint, plan.Count(rate), rate, int.MaxValue, ct));
-                // The generator's own collections delay its handshakes too, whichever server it is measuring.
-                figures[$"{name}-bench-gc-pause-ms"] = (GC.GetTotalPauseDuration() - benchPause0).TotalMilliseconds;
-                figures[$"p99-{name}"] = report.Handshake.P99;
-                figures[$"achieved-{name}"] = report.Live / Math.Max(report.UntilAllLive.TotalSeconds, 1e-3);
-                figures[$"cpu-{name}"] = 100 * cpu / Math.Max(report.UntilAllLive.TotalSeconds, 1e-3);
-                figures[$"cpu-per-connect-{name}"] = report.Live == 0 ? double.NaN : 1e6 * cpu / report.Live;
-                failures += report.Failed;
-                double resetCpu = await MeasureResetAsync(pool, server, ct);
-                figures[$"reset-cpu-per-connect-{name}"] = report.Live == 0 ? double.NaN : 1e6 * resetCpu / report.Live;
-                if (gc is not null && report.Live > 0)
-                {
-                    var collected = await gc.StopAsync();
-                    figures["alloc-per-connect"] = collected.AllocatedBytes / (double)report.Live;
-                    AddGc(figures, "mid", collected);
-                }
-            }
-            figures["reset-cpu-per-connect"] = figures["reset-cpu-per-connect-mid"];
-            figures["cpu-per-connect"] = figures["cpu-per-connect-mid"];
-            var first = await pool.ConnectAsync(server.EndPoint, plan.Storm, rate: null, concurrency: 256, ct);
-            pool.AbortAll();
-            var (storm, stormCpu) = await MeasureAsync(server, () => pool.ConnectAsync(server.EndPoint, plan.Storm, rate: null, concurrency: plan.Storm, ct));
-            figures["storm"] = storm.UntilAllLive.TotalSeconds;
-            figures["storm-cpu-per-connect"] = storm.Live == 0 ? double.NaN : 1e6 * stormCpu / storm.Live;
-            failures += first.Failed + storm.Failed;
-            await ResetAsync(pool, server, ct);
+            if (!context.Options.FanoutOnly)
+                failures += await ConnectionsAsync(server, pool, plan, figures, gcProbe, ct);
             if (!context.Options.SkipFanout)
-                failures += await FanoutAsync(context, server, pool, plan, figures, IsDotNet(kind));
+                failures += await FanoutAsync(context, server, pool, plan, figures, gcProbe);
         }
         finally
         {
@@ -68,6 +38,47 @@ internal static class ServerRound
         figures["failures"] = failures;
         figures["rss-after"] = server.RssBytes / (1024.0 * 1024);
         return figures;
+    }
+
+    /// <summary>The connection figures: connects at three rates (each batch reset by its clients after), then the reconnect storm. Returns what failed.</summary>
+    private static async Task<double> ConnectionsAsync(ServerProcess server, ClientPool pool, ComparePlan plan, Dictionary<string, double> figures, bool gcProbe, CancellationToken ct)
+    {
+        double failures = 0;
+        await pool.ConnectAsync(server.EndPoint, plan.WarmUp, rate: null, concurrency: 64, ct);
+        await ResetAsync(pool, server, ct);
+        foreach (var (rate, name) in new[] { (plan.LowRate, "low"), (plan.MidRate, "mid"), (plan.HighRate, "high") })
+        {
+            // Allocations are counted over the middle batch, from its first connect to its last close: unlike
+            // CPU time, they hardly move with what else the machine is doing.
+            await using var gc = name == "mid" && gcProbe ? RuntimeProbe.Start(server.Pid) : null;
+            var benchPause0 = GC.GetTotalPauseDuration();
+            var (report, cpu) = await MeasureAsync(server, () => pool.ConnectAsync(server.EndPoint, plan.Count(rate), rate, int.MaxValue, ct));
+            // The generator's own collections delay its handshakes too, whichever server it is measuring.
+            figures[$"{name}-bench-gc-pause-ms"] = (GC.GetTotalPauseDuration() - benchPause0).TotalMilliseconds;
+            figures[$"p99-{name}"] = report.Handshake.P99;
+            figures[$"achieved-{name}"] = report.Live / Math.Max(report.UntilAllLive.TotalSeconds, 1e-3);
+            figures[$"cpu-{name}"] = 100 * cpu / Math.Max(report.UntilAllLive.TotalSeconds, 1e-3);
+            figures[$"cpu-per-connect-{name}"] = report.Live == 0 ? double.NaN : 1e6 * cpu / report.Live;
+            failures += report.Failed;
+            double resetCpu = await MeasureResetAsync(pool, server, ct);
+            figures[$"reset-cpu-per-connect-{name}"] = report.Live == 0 ? double.NaN : 1e6 * resetCpu / report.Live;
+            if (gc is not null && report.Live > 0)
+            {
+                var collected = await gc.StopAsync();
+                figures["alloc-per-connect"] = collected.AllocatedBytes / (double)report.Live;
+                AddGc(figures, "mid", collected);
+            }
+        }
+        figures["reset-cpu-per-connect"] = figures["reset-cpu-per-connect-mid"];
+        figures["cpu-per-connect"] = figures["cpu-per-connect-mid"];
+        var first = await pool.ConnectAsync(server.EndPoint, plan.Storm, rate: null, concurrency: 256, ct);
+        pool.AbortAll();
+        var (storm, stormCpu) = await MeasureAsync(server, () => pool.ConnectAsync(server.EndPoint, plan.Storm, rate: null, concurrency: plan.Storm, ct));
+        figures["storm"] = storm.UntilAllLive.TotalSeconds;
+        figures["storm-cpu-per-connect"] = storm.Live == 0 ? double.NaN : 1e6 * stormCpu / storm.Live;
+        failures += first.Failed + storm.Failed;
+        await ResetAsync(pool, server, ct);
+        return failures;
     }
 
     /// <summary>

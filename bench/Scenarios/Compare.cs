@@ -57,10 +57,22 @@ internal static class Compare
         Console.WriteLine($"\n{summary.Table()}");
     }
 
-    private static string RoundText(ComparePlan plan, Dictionary<string, double> f) =>
-        $"RSS empty {f["rss-empty"]:0.0} MiB; p99 {f["p99-low"]:0} ms at {plan.LowRate:N0}/s, {f["p99-mid"]:0} ms at {plan.MidRate:N0}/s " +
-        $"({f["cpu-per-connect"]:0} µs CPU per connection, {f["cpu-mid"]:0} % CPU); {f["achieved-high"]:N0}/s achieved at {plan.HighRate:N0}/s; " +
-        $"storm {f["storm"]:0.00} s; {Get(f, "alloc-per-connect"):N0} B allocated per connection{GcText(f, "mid")}; fan-out p99 {Get(f, "fanout-first-p99"):0.0} ms in its first step{GcText(f, "fanout-first")}, {Get(f, "fanout-p99"):0.0} ms steady at {Get(f, "fanout-rate"):N0}/s{GcText(f, "fanout")}; {f["failures"]:0} failed or lost";
+    /// <summary>What a round measured: the connection figures, the fan-out's, or both (<c>--no-fanout</c>, <c>--fanout-only</c>).</summary>
+    private static string RoundText(ComparePlan plan, Dictionary<string, double> f)
+    {
+        var parts = new List<string> { $"RSS empty {f["rss-empty"]:0.0} MiB" };
+        if (f.ContainsKey("p99-low"))
+        {
+            parts.Add($"p99 {f["p99-low"]:0} ms at {plan.LowRate:N0}/s, {f["p99-mid"]:0} ms at {plan.MidRate:N0}/s " +
+                $"({f["cpu-per-connect"]:0} µs CPU per connection, {f["cpu-mid"]:0} % CPU); {f["achieved-high"]:N0}/s achieved at {plan.HighRate:N0}/s");
+            parts.Add($"storm {f["storm"]:0.00} s");
+            parts.Add($"{Get(f, "alloc-per-connect"):N0} B allocated per connection{GcText(f, "mid")}");
+        }
+        if (f.ContainsKey("fanout-p99"))
+            parts.Add($"fan-out p99 {Get(f, "fanout-first-p99"):0.0} ms in its first step{GcText(f, "fanout-first")}, {Get(f, "fanout-p99"):0.0} ms steady at {Get(f, "fanout-rate"):N0}/s{GcText(f, "fanout")}");
+        parts.Add($"{f["failures"]:0} failed or lost");
+        return string.Join("; ", parts);
+    }
 
     /// <summary>The server's collections over a step, where its runtime answered.</summary>
     private static string GcText(Dictionary<string, double> f, string step) => f.ContainsKey($"{step}-gc-gen0")
