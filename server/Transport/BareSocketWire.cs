@@ -15,6 +15,7 @@ namespace Notifications.Transport;
 internal sealed class BareSocketWire : SocketWire
 {
     private readonly Socket _socket;
+    private readonly SafeSocketHandle _handle;
     private readonly SocketReceiver _receiver;
     private readonly SocketReader _input;
     private readonly BareSocketListener _listener;
@@ -28,6 +29,7 @@ internal sealed class BareSocketWire : SocketWire
     public BareSocketWire(Socket socket, SocketReceiver receiver, BareSocketListener listener, string address, byte[] answer)
     {
         _socket = socket;
+        _handle = socket.SafeHandle;
         _receiver = receiver;
         _listener = listener;
         _address = address;
@@ -43,7 +45,8 @@ internal sealed class BareSocketWire : SocketWire
     /// <summary>
     /// Sends at once what the kernel's send buffer takes, which is nearly always everything: no
     /// asynchronous operation, so the socket keeps no state for one for the rest of its life.
-    /// Only a peer that stopped reading makes the rest wait.
+    /// Only a peer that stopped reading makes the rest wait. On Linux the send goes to the
+    /// descriptor itself (<see cref="DescriptorSend"/>): a broadcast makes one per socket.
     /// </summary>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> bytes)
     {
@@ -87,7 +90,9 @@ internal sealed class BareSocketWire : SocketWire
         {
             while (!bytes.IsEmpty)
             {
-                int sent = _socket.Send(bytes.Span, SocketFlags.None, out var error);
+                int sent = DescriptorSend.IsSupported
+                    ? DescriptorSend.Send(_handle, bytes.Span, out var error)
+                    : _socket.Send(bytes.Span, SocketFlags.None, out error);
                 if (error == SocketError.WouldBlock)
                     return SendWhenRoomAsync(bytes);
                 if (error != SocketError.Success)
