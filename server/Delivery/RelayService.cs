@@ -28,8 +28,10 @@ internal sealed partial class RelayService(
     private readonly int _maxTextLength = connectionOptions.Value.MaxTextLength;
     private readonly IBusMessageRelay[] _relays = [.. relays];
     // Alerts for global the bus has handed over, held until it has no more at hand: each socket then takes them
-    // in one go. At most a quarter of a socket's queue, as a socket takes a batch whole or not at all.
-    private readonly AlertMessage[] _held = new AlertMessage[Math.Clamp(connectionOptions.Value.SendQueueCapacity / 4, 1, 32)];
+    // in one go. At most a quarter of a socket's queue, as a socket takes a batch whole or not at all, and at
+    // most 128: room to catch up after a stall in one broadcast, not several, while the batch's first alert
+    // waits for no more than a fraction of a millisecond of reading behind it.
+    private readonly AlertMessage[] _held = new AlertMessage[Math.Clamp(connectionOptions.Value.SendQueueCapacity / 4, 1, 128)];
     private int _heldCount;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
