@@ -1,5 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
+using Notifications.Tests.Infrastructure;
 using Notifications.Transport;
 
 namespace Notifications.Tests.Units;
@@ -15,13 +15,7 @@ public sealed class DescriptorSendTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Assert.True(DescriptorSend.IsSupported, "the suite runs on Linux, where the wire sends on the descriptor");
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        _client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await _client.ConnectAsync(listener.LocalEndPoint!, Ct);
-        _server = await listener.AcceptAsync(Ct);
-        _server.Blocking = false; // as BareSocketWire runs it
+        (_client, _server) = await LoopbackPair.ConnectAsync(Ct);
     }
 
     public ValueTask DisposeAsync()

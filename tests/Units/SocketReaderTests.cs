@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Net;
 using System.Net.Sockets;
+using Notifications.Tests.Infrastructure;
 using Notifications.Transport;
 
 namespace Notifications.Tests.Units;
@@ -17,13 +17,7 @@ public sealed class SocketReaderTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        _client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await _client.ConnectAsync(listener.LocalEndPoint!, Ct);
-        _server = await listener.AcceptAsync(Ct);
-        _server.Blocking = false; // as BareSocketWire runs it
+        (_client, _server) = await LoopbackPair.ConnectAsync(Ct);
         _reader = new SocketReader(_server, new SocketReceiver());
     }
 
