@@ -18,7 +18,7 @@ internal static class DescriptorSend
     private const int BrokenPipe = 32;
     private const int ConnectionReset = 104;
 
-    public static bool IsSupported { get; } = OperatingSystem.IsLinux();
+    public static bool IsSupported => OperatingSystem.IsLinux();
 
     /// <summary>
     /// Sends what the kernel takes of <paramref name="bytes"/> now; returns how much, with <see cref="SocketError.WouldBlock"/>
