@@ -1,7 +1,32 @@
+using Notifications.Messages;
+
 namespace Notifications.Bus;
 
-/// <summary>One message as the bus delivered it: the body and the bus's own id and publish time.</summary>
-public sealed record BusMessage(string MessageId, ReadOnlyMemory<byte> Data, DateTimeOffset PublishTime);
+/// <summary>
+/// One message as the bus delivered it: the body and the bus's own id and publish time. <see cref="Alert"/> is set
+/// only by a bus that hands back the very alert published (the in-process one), so it is not read from the body again.
+/// </summary>
+public sealed record BusMessage(string MessageId, ReadOnlyMemory<byte> Data, DateTimeOffset PublishTime)
+{
+    public AlertMessage? Alert { get; init; }
+}
+
+/// <summary>
+/// One message to publish: a body, or an alert of ours. A bus that leaves the process publishes the alert as the
+/// topic's JSON (<see cref="Encode"/>); the in-process bus hands the alert itself back, so nothing encodes or reads it.
+/// </summary>
+public readonly record struct OutgoingMessage
+{
+    public OutgoingMessage(ReadOnlyMemory<byte> body) => Body = body;
+
+    public OutgoingMessage(AlertMessage alert) => Alert = alert;
+
+    public ReadOnlyMemory<byte> Body { get; }
+    public AlertMessage? Alert { get; }
+
+    /// <summary>The bytes the topic carries.</summary>
+    public ReadOnlyMemory<byte> Encode() => Alert is { } alert ? Frames.TopicAlert(alert) : Body;
+}
 
 /// <summary>
 /// How alerts travel between instances. The rest of the server sees only this: Pub/Sub,
@@ -31,8 +56,8 @@ internal interface IMessageBus
     /// </summary>
     Task ReceiveAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Action caughtUp, CancellationToken cancellationToken);
 
-    /// <summary>Publishes bodies to every instance, in one request where the transport allows; throws <see cref="BusUnavailableException"/> when it could not.</summary>
-    Task PublishAsync(IReadOnlyList<ReadOnlyMemory<byte>> bodies, CancellationToken cancellationToken);
+    /// <summary>Publishes messages to every instance, in one request where the transport allows; throws <see cref="BusUnavailableException"/> when it could not.</summary>
+    Task PublishAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken);
 
     /// <summary>Ends the current receive stream (half-closing it first) and opens a new one: a stream that went silent.</summary>
     void RestartStream(string reason);

@@ -35,10 +35,11 @@ internal sealed class InProcessBus(TimeProvider clock, BusHealth health) : IMess
         }
     }
 
-    public async Task PublishAsync(IReadOnlyList<ReadOnlyMemory<byte>> bodies, CancellationToken cancellationToken)
+    /// <summary>Hands an alert back as it was given, with no body: it never leaves the process, so nothing need encode it or read it again.</summary>
+    public async Task PublishAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
     {
-        foreach (var body in bodies)
-            await _queue.Writer.WriteAsync(new BusMessage(NextMessageId(), body, clock.GetUtcNow()), cancellationToken);
+        for (int i = 0; i < messages.Count; i++)
+            await _queue.Writer.WriteAsync(new BusMessage(NextMessageId(), messages[i].Body, clock.GetUtcNow()) { Alert = messages[i].Alert }, cancellationToken);
     }
 
     /// <summary>Numbered as Pub/Sub numbers its messages: unique within this process, which is all the bus spans, and a third the size of a UUID.</summary>

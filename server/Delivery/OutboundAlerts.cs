@@ -18,7 +18,7 @@ internal interface IAlertSender
 }
 
 /// <summary>An alert accepted from a local client, waiting for the topic. A struct: the queue and the batch hold it inline, so waiting costs no object.</summary>
-internal readonly record struct PendingAlert(AlertMessage Alert, byte[] Body, IAlertSender Sender, long EnqueuedAt);
+internal readonly record struct PendingAlert(AlertMessage Alert, IAlertSender Sender, long EnqueuedAt);
 
 /// <summary>
 /// The bounded buffer between local clients and the topic: PUBLISH_BUFFER counts every accepted alert
@@ -59,7 +59,7 @@ internal sealed class OutboundAlerts(IOptions<InstanceOptions> instance, IOption
             Interlocked.Decrement(ref _pending);
             return false;
         }
-        if (_queue.Writer.TryWrite(new PendingAlert(alert, Frames.TopicAlert(alert), sender, clock.GetTimestamp())))
+        if (_queue.Writer.TryWrite(new PendingAlert(alert, sender, clock.GetTimestamp())))
             return true;
         Interlocked.Decrement(ref _pending);
         return false;

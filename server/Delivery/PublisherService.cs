@@ -28,8 +28,8 @@ internal sealed partial class PublisherService(
     private readonly CancellationTokenSource _abandon = new();
     private readonly TaskCompletionSource _stopping = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<PendingAlert> _batch = new(MaxBatch);
-    // The batch's bodies as the bus takes them, refilled for each publish: the bus reads them only until its publish returns.
-    private readonly List<ReadOnlyMemory<byte>> _bodies = new(MaxBatch);
+    // The batch as the bus takes it, refilled for each publish: the bus reads it only until its publish returns.
+    private readonly List<OutgoingMessage> _messages = new(MaxBatch);
     private bool _expiredThisEpisode;
     private Task _loop = Task.CompletedTask;
 
@@ -115,10 +115,10 @@ internal sealed partial class PublisherService(
         long started = clock.GetTimestamp();
         try
         {
-            _bodies.Clear();
+            _messages.Clear();
             foreach (var pending in _batch)
-                _bodies.Add(pending.Body);
-            await bus.PublishAsync(_bodies, cancellationToken);
+                _messages.Add(new OutgoingMessage(pending.Alert));
+            await bus.PublishAsync(_messages, cancellationToken);
             metrics.Published(_batch.Count, clock.GetElapsedTime(started));
             return true;
         }

@@ -63,16 +63,9 @@ internal sealed partial class RelayService(
 
     private void Relay(BusMessage message)
     {
-        foreach (var relay in _relays)
-        {
-            if (relay.Claims(message))
-            {
-                DeliverHeld();
-                relay.Relay(message);
-                return;
-            }
-        }
-        var read = TopicMessageReader.Read(message.Data, message.MessageId, message.PublishTime, _maxTextLength);
+        // The in-process bus hands this process's own alerts back as they were published, with no body to read.
+        if ((message.Alert is { } ours ? new TopicMessage(ours, null, null) : Read(message)) is not { } read)
+            return;
         if (read.Alert is { IsGlobal: true } global)
         {
             _held[_heldCount++] = global;
@@ -94,6 +87,21 @@ internal sealed partial class RelayService(
             metrics.InvalidTopicMessage();
             Log.DroppedInvalidMessage(logger, message.MessageId, message.Data.Length, read.Invalid!);
         }
+    }
+
+    /// <summary>The body as a topic message, or null when one of the other relays (Pusher's) claimed and handled it.</summary>
+    private TopicMessage? Read(BusMessage message)
+    {
+        foreach (var relay in _relays)
+        {
+            if (relay.Claims(message))
+            {
+                DeliverHeld();
+                relay.Relay(message);
+                return null;
+            }
+        }
+        return TopicMessageReader.Read(message.Data, message.MessageId, message.PublishTime, _maxTextLength);
     }
 
     /// <summary>

@@ -83,7 +83,7 @@ internal sealed partial class HeartbeatService(
         long started = clock.GetTimestamp();
         try
         {
-            await bus.PublishAsync([Frames.Heartbeat(heartbeat)], cancellationToken);
+            await bus.PublishAsync([new OutgoingMessage(Frames.Heartbeat(heartbeat))], cancellationToken);
             if (streamOpen)
                 _starvation.Published(started);
         }

@@ -61,11 +61,11 @@ internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisp
     public string? SubscriptionId => _names.SubscriptionId;
     public string OwnSubscriptionId => _names.SubscriptionId;
 
-    public async Task PublishAsync(IReadOnlyList<ReadOnlyMemory<byte>> bodies, CancellationToken cancellationToken)
+    public async Task PublishAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
     {
         var request = new PublishRequest { Topic = _names.Topic };
-        foreach (var body in bodies)
-            request.Messages.Add(new PubsubMessage { Data = ByteString.CopyFrom(body.Span) });
+        foreach (var message in messages)
+            request.Messages.Add(new PubsubMessage { Data = ByteString.CopyFrom(message.Encode().Span) });
         try
         {
             await _publisher.PublishAsync(request, deadline: Deadline(PublishTimeout), cancellationToken: cancellationToken);

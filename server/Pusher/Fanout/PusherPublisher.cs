@@ -22,7 +22,7 @@ internal sealed partial class PusherPublisher(IMessageBus bus, BusHealth health,
 
     private readonly Channel<byte[]> _queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly TimeSpan _timeout = TimeSpan.FromSeconds(delivery.Value.PublishTimeoutSeconds);
-    private readonly List<ReadOnlyMemory<byte>> _batch = new(MaxBatch);
+    private readonly List<OutgoingMessage> _batch = new(MaxBatch);
 
     public bool TryPublish(PusherEvent clientEvent) => Enqueue(PusherBusFrames.Event(clientEvent));
 
@@ -37,7 +37,7 @@ internal sealed partial class PusherPublisher(IMessageBus bus, BusHealth health,
 
     /// <summary>Publishes the API's events now; throws <see cref="BusUnavailableException"/> when Pub/Sub would not take them.</summary>
     public Task PublishNowAsync(IReadOnlyList<PusherEvent> events, CancellationToken cancellationToken) =>
-        bus.PublishAsync([.. events.Select(e => (ReadOnlyMemory<byte>)PusherBusFrames.Event(e))], cancellationToken);
+        bus.PublishAsync([.. events.Select(e => new OutgoingMessage(PusherBusFrames.Event(e)))], cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -47,7 +47,7 @@ internal sealed partial class PusherPublisher(IMessageBus bus, BusHealth health,
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
                 while (_batch.Count < MaxBatch && _queue.Reader.TryRead(out var body))
-                    _batch.Add(body);
+                    _batch.Add(new OutgoingMessage(body));
                 await PublishBatchAsync(stoppingToken);
                 _batch.Clear();
             }
