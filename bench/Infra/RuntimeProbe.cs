@@ -36,7 +36,7 @@ internal sealed class RuntimeProbe : IAsyncDisposable
         source.Clr.GCStart += e =>
         {
             if (debug)
-                Console.WriteLine($"    [gc] #{e.Count} gen{e.Depth} {e.Type} {e.Reason} at {e.TimeStampRelativeMSec:0} ms");
+                Console.WriteLine($"    [gc] #{e.Count} gen{e.Depth} {e.Type} {e.Reason} at {e.TimeStampRelativeMSec:0} ms ({e.TimeStamp.ToUniversalTime():HH:mm:ss.fff})");
             if (e.Depth == 0) _gen0++;
             else if (e.Depth == 1) _gen1++;
             else _gen2++;

@@ -55,6 +55,7 @@ internal static class FanoutStep
         int benchGcs0 = GC.CollectionCount(0);
         var benchPause0 = GC.GetTotalPauseDuration();
         long t0 = Stopwatch.GetTimestamp();
+        var startedUtc = DateTime.UtcNow;
 
         long errors0 = senders.Sum(s => s.Errors);
         var sent = await OpenLoopSender.RunAsync(senders, pool.Hub.RunTag, step, rate, duration, cancellationToken, pool.Hub.Channel?.AlertField);
@@ -76,6 +77,7 @@ internal static class FanoutStep
                 gc.Gen2 + f.Gen2, gc.HeapBytes + f.HeapBytes, gc.PauseMs + f.PauseMs, Math.Max(gc.MaxPauseMs, f.MaxPauseMs));
         }
         var totals = ledger.Totals(receivers, sent.Count);
+        ledger.DumpTimeline(sent.Count, servers.Count > 0 ? servers[0].Kind.Name : "server", startedUtc, receivers.Count);
         long refused = senders.Sum(s => s.Errors) - errors0; // error frames: the server refused an alert (rate limit, publish_failed)
         return new StepResult(step, rate, receivers.Count, sent.Count, totals.Expected, totals.Delivered, totals.Lost,
             totals.Duplicated, totals.Stale, sent.SendErrors + refused, ledger.Latency.Merge().Summary(), wall, cpu, bench, others, gc,

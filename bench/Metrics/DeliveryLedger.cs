@@ -14,6 +14,9 @@ internal sealed class DeliveryLedger : IAlertSink
     private readonly int _step, _clients, _words;
     private readonly ulong[] _bits;
     private readonly long[] _received, _duplicated, _other;
+    // With BENCH_LATENCY_DUMP: each alert's slowest delivery and the sum of all its deliveries (µs), for a timeline
+    // that tells one late socket (the slowest alone) from a late broadcast (the mean too).
+    private readonly long[]? _slowest, _summed;
 
     public DeliveryLedger(int step, int clients, long maxAlerts)
     {
@@ -24,6 +27,11 @@ internal sealed class DeliveryLedger : IAlertSink
         _received = new long[clients];
         _duplicated = new long[clients];
         _other = new long[clients];
+        if (Environment.GetEnvironmentVariable("BENCH_LATENCY_DUMP") is not null)
+        {
+            _slowest = new long[_words * 64L];
+            _summed = new long[_words * 64L];
+        }
     }
 
     public Recorder Latency { get; } = new();
@@ -48,7 +56,33 @@ internal sealed class DeliveryLedger : IAlertSink
         }
         word |= mask;
         _received[client]++;
-        Latency.Record((receivedTicks - intendedTicks) / TicksPerMicro);
+        long micros = (receivedTicks - intendedTicks) / TicksPerMicro;
+        Latency.Record(micros);
+        if (_slowest is not null)
+        {
+            Interlocked.Add(ref _summed![seq], micros);
+            ref long slowest = ref _slowest[seq];
+            for (long seen = Volatile.Read(ref slowest); micros > seen; seen = Volatile.Read(ref slowest))
+            {
+                if (Interlocked.CompareExchange(ref slowest, micros, seen) == seen)
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// With BENCH_LATENCY_DUMP set to a folder: writes one line per alert of the first <paramref name="sent"/>, its slowest
+    /// and its mean delivery in µs, after a line with the step's start (UTC, to line up with the GC events' times).
+    /// </summary>
+    public void DumpTimeline(long sent, string label, DateTime startedUtc, int receivers)
+    {
+        if (_slowest is null || Environment.GetEnvironmentVariable("BENCH_LATENCY_DUMP") is not { } folder)
+            return;
+        Directory.CreateDirectory(folder);
+        using var w = new StreamWriter(Path.Combine(folder, $"{label}-step{_step}-{DateTime.UtcNow:HHmmssfff}.txt"));
+        w.WriteLine($"# started {startedUtc:HH:mm:ss.fff}; per alert: slowest and mean delivery, µs");
+        for (long i = 0; i < Math.Min(sent, _slowest.Length); i++)
+            w.WriteLine($"{_slowest[i]} {_summed![i] / Math.Max(1, receivers)}");
     }
 
     /// <summary>Whether <paramref name="client"/> got alert <paramref name="seq"/> of this step.</summary>
