@@ -416,8 +416,9 @@ export class NotificationsClient {
     const since = this.#positions.get(channel);
     if (since) {
       frame.since = since;
-      // Until the answer, live alerts on the channel must not move its position past what the replay covers.
-      this.#resuming.set(channel, { waiting: true, remaining: 0 });
+      // Until the answer, live alerts on the channel are held: they must not move its position past what the
+      // replay covers, and the page sees them after the replay, in the channel's order.
+      this.#resuming.set(channel, { waiting: true, remaining: 0, held: [] });
     }
     this.#request(socket, frame);
   }
@@ -431,8 +432,19 @@ export class NotificationsClient {
     if (typeof frame.text !== 'string') return;
     const channel = typeof frame.channel === 'string' ? frame.channel : GLOBAL;
     if (this.#left.has(channel)) return;
+    const resume = this.#resuming.get(channel);
+    if (resume?.waiting) {
+      resume.held.push(frame);
+      return;
+    }
     const id = frame.id == null ? null : String(frame.id);
-    const replayed = this.#advance(channel, id);
+    const replayed = this.#advance(channel, id, resume);
+    this.#deliver(frame, channel, id, replayed);
+    // The replay's last alert is in: the live alerts that beat its answer follow it.
+    if (resume && !this.#resuming.has(channel)) this.#release(resume.held);
+  }
+
+  #deliver(frame, channel, id, replayed) {
     if (id !== null) {
       if (this.#seen.has(id)) return;
       this.#remember(id);
@@ -442,20 +454,23 @@ export class NotificationsClient {
     this.#emit('alert', frame, meta);
   }
 
-  // Moves the channel's resume position to this alert, unless a resume is waiting for its answer;
-  // says whether the alert belongs to a replay.
-  #advance(channel, id) {
-    const resume = this.#resuming.get(channel);
-    if (resume?.waiting) return false;
+  // Live alerts held while a resume awaited its answer, delivered once its replay is in (those the replay
+  // repeated are dropped as seen).
+  #release(held) {
+    for (const frame of held ?? []) this.#onAlert(frame);
+  }
+
+  // Moves the channel's resume position to this alert; says whether the alert belongs to a replay.
+  #advance(channel, id, resume) {
     if (id !== null) this.#positions.set(channel, id);
     if (!resume) return false;
     if (--resume.remaining <= 0) this.#resuming.delete(channel);
     return true;
   }
 
-  #startReplay(channel, resume) {
+  #startReplay(channel, resume, held) {
     const count = Number.isInteger(resume?.replayed) ? resume.replayed : 0;
-    if (count > 0) this.#resuming.set(channel, { waiting: false, remaining: count });
+    if (count > 0) this.#resuming.set(channel, { waiting: false, remaining: count, held });
     else this.#resuming.delete(channel);
   }
 
@@ -471,11 +486,14 @@ export class NotificationsClient {
     this.#answered(channel);
     if (!this.#channels.has(channel) && channel !== this.#ownChannel()) return;
     this.#joined.add(channel);
-    if (frame.resume) this.#startReplay(channel, frame.resume);
+    const held = this.#resuming.get(channel)?.held;
+    if (frame.resume) this.#startReplay(channel, frame.resume, held);
     else this.#resuming.delete(channel);
     this.#settle(this.#pendingJoins, channel, { channel, joined: true, resume: frame.resume ?? null });
     this.#emit('subscribed', frame);
     if (frame.resume) this.#emit('resume', { channel, ...frame.resume });
+    // Nothing to replay: the held live alerts come now.
+    if (!this.#resuming.has(channel)) this.#release(held);
   }
 
   #onUnsubscribed(frame) {

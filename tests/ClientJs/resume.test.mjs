@@ -99,7 +99,7 @@ test('a replay follows its subscribed answer, and a reconnect during it resumes 
   assert.deepEqual(third.of('subscribe'), [{ type: 'subscribe', channel: 'team:1', since: 't2' }]);
 });
 
-test('live alerts that beat the resume answer do not move the resume point past what the replay covers', async () => {
+test('live alerts that beat the resume answer wait for the replay, and do not move the resume point past what it covers', async () => {
   const token = jwt({ sub: '42', exp: Math.floor(Date.now() / 1000) + 3600 });
   ctx = setUp({ token }, { random: 0 });
   ctx.client.connect();
@@ -123,11 +123,37 @@ test('live alerts that beat the resume answer do not move the resume point past 
   third.receive({ type: 'subscribed', channel: 'user:42', resume: { since: 'u1', complete: true, replayed: 4 } });
   for (const id of ['u2', 'u3', 'u4', 'u5']) third.alert(id, 'x', 'user:42');
   third.alert('u6', 'x', 'user:42');
-  assert.deepEqual(ctx.alerts(), ['u1', 'u5', 'u2', 'u3', 'u4', 'u6']);
+  assert.deepEqual(ctx.alerts(), ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'], 'u5 came early on the second connection, which ended before its answer');
 
   const fourth = await reconnect();
   fourth.welcome();
   assert.deepEqual(fourth.of('subscribe'), [{ type: 'subscribe', channel: 'user:42', since: 'u6' }]);
+});
+
+test('a live alert that beats the resume answer is shown after the replay, once, and with nothing to replay at once', async () => {
+  const token = jwt({ sub: '42', exp: Math.floor(Date.now() / 1000) + 3600 });
+  ctx = setUp({ token }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  FakeWebSocket.last.welcome();
+  FakeWebSocket.last.alert('u1', 'x', 'user:42');
+
+  const second = await reconnect();
+  second.welcome();
+  second.alert('u5', 'live, early', 'user:42');
+  assert.deepEqual(ctx.alerts(), ['u1'], 'held until the answer and its replay');
+  second.receive({ type: 'subscribed', channel: 'user:42', resume: { since: 'u1', complete: true, replayed: 4 } });
+  for (const id of ['u2', 'u3', 'u4', 'u5']) second.alert(id, 'x', 'user:42');
+  second.alert('u6', 'x', 'user:42');
+  assert.deepEqual(ctx.alerts(), ['u1', 'u2', 'u3', 'u4', 'u5', 'u6']);
+  const meta = ctx.events.filter((e) => e.name === 'alert').map((e) => e.meta.replayed);
+  assert.deepEqual(meta, [false, true, true, true, true, false]);
+
+  const third = await reconnect();
+  third.welcome();
+  third.alert('u7', 'live, early', 'user:42');
+  third.receive({ type: 'subscribed', channel: 'user:42', resume: { since: 'u6', complete: true, replayed: 0 } });
+  assert.deepEqual(ctx.alerts(), ['u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7']);
 });
 
 test('alerts of a channel being left are dropped, even those the server sent before its answer', async () => {
