@@ -63,8 +63,7 @@ internal sealed partial class RelayService(
 
     private void Relay(BusMessage message)
     {
-        // The in-process bus hands this process's own alerts back as they were published, with no body to read.
-        if ((message.Alert is { } ours ? new TopicMessage(ours, null, null) : Read(message)) is not { } read)
+        if (Read(message) is not { } read)
             return;
         if (read.Alert is { IsGlobal: true } global)
         {
@@ -89,9 +88,12 @@ internal sealed partial class RelayService(
         }
     }
 
-    /// <summary>The body as a topic message, or null when one of the other relays (Pusher's) claimed and handled it.</summary>
+    /// <summary>What the message is, or null when one of the other relays (Pusher's) claimed and handled it.</summary>
     private TopicMessage? Read(BusMessage message)
     {
+        // The in-process bus hands this process's own alerts back as they were published, with no body to read.
+        if (message.Alert is { } ours)
+            return new TopicMessage(ours, null, null);
         foreach (var relay in _relays)
         {
             if (relay.Claims(message))
