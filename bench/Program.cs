@@ -39,7 +39,11 @@ Console.WriteLine($"{command}\n{machine}\nserver logs: {logDir}");
 
 try
 {
-    var server = await ServerBuilds.PrepareAsync(options.Server, root, Reaper.Stopping);
+    // A compare of named builds alone runs no server of its own: ours is then not published (minutes of both cores).
+    bool oursUnused = options.Server == ServerKind.Ours && options.Scenarios is ["compare"] && !options.Servers.Contains(ServerKind.Ours);
+    var server = oursUnused
+        ? new ServerKind(ServerKind.Ours, "(not published: the compare names its builds)", [], true)
+        : await ServerBuilds.PrepareAsync(options.Server, root, Reaper.Stopping);
     await using var context = new BenchContext(options, server, root, logDir);
     foreach (string scenario in options.Scenarios)
     {

@@ -2,6 +2,8 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Notifications.Connections;
+using Notifications.Delivery;
+using Notifications.Messages;
 using Notifications.WebSockets;
 using Notifications.Tests.Channels;
 using Notifications.Tests.Infrastructure;
@@ -121,6 +123,32 @@ public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
         double broadcasts = Exposition.Sum(scraped, "notifications_fanout_global_broadcasts");
         output.WriteLine($"{Alerts} alerts went out in {broadcasts} broadcasts");
         Assert.InRange(broadcasts, 1, Alerts - 1);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_broadcast_with_a_duplicate_among_it_sends_and_keeps_the_others_once_in_order()
+    {
+        // The relay hands over alerts for global several at a time, framed together; one delivered before (a
+        // redelivery) must drop out of the joined frame and of the window, and the rest go out in their order.
+        await using var socket = await TestSocket.ConnectAsync(_instance.SocketUri);
+        var fanout = _instance.Services.GetRequiredService<AlertFanout>();
+        var now = DateTimeOffset.UtcNow;
+        AlertMessage Alert(string text, int ms) => new(AlertIds.New(now.AddMilliseconds(ms)), text, "fra", "elsewhere", now.AddMilliseconds(ms));
+        AlertMessage first = Alert("first", 0), again = Alert("again", 1), last = Alert("last", 2), before = Alert("delivered before", -1);
+        Assert.Equal(1, fanout.Deliver(before));
+        AlertMessage[] held = [first, before, again, last];
+
+        int sockets = fanout.DeliverGlobal(held, out int fresh);
+
+        Assert.Equal(1, sockets);
+        Assert.Equal(3, fresh);
+        Assert.Equal([first, again, last], held[..3]);
+        await socket.WaitForAlertAsync("last");
+        await using var resumed = await TestSocket.ConnectAsync(_instance.ResumeUri(before.Id));
+        await resumed.WaitForAlertAsync("last");
+        Assert.Equal(["delivered before", "first", "again", "last"], Texts(socket));
+        Assert.Equal(["first", "again", "last"], Texts(resumed));
+        Assert.True(resumed.OfType("welcome").Single().GetProperty("resume").GetProperty("complete").GetBoolean());
     }
 
     [Fact(Timeout = 60_000)]

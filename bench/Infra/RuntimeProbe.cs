@@ -47,7 +47,24 @@ internal sealed class RuntimeProbe : IAsyncDisposable
             if (debug)
                 _sampledTypes[e.TypeName ?? "?"] = _sampledTypes.GetValueOrDefault(e.TypeName ?? "?") + e.AllocationAmount64;
         };
+        if (debug)
+        {
+            // Why the GC chose its generation and its kind: condemn reasons are bit sets of gc_condemn_reason_condition
+            // (gcrecord.h; e.g. bit 12 gen_before_oom, bit 15 gen_before_bgc), mechanisms a bit set of gc_global_mechanism_p.
+            source.Clr.GCGlobalHeapHistory += e => Console.WriteLine(
+                $"    [gc] global: condemned gen{e.CondemnedGeneration}, reason {e.Reason}, pause mode {e.PauseMode}, mechanisms {e.GlobalMechanisms}, memory load {e.MemoryPressure}");
+            source.Clr.GCPerHeapHistory += e => Console.WriteLine(
+                $"    [gc] heap: condemn reasons 0x{e.CondemnReasons0:x} 0x{e.CondemnReasons1:x}, compact {e.CompactMechanisms}, expand {e.ExpandMechanisms}");
+        }
         source.Clr.GCSuspendEEStart += e => _suspendedAt = e.TimeStampRelativeMSec;
+        if (debug)
+        {
+            // A pause is the threads' suspension, then the collection itself: printed apart, to see which one is long.
+            source.Clr.GCSuspendEEStop += e => Console.WriteLine($"    [gc] suspended in {e.TimeStampRelativeMSec - _suspendedAt:0.00} ms");
+            double gcStart = 0;
+            source.Clr.GCStart += e => gcStart = e.TimeStampRelativeMSec;
+            source.Clr.GCStop += e => Console.WriteLine($"    [gc] collected in {e.TimeStampRelativeMSec - gcStart:0.00} ms");
+        }
         source.Clr.GCRestartEEStop += e =>
         {
             if (_suspendedAt >= 0)
@@ -63,7 +80,7 @@ internal sealed class RuntimeProbe : IAsyncDisposable
         source.Clr.GCHeapStats += e =>
         {
             _heap = e.TotalHeapSize;
-            if (_gen2 > 0 && debug)
+            if (debug)
                 Console.WriteLine($"    [gc] g0 {e.GenerationSize0 >> 10} K g1 {e.GenerationSize1 >> 10} K g2 {e.GenerationSize2 >> 10} K loh {e.GenerationSize3 >> 10} K poh {e.GenerationSize4 >> 10} K; promoted g0 {e.TotalPromotedSize0 >> 10} K g1 {e.TotalPromotedSize1 >> 10} K g2 {e.TotalPromotedSize2 >> 10} K; pinned objs {e.PinnedObjectCount}");
             // After a full GC every survivor is counted once, in the generation it survived in.
             _live = e.TotalPromotedSize0 + e.TotalPromotedSize1 + e.TotalPromotedSize2 + e.TotalPromotedSize3 + e.TotalPromotedSize4;

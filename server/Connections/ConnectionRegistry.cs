@@ -93,14 +93,11 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
     }
 
     /// <summary>
-    /// As <see cref="Broadcast(SocketFrame, bool)"/> for several frames at once, joined (<see cref="SocketFrame.Join"/>): each
+    /// As <see cref="Broadcast(SocketFrame, bool)"/>, for a frame that may hold several (<see cref="SocketFrame.JoinText"/>): each
     /// connection takes all of them, in order, or none. One part of the idle pumps is left to the caller
     /// (<paramref name="mine"/>), to run on its own thread once it holds no lock.
     /// </summary>
-    public int Broadcast(ReadOnlySpan<SocketFrame> frames, bool globalOnly, out PumpStarter? mine) =>
-        Broadcast(SocketFrame.Join(frames), globalOnly, out mine);
-
-    private int Broadcast(SocketFrame frame, bool globalOnly, out PumpStarter? mine)
+    public int Broadcast(SocketFrame frame, bool globalOnly, out PumpStarter? mine)
     {
         int delivered = 0;
         mine = null;

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Extensions.Options;
 using Notifications.Bus;
 using Notifications.Channels;
@@ -71,12 +70,12 @@ internal sealed class AlertFanout : IAlertFeed
     /// </summary>
     public int DeliverGlobal(Span<AlertMessage> alerts, out int fresh)
     {
-        var frames = ArrayPool<SocketFrame>.Shared.Rent(alerts.Length);
+        // Framed outside the lock, straight into the one array every socket is given; the window copies each alert's frame from it.
+        Span<Range> frames = alerts.Length <= 128 ? stackalloc Range[alerts.Length] : new Range[alerts.Length];
+        var joined = Frames.AlertFrames(alerts, frames);
         PumpStarter? mine = null;
         try
         {
-            for (int i = 0; i < alerts.Length; i++)
-                frames[i] = Frames.AlertFrame(alerts[i]);
             lock (_gate)
             {
                 fresh = 0;
@@ -89,15 +88,18 @@ internal sealed class AlertFanout : IAlertFeed
                     }
                     (alerts[fresh], alerts[i]) = (alerts[i], alerts[fresh]);
                     frames[fresh] = frames[i];
-                    _recent.Add(alerts[fresh], frames[fresh]);
+                    _recent.Add(alerts[fresh], joined.Bytes.AsSpan(frames[fresh]));
                     fresh++;
                 }
-                return fresh == 0 ? 0 : _connections.Broadcast(frames.AsSpan(0, fresh), globalOnly: true, out mine);
+                if (fresh == 0)
+                    return 0;
+                if (fresh < alerts.Length)
+                    joined = SocketFrame.Pick(joined, frames[..fresh]);
+                return _connections.Broadcast(joined, globalOnly: true, out mine);
             }
         }
         finally
         {
-            ArrayPool<SocketFrame>.Shared.Return(frames, clearArray: true);
             // As the floor's broadcast does: the receive loop sends to its share of the sockets itself, with no hop.
             mine?.Execute();
         }

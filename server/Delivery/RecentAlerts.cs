@@ -47,7 +47,8 @@ internal sealed class RecentAlerts
         _frameOf = FrameOf;
     }
 
-    public void Add(AlertMessage alert, SocketFrame frame)
+    /// <summary>Keeps <paramref name="alert"/>, whose frame is <paramref name="wire"/> (one whole frame, copied: the caller's bytes may be a broadcast's joined frame).</summary>
+    public void Add(AlertMessage alert, ReadOnlySpan<byte> wire)
     {
         // Forgetting the oldest first frees the slot the new entry takes.
         if (_entries.Count == _capacity)
@@ -55,12 +56,15 @@ internal sealed class RecentAlerts
         long sequence = _nextSequence++;
         int slot = Slot(sequence);
         _replayFrames[slot] = null;
-        var held = frame;
-        if (frame.Bytes.Length <= SlotBytes)
+        SocketFrame held = default;
+        if (wire.Length <= SlotBytes)
         {
-            frame.Bytes.CopyTo(_slots.AsSpan(slot * SlotBytes));
-            _slotLengths[slot] = frame.Bytes.Length;
-            held = default;
+            wire.CopyTo(_slots.AsSpan(slot * SlotBytes));
+            _slotLengths[slot] = wire.Length;
+        }
+        else
+        {
+            held = SocketFrame.CopyOf(wire);
         }
         var entry = new WindowEntry(sequence, alert, held, _clock.GetTimestamp());
         _entries.Enqueue(entry);

@@ -27,8 +27,11 @@ internal sealed partial class NotificationsJsonContext : JsonSerializerContext;
 /// </summary>
 internal static class Frames
 {
-    /// <summary>A scratch buffer larger than this (an alert with a large <c>data</c>) is let go rather than kept by its thread.</summary>
-    private const int KeptScratchBytes = 16 * 1024;
+    /// <summary>
+    /// A scratch buffer larger than this (alerts with a large <c>data</c>) is let go rather than kept by its thread; the
+    /// relay's broadcasts of up to 128 plain alerts at once fit.
+    /// </summary>
+    private const int KeptScratchBytes = 32 * 1024;
 
     // Each thread serialises into its own scratch buffer, so a frame costs one array, not a JSON array and then its framed copy.
     [ThreadStatic]
@@ -42,6 +45,34 @@ internal static class Frames
 
     /// <summary>The alert as its channel's sockets get it, framed.</summary>
     public static SocketFrame AlertFrame(AlertMessage message) => Text(message, Json.AlertMessage);
+
+    /// <summary>
+    /// Alerts as their sockets get them, framed back to back in one array (<see cref="SocketFrame.JoinText"/>), with
+    /// where each alert's frame lies in it in <paramref name="frames"/>: what a broadcast of several sends.
+    /// </summary>
+    public static SocketFrame AlertFrames(ReadOnlySpan<AlertMessage> alerts, Span<Range> frames)
+    {
+        var (scratch, writer) = Scratch();
+        int[]? rented = null;
+        Span<int> lengths = alerts.Length <= 128 ? stackalloc int[alerts.Length] : (rented = ArrayPool<int>.Shared.Rent(alerts.Length));
+        try
+        {
+            for (int i = 0; i < alerts.Length; i++)
+            {
+                int before = scratch.WrittenCount;
+                writer.Reset(scratch);
+                JsonSerializer.Serialize(writer, alerts[i], Json.AlertMessage);
+                lengths[i] = scratch.WrittenCount - before;
+            }
+            return SocketFrame.JoinText(scratch.WrittenSpan, lengths[..alerts.Length], frames);
+        }
+        finally
+        {
+            LetGoIfLarge(scratch);
+            if (rented is not null)
+                ArrayPool<int>.Shared.Return(rented);
+        }
+    }
 
     /// <summary>The alert as its channel's sockets get it.</summary>
     public static byte[] Alert(AlertMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, Json.AlertMessage);
@@ -73,6 +104,21 @@ internal static class Frames
     /// <summary>The message serialised as <see cref="JsonSerializer.SerializeToUtf8Bytes{TValue}(TValue, JsonTypeInfo{TValue})"/> would, framed as one text frame.</summary>
     private static SocketFrame Text<T>(T message, JsonTypeInfo<T> info)
     {
+        var (scratch, writer) = Scratch();
+        try
+        {
+            JsonSerializer.Serialize(writer, message, info);
+            return SocketFrame.Text(scratch.WrittenSpan);
+        }
+        finally
+        {
+            LetGoIfLarge(scratch);
+        }
+    }
+
+    /// <summary>This thread's scratch buffer, emptied, and its writer, reset onto it.</summary>
+    private static (ArrayBufferWriter<byte> Scratch, Utf8JsonWriter Writer) Scratch()
+    {
         var scratch = _scratch ??= new ArrayBufferWriter<byte>(1024);
         var writer = _writer ??= new Utf8JsonWriter(scratch, new JsonWriterOptions
         {
@@ -82,15 +128,12 @@ internal static class Frames
         });
         scratch.ResetWrittenCount();
         writer.Reset(scratch);
-        try
-        {
-            JsonSerializer.Serialize(writer, message, info);
-            return SocketFrame.Text(scratch.WrittenSpan);
-        }
-        finally
-        {
-            if (scratch.Capacity > KeptScratchBytes)
-                (_scratch, _writer) = (null, null);
-        }
+        return (scratch, writer);
+    }
+
+    private static void LetGoIfLarge(ArrayBufferWriter<byte> scratch)
+    {
+        if (scratch.Capacity > KeptScratchBytes)
+            (_scratch, _writer) = (null, null);
     }
 }

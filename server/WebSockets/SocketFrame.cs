@@ -22,7 +22,7 @@ internal readonly struct SocketFrame
     /// <summary>Header and payload, ready to write.</summary>
     public byte[] Bytes { get; }
 
-    /// <summary>How many frames <see cref="Bytes"/> holds: one, or more when made by <see cref="Join"/>.</summary>
+    /// <summary>How many frames <see cref="Bytes"/> holds: one, or more when made by <see cref="JoinText"/> or <see cref="Pick"/>.</summary>
     public int Count => _moreFrames + 1;
 
     /// <summary>The keep-alive ping, with an empty payload; the same bytes for every socket.</summary>
@@ -33,30 +33,6 @@ internal readonly struct SocketFrame
 
     /// <summary>A frame made from a copy of <paramref name="wire"/>, which holds a whole frame as <see cref="Bytes"/> did.</summary>
     public static SocketFrame CopyOf(ReadOnlySpan<byte> wire) => new(wire.ToArray());
-
-    /// <summary>
-    /// Frames that go out together, back to back in one array: a broadcast of several joins them once, and each
-    /// socket then writes that array as it is instead of copying the frames into a buffer of its own.
-    /// </summary>
-    public static SocketFrame Join(ReadOnlySpan<SocketFrame> frames)
-    {
-        if (frames.Length == 1)
-            return frames[0];
-        int length = 0, count = 0;
-        foreach (var frame in frames)
-        {
-            length += frame.Bytes.Length;
-            count += frame.Count;
-        }
-        var bytes = new byte[length];
-        int offset = 0;
-        foreach (var frame in frames)
-        {
-            frame.Bytes.CopyTo(bytes, offset);
-            offset += frame.Bytes.Length;
-        }
-        return new SocketFrame(bytes, count);
-    }
 
     /// <summary>Frames a UTF-8 payload as one final text frame.</summary>
     public static SocketFrame Text(ReadOnlySpan<byte> payload) => Create(FrameOpcode.Text, payload);
@@ -73,31 +49,81 @@ internal readonly struct SocketFrame
         return Create(FrameOpcode.Close, payload[..(2 + reasonLength)]);
     }
 
+    /// <summary>
+    /// Text frames of UTF-8 payloads that lie back to back in <paramref name="payloads"/>, <paramref name="lengths"/> bytes each,
+    /// framed straight into one array, back to back: a broadcast of several alerts makes no frame of each first, and
+    /// each socket writes that array as it is instead of copying the frames into a buffer of its own. Where each frame lies in <see cref="Bytes"/> goes to <paramref name="frames"/>.
+    /// </summary>
+    public static SocketFrame JoinText(ReadOnlySpan<byte> payloads, ReadOnlySpan<int> lengths, Span<Range> frames)
+    {
+        int total = 0;
+        foreach (int length in lengths)
+            total += HeaderLength(length) + length;
+        var bytes = new byte[total];
+        int read = 0, written = 0;
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            int start = written;
+            written += WriteHeader(bytes.AsSpan(written), FrameOpcode.Text, lengths[i]);
+            payloads.Slice(read, lengths[i]).CopyTo(bytes.AsSpan(written));
+            read += lengths[i];
+            written += lengths[i];
+            frames[i] = start..written;
+        }
+        return new SocketFrame(bytes, lengths.Length);
+    }
+
+    /// <summary>Some of a joined frame's frames (<paramref name="frames"/>, where each lies in its <see cref="Bytes"/>), joined anew in their order.</summary>
+    public static SocketFrame Pick(SocketFrame joined, ReadOnlySpan<Range> frames)
+    {
+        int length = 0;
+        foreach (var frame in frames)
+            length += frame.GetOffsetAndLength(joined.Bytes.Length).Length;
+        var bytes = new byte[length];
+        int offset = 0;
+        foreach (var frame in frames)
+        {
+            var wire = joined.Bytes.AsSpan(frame);
+            wire.CopyTo(bytes.AsSpan(offset));
+            offset += wire.Length;
+        }
+        return new SocketFrame(bytes, frames.Length);
+    }
+
     private static SocketFrame Create(FrameOpcode opcode, ReadOnlySpan<byte> payload)
     {
-        int headerLength = payload.Length switch
-        {
-            < 126 => 2,
-            <= ushort.MaxValue => 4,
-            _ => 10,
-        };
-        var bytes = new byte[headerLength + payload.Length];
+        var bytes = new byte[HeaderLength(payload.Length) + payload.Length];
+        int headerLength = WriteHeader(bytes, opcode, payload.Length);
+        payload.CopyTo(bytes.AsSpan(headerLength));
+        return new SocketFrame(bytes);
+    }
+
+    private static int HeaderLength(int payloadLength) => payloadLength switch
+    {
+        < 126 => 2,
+        <= ushort.MaxValue => 4,
+        _ => 10,
+    };
+
+    /// <summary>A final frame's header for a payload of <paramref name="payloadLength"/> bytes; returns its length.</summary>
+    private static int WriteHeader(Span<byte> bytes, FrameOpcode opcode, int payloadLength)
+    {
+        int headerLength = HeaderLength(payloadLength);
         bytes[0] = (byte)(FrameHeader.FinBit | (byte)opcode);
         switch (headerLength)
         {
             case 2:
-                bytes[1] = (byte)payload.Length;
+                bytes[1] = (byte)payloadLength;
                 break;
             case 4:
                 bytes[1] = 126;
-                BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(2), (ushort)payload.Length);
+                BinaryPrimitives.WriteUInt16BigEndian(bytes[2..], (ushort)payloadLength);
                 break;
             default:
                 bytes[1] = 127;
-                BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(2), (ulong)payload.Length);
+                BinaryPrimitives.WriteUInt64BigEndian(bytes[2..], (ulong)payloadLength);
                 break;
         }
-        payload.CopyTo(bytes.AsSpan(headerLength));
-        return new SocketFrame(bytes);
+        return headerLength;
     }
 }

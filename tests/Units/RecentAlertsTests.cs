@@ -21,7 +21,7 @@ public sealed class RecentAlertsTests
     {
         var recent = new RecentAlerts(100, TimeSpan.FromMinutes(5), _clock);
         foreach (var alert in alerts)
-            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)));
+            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)).Bytes);
         return recent;
     }
 
@@ -53,7 +53,7 @@ public sealed class RecentAlertsTests
         string large = new('L', 2 * RecentAlerts.SlotBytes);
         var alerts = new[] { Alert("a", 1), Alert("b", 2), Alert("c", 3), new(AlertIds.New(T0.AddSeconds(4)), large, "ams", "i", T0.AddSeconds(4)), Alert("e", 5) };
         foreach (var alert in alerts)
-            recent.Add(alert, Frames.AlertFrame(alert));
+            recent.Add(alert, Frames.AlertFrame(alert).Bytes);
 
         var (found, frames) = recent.Since("c", TimeSpan.Zero, LongAgo);
 
@@ -81,7 +81,7 @@ public sealed class RecentAlertsTests
     {
         var recent = new RecentAlerts(3, TimeSpan.FromSeconds(60), _clock);
         foreach (var id in new[] { "a", "b", "c", "d" })
-            recent.Add(Alert(id, 0), SocketFrame.Text(Frames.Alert(Alert(id, 0))));
+            recent.Add(Alert(id, 0), SocketFrame.Text(Frames.Alert(Alert(id, 0))).Bytes);
 
         Assert.False(recent.Since("a", TimeSpan.Zero, LongAgo).Complete);
         Assert.Equal(["c", "d"], Texts(recent.Since("b", TimeSpan.Zero, LongAgo).Frames));
@@ -119,7 +119,7 @@ public sealed class RecentAlertsCoverageTests
         // The client saw "unseen" on another instance; this one subscribed at T0 and has what followed.
         var recent = new RecentAlerts(100, TimeSpan.FromMinutes(5), _clock);
         foreach (var alert in new[] { Alert(5), Alert(9), Alert(12) })
-            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)));
+            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)).Bytes);
         string unseen = AlertIds.New(T0.AddSeconds(10));
 
         var (complete, frames) = recent.Since(unseen, TimeSpan.FromSeconds(2), receivingSince: T0);
@@ -133,7 +133,7 @@ public sealed class RecentAlertsCoverageTests
     {
         var recent = new RecentAlerts(2, TimeSpan.FromMinutes(5), _clock);
         foreach (var alert in new[] { Alert(20), Alert(30), Alert(40) }) // "at 20" is forgotten
-            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)));
+            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)).Bytes);
 
         Assert.False(recent.Since(AlertIds.New(T0.AddSeconds(5)), TimeSpan.Zero, receivingSince: T0.AddSeconds(10)).Complete);
         Assert.False(recent.Since(AlertIds.New(T0.AddSeconds(15)), TimeSpan.Zero, receivingSince: T0).Complete);

@@ -36,19 +36,35 @@ public sealed class SocketFrameTests
     }
 
     [Fact]
-    public void Joined_frames_are_their_bytes_back_to_back_and_count_as_the_frames_they_hold()
+    public void Joined_text_frames_are_each_payload_framed_back_to_back_and_count_as_the_frames_they_hold()
     {
-        SocketFrame a = SocketFrame.Text("a"u8), b = SocketFrame.Text("bc"u8), c = SocketFrame.Ping;
+        var large = new byte[300];
+        large.AsSpan().Fill((byte)'x');
+        byte[] payloads = [(byte)'a', (byte)'b', (byte)'c', .. large];
+        Span<Range> frames = new Range[3];
 
-        var ab = SocketFrame.Join([a, b]);
-        var abc = SocketFrame.Join([ab, c]);
+        var joined = SocketFrame.JoinText(payloads, [1, 2, 300], frames);
 
-        Assert.Equal([0x81, 1, (byte)'a', 0x81, 2, (byte)'b', (byte)'c'], ab.Bytes);
-        Assert.Equal(2, ab.Count);
-        Assert.Equal([.. ab.Bytes, 0x89, 0], abc.Bytes);
-        Assert.Equal(3, abc.Count);
-        Assert.Equal(1, a.Count);
-        Assert.Same(a.Bytes, SocketFrame.Join([a]).Bytes);
+        Assert.Equal(3, joined.Count);
+        Assert.Equal([.. SocketFrame.Text("a"u8).Bytes, .. SocketFrame.Text("bc"u8).Bytes, .. SocketFrame.Text(large).Bytes], joined.Bytes);
+        Assert.Equal(SocketFrame.Text("bc"u8).Bytes, joined.Bytes.AsSpan(frames[1]).ToArray());
+        Assert.Equal(SocketFrame.Text(large).Bytes, joined.Bytes.AsSpan(frames[2]).ToArray());
+
+        var one = SocketFrame.JoinText("a"u8, [1], frames[..1]);
+        Assert.Equal(1, one.Count);
+        Assert.Equal(SocketFrame.Text("a"u8).Bytes, one.Bytes);
+    }
+
+    [Fact]
+    public void Picked_frames_are_those_of_the_joined_frame_in_the_order_given()
+    {
+        Span<Range> frames = new Range[3];
+        var joined = SocketFrame.JoinText("abcdef"u8, [1, 2, 3], frames);
+
+        var picked = SocketFrame.Pick(joined, [frames[0], frames[2]]);
+
+        Assert.Equal(2, picked.Count);
+        Assert.Equal([.. SocketFrame.Text("a"u8).Bytes, .. SocketFrame.Text("def"u8).Bytes], picked.Bytes);
     }
 
     [Fact]
