@@ -149,6 +149,21 @@ public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(["delivered before", "first", "again", "last"], Texts(socket));
         Assert.Equal(["first", "again", "last"], Texts(resumed));
         Assert.True(resumed.OfType("welcome").Single().GetProperty("resume").GetProperty("complete").GetBoolean());
+
+        // Duplicates first and last, one twice in the broadcast, and a broadcast of duplicates only.
+        AlertMessage late = Alert("late", 3), later = Alert("later", 4);
+        AlertMessage[] mixed = [first, late, later, late, last];
+        Assert.Equal(2, fanout.DeliverGlobal(mixed, out fresh));
+        Assert.Equal(2, fresh);
+        Assert.Equal([late, later], mixed[..2]);
+        Assert.Equal(0, fanout.DeliverGlobal([first, late], out fresh));
+        Assert.Equal(0, fresh);
+        Assert.Equal(-1, fanout.Deliver(later));
+        await socket.WaitForAlertAsync("later");
+        // Anything the duplicates had sent would be queued before this one.
+        Assert.Equal(2, fanout.Deliver(Alert("marker", 5)));
+        await socket.WaitForAlertAsync("marker");
+        Assert.Equal(["delivered before", "first", "again", "last", "late", "later", "marker"], Texts(socket));
     }
 
     [Fact(Timeout = 60_000)]

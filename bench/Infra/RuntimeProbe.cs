@@ -49,22 +49,28 @@ internal sealed class RuntimeProbe : IAsyncDisposable
         };
         if (debug)
         {
-            // Why the GC chose its generation and its kind: condemn reasons are bit sets of gc_condemn_reason_condition
-            // (gcrecord.h; e.g. bit 12 gen_before_oom, bit 15 gen_before_bgc), mechanisms a bit set of gc_global_mechanism_p.
+            // Why the GC chose its generation and its kind (gcrecord.h): CondemnReasons0 packs a generation per
+            // gc_condemn_reason_gen, CondemnReasons1 is a bit set of gc_condemn_reason_condition; mechanisms are gc_global_mechanism_p.
             source.Clr.GCGlobalHeapHistory += e => Console.WriteLine(
                 $"    [gc] global: condemned gen{e.CondemnedGeneration}, reason {e.Reason}, pause mode {e.PauseMode}, mechanisms {e.GlobalMechanisms}, memory load {e.MemoryPressure}");
             source.Clr.GCPerHeapHistory += e => Console.WriteLine(
                 $"    [gc] heap: condemn reasons 0x{e.CondemnReasons0:x} 0x{e.CondemnReasons1:x}, compact {e.CompactMechanisms}, expand {e.ExpandMechanisms}");
+            // A pause is the threads' suspension, then the collection itself: printed apart, to see which one is long.
+            source.Clr.GCSuspendEEStop += e =>
+            {
+                if (_suspendedAt >= 0)
+                    Console.WriteLine($"    [gc] suspended in {e.TimeStampRelativeMSec - _suspendedAt:0.00} ms");
+            };
+            // By the GC's number: a foreground GC may start and end inside a background one.
+            var started = new Dictionary<int, double>();
+            source.Clr.GCStart += e => started[e.Count] = e.TimeStampRelativeMSec;
+            source.Clr.GCStop += e =>
+            {
+                if (started.Remove(e.Count, out double at))
+                    Console.WriteLine($"    [gc] #{e.Count} collected in {e.TimeStampRelativeMSec - at:0.00} ms");
+            };
         }
         source.Clr.GCSuspendEEStart += e => _suspendedAt = e.TimeStampRelativeMSec;
-        if (debug)
-        {
-            // A pause is the threads' suspension, then the collection itself: printed apart, to see which one is long.
-            source.Clr.GCSuspendEEStop += e => Console.WriteLine($"    [gc] suspended in {e.TimeStampRelativeMSec - _suspendedAt:0.00} ms");
-            double gcStart = 0;
-            source.Clr.GCStart += e => gcStart = e.TimeStampRelativeMSec;
-            source.Clr.GCStop += e => Console.WriteLine($"    [gc] collected in {e.TimeStampRelativeMSec - gcStart:0.00} ms");
-        }
         source.Clr.GCRestartEEStop += e =>
         {
             if (_suspendedAt >= 0)

@@ -26,7 +26,7 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
     private readonly SocketWire _wire;
     private readonly Lock _queueLock = new();
     private readonly List<SocketFrame> _queue = [];
-    // Frames in _queue, which is fewer entries when a broadcast joined several (SocketFrame.JoinText).
+    // Frames in _queue, which is fewer entries when a broadcast joined several (SocketFrame.JoinText, SocketFrame.Pick).
     private int _queued;
     private int _queueCapacity;
     // The answer to the latest ping, not yet sent. Pongs never take room in the queue, and a ping that
@@ -150,7 +150,7 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
     /// As <see cref="TryEnqueue(SocketFrame)"/>, but an idle pump is not started: the connection is added to
     /// <paramref name="idle"/>, and the caller starts the pumps of many connections together
     /// (<see cref="PumpStarter"/>), a part per core instead of a thread-pool item per socket. Frames joined
-    /// (<see cref="SocketFrame.JoinText"/>) are taken all together or not at all, which closes the connection as for one frame.
+    /// (<see cref="SocketFrame.JoinText"/>, <see cref="SocketFrame.Pick"/>) are taken all together or not at all, which closes the connection as for one frame.
     /// </summary>
     public bool TryEnqueue(SocketFrame frame, List<Connection> idle)
     {

@@ -93,7 +93,7 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
     }
 
     /// <summary>
-    /// As <see cref="Broadcast(SocketFrame, bool)"/>, for a frame that may hold several (<see cref="SocketFrame.JoinText"/>): each
+    /// As <see cref="Broadcast(SocketFrame, bool)"/>, for a frame that may hold several (<see cref="SocketFrame.JoinText"/>, <see cref="SocketFrame.Pick"/>): each
     /// connection takes all of them, in order, or none. One part of the idle pumps is left to the caller
     /// (<paramref name="mine"/>), to run on its own thread once it holds no lock.
     /// </summary>

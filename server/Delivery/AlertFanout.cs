@@ -17,6 +17,9 @@ namespace Notifications.Delivery;
 /// </summary>
 internal sealed class AlertFanout : IAlertFeed
 {
+    /// <summary>A broadcast of up to this many alerts keeps where their frames lie on the stack.</summary>
+    private const int RangesOnStack = 128;
+
     private readonly Lock _gate = new();
     private readonly ConnectionRegistry _connections;
     private readonly NotificationsMetrics _metrics;
@@ -71,7 +74,7 @@ internal sealed class AlertFanout : IAlertFeed
     public int DeliverGlobal(Span<AlertMessage> alerts, out int fresh)
     {
         // Framed outside the lock, straight into the one array every socket is given; the window copies each alert's frame from it.
-        Span<Range> frames = alerts.Length <= 128 ? stackalloc Range[alerts.Length] : new Range[alerts.Length];
+        Span<Range> frames = alerts.Length <= RangesOnStack ? stackalloc Range[alerts.Length] : new Range[alerts.Length];
         var joined = Frames.AlertFrames(alerts, frames);
         PumpStarter? mine = null;
         try
@@ -88,7 +91,7 @@ internal sealed class AlertFanout : IAlertFeed
                     }
                     (alerts[fresh], alerts[i]) = (alerts[i], alerts[fresh]);
                     frames[fresh] = frames[i];
-                    _recent.Add(alerts[fresh], joined.Bytes.AsSpan(frames[fresh]));
+                    _recent.Add(alerts[fresh], joined, frames[fresh]);
                     fresh++;
                 }
                 if (fresh == 0)

@@ -12,7 +12,8 @@ namespace Notifications.Delivery;
 /// <remarks>
 /// The window keeps a copy of each frame in a slot of its own, allocated once, rather than the frame the sockets
 /// were given: at the fan-out's rates the window turns over in under a second, and every young frame it held would
-/// be copied by each gen0 collection and pushed on into gen2. A frame too large for a slot is held as it is.
+/// be copied by each gen0 collection and pushed on into gen2. A frame too large for a slot is held as it is, or
+/// copied out of the broadcast's frame it shares.
 /// </remarks>
 internal sealed class RecentAlerts
 {
@@ -47,9 +48,10 @@ internal sealed class RecentAlerts
         _frameOf = FrameOf;
     }
 
-    /// <summary>Keeps <paramref name="alert"/>, whose frame is <paramref name="wire"/> (one whole frame, copied: the caller's bytes may be a broadcast's joined frame).</summary>
-    public void Add(AlertMessage alert, ReadOnlySpan<byte> wire)
+    /// <summary>Keeps <paramref name="alert"/>, whose frame lies at <paramref name="frame"/> in <paramref name="sent"/>: the frame the sockets were given, which may hold a whole broadcast's.</summary>
+    public void Add(AlertMessage alert, SocketFrame sent, Range frame)
     {
+        var wire = sent.Bytes.AsSpan(frame);
         // Forgetting the oldest first frees the slot the new entry takes.
         if (_entries.Count == _capacity)
             Forget(_entries.Dequeue());
@@ -64,7 +66,8 @@ internal sealed class RecentAlerts
         }
         else
         {
-            held = SocketFrame.CopyOf(wire);
+            // A frame shared with other alerts is copied out, so the window does not keep the whole broadcast alive.
+            held = sent.Count == 1 ? sent : SocketFrame.CopyOf(wire);
         }
         var entry = new WindowEntry(sequence, alert, held, _clock.GetTimestamp());
         _entries.Enqueue(entry);

@@ -27,11 +27,11 @@ internal sealed partial class NotificationsJsonContext : JsonSerializerContext;
 /// </summary>
 internal static class Frames
 {
-    /// <summary>
-    /// A scratch buffer larger than this (alerts with a large <c>data</c>) is let go rather than kept by its thread; the
-    /// relay's broadcasts of up to 128 plain alerts at once fit.
-    /// </summary>
-    private const int KeptScratchBytes = 32 * 1024;
+    /// <summary>A scratch buffer larger than this (an alert with a large <c>data</c>) is let go rather than kept by its thread.</summary>
+    private const int KeptScratchBytes = 16 * 1024;
+
+    /// <summary>A broadcast of up to this many alerts keeps their payloads' lengths on the stack.</summary>
+    private const int LengthsOnStack = 128;
 
     // Each thread serialises into its own scratch buffer, so a frame costs one array, not a JSON array and then its framed copy.
     [ThreadStatic]
@@ -52,26 +52,51 @@ internal static class Frames
     /// </summary>
     public static SocketFrame AlertFrames(ReadOnlySpan<AlertMessage> alerts, Span<Range> frames)
     {
-        var (scratch, writer) = Scratch();
-        int[]? rented = null;
-        Span<int> lengths = alerts.Length <= 128 ? stackalloc int[alerts.Length] : (rented = ArrayPool<int>.Shared.Rent(alerts.Length));
+        int[]? rentedLengths = null;
+        Span<int> lengths = alerts.Length <= LengthsOnStack
+            ? stackalloc int[alerts.Length]
+            : (rentedLengths = ArrayPool<int>.Shared.Rent(alerts.Length)).AsSpan(0, alerts.Length);
+        // The payloads gather in a pooled buffer, not the thread's scratch: a catch-up broadcast of many large
+        // alerts would otherwise grow the scratch past what a thread keeps, and make a new one every time.
+        byte[] payloads = ArrayPool<byte>.Shared.Rent(256 * alerts.Length);
+        int written = 0;
         try
         {
             for (int i = 0; i < alerts.Length; i++)
             {
-                int before = scratch.WrittenCount;
-                writer.Reset(scratch);
-                JsonSerializer.Serialize(writer, alerts[i], Json.AlertMessage);
-                lengths[i] = scratch.WrittenCount - before;
+                var (scratch, writer) = Scratch();
+                try
+                {
+                    JsonSerializer.Serialize(writer, alerts[i], Json.AlertMessage);
+                    var payload = scratch.WrittenSpan;
+                    if (written + payload.Length > payloads.Length)
+                        payloads = Grown(payloads, written, written + payload.Length);
+                    payload.CopyTo(payloads.AsSpan(written));
+                    lengths[i] = payload.Length;
+                    written += payload.Length;
+                }
+                finally
+                {
+                    LetGoIfLarge(scratch);
+                }
             }
-            return SocketFrame.JoinText(scratch.WrittenSpan, lengths[..alerts.Length], frames);
+            return SocketFrame.JoinText(payloads.AsSpan(0, written), lengths, frames);
         }
         finally
         {
-            LetGoIfLarge(scratch);
-            if (rented is not null)
-                ArrayPool<int>.Shared.Return(rented);
+            ArrayPool<byte>.Shared.Return(payloads);
+            if (rentedLengths is not null)
+                ArrayPool<int>.Shared.Return(rentedLengths);
         }
+    }
+
+    /// <summary>A pooled buffer of at least <paramref name="needed"/> bytes holding the first <paramref name="used"/> of <paramref name="buffer"/>, which goes back to the pool.</summary>
+    private static byte[] Grown(byte[] buffer, int used, int needed)
+    {
+        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, 2 * buffer.Length));
+        buffer.AsSpan(0, used).CopyTo(grown);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return grown;
     }
 
     /// <summary>The alert as its channel's sockets get it.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 
@@ -56,9 +57,14 @@ internal readonly struct SocketFrame
     /// </summary>
     public static SocketFrame JoinText(ReadOnlySpan<byte> payloads, ReadOnlySpan<int> lengths, Span<Range> frames)
     {
-        int total = 0;
+        Debug.Assert(frames.Length >= lengths.Length, "A place for every frame.");
+        int total = 0, payloadTotal = 0;
         foreach (int length in lengths)
+        {
             total += HeaderLength(length) + length;
+            payloadTotal += length;
+        }
+        Debug.Assert(payloadTotal == payloads.Length, "The lengths cover the payloads exactly.");
         var bytes = new byte[total];
         int read = 0, written = 0;
         for (int i = 0; i < lengths.Length; i++)

@@ -21,7 +21,7 @@ public sealed class RecentAlertsTests
     {
         var recent = new RecentAlerts(100, TimeSpan.FromMinutes(5), _clock);
         foreach (var alert in alerts)
-            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)).Bytes);
+            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)), ..);
         return recent;
     }
 
@@ -53,7 +53,7 @@ public sealed class RecentAlertsTests
         string large = new('L', 2 * RecentAlerts.SlotBytes);
         var alerts = new[] { Alert("a", 1), Alert("b", 2), Alert("c", 3), new(AlertIds.New(T0.AddSeconds(4)), large, "ams", "i", T0.AddSeconds(4)), Alert("e", 5) };
         foreach (var alert in alerts)
-            recent.Add(alert, Frames.AlertFrame(alert).Bytes);
+            recent.Add(alert, Frames.AlertFrame(alert), ..);
 
         var (found, frames) = recent.Since("c", TimeSpan.Zero, LongAgo);
 
@@ -63,6 +63,29 @@ public sealed class RecentAlertsTests
         Assert.False(recent.Since("b", TimeSpan.Zero, LongAgo).Complete);
         // Resumes in a storm share one copy of each frame.
         Assert.Same(frames[1].Bytes, recent.Since("c", TimeSpan.Zero, LongAgo).Frames[1].Bytes);
+    }
+
+    [Fact]
+    public void Frames_taken_out_of_a_broadcast_replay_as_each_alert_s_own_and_a_large_one_is_copied_out_unless_it_was_sent_alone()
+    {
+        var recent = new RecentAlerts(10, TimeSpan.FromMinutes(5), _clock);
+        string large = new('L', 2 * RecentAlerts.SlotBytes);
+        AlertMessage[] broadcast = [Alert("a", 1), new("b", large, "ams", "i", T0.AddSeconds(2)), Alert("c", 3)];
+        Span<Range> places = new Range[broadcast.Length];
+        var joined = Frames.AlertFrames(broadcast, places);
+        for (int i = 0; i < broadcast.Length; i++)
+            recent.Add(broadcast[i], joined, places[i]);
+        var alone = new AlertMessage("d", large + "!", "ams", "i", T0.AddSeconds(4));
+        var aloneFrame = Frames.AlertFrame(alone);
+        recent.Add(alone, aloneFrame, ..);
+
+        var (found, frames) = recent.Since("a", TimeSpan.Zero, LongAgo);
+
+        Assert.True(found);
+        Assert.Equal([large, "c", large + "!"], Texts(frames));
+        Assert.Equal(Frames.AlertFrame(broadcast[1]).Bytes, frames[0].Bytes);
+        Assert.Equal(1, frames[0].Count);
+        Assert.Same(aloneFrame.Bytes, frames[2].Bytes);
     }
 
     [Fact]
@@ -81,7 +104,7 @@ public sealed class RecentAlertsTests
     {
         var recent = new RecentAlerts(3, TimeSpan.FromSeconds(60), _clock);
         foreach (var id in new[] { "a", "b", "c", "d" })
-            recent.Add(Alert(id, 0), SocketFrame.Text(Frames.Alert(Alert(id, 0))).Bytes);
+            recent.Add(Alert(id, 0), SocketFrame.Text(Frames.Alert(Alert(id, 0))), ..);
 
         Assert.False(recent.Since("a", TimeSpan.Zero, LongAgo).Complete);
         Assert.Equal(["c", "d"], Texts(recent.Since("b", TimeSpan.Zero, LongAgo).Frames));
@@ -119,7 +142,7 @@ public sealed class RecentAlertsCoverageTests
         // The client saw "unseen" on another instance; this one subscribed at T0 and has what followed.
         var recent = new RecentAlerts(100, TimeSpan.FromMinutes(5), _clock);
         foreach (var alert in new[] { Alert(5), Alert(9), Alert(12) })
-            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)).Bytes);
+            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)), ..);
         string unseen = AlertIds.New(T0.AddSeconds(10));
 
         var (complete, frames) = recent.Since(unseen, TimeSpan.FromSeconds(2), receivingSince: T0);
@@ -133,7 +156,7 @@ public sealed class RecentAlertsCoverageTests
     {
         var recent = new RecentAlerts(2, TimeSpan.FromMinutes(5), _clock);
         foreach (var alert in new[] { Alert(20), Alert(30), Alert(40) }) // "at 20" is forgotten
-            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)).Bytes);
+            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)), ..);
 
         Assert.False(recent.Since(AlertIds.New(T0.AddSeconds(5)), TimeSpan.Zero, receivingSince: T0.AddSeconds(10)).Complete);
         Assert.False(recent.Since(AlertIds.New(T0.AddSeconds(15)), TimeSpan.Zero, receivingSince: T0).Complete);

@@ -50,6 +50,16 @@ public sealed class SocketFrameTests
         Assert.Equal(SocketFrame.Text("bc"u8).Bytes, joined.Bytes.AsSpan(frames[1]).ToArray());
         Assert.Equal(SocketFrame.Text(large).Bytes, joined.Bytes.AsSpan(frames[2]).ToArray());
 
+        // Each length form, and a frame after another, where its header starts mid-array.
+        int[] lengths = [125, 126, 65_535, 65_536, 3];
+        var random = new byte[lengths.Sum()];
+        Random.Shared.NextBytes(random);
+        Span<Range> places = new Range[lengths.Length];
+        var forms = SocketFrame.JoinText(random, lengths, places);
+        for (int i = 0, at = 0; i < lengths.Length; at += lengths[i], i++)
+            Assert.Equal(SocketFrame.Text(random.AsSpan(at, lengths[i])).Bytes, forms.Bytes.AsSpan(places[i]).ToArray());
+        Assert.Equal(places[^1].End.Value, forms.Bytes.Length);
+
         var one = SocketFrame.JoinText("a"u8, [1], frames[..1]);
         Assert.Equal(1, one.Count);
         Assert.Equal(SocketFrame.Text("a"u8).Bytes, one.Bytes);
@@ -102,5 +112,26 @@ public sealed class SocketFrameTests
             Assert.Equal(expected, Frames.AlertFrame(alert).Bytes);
         }
         Assert.Equal(SocketFrame.Text(Encoding.UTF8.GetBytes("""{"type":"goaway","reconnectAfterMs":250}""")).Bytes, Frames.GoAway(250).Bytes);
+    }
+
+    [Fact]
+    public void A_broadcast_s_alerts_are_framed_as_each_alone_back_to_back_however_large_and_many()
+    {
+        var data = System.Text.Json.JsonDocument.Parse("""{"note":"ünïcödé"}""").RootElement;
+        var small = new AlertMessage("a-1", "Deploy <b>finished</b> ✓", "ams", "m", DateTimeOffset.UnixEpoch);
+        var large = new AlertMessage("a-2", new string('é', 30_000), "ams", "m", DateTimeOffset.UnixEpoch, "global", data);
+        // Past the thread's kept scratch and past the first guess at the payloads' room, then small again on the same thread.
+        AlertMessage[][] broadcasts = [[small], [small, large, small, large], [.. Enumerable.Repeat(small, 300)], [small, small]];
+
+        foreach (var alerts in broadcasts)
+        {
+            Span<Range> frames = new Range[alerts.Length];
+            var joined = Frames.AlertFrames(alerts, frames);
+
+            Assert.Equal(alerts.Length, joined.Count);
+            Assert.Equal(alerts.SelectMany(a => Frames.AlertFrame(a).Bytes).ToArray(), joined.Bytes);
+            for (int i = 0; i < alerts.Length; i++)
+                Assert.Equal(Frames.AlertFrame(alerts[i]).Bytes, joined.Bytes.AsSpan(frames[i]).ToArray());
+        }
     }
 }
