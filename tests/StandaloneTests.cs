@@ -126,7 +126,7 @@ public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact(Timeout = 30_000)]
-    public async Task A_broadcast_with_a_duplicate_among_it_sends_and_keeps_the_others_once_in_order()
+    public async Task Broadcasts_with_duplicates_among_them_send_and_keep_the_others_once_in_order()
     {
         // The relay hands over alerts for global several at a time, framed together; one delivered before (a
         // redelivery) must drop out of the joined frame and of the window, and the rest go out in their order.

@@ -51,9 +51,10 @@ internal readonly struct SocketFrame
     }
 
     /// <summary>
-    /// Text frames of UTF-8 payloads that lie back to back in <paramref name="payloads"/>, <paramref name="lengths"/> bytes each,
-    /// framed straight into one array, back to back: a broadcast of several alerts makes no frame of each first, and
-    /// each socket writes that array as it is instead of copying the frames into a buffer of its own. Where each frame lies in <see cref="Bytes"/> goes to <paramref name="frames"/>.
+    /// Text frames of the UTF-8 payloads that lie back to back in <paramref name="payloads"/> (<paramref name="lengths"/>
+    /// bytes each), framed in that order into one array: a broadcast of several alerts makes no frame of each first,
+    /// and each socket writes the array as it is instead of copying the frames into a buffer of its own. Where each
+    /// frame lies in <see cref="Bytes"/> goes to <paramref name="frames"/>.
     /// </summary>
     public static SocketFrame JoinText(ReadOnlySpan<byte> payloads, ReadOnlySpan<int> lengths, Span<Range> frames)
     {
