@@ -33,10 +33,15 @@ internal sealed class RuntimeProbe : IAsyncDisposable
         _session = session;
         var source = new EventPipeEventSource(session.EventStream);
         bool debug = Environment.GetEnvironmentVariable("BENCH_GC_DEBUG") is not null;
+        // With BENCH_GC_DEBUG, each GC's start by its number: a foreground GC may start and end inside a background one.
+        var started = new Dictionary<int, double>();
         source.Clr.GCStart += e =>
         {
             if (debug)
+            {
                 Console.WriteLine($"    [gc] #{e.Count} gen{e.Depth} {e.Type} {e.Reason} at {e.TimeStampRelativeMSec:0} ms ({e.TimeStamp.ToUniversalTime():HH:mm:ss.fff})");
+                started[e.Count] = e.TimeStampRelativeMSec;
+            }
             if (e.Depth == 0) _gen0++;
             else if (e.Depth == 1) _gen1++;
             else _gen2++;
@@ -61,9 +66,6 @@ internal sealed class RuntimeProbe : IAsyncDisposable
                 if (_suspendedAt >= 0)
                     Console.WriteLine($"    [gc] suspended in {e.TimeStampRelativeMSec - _suspendedAt:0.00} ms");
             };
-            // By the GC's number: a foreground GC may start and end inside a background one.
-            var started = new Dictionary<int, double>();
-            source.Clr.GCStart += e => started[e.Count] = e.TimeStampRelativeMSec;
             source.Clr.GCStop += e =>
             {
                 if (started.Remove(e.Count, out double at))
