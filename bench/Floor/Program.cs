@@ -15,7 +15,9 @@ using System.Text;
 //   dotnet run -c Release --project bench -- local-fanout --no-gc --server-dll bench/Floor/bin/Release/net10.0/Notifications.Bench.Floor.dll
 //
 // It listens where the bench tells a server to (ASPNETCORE_URLS, one http://host:port) and answers
-// GET /healthz with 200 and the socket count.
+// GET /healthz with 200 and the socket count. With FLOOR_FRAME=ours its alert frames carry what ours' do (an
+// id, the text, region, instance, sentAt, channel; about 200 bytes against 51), so a run can tell what the
+// bytes cost the floor from what they cost ours (docs/benchmarks.md, phase 12).
 
 var url = new Uri((Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://127.0.0.1:8080").Split(';')[0]);
 using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -76,6 +78,7 @@ internal sealed class Peer(Socket socket, Registry registry)
 {
     private static readonly byte[] Welcome = ServerFrame(0x1, "{\"type\":\"welcome\"}"u8);
     private static readonly byte[] TextMarker = "\"text\":\""u8.ToArray();
+    private static readonly bool FramesAsOurs = Environment.GetEnvironmentVariable("FLOOR_FRAME") == "ours";
 
     private byte[] _buffer = new byte[4096];
     private int _have;
@@ -205,7 +208,17 @@ internal sealed class Peer(Socket socket, Registry registry)
         int end = rest.IndexOf((byte)'"');
         if (end < 0)
             return;
-        alerts.AddRange(ServerFrame(0x1, [.. "{\"type\":\"alert\",\"text\":\""u8, .. rest[..end], .. "\"}"u8]));
+        alerts.AddRange(FramesAsOurs
+            ? ServerFrame(0x1, OursShaped(rest[..end]))
+            : ServerFrame(0x1, [.. "{\"type\":\"alert\",\"text\":\""u8, .. rest[..end], .. "\"}"u8]));
+    }
+
+    /// <summary>An alert with the fields ours sends, made per alert as ours makes it (a version 7 UUID, the send time in round-trip form).</summary>
+    private static byte[] OursShaped(ReadOnlySpan<byte> text)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return [.. Encoding.UTF8.GetBytes($"{{\"type\":\"alert\",\"id\":\"{Guid.CreateVersion7(now)}\",\"text\":\""), .. text,
+            .. Encoding.UTF8.GetBytes($"\",\"region\":\"local\",\"instance\":\"64650ed5a93c38\",\"sentAt\":\"{now:O}\",\"channel\":\"global\"}}")];
     }
 
     /// <summary>An unmasked final frame; payloads here stay under 64 KiB.</summary>
