@@ -15,9 +15,9 @@ using System.Text;
 //   dotnet run -c Release --project bench -- local-fanout --no-gc --server-dll bench/Floor/bin/Release/net10.0/Notifications.Bench.Floor.dll
 //
 // It listens where the bench tells a server to (ASPNETCORE_URLS, one http://host:port) and answers
-// GET /healthz with 200 and the socket count. With FLOOR_FRAME=ours its alert frames carry what ours' do (an
-// id, the text, region, instance, sentAt, channel; about 200 bytes against 51), so a run can tell what the
-// bytes cost the floor from what they cost ours (docs/benchmarks.md, phase 12).
+// GET /healthz with 200 and the socket count. With FLOOR_FRAME=ours its alert frames carry the fields ours' do
+// (an id, the text, region, instance, sentAt, channel), so a run can tell what the bytes cost the floor from
+// what they cost ours (docs/benchmarks.md, *Issue 23, phase 12*).
 
 var url = new Uri((Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://127.0.0.1:8080").Split(';')[0]);
 using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
