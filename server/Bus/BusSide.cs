@@ -33,6 +33,7 @@ public sealed partial class BusSide
     private StatusCode _status;
     private string _detail = "";
     private long _failingSince;
+    private long _lastFailedAt = long.MinValue;
     private long _upSince = -1;
     private int _failures;
 
@@ -64,14 +65,22 @@ public sealed partial class BusSide
         _changed();
     }
 
-    public void Up()
+    public void Up() => Up(long.MaxValue);
+
+    /// <summary>
+    /// A call that started at <paramref name="startedAt"/> (a timestamp) succeeded. Calls overlap, so it counts
+    /// only if no failure was recorded after it started: a success that began before the refusal is older news.
+    /// </summary>
+    public void Succeeded(long startedAt) => Up(startedAt);
+
+    private void Up(long startedAt)
     {
         TimeSpan? outage = null;
         int failures = 0;
         StatusCode status = default;
         lock (_gate)
         {
-            if (_state == SideState.Up)
+            if (_state == SideState.Up || startedAt < _lastFailedAt)
                 return;
             if (_state == SideState.Failing)
                 (outage, failures, status) = (_clock.GetElapsedTime(_failingSince), _failures, _status);
@@ -95,6 +104,7 @@ public sealed partial class BusSide
                 _failures = 0;
             }
             _state = SideState.Failing;
+            _lastFailedAt = _clock.GetTimestamp();
             (_status, _detail) = (status, detail);
             _failures++;
         }

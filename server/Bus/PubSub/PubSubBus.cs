@@ -66,6 +66,7 @@ internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisp
         var request = new PublishRequest { Topic = _names.Topic };
         foreach (var message in messages)
             request.Messages.Add(new PubsubMessage { Data = ByteString.CopyFrom(message.Encode().Span) });
+        long started = _clock.GetTimestamp();
         try
         {
             await _publisher.PublishAsync(request, deadline: Deadline(PublishTimeout), cancellationToken: cancellationToken);
@@ -80,7 +81,7 @@ internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisp
             // Cancelled by the caller: whatever status raced the cancel (Cancelled, or a refusal that was on its way), it ends as a cancellation.
             throw new OperationCanceledException("Publishing was cancelled.", e, cancellationToken);
         }
-        _health.Publish.Up();
+        _health.Publish.Succeeded(started);
     }
 
     private DateTime Deadline(TimeSpan timeout) => _clock.GetUtcNow().UtcDateTime + timeout;

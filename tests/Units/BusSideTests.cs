@@ -1,0 +1,63 @@
+using System.Diagnostics.Metrics;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+using Notifications.Bus;
+using Notifications.Metrics;
+
+namespace Notifications.Tests.Units;
+
+/// <summary>
+/// Publishes overlap (alerts, heartbeats): one that was already on its way when Pub/Sub began refusing may
+/// succeed after another has failed. Its success is older news than the failure and must not end the episode,
+/// or health flaps and an outage is logged as two.
+/// </summary>
+public sealed class BusSideTests : IDisposable
+{
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private readonly FakeLogger<BusHealth> _log = new();
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly BusHealth _health;
+
+    public BusSideTests() =>
+        _health = new BusHealth(_clock, new NotificationsMetrics(_services.GetRequiredService<IMeterFactory>()), _log);
+
+    [Fact]
+    public void A_publish_that_started_before_a_failure_does_not_end_the_failure_episode()
+    {
+        long inFlight = _clock.GetTimestamp();
+        _clock.Advance(TimeSpan.FromMilliseconds(5));
+        _health.Publish.Failed(StatusCode.PermissionDenied, "refused");
+        _clock.Advance(TimeSpan.FromMilliseconds(5));
+
+        _health.Publish.Succeeded(inFlight);
+        Assert.Equal(StatusCode.PermissionDenied, _health.Publish.FailingWith);
+
+        _health.Publish.Failed(StatusCode.PermissionDenied, "refused again");
+        _clock.Advance(TimeSpan.FromMilliseconds(5));
+        _health.Publish.Succeeded(_clock.GetTimestamp());
+        Assert.True(_health.Publish.IsUp);
+
+        var lines = _log.Collector.GetSnapshot().Where(r => r.Level >= LogLevel.Information).ToList();
+        Assert.Single(lines, r => r.Level == LogLevel.Warning);
+        var recovered = Assert.Single(lines, r => r.Level == LogLevel.Information);
+        Assert.Equal("2", recovered.StructuredState!.Single(p => p.Key == "Failures").Value);
+    }
+
+    [Fact]
+    public void A_publish_that_started_after_the_last_failure_ends_the_episode()
+    {
+        _health.Publish.Failed(StatusCode.Unavailable, "down");
+        _clock.Advance(TimeSpan.FromMilliseconds(5));
+        long retry = _clock.GetTimestamp();
+        _clock.Advance(TimeSpan.FromMilliseconds(5));
+
+        _health.Publish.Succeeded(retry);
+
+        Assert.True(_health.Publish.IsUp);
+    }
+
+    public void Dispose() => _services.Dispose();
+}
