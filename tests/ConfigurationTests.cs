@@ -42,6 +42,11 @@ public sealed class ConfigurationTests(ITestOutputHelper output)
     [InlineData("PUSHER_APPS", "1001:app-key", "PUSHER_APPS")]
     [InlineData("PUSHER_APPS", "1001:key:secret,1001:other:secret", "share the id '1001'")]
     [InlineData("PUSHER_MAX_BATCH_SIZE", "0", "MaxBatchSize")]
+    [InlineData("ALLOWED_ORIGINS", "https://app.example.com,admin.example.com", "ALLOWED_ORIGINS entry 'admin.example.com' is not an origin")]
+    [InlineData("ALLOWED_ORIGINS", "localhost:3000", "ALLOWED_ORIGINS entry 'localhost:3000'")]
+    [InlineData("ALLOWED_ORIGINS", "https://app.example.com/login", "ALLOWED_ORIGINS entry 'https://app.example.com/login'")]
+    [InlineData("METRICS_HOST", "127.0.0.l", "METRICS_HOST must be")]
+    [InlineData("METRICS_HOST", "::1", "METRICS_HOST must be")]
     public async Task Invalid_settings_fail_at_startup_naming_the_problem(string key, string value, string expected)
     {
         var settings = TestInstance.StandaloneSettings();
@@ -81,6 +86,20 @@ public sealed class ConfigurationTests(ITestOutputHelper output)
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAndStopAsync(settings));
 
         Assert.Contains(key, error.Message);
+    }
+
+    [Theory(Timeout = 30_000)]
+    [InlineData("ALLOWED_ORIGINS", "*")]
+    [InlineData("ALLOWED_ORIGINS", "https://app.example.com/, http://localhost:3000 ,chrome-extension://abcdefgh")]
+    [InlineData("METRICS_HOST", "localhost")]
+    [InlineData("METRICS_HOST", "[::1]")]
+    [InlineData("METRICS_HOST", "127.0.0.1")]
+    public async Task Valid_forms_of_checked_settings_start(string key, string value)
+    {
+        var settings = TestInstance.StandaloneSettings();
+        settings[key] = value;
+
+        await StartAndStopAsync(settings);
     }
 
     private async Task StartAndStopAsync(Dictionary<string, string?> settings)

@@ -61,5 +61,48 @@ internal sealed class FleetOptionsValidator : IValidateOptions<FleetOptions>
 [OptionsValidator]
 internal sealed partial class AdmissionOptionsValidator : IValidateOptions<AdmissionOptions>;
 
+/// <summary>
+/// Each <c>ALLOWED_ORIGINS</c> entry must be an origin as browsers send it, or <c>*</c>: one written without its
+/// scheme, or with a path, would never match, and its browsers would get 403 with no hint why. Runs beside
+/// <see cref="AdmissionOptionsValidator"/>.
+/// </summary>
+internal sealed class AllowedOriginsValidator : IValidateOptions<AdmissionOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AdmissionOptions options)
+    {
+        var builder = new ValidateOptionsResultBuilder();
+        foreach (var entry in (options.AllowedOrigins ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (entry != "*" && !IsOrigin(entry))
+                builder.AddError($"ALLOWED_ORIGINS entry '{entry}' is not an origin: write it as scheme://host[:port], such as https://app.example.com, or * for any.");
+        }
+        return builder.Build();
+    }
+
+    private static bool IsOrigin(string entry) =>
+        entry.Contains("://", StringComparison.Ordinal)
+        && Uri.TryCreate(entry, UriKind.Absolute, out var uri)
+        && uri.Host.Length > 0 && uri.UserInfo.Length == 0
+        && uri.AbsolutePath == "/" && uri.Query.Length == 0 && uri.Fragment.Length == 0
+        && !entry.TrimEnd('/').EndsWith(':');
+}
+
 [OptionsValidator]
-internal sealed partial class MetricsOptionsValidator : IValidateOptions<MetricsOptions>;
+internal sealed partial class MetricsAnnotationsValidator : IValidateOptions<MetricsOptions>;
+
+/// <summary>
+/// <c>METRICS_HOST</c> must be an address: the endpoint's server binds every interface for any name it cannot
+/// parse, so a typo would publish <c>/metrics</c> to the world. Runs beside <see cref="MetricsAnnotationsValidator"/>.
+/// </summary>
+internal sealed class MetricsOptionsValidator : IValidateOptions<MetricsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MetricsOptions options) =>
+        options.Host is null or "*" or "localhost" || IsAddress(options.Host)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"METRICS_HOST must be * (every interface), localhost or an IP address (IPv6 in brackets, such as [::1]), not '{options.Host}'.");
+
+    private static bool IsAddress(string host) =>
+        host.StartsWith('[') && host.EndsWith(']')
+            ? System.Net.IPAddress.TryParse(host.AsSpan(1, host.Length - 2), out var v6) && v6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            : System.Net.IPAddress.TryParse(host, out var v4) && v4.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+}

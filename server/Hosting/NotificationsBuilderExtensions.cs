@@ -65,7 +65,7 @@ public static class NotificationsBuilderExtensions
         services.AddOptions<DeliveryOptions>().Bind(configuration).CheckedAtBoot<DeliveryOptions, DeliveryOptionsValidator>();
         services.AddOptions<FleetOptions>().Bind(configuration).CheckedAtBoot<FleetOptions, FleetAnnotationsValidator>();
         services.AddOptions<AdmissionOptions>().Bind(configuration).CheckedAtBoot<AdmissionOptions, AdmissionOptionsValidator>();
-        services.AddOptions<MetricsOptions>().Bind(configuration).CheckedAtBoot<MetricsOptions, MetricsOptionsValidator>();
+        services.AddOptions<MetricsOptions>().Bind(configuration).CheckedAtBoot<MetricsOptions, MetricsAnnotationsValidator>();
         services.AddOptions<ChannelOptions>().Bind(configuration).CheckedAtBoot<ChannelOptions, ChannelAnnotationsValidator>();
         services.AddOptions<AuthOptions>().Bind(configuration).CheckedAtBoot<AuthOptions, AuthAnnotationsValidator>();
         services.AddOptions<PusherOptions>().Bind(configuration).CheckedAtBoot<PusherOptions, PusherAnnotationsValidator>();
@@ -74,6 +74,8 @@ public static class NotificationsBuilderExtensions
         // Rules across several settings, run beside the attribute checks (the options system runs every validator).
         services.AddSingleton<IValidateOptions<PubSubOptions>, PubSubOptionsValidator>();
         services.AddSingleton<IValidateOptions<FleetOptions>, FleetOptionsValidator>();
+        services.AddSingleton<IValidateOptions<AdmissionOptions>, AllowedOriginsValidator>();
+        services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
         services.AddSingleton<IValidateOptions<ChannelOptions>, ChannelOptionsValidator>();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddSingleton<IValidateOptions<PusherOptions>, PusherOptionsValidator>();
