@@ -31,6 +31,7 @@ public sealed class BusHealth
     private TaskCompletionSource _probe = NewSignal();
     private volatile bool _stopping;
     private volatile bool _receivedOnce;
+    private volatile bool _publishFailing;
 
     public BusHealth(TimeProvider clock, NotificationsMetrics metrics, ILogger<BusHealth> logger)
     {
@@ -127,6 +128,15 @@ public sealed class BusHealth
     {
         if (side == Receive && side.IsUp)
             _receivedOnce = true;
+        if (side == Publish)
+        {
+            // Publishing started failing (a call of the publisher's, the publish API's or the Pusher door's): the
+            // heartbeat probes from now on instead of sleeping out its interval, so the recovery is seen within a second.
+            bool failing = side.State == SideState.Failing;
+            if (failing && !_publishFailing)
+                RequestProbe();
+            _publishFailing = failing;
+        }
         if (side == Setup)
         {
             lock (_gate)

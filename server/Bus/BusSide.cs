@@ -33,7 +33,8 @@ public sealed partial class BusSide
     private StatusCode _status;
     private string _detail = "";
     private long _failingSince;
-    private long _lastFailedAt = long.MinValue;
+    // When the call whose outcome set the state started: outcomes of calls that started before it are older news.
+    private long _latestStart = long.MinValue;
     private long _upSince = -1;
     private int _failures;
 
@@ -65,22 +66,25 @@ public sealed partial class BusSide
         _changed();
     }
 
-    public void Up() => Up(long.MaxValue);
+    /// <summary>The side works, as of now.</summary>
+    public void Up() => Succeeded(_clock.GetTimestamp());
 
     /// <summary>
-    /// A call that started at <paramref name="startedAt"/> (a timestamp) succeeded. Calls overlap, so it counts
-    /// only if no failure was recorded after it started: a success that began before the refusal is older news.
+    /// A call that started at <paramref name="startedAt"/> (a timestamp) succeeded. Calls overlap (alerts,
+    /// heartbeats), so the outcome of the call that started last decides: one that began before it is older
+    /// news, and neither ends a failure episode nor starts one (<see cref="Failed(StatusCode, string, long)"/>).
     /// </summary>
-    public void Succeeded(long startedAt) => Up(startedAt);
-
-    private void Up(long startedAt)
+    public void Succeeded(long startedAt)
     {
         TimeSpan? outage = null;
         int failures = 0;
         StatusCode status = default;
         lock (_gate)
         {
-            if (_state == SideState.Up || startedAt < _lastFailedAt)
+            if (startedAt < _latestStart)
+                return;
+            _latestStart = startedAt;
+            if (_state == SideState.Up)
                 return;
             if (_state == SideState.Failing)
                 (outage, failures, status) = (_clock.GetElapsedTime(_failingSince), _failures, _status);
@@ -92,27 +96,47 @@ public sealed partial class BusSide
         _changed();
     }
 
-    public void Failed(StatusCode status, string detail)
+    /// <summary>A call failed, as of now.</summary>
+    public void Failed(StatusCode status, string detail) => Failed(status, detail, _clock.GetTimestamp());
+
+    /// <summary>
+    /// A call that started at <paramref name="startedAt"/> failed. Counted in the metrics whatever its age; it
+    /// changes the side only if no call that started later has been heard from (a publish that hung through an
+    /// outage and timed out after a later one got through says nothing about now).
+    /// </summary>
+    public void Failed(StatusCode status, string detail, long startedAt)
     {
-        bool first;
+        bool first, stale = false;
         lock (_gate)
         {
             first = _state != SideState.Failing;
-            if (first)
+            if (startedAt < _latestStart)
             {
-                _failingSince = _clock.GetTimestamp();
-                _failures = 0;
+                stale = true;
             }
-            _state = SideState.Failing;
-            _lastFailedAt = _clock.GetTimestamp();
-            (_status, _detail) = (status, detail);
-            _failures++;
+            else
+            {
+                _latestStart = startedAt;
+                if (first)
+                {
+                    _failingSince = _clock.GetTimestamp();
+                    _failures = 0;
+                }
+                _state = SideState.Failing;
+                (_status, _detail) = (status, detail);
+                _failures++;
+            }
+        }
+        _failed(status);
+        if (stale)
+        {
+            Log.SideStaleFailure(_logger, _name, status, detail);
+            return;
         }
         if (first)
             Log.SideFailing(_logger, _name, status, detail);
         else
             Log.SideStillFailing(_logger, _name, status, detail);
-        _failed(status);
         _changed();
     }
 
@@ -152,5 +176,9 @@ public sealed partial class BusSide
 
         [LoggerMessage(EventId = 1023, Level = LogLevel.Debug, Message = "Pub/Sub {Side} pending: {Reason}.")]
         public static partial void SidePending(ILogger logger, string side, string reason);
+
+        [LoggerMessage(EventId = 1024, Level = LogLevel.Debug,
+            Message = "Pub/Sub {Side}: a call that started before the latest outcome failed with {StatusCode} ({Detail}); the later outcome stands.")]
+        public static partial void SideStaleFailure(ILogger logger, string side, StatusCode statusCode, string detail);
     }
 }

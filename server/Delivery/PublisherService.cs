@@ -68,8 +68,11 @@ internal sealed partial class PublisherService(
                 while (_batch.Count < MaxBatch && outbound.Reader.TryRead(out var next))
                     _batch.Add(next);
                 GiveUpExpired();
-                if (_batch.Count == 0 || !await SubscribedAsync(cancellationToken))
+                // While stopping, publish whether or not the subscription is there: it matters for this instance's own receipt only.
+                if (_batch.Count == 0 || !_stopping.Task.IsCompleted && !await SubscribedAsync(cancellationToken))
                     continue;
+                // Taken before the call: a recovery while it is in flight still cuts the wait short.
+                var recovery = health.NextRecovery;
                 if (await TryPublishAsync(cancellationToken))
                 {
                     foreach (var published in _batch)
@@ -79,7 +82,7 @@ internal sealed partial class PublisherService(
                     backoff.Reset();
                     _expiredThisEpisode = false;
                 }
-                else if (!await RetryWaitAsync(backoff, flushing, cancellationToken))
+                else if (!await RetryWaitAsync(backoff, flushing, recovery, cancellationToken))
                 {
                     return;
                 }
@@ -91,10 +94,10 @@ internal sealed partial class PublisherService(
     }
 
     /// <summary>The wait before the next try: backoff, cut short by a recovery or by the stop, after which it retries every few hundred milliseconds.</summary>
-    private Task<bool> RetryWaitAsync(Backoff backoff, Backoff flushing, CancellationToken cancellationToken) =>
+    private Task<bool> RetryWaitAsync(Backoff backoff, Backoff flushing, Task recovery, CancellationToken cancellationToken) =>
         _stopping.Task.IsCompleted
-            ? flushing.WaitAsync(health.NextRecovery, cancellationToken)
-            : backoff.WaitAsync(Task.WhenAny(health.NextRecovery, _stopping.Task), cancellationToken);
+            ? flushing.WaitAsync(recovery, cancellationToken)
+            : backoff.WaitAsync(Task.WhenAny(recovery, _stopping.Task), cancellationToken);
 
     /// <summary>Waits a while for the subscription to exist; false meanwhile, so expired alerts are still given up.</summary>
     private async Task<bool> SubscribedAsync(CancellationToken cancellationToken)

@@ -52,7 +52,7 @@ internal sealed partial class ShutdownPlan
     {
         var undone = new List<string>();
         if (_unpublished > 0)
-            undone.Add($"{_unpublished} alerts accepted from clients were never published ({_publishReason}); they are lost");
+            undone.Add($"{_unpublished} alerts accepted from clients were not published ({_publishReason}); they are lost, but for any in the batch Pub/Sub was taking when the stop cut it short");
         if (_deleteFailure is not null)
             undone.Add($"subscription {subscription} was not deleted ({_deleteFailure}); it expires after a day unused, or the other instances' sweeper removes it");
         if (undone.Count > 0)

@@ -34,12 +34,15 @@ internal sealed partial class HeartbeatService(
         // The first subscription made means the topic exists: beating before would only fail.
         if (!await SubscribedAsync(stoppingToken))
             return;
+        Task probe;
         do
         {
+            // Taken before the beat: a probe asked for while it is in flight is still answered.
+            probe = health.NextProbeRequest;
             await BeatAsync(stoppingToken);
             AnnouncePresence();
             fleet.Forget(TimeSpan.FromSeconds(Math.Max(_options.SweepAfterSeconds, 60) * 2));
-        } while (await clock.TryDelayAsync(NextWait(), health.NextProbeRequest, stoppingToken));
+        } while (await clock.TryDelayAsync(NextWait(), probe, stoppingToken));
     }
 
     private async Task<bool> SubscribedAsync(CancellationToken cancellationToken)

@@ -8,15 +8,35 @@ using Notifications.Bus.PubSub.Grpc;
 
 namespace Notifications.Tests.Units;
 
-/// <summary>Pub/Sub behind an HTTP/2 handler of our own: CreateSubscription succeeds, StreamingPull does what <see cref="Pull"/> says.</summary>
+/// <summary>
+/// Pub/Sub behind an HTTP/2 handler of our own: StreamingPull does what <see cref="Pull"/> says, every other
+/// call (CreateSubscription, DeleteSubscription…) succeeds unless <see cref="Admin"/> answers otherwise.
+/// </summary>
 internal sealed class AnsweringPubSub : HttpMessageHandler
 {
     public Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> Pull { get; set; } = null!;
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        request.RequestUri!.AbsolutePath.EndsWith("/StreamingPull", StringComparison.Ordinal)
-            ? Pull(request, cancellationToken)
-            : Task.FromResult(Answer([Framed(new Subscription())], StatusCode.OK));
+    /// <summary>The status for a call other than StreamingPull, by method name; it may take its time.</summary>
+    public Func<string, CancellationToken, Task<StatusCode>>? Admin { get; set; }
+
+    /// <summary>Every call's method name, in the order the calls came.</summary>
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        string path = request.RequestUri!.AbsolutePath;
+        string method = path[(path.LastIndexOf('/') + 1)..];
+        Calls.Enqueue(method);
+        if (method == "StreamingPull")
+            return await Pull(request, cancellationToken);
+        var status = Admin is null ? StatusCode.OK : await Admin(method, cancellationToken);
+        // An empty message answers any of them: a Subscription with no fields and an Empty are the same bytes.
+        return status == StatusCode.OK ? Answer([Framed(new Subscription())], status) : Answer([], status);
+    }
+
+    /// <summary>Ends every StreamingPull with <paramref name="status"/> at once, its request never read.</summary>
+    public static Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> EndAtOnce(StatusCode status) =>
+        (_, _) => Task.FromResult(Answer([], status));
 
     /// <summary>Refuses the call once the client is writing its open request, and fails that write before the client has the refusal.</summary>
     public static Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> RefuseDuringFirstWrite(StatusCode status) =>

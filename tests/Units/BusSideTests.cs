@@ -11,8 +11,9 @@ namespace Notifications.Tests.Units;
 
 /// <summary>
 /// Publishes overlap (alerts, heartbeats): one that was already on its way when Pub/Sub began refusing may
-/// succeed after another has failed. Its success is older news than the failure and must not end the episode,
-/// or health flaps and an outage is logged as two.
+/// succeed after another has failed, and one that hung through an outage may time out after a later one got
+/// through. Either outcome is older news than the other and must not change the side, or health flaps and
+/// one outage is logged as two.
 /// </summary>
 public sealed class BusSideTests : IDisposable
 {
@@ -57,6 +58,24 @@ public sealed class BusSideTests : IDisposable
         _health.Publish.Succeeded(retry);
 
         Assert.True(_health.Publish.IsUp);
+    }
+
+    [Fact]
+    public void A_publish_that_hung_through_an_outage_and_failed_after_a_later_one_got_through_does_not_start_an_episode()
+    {
+        long hung = _clock.GetTimestamp();
+        _clock.Advance(TimeSpan.FromMilliseconds(5));
+        _health.Publish.Failed(StatusCode.Unavailable, "down");
+        _clock.Advance(TimeSpan.FromMilliseconds(5));
+        _health.Publish.Succeeded(_clock.GetTimestamp());
+        _clock.Advance(TimeSpan.FromSeconds(5));
+
+        _health.Publish.Failed(StatusCode.DeadlineExceeded, "timed out", hung);
+
+        Assert.True(_health.Publish.IsUp);
+        var lines = _log.Collector.GetSnapshot().Where(r => r.Level >= LogLevel.Information).ToList();
+        Assert.Single(lines, r => r.Level == LogLevel.Warning);
+        Assert.Single(lines, r => r.Level == LogLevel.Information);
     }
 
     public void Dispose() => _services.Dispose();

@@ -64,9 +64,9 @@ internal sealed partial class PubSubBus
         {
             return Next.Reopen;
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && _deleting)
+        catch (Exception e) when (_deleting && e is RpcException { StatusCode: StatusCode.NotFound } or OperationCanceledException)
         {
-            // Our own shutdown deleted it; wait for the cancellation that follows.
+            // Our own shutdown deleted it, or stopped it being made again; wait for the cancellation that follows.
             await _clock.TryDelayAsync(Timeout.InfiniteTimeSpan, cancellationToken);
             return Next.Stop;
         }

@@ -162,8 +162,9 @@ internal sealed partial class PubSubBus
                 return;
             _confirmed = true;
             backoff.Reset();
+            // Under the gate: an end of this stream on the loop's thread must not be overtaken by its confirmation.
+            _health.Receive.Up();
         }
-        _health.Receive.Up();
     }
 
     /// <summary>Hands one message to the relay, which logs its own failures (<see cref="IMessageBus.ReceiveAsync"/>).</summary>

@@ -60,14 +60,29 @@ internal sealed partial class PubSubBus
     {
         // Taken before the call: a message published while it is in flight may or may not be kept.
         var createdAt = _clock.GetUtcNow();
+        await _subscriptionGate.WaitAsync(cancellationToken);
         try
         {
+            // Shutdown has deleted it, or is about to: made now, it would be left behind.
+            if (_deleting)
+                throw new OperationCanceledException("Stopping: the subscription is not made again.");
+            // Set before the call: one that times out here may have made it all the same, and shutdown must then delete it.
+            _created = true;
             await CreateAsync(cancellationToken);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
         {
         }
-        _created = true;
+        catch (RpcException e) when (e.StatusCode is not (StatusCode.DeadlineExceeded or StatusCode.Cancelled or StatusCode.Unavailable or StatusCode.Unknown or StatusCode.Internal))
+        {
+            // Refused outright (no permission, no topic): nothing was made.
+            _created = _prepared;
+            throw;
+        }
+        finally
+        {
+            _subscriptionGate.Release();
+        }
         _health.Subscribed(createdAt);
         Log.SubscriptionCreated(_logger, _names.Subscription, _names.Topic);
     }
@@ -88,19 +103,29 @@ internal sealed partial class PubSubBus
             },
         }, deadline: Deadline(AdminTimeout), cancellationToken: cancellationToken).ResponseAsync;
 
+    // Creating and deleting take turns: a delete waits for a create in flight, which may yet make the subscription.
+    private readonly SemaphoreSlim _subscriptionGate = new(1, 1);
     private volatile bool _deleting;
     private volatile bool _created;
 
     public async Task<string?> DeleteSubscriptionAsync(CancellationToken cancellationToken)
     {
         _deleting = true;
-        if (!_created)
+        try
         {
-            Log.NothingToDelete(_logger, _names.Subscription);
-            return null;
+            await _subscriptionGate.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return "the shutdown budget ran out first";
         }
         try
         {
+            if (!_created)
+            {
+                Log.NothingToDelete(_logger, _names.Subscription);
+                return null;
+            }
             await DeleteAsync(cancellationToken);
             Log.SubscriptionDeleted(_logger, _names.Subscription);
             return null;
@@ -117,6 +142,10 @@ internal sealed partial class PubSubBus
         catch (Exception e) when (e is OperationCanceledException or RpcException)
         {
             return "the shutdown budget ran out first";
+        }
+        finally
+        {
+            _subscriptionGate.Release();
         }
     }
 

@@ -63,6 +63,8 @@ internal sealed partial class PusherPublisher(IMessageBus bus, BusHealth health,
         long started = clock.GetTimestamp();
         while (true)
         {
+            // Taken before the call: a recovery while it is in flight still cuts the wait short.
+            var recovery = health.NextRecovery;
             try
             {
                 await bus.PublishAsync(_batch, cancellationToken);
@@ -70,7 +72,7 @@ internal sealed partial class PusherPublisher(IMessageBus bus, BusHealth health,
             }
             catch (BusUnavailableException e)
             {
-                if (!await backoff.WaitAsync(health.NextRecovery, cancellationToken))
+                if (!await backoff.WaitAsync(recovery, cancellationToken))
                     return;
                 if (clock.GetElapsedTime(started) > _timeout)
                 {
