@@ -86,6 +86,22 @@ public sealed class PullCallEndingTests : IDisposable
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task An_open_stream_ended_with_a_status_Pub_Sub_does_not_end_streams_with_is_a_failure_not_a_routine_end()
+    {
+        _pubSub.Pull = AnsweringPubSub.EndAfterOneMessage(StatusCode.PermissionDenied);
+        using var stop = new CancellationTokenSource();
+        var receiving = _bus.ReceiveAsync((_, _) => ValueTask.CompletedTask, () => { }, stop.Token);
+
+        // The message confirmed the stream as open; its end with PermissionDenied is then the warning of a failure.
+        await Eventually.TrueAsync(() => _healthLog.Collector.GetSnapshot().Any(r => r.Level == LogLevel.Warning), "the receive side's failure is logged", TimeSpan.FromSeconds(5));
+        Assert.Equal(StatusCode.PermissionDenied, _health.Receive.FailingWith);
+        Assert.DoesNotContain(_busLog.Collector.GetSnapshot(), r => r.Id.Id == 1008); // not logged as a routine end
+
+        await stop.CancelAsync();
+        await receiving;
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task A_restart_asked_of_a_stream_that_Pub_Sub_then_ends_with_a_status_does_not_swallow_the_next_restart()
     {
         var pulls = new ConcurrentQueue<HeldPull>();

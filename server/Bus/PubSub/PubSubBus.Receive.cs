@@ -107,17 +107,26 @@ internal sealed partial class PubSubBus
 
     private static bool IsCancellation(Exception e) => e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled };
 
-    /// <summary>A call failed: setup, a stream Pub/Sub would not open, or one it ended after opening (routine: no warning).</summary>
+    /// <summary>
+    /// A call failed: setup, a stream Pub/Sub would not open, or one it ended after opening. An open stream's
+    /// end is routine (no warning) when its status is one Google ends streams with; ended with any other (a key
+    /// revoked, a permission taken away), it is a failure, or a stream that opens and is then cut off again and
+    /// again would never be reported.
+    /// </summary>
     private void Failed(RpcException e)
     {
         string detail = RpcFailure.Describe(e, _endpoint);
         if (!_prepared)
             _health.Setup.Failed(e.StatusCode, detail);
-        else if (EndAttempt())
+        else if (EndAttempt() && IsRoutineEnd(e.StatusCode))
             StreamEnded(e.StatusCode);
         else
             _health.Receive.Failed(e.StatusCode, detail);
     }
+
+    /// <summary>The statuses Pub/Sub ends open streams with now and then, which its own clients reopen at once.</summary>
+    private static bool IsRoutineEnd(StatusCode status) => status is StatusCode.Unavailable or StatusCode.DeadlineExceeded
+        or StatusCode.Internal or StatusCode.Aborted or StatusCode.Unknown or StatusCode.ResourceExhausted or StatusCode.Cancelled or StatusCode.OK;
 
     /// <summary>An open stream ended, as Google ends every stream now and then: reopen it at once.</summary>
     private void StreamEnded(StatusCode status)
