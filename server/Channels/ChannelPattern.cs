@@ -5,7 +5,7 @@ namespace Notifications.Channels;
 /// <summary>
 /// A channel name, or a prefix ending in <c>*</c> that matches every channel starting with it:
 /// <c>team:42</c> matches only itself, <c>job:*</c> every <c>job:</c> channel (not <c>jobs:1</c>),
-/// <c>*</c> every channel. A <c>*</c> anywhere but at the end is refused.
+/// <c>*</c> every channel but Pusher apps' (see <see cref="Matches"/>). A <c>*</c> anywhere but at the end is refused.
 /// </summary>
 internal readonly record struct ChannelPattern
 {
@@ -23,8 +23,17 @@ internal readonly record struct ChannelPattern
 
     private ReadOnlySpan<char> Prefix => Text.AsSpan(0, Text.Length - 1);
 
+    /// <summary>
+    /// Whether the pattern matches <paramref name="channel"/>. A prefix reaches into Pusher apps' channels only
+    /// when it is written inside their namespace (<c>pusher:1001:*</c>): a broad grant (<c>*</c>, <c>pu*</c>),
+    /// perhaps made before the Pusher door was turned on, must not open their private and presence channels,
+    /// which have auth of their own.
+    /// </summary>
     public bool Matches(string channel) =>
-        IsPrefix ? channel.AsSpan().StartsWith(Prefix, StringComparison.Ordinal) : string.Equals(channel, Text, StringComparison.Ordinal);
+        IsPrefix
+            ? channel.AsSpan().StartsWith(Prefix, StringComparison.Ordinal)
+                && (!channel.StartsWith(ChannelName.PusherPrefix, StringComparison.Ordinal) || IsWithin(ChannelName.PusherPrefix))
+            : string.Equals(channel, Text, StringComparison.Ordinal);
 
     /// <summary>True when every channel this pattern matches starts with <paramref name="prefix"/> (so <c>user:*</c> is within <c>user:</c>, and <c>*</c> is not).</summary>
     public bool IsWithin(string prefix) =>

@@ -19,6 +19,9 @@ internal static class ChannelName
     public const string PublicPrefix = "public:";
     public const string UserPrefix = "user:";
 
+    /// <summary>Pusher apps' channels (<c>pusher:&lt;app&gt;:&lt;channel&gt;</c>), which only a pattern written inside this namespace reaches.</summary>
+    public const string PusherPrefix = "pusher:";
+
     private static readonly SearchValues<char> Allowed =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:_-.=@,;|");
 

@@ -102,6 +102,19 @@ public sealed class ChannelPatternTests
     }
 
     [Theory]
+    [InlineData("*", false)]
+    [InlineData("pu*", false)]
+    [InlineData("pusher:*", true)]
+    [InlineData("pusher:1001:*", true)]
+    [InlineData("pusher:1001:private-*", true)]
+    [InlineData("pusher:1001:private-admin", true)]
+    [InlineData("pusher:2002:*", false)]
+    public void Only_a_pattern_written_inside_the_Pusher_namespace_reaches_a_Pusher_apps_channel(string pattern, bool matches)
+    {
+        Assert.Equal(matches, Parse(pattern).Matches("pusher:1001:private-admin"));
+    }
+
+    [Theory]
     [InlineData("user:*", true)]
     [InlineData("us*", true)]
     [InlineData("user:42", true)]
