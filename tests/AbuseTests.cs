@@ -40,6 +40,38 @@ public sealed class AbuseTests(ITestOutputHelper output)
         Assert.DoesNotContain(bystander.OfType("alert"), a => a.GetProperty("text").GetString() is "one too many" or "still going");
     }
 
+    /// <summary>A subscribe with since replays a window under the lock every delivery takes: a flood of them is limited, then closed.</summary>
+    [Fact(Timeout = 30_000)]
+    public async Task A_flood_of_resuming_subscribes_is_rate_limited_and_then_closed_with_1008_while_others_are_served()
+    {
+        var settings = TestInstance.StandaloneSettings();
+        settings["RATE_LIMIT_STRIKES"] = "5";
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        await using var bystander = await TestSocket.ConnectAsync(instance.SocketUri);
+        await using var flooder = await TestSocket.ConnectAsync(instance.SocketUri);
+
+        // The burst (100) is served; the next five are refused, the fifth closes the socket.
+        for (int i = 0; i < 105 && flooder.CloseStatus is null; i++)
+        {
+            try
+            {
+                await flooder.SendJsonAsync("""{"type":"subscribe","channel":"global","since":"unknown"}""");
+            }
+            catch (WebSocketException)
+            {
+                break; // closed under the send, as it should be
+            }
+        }
+
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await flooder.WaitForCloseAsync());
+        var refused = flooder.OfType("error").ToList();
+        Assert.Equal(5, refused.Count);
+        Assert.All(refused, e => Assert.Equal("rate_limited", e.GetProperty("code").GetString()));
+        Assert.Equal(100, flooder.OfType("subscribed").Count());
+        await bystander.SendAlertAsync("still served");
+        await bystander.WaitForAlertAsync("still served");
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task Sockets_over_the_per_address_cap_are_refused_with_429_and_Fly_Client_IP_counts_only_when_trusted()
     {

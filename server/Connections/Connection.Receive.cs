@@ -53,6 +53,8 @@ internal sealed partial class Connection
             SendError(error.Code, error.Message);
             return;
         }
+        if (request.Kind != ClientRequestKind.Alert && !TakeRequest())
+            return;
         switch (request.Kind)
         {
             case ClientRequestKind.Subscribe:
@@ -95,6 +97,25 @@ internal sealed partial class Connection
         Log.AlertAccepted(_logger, Id, alertId);
     }
 
+    /// <summary>
+    /// Takes one from the budget of subscribe, unsubscribe and refresh requests, or answers <c>rate_limited</c>.
+    /// A client needs a burst of them when it connects and a few a minute after; a flood costs the server work
+    /// others wait for (a subscribe with <c>since</c> replays a window under the lock every delivery takes, a
+    /// refresh checks a signature), so it is limited as alerts are, strikes and 1008 included.
+    /// </summary>
+    private bool TakeRequest()
+    {
+        _requestBudget ??= new TokenBucket(RequestsPerSecond, RequestBurst, _clock);
+        if (_requestBudget.TryTake(out var retryAfter))
+            return true;
+        int retryAfterMs = (int)Math.Ceiling(retryAfter.TotalMilliseconds);
+        SendError(ErrorCodes.RateLimited,
+            $"Too many subscribe, unsubscribe and refresh requests: at most {RequestsPerSecond:0} per second (bursts of {RequestBurst}). Try again in {retryAfterMs} ms.",
+            retryAfterMs);
+        Strike();
+        return false;
+    }
+
     /// <summary>Tells the client when to try again; one that keeps going regardless is closed with 1008.</summary>
     private void RateLimited(TimeSpan retryAfter)
     {
@@ -102,6 +123,12 @@ internal sealed partial class Connection
         SendError(ErrorCodes.RateLimited,
             $"Too many alerts: at most {_options.AlertRatePerSecond:0.##} per second (bursts of {_options.AlertBurst}). Try again in {retryAfterMs} ms.",
             retryAfterMs);
+        Strike();
+    }
+
+    /// <summary>One more limited request in a row; at <c>RATE_LIMIT_STRIKES</c> the socket is closed with 1008.</summary>
+    private void Strike()
+    {
         if (++_strikes >= _options.RateLimitStrikes && RequestClose(CloseReason.PolicyViolation))
             Log.RateLimitAbuse(_logger, Id, Remote, _strikes);
     }
