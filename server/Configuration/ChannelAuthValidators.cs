@@ -42,6 +42,13 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
             builder.AddError(jwksProblem);
         if (options.Issuer is { } issuer && issuer.Length > 0 && string.IsNullOrWhiteSpace(issuer))
             builder.AddError("AUTH_ISSUER is blank; unset it to skip the issuer check.");
+        // Public keys are seldom ours alone: an identity provider's key set signs tokens for every app it serves, with
+        // the same sub for the same person, so without these checks another app's token would open this user's channel.
+        bool jwks = !string.IsNullOrWhiteSpace(options.JwksUrl), pem = !string.IsNullOrWhiteSpace(options.PublicKeyFile);
+        if ((jwks || pem) && string.IsNullOrWhiteSpace(options.Audience))
+            builder.AddError($"{(jwks ? "AUTH_JWKS_URL" : "AUTH_PUBLIC_KEY_FILE")} is set but AUTH_AUDIENCE is not: public keys may sign tokens for other apps too, so set the aud this server's tokens carry.");
+        if (jwks && string.IsNullOrWhiteSpace(options.Issuer))
+            builder.AddError("AUTH_JWKS_URL is set but AUTH_ISSUER is not: a provider's key set may serve several issuers (tenants), so set the iss this server's tokens carry.");
         return builder.Build();
     }
 

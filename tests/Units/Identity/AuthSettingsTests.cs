@@ -65,11 +65,33 @@ public sealed class AuthSettingsTests
     [InlineData("/nonexistent/jwks.json", "neither")]
     public void The_JWKS_location_must_be_https_or_a_local_file(string location, string? failure)
     {
-        var message = Failure(new AuthOptions { JwksUrl = location });
+        var message = Failure(new AuthOptions { JwksUrl = location, Audience = "notifications", Issuer = "https://id.example.com/" });
         if (failure is null)
             Assert.Null(message);
         else
             Assert.Contains(failure, message);
+    }
+
+    [Fact]
+    public void Public_keys_need_an_audience_and_a_key_set_an_issuer_too_so_another_apps_token_cannot_open_a_users_channel()
+    {
+        const string Jwks = "https://id.example.com/.well-known/jwks.json";
+        Assert.Contains("AUTH_AUDIENCE is not", Failure(new AuthOptions { JwksUrl = Jwks, Issuer = "https://id.example.com/" }));
+        Assert.Contains("AUTH_ISSUER is not", Failure(new AuthOptions { JwksUrl = Jwks, Audience = "notifications" }));
+        Assert.Null(Failure(new AuthOptions { JwksUrl = Jwks, Audience = "notifications", Issuer = "https://id.example.com/" }));
+        using var ec = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var pem = WriteTemp(ec.ExportSubjectPublicKeyInfoPem());
+        try
+        {
+            Assert.Contains("AUTH_PUBLIC_KEY_FILE is set but AUTH_AUDIENCE is not", Failure(new AuthOptions { PublicKeyFile = pem }));
+            Assert.Null(Failure(new AuthOptions { PublicKeyFile = pem, Audience = "notifications" }));
+        }
+        finally
+        {
+            File.Delete(pem);
+        }
+        // A shared secret is this server's and its backend's alone: no audience needed.
+        Assert.Null(Failure(new AuthOptions { Hs256Secret = new string('s', 32) }));
     }
 
     [Fact]
