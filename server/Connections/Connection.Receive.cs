@@ -22,8 +22,9 @@ internal sealed partial class Connection
     void IFrameHandler.OnMessage(FrameOpcode opcode, ReadOnlySpan<byte> message)
     {
         _framesIn++;
-        // Once closing for abuse or slowness, what follows is read only to reach the close frame.
-        if (ClosingFor is CloseReason.PolicyViolation or CloseReason.SlowClient)
+        // Once closing, what follows is read only to reach the close frame: nothing is published or joined on an
+        // expired token in its grace, or by an abuser. A server shutdown is the exception: its drain still takes alerts.
+        if (ClosingFor is { } closing && closing != CloseReason.ServerShutdown)
             return;
         if (Dialect is { } dialect)
             dialect.OnMessage(opcode == FrameOpcode.Binary, message);
