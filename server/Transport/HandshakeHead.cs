@@ -50,7 +50,7 @@ internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, s
         headLength = 0;
         int end = bytes.IndexOf(HeadEnd);
         var headBytes = end < 0 ? bytes : bytes[..end];
-        if (!StartsLikeOurs(headBytes) || !IsPlainText(headBytes))
+        if (!StartsLikeOurs(headBytes) || !IsPlainText(headBytes, complete: end >= 0))
             return Verdict.NotOurs;
         if (end < 0)
             return bytes.Length >= MaxHeadBytes ? Verdict.NotOurs : Verdict.NeedMore;
@@ -77,13 +77,16 @@ internal sealed record HandshakeHead(HandshakeRequest Request, string? Origin, s
         return true;
     }
 
-    /// <summary>Printable ASCII and tabs, with every line ended by CRLF: no bare LF or CR, which Kestrel reads by rules of its own.</summary>
-    private static bool IsPlainText(ReadOnlySpan<byte> head)
+    /// <summary>
+    /// Printable ASCII and tabs, with every line ended by CRLF: no bare LF or CR, which Kestrel reads by rules of
+    /// its own. A CR at the very end may be waiting for its LF only while the head is not <paramref name="complete"/>.
+    /// </summary>
+    private static bool IsPlainText(ReadOnlySpan<byte> head, bool complete)
     {
         for (int i = 0; i < head.Length; i++)
         {
             byte b = head[i];
-            bool lineEnd = b == '\r' ? i + 1 >= head.Length || head[i + 1] == '\n' : b == '\n' && i > 0 && head[i - 1] == '\r';
+            bool lineEnd = b == '\r' ? i + 1 >= head.Length ? !complete : head[i + 1] == '\n' : b == '\n' && i > 0 && head[i - 1] == '\r';
             if (!lineEnd && b is > 0x7E or (< 0x20 and not (byte)'\t'))
                 return false;
         }
