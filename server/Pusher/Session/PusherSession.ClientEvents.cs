@@ -61,7 +61,7 @@ internal sealed partial class PusherSession
         return true;
     }
 
-    /// <summary><c>pusher:signin</c>: a bad signature closes the connection with 4009, as Pusher does.</summary>
+    /// <summary><c>pusher:signin</c>: a bad signature closes the connection with 4009, as Pusher does, and so does a sign-in as a second user.</summary>
     private void Signin(SigninFrame request)
     {
         string? refusal = ChannelAuthorizer.CheckSignin(_app, SocketId, request.UserData, request.Auth);
@@ -69,6 +69,12 @@ internal sealed partial class PusherSession
         if (userId is null)
         {
             CloseWith(PusherErrorCodes.Unauthorized, refusal ?? "user_data must be a JSON object with a non-empty \"id\".");
+            return;
+        }
+        if (UserId is { } signedIn && signedIn != userId)
+        {
+            // Its #server-to-user- subscription and presence are the first user's: a connection is one user's for life.
+            CloseWith(PusherErrorCodes.Unauthorized, $"This connection is signed in as another user already; sign in as '{userId}' on a new connection.");
             return;
         }
         UserId = userId;

@@ -160,6 +160,24 @@ public sealed class PusherSessionEventsTests
     }
 
     [Fact]
+    public void A_second_signin_as_another_user_closes_the_connection_with_4009_and_the_first_users_channel_goes_with_it()
+    {
+        var f = new PusherSessionFixture();
+        f.Send($$$"""{"event":"pusher:signin","data":{"auth":"{{{SigninAuth}}}","user_data":"{{{UserData}}}"}}""");
+        f.Send("""{"event":"pusher:subscribe","data":{"channel":"#server-to-user-u1"}}""");
+        const string Other = """{"id":"u2"}""";
+        string signature = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            "app-secret"u8, System.Text.Encoding.UTF8.GetBytes($"{PusherSessionFixture.SocketId}::user::{Other}")));
+
+        f.Send($$$"""{"event":"pusher:signin","data":{"auth":"app-key:{{{signature}}}","user_data":"{\"id\":\"u2\"}"}}""");
+
+        Assert.Equal(4009, f.Frames.Closed!.Value.Code);
+        Assert.Contains("signed in as another user", f.Frames.Closed.Value.Reason); // a good signature, refused for its user
+        Assert.Equal("u1", f.Session.UserId);
+        Assert.Equal(["join pusher:1001:#server-to-user-u1", "leave pusher:1001:#server-to-user-u1"], f.Channels.Log);
+    }
+
+    [Fact]
     public void A_bad_signin_closes_the_connection_with_4009()
     {
         var f = new PusherSessionFixture();
