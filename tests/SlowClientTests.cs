@@ -150,6 +150,49 @@ public sealed class SlowClientTests(ITestOutputHelper output)
         Assert.Null(reader.CloseStatus);
     }
 
+    /// <summary>A peer that stopped reading but still sends now and then passes the keep-alive; its stuck write gives it away.</summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_peer_that_stops_reading_but_keeps_sending_pongs_is_closed_as_slow_before_its_queue_fills()
+    {
+        var settings = TestInstance.StandaloneSettings();
+        (settings["WS_KEEPALIVE_SECONDS"], settings["ALERT_MAX_LENGTH"], settings["WS_MAX_MESSAGE_BYTES"]) = ("2", "4000", "8192");
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        var registry = instance.Services.GetRequiredService<ConnectionRegistry>();
+        await using var sender = await TestSocket.ConnectAsync(instance.SocketUri);
+        var ct = TestContext.Current.CancellationToken;
+        using var stalled = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096, NoDelay = true };
+        await stalled.ConnectAsync(IPAddress.Loopback, instance.BaseUri.Port, ct);
+        await stalled.SendAsync(Encoding.ASCII.GetBytes($"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{instance.BaseUri.Port}\r\nUpgrade: websocket\r\n" +
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"), ct);
+        await Eventually.TrueAsync(() => registry.Count == 2, "both clients are registered");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var pongs = Task.Run(async () =>
+        {
+            byte[] pong = [0x8A, 0x80, 0, 0, 0, 0]; // an unsolicited pong, masked with zeros: proof of life, nothing read
+            while (await Task.Delay(500, stop.Token).ContinueWith(t => !t.IsCanceled, TaskScheduler.Default))
+            {
+                try
+                {
+                    await stalled.SendAsync(pong, stop.Token);
+                }
+                catch (Exception e) when (e is SocketException or OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }, ct);
+
+        // About 600 KB to a peer that reads nothing: far more than the kernel holds for it, far fewer frames than its queue.
+        for (int i = 0; i < 200; i++)
+            await sender.SendAlertAsync($"{i:D3}:{new string('x', 3000)}");
+
+        await Eventually.TrueAsync(() => registry.Count == 1, "the stalled peer was closed", TimeSpan.FromSeconds(15));
+        await stop.CancelAsync();
+        await pongs;
+        await Eventually.TrueAsync(() => instance.Log.Events.Any(e => e.MessageTemplate.Text.Contains("did not finish taking one write")), "the stall is logged");
+        Assert.Null(sender.CloseStatus);
+    }
+
     /// <summary>
     /// A raw client that completes the handshake, then sends 4,000 pings (about 500 KB of pongs owed) and
     /// never reads: once its small receive window is full, every write the server makes to it waits.

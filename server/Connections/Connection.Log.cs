@@ -30,6 +30,10 @@ internal sealed partial class Connection
             Message = "Connection {ConnectionId} from {Remote} let {QueueCapacity} frames pile up unread; closing it with 1013.")]
         public static partial void SlowClient(ILogger logger, long connectionId, string remote, int queueCapacity);
 
+        [LoggerMessage(EventId = 3015, Level = LogLevel.Warning,
+            Message = "Connection {ConnectionId} from {Remote} did not finish taking one write in {Seconds} s: it has stopped reading; closing it with 1013.")]
+        public static partial void StalledWrite(ILogger logger, long connectionId, string remote, int seconds);
+
         [LoggerMessage(EventId = 3003, Level = LogLevel.Warning,
             Message = "Connection {ConnectionId} from {Remote} sent a message over {LimitBytes} bytes; closing it with 1009.")]
         public static partial void MessageTooBig(ILogger logger, long connectionId, string remote, int limitBytes);

@@ -54,6 +54,8 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
     // Keep-alive: set by every read that brought bytes, cleared by each check (see CheckAlive).
     private int _heard;
     private bool _pingUnanswered;
+    // Frames written as of the last keep-alive check, to tell a write stuck for a whole interval.
+    private long _framesOutAtCheck;
     // Made at the first message: a socket that only listens never needs one (a new bucket starts full, as an old one would be).
     private TokenBucket? _alertBudget;
     // Subscribe, unsubscribe and refresh requests (see TakeRequest), likewise made at the first.
@@ -259,6 +261,17 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
     /// </summary>
     public void CheckAlive()
     {
+        // A peer that stopped reading while it still sends (pongs, a trickle) passes the check below; one write
+        // that has not finished in a whole interval is its sign, long before a quiet instance fills its queue.
+        long written = Volatile.Read(ref _framesOut);
+        bool stalled = Volatile.Read(ref _inFlight) > 0 && written == _framesOutAtCheck;
+        _framesOutAtCheck = written;
+        if (stalled)
+        {
+            if (RequestClose(CloseReason.SlowClient))
+                Log.StalledWrite(_logger, Id, Remote, _options.KeepAliveSeconds);
+            return;
+        }
         bool heard = Interlocked.Exchange(ref _heard, 0) == 1;
         if (_pingUnanswered && !heard)
         {
