@@ -24,6 +24,9 @@ internal sealed class SocketReader(Socket socket, SocketReceiver receiver) : Pip
     // Everything buffered was examined: the next read waits for more.
     private bool _examinedAll = true;
     private bool _clientDone;
+    // Reads in a row that found bytes waiting and so completed on the loop's own thread (see ReceiveAsync).
+    private int _readyInARow;
+    private const int ReadyReadsBeforeYield = 16;
 
     /// <summary>The input ended with a socket error (a reset, or the socket closed under the read), not a FIN: there is no connection left to shut down.</summary>
     public bool Failed { get; private set; }
@@ -42,9 +45,18 @@ internal sealed class SocketReader(Socket socket, SocketReceiver receiver) : Pip
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadResult> ReceiveAsync()
     {
+        // A peer that never pauses would keep its receive loop on one thread-pool thread for as long as it sends, and
+        // two such peers would hold both workers of a two-core machine: now and then the loop gives its thread back.
+        if (++_readyInARow >= ReadyReadsBeforeYield)
+        {
+            _readyInARow = 0;
+            await Task.Yield();
+        }
         if (_buffer is null)
         {
             var waiting = receiver.WaitForDataAsync(socket);
+            if (!waiting.IsCompleted)
+                _readyInARow = 0;
             // Bytes already there (frames sent right behind the head) would be handled on this thread, and a client that
             // keeps sending would keep it: the accept thread hands them to the thread pool (nothing there: no hop).
             if (waiting.IsCompleted && AcceptThread.IsCurrent)
@@ -63,6 +75,7 @@ internal sealed class SocketReader(Socket socket, SocketReceiver receiver) : Pip
         int received = socket.Receive(_buffer.AsSpan(_end), SocketFlags.None, out var error);
         if (error == SocketError.WouldBlock)
         {
+            _readyInARow = 0;
             error = await receiver.ReceiveAsync(socket, _buffer.AsMemory(_end));
             received = receiver.BytesTransferred;
         }
