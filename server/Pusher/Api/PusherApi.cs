@@ -21,12 +21,16 @@ internal sealed partial class PusherApi(PusherApps apps, PusherPublisher publish
 
     public async Task<IResult> TriggerAsync(HttpContext context, string appId, bool batch)
     {
-        var body = await ReadBodyAsync(context, BodyLimit(appId));
+        // Signed first, read after: an unsigned request costs no body's worth of memory.
+        var request = context.Request;
+        var verdict = ApiRequestVerifier.VerifyQuery(apps, appId, request.Method, request.Path.Value ?? "", request.QueryString.Value, clock.GetUtcNow(), out var signed);
+        if (verdict.App is not { } app)
+            return Refused(context, appId, verdict);
+        var body = await ReadBodyAsync(context, BodyLimit(app));
         if (body is null)
             return Refuse(413, "The body is larger than this app's events could be.");
-        var verdict = Verify(context, appId, body);
-        if (verdict.App is not { } app)
-            return Refuse(verdict.Status, verdict.Message);
+        if (ApiRequestVerifier.CheckBody(signed!, body) is { } mismatch)
+            return Refused(context, appId, mismatch);
         var trigger = batch ? ApiEventReader.Batch(app, body) : ApiEventReader.Events(app, body);
         if (trigger.Problem is { } problem)
             return Refuse(problem.Status, problem.Message);
@@ -71,9 +75,14 @@ internal sealed partial class PusherApi(PusherApps apps, PusherPublisher publish
         return verdict;
     }
 
-    /// <summary>A batch of the app's largest events, every character escaped, with room for names and channels; 64 KiB for an unknown app (refused anyway).</summary>
-    private long BodyLimit(string appId) =>
-        apps.ById(appId) is { } app ? app.Limits.MaxBatchSize * (6L * app.Limits.MaxEventBytes + 32 * 1024) : 64 * 1024;
+    private IResult Refused(HttpContext context, string appId, ApiVerdict verdict)
+    {
+        Log.Refused(logger, appId, context.Request.Method, context.Request.Path.Value ?? "", verdict.Refusal, verdict.Status);
+        return Refuse(verdict.Status, verdict.Message);
+    }
+
+    /// <summary>A batch of the app's largest events, every character escaped, with room for names and channels.</summary>
+    private static long BodyLimit(PusherApp app) => app.Limits.MaxBatchSize * (6L * app.Limits.MaxEventBytes + 32 * 1024);
 
     private static async Task<byte[]?> ReadBodyAsync(HttpContext context, long limit)
     {

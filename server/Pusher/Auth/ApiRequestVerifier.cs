@@ -22,17 +22,30 @@ internal static class ApiRequestVerifier
     /// <param name="query">The raw query string, with or without its leading '?'.</param>
     public static ApiVerdict Verify(PusherApps apps, string appId, string method, string path, string? query, ReadOnlySpan<byte> body, DateTimeOffset now)
     {
+        var verdict = VerifyQuery(apps, appId, method, path, query, now, out var values);
+        return verdict.Accepted ? CheckBody(values!, body) ?? verdict : verdict;
+    }
+
+    /// <summary>
+    /// Everything the query carries (key, timestamp, signature, which covers <c>body_md5</c>), so a request is
+    /// known to come from the app before its body is read; <see cref="CheckBody"/> then checks the body against
+    /// <paramref name="values"/>.
+    /// </summary>
+    public static ApiVerdict VerifyQuery(PusherApps apps, string appId, string method, string path, string? query, DateTimeOffset now,
+        out IReadOnlyDictionary<string, string>? values)
+    {
+        values = null;
         if (apps.ById(appId) is not { } app)
             return ApiVerdict.Refuse(ApiRefusal.UnknownApp, 404, $"No app has the id '{appId}'.");
         var parameters = QueryHelpers.ParseQuery(query);
         if (parameters.FirstOrDefault(p => p.Value.Count > 1) is { Key: { } repeated })
             return ApiVerdict.Refuse(ApiRefusal.DuplicateParameter, 400, $"The query names '{repeated}' more than once.");
-        var values = parameters.ToDictionary(p => p.Key.ToLowerInvariant(), p => p.Value.ToString(), StringComparer.Ordinal);
-        if (Required.FirstOrDefault(k => !values.ContainsKey(k)) is { } missing)
+        var read = parameters.ToDictionary(p => p.Key.ToLowerInvariant(), p => p.Value.ToString(), StringComparer.Ordinal);
+        if (Required.FirstOrDefault(k => !read.ContainsKey(k)) is { } missing)
             return ApiVerdict.Refuse(ApiRefusal.MissingParameter, 401, $"The query has no {missing}; sign the request as Pusher's server libraries do.");
-        return CheckKeyAndTime(app, values, now)
-            ?? CheckBody(values, body)
-            ?? CheckSignature(app, method, path, values)
+        values = read;
+        return CheckKeyAndTime(app, read, now)
+            ?? CheckSignature(app, method, path, read)
             ?? ApiVerdict.Accept(app);
     }
 
@@ -43,7 +56,7 @@ internal static class ApiRequestVerifier
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => $"{p.Key}={p.Value}")));
 
-    private static ApiVerdict? CheckKeyAndTime(PusherApp app, Dictionary<string, string> values, DateTimeOffset now)
+    private static ApiVerdict? CheckKeyAndTime(PusherApp app, IReadOnlyDictionary<string, string> values, DateTimeOffset now)
     {
         if (values["auth_key"] != app.Key)
             return ApiVerdict.Refuse(ApiRefusal.WrongKey, 401, "auth_key is not this app's key.");
@@ -57,7 +70,8 @@ internal static class ApiRequestVerifier
         return null;
     }
 
-    private static ApiVerdict? CheckBody(Dictionary<string, string> values, ReadOnlySpan<byte> body)
+    /// <summary>Null when the body is what <c>body_md5</c> in the signed query says (or there is neither); else the refusal.</summary>
+    public static ApiVerdict? CheckBody(IReadOnlyDictionary<string, string> values, ReadOnlySpan<byte> body)
     {
         bool given = values.TryGetValue("body_md5", out string? md5);
         if (body.IsEmpty && !given)
@@ -69,7 +83,7 @@ internal static class ApiRequestVerifier
             : ApiVerdict.Refuse(ApiRefusal.BodyMismatch, 401, "body_md5 is not the MD5 of the body.");
     }
 
-    private static ApiVerdict? CheckSignature(PusherApp app, string method, string path, Dictionary<string, string> values)
+    private static ApiVerdict? CheckSignature(PusherApp app, string method, string path, IReadOnlyDictionary<string, string> values)
     {
         string signed = StringToSign(method, path, values);
         return app.Secret.Verify(signed, values["auth_signature"])

@@ -97,7 +97,9 @@ public sealed class ApiRequestVerifierTests
     {
         string withoutMd5 = string.Join('&', PostQuery.Split('&').Where(p => !p.StartsWith("body_md5=", StringComparison.Ordinal)));
 
-        Assert.Equal(ApiRefusal.BodyMismatch, Post(withoutMd5).Refusal);
+        // The query is checked before the body is read: without the body_md5 it signed, its signature fails first.
+        Assert.Equal((ApiRefusal.BadSignature, 401), (Post(withoutMd5).Refusal, Post(withoutMd5).Status));
+        Assert.Equal(ApiRefusal.BodyMismatch, ApiRequestVerifier.CheckBody(new Dictionary<string, string>(), "{}"u8)!.Refusal);
         Assert.Equal(ApiRefusal.DuplicateParameter, Post(PostQuery + "&auth_key=app-key").Refusal);
         Assert.Equal(ApiRefusal.UnsupportedVersion, Post(PostQuery.Replace("auth_version=1.0", "auth_version=2.0", StringComparison.Ordinal)).Refusal);
     }
