@@ -1,15 +1,7 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using Grpc.Core;
-using Grpc.Net.Client;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.Time.Testing;
 using Notifications.Bus;
-using Notifications.Bus.PubSub;
-using Notifications.Configuration;
-using Notifications.Metrics;
 using Notifications.Tests.Infrastructure;
 
 namespace Notifications.Tests.Units;
@@ -25,35 +17,20 @@ namespace Notifications.Tests.Units;
 /// </summary>
 public sealed class PullCallEndingTests : IDisposable
 {
-    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow); // call deadlines are taken from it
-    private readonly FakeLogger<BusHealth> _healthLog = new();
-    private readonly FakeLogger<PubSubBus> _busLog = new();
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly AnsweringPubSub _pubSub = new();
-    private readonly BusHealth _health;
-    private readonly PubSubBus _bus;
-
-    public PullCallEndingTests()
-    {
-        var metrics = new NotificationsMetrics(_services.GetRequiredService<IMeterFactory>());
-        _health = new BusHealth(_clock, metrics, _healthLog);
-        var channel = GrpcChannel.ForAddress("http://pubsub.test", new GrpcChannelOptions { HttpHandler = _pubSub });
-        var options = new PubSubOptions { EmulatorHost = "pubsub.test", ProjectId = "test" };
-        _bus = new PubSubBus((channel, "test"), options, new InstanceOptions { InstanceId = "m", Region = "ams" }, _health, _clock, metrics, _busLog);
-    }
+    private readonly AnsweredBus _fake = new();
 
     [Fact(Timeout = 10_000)]
     public async Task A_pull_refused_while_its_open_request_is_written_is_reported_with_the_refusal_not_as_cancelled()
     {
-        _pubSub.Pull = AnsweringPubSub.RefuseDuringFirstWrite(StatusCode.Unauthenticated);
+        _fake.PubSub.Pull = AnsweringPubSub.RefuseDuringFirstWrite(StatusCode.Unauthenticated);
         using var stop = new CancellationTokenSource();
-        var receiving = _bus.ReceiveAsync((_, _) => ValueTask.CompletedTask, () => { }, stop.Token);
+        var receiving = _fake.Bus.ReceiveAsync((_, _) => ValueTask.CompletedTask, () => { }, stop.Token);
 
         // The warning is written just after the side's state changes: wait for the warning.
-        await Eventually.TrueAsync(() => _healthLog.Collector.GetSnapshot().Any(r => r.Level == LogLevel.Warning), "the receive side's failure is logged", TimeSpan.FromSeconds(5));
-        var warning = Assert.Single(_healthLog.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
+        await Eventually.TrueAsync(() => _fake.HealthLog.Collector.GetSnapshot().Any(r => r.Level == LogLevel.Warning), "the receive side's failure is logged", TimeSpan.FromSeconds(5));
+        var warning = Assert.Single(_fake.HealthLog.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
         Assert.Equal("Unauthenticated", warning.StructuredState!.Single(p => p.Key == "StatusCode").Value);
-        Assert.Equal(StatusCode.Unauthenticated, _health.Receive.FailingWith);
+        Assert.Equal(StatusCode.Unauthenticated, _fake.Health.Receive.FailingWith);
 
         await stop.CancelAsync();
         await receiving;
@@ -62,24 +39,24 @@ public sealed class PullCallEndingTests : IDisposable
     [Fact(Timeout = 10_000)]
     public async Task A_stream_ended_while_its_acks_are_written_is_reported_with_its_status_not_as_cancelled()
     {
-        _pubSub.Pull = AnsweringPubSub.EndAfterOneMessage(StatusCode.Unavailable);
+        _fake.PubSub.Pull = AnsweringPubSub.EndAfterOneMessage(StatusCode.Unavailable);
         var relayed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stop = new CancellationTokenSource();
         string? handed = null;
         // The fan-out of what the response brought is due once it is all handed over, before the acks.
-        var receiving = _bus.ReceiveAsync((message, _) =>
+        var receiving = _fake.Bus.ReceiveAsync((message, _) =>
         {
             handed = message.MessageId;
             return ValueTask.CompletedTask;
         }, () => relayed.TrySetResult(handed ?? "nothing handed over"), stop.Token);
 
         Assert.Equal("m1", await relayed.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
-        await Eventually.TrueAsync(() => _busLog.Collector.GetSnapshot().Any(r => r.Id.Id == 1008), "the stream's end is logged", TimeSpan.FromSeconds(5));
-        var ended = _busLog.Collector.GetSnapshot().Single(r => r.Id.Id == 1008);
+        await Eventually.TrueAsync(() => _fake.BusLog.Collector.GetSnapshot().Any(r => r.Id.Id == 1008), "the stream's end is logged", TimeSpan.FromSeconds(5));
+        var ended = _fake.BusLog.Collector.GetSnapshot().Single(r => r.Id.Id == 1008);
         Assert.Equal("Unavailable", ended.StructuredState!.Single(p => p.Key == "StatusCode").Value);
         // A routine end of an open stream: no failure.
-        Assert.NotEqual(SideState.Failing, _health.Receive.State);
-        Assert.DoesNotContain(_healthLog.Collector.GetSnapshot(), r => r.Level >= LogLevel.Warning);
+        Assert.NotEqual(SideState.Failing, _fake.Health.Receive.State);
+        Assert.DoesNotContain(_fake.HealthLog.Collector.GetSnapshot(), r => r.Level >= LogLevel.Warning);
 
         await stop.CancelAsync();
         await receiving;
@@ -88,14 +65,14 @@ public sealed class PullCallEndingTests : IDisposable
     [Fact(Timeout = 10_000)]
     public async Task An_open_stream_ended_with_a_status_Pub_Sub_does_not_end_streams_with_is_a_failure_not_a_routine_end()
     {
-        _pubSub.Pull = AnsweringPubSub.EndAfterOneMessage(StatusCode.PermissionDenied);
+        _fake.PubSub.Pull = AnsweringPubSub.EndAfterOneMessage(StatusCode.PermissionDenied);
         using var stop = new CancellationTokenSource();
-        var receiving = _bus.ReceiveAsync((_, _) => ValueTask.CompletedTask, () => { }, stop.Token);
+        var receiving = _fake.Bus.ReceiveAsync((_, _) => ValueTask.CompletedTask, () => { }, stop.Token);
 
         // The message confirmed the stream as open; its end with PermissionDenied is then the warning of a failure.
-        await Eventually.TrueAsync(() => _healthLog.Collector.GetSnapshot().Any(r => r.Level == LogLevel.Warning), "the receive side's failure is logged", TimeSpan.FromSeconds(5));
-        Assert.Equal(StatusCode.PermissionDenied, _health.Receive.FailingWith);
-        Assert.DoesNotContain(_busLog.Collector.GetSnapshot(), r => r.Id.Id == 1008); // not logged as a routine end
+        await Eventually.TrueAsync(() => _fake.HealthLog.Collector.GetSnapshot().Any(r => r.Level == LogLevel.Warning), "the receive side's failure is logged", TimeSpan.FromSeconds(5));
+        Assert.Equal(StatusCode.PermissionDenied, _fake.Health.Receive.FailingWith);
+        Assert.DoesNotContain(_fake.BusLog.Collector.GetSnapshot(), r => r.Id.Id == 1008); // not logged as a routine end
 
         await stop.CancelAsync();
         await receiving;
@@ -105,38 +82,34 @@ public sealed class PullCallEndingTests : IDisposable
     public async Task A_restart_asked_of_a_stream_that_Pub_Sub_then_ends_with_a_status_does_not_swallow_the_next_restart()
     {
         var pulls = new ConcurrentQueue<HeldPull>();
-        _pubSub.Pull = AnsweringPubSub.HoldOpen(pulls);
+        _fake.PubSub.Pull = AnsweringPubSub.HoldOpen(pulls);
         using var stop = new CancellationTokenSource();
-        var receiving = _bus.ReceiveAsync((_, _) => ValueTask.CompletedTask, () => { }, stop.Token);
-        await Eventually.TrueAsync(() => _health.Receive.IsUp, "the first stream is open", TimeSpan.FromSeconds(5));
+        var receiving = _fake.Bus.ReceiveAsync((_, _) => ValueTask.CompletedTask, () => { }, stop.Token);
+        await Eventually.TrueAsync(() => _fake.Health.Receive.IsUp, "the first stream is open", TimeSpan.FromSeconds(5));
 
-        _bus.RestartStream("first");
+        _fake.Bus.RestartStream("first");
         var first = pulls.Single();
         await Eventually.TrueAsync(() => first.HalfClosed.IsCompletedSuccessfully, "the first restart half-closes the stream", TimeSpan.FromSeconds(5));
         first.End(StatusCode.Unavailable); // Pub/Sub ends it its own way before it ends as asked
         // The log, not the receive side's state: the stream may be reopened before a poll sees the side down.
-        await Eventually.TrueAsync(() => _busLog.Collector.GetSnapshot().Any(r => r.Id.Id == 1008), "the first stream's end is logged", TimeSpan.FromSeconds(5));
+        await Eventually.TrueAsync(() => _fake.BusLog.Collector.GetSnapshot().Any(r => r.Id.Id == 1008), "the first stream's end is logged", TimeSpan.FromSeconds(5));
         await Eventually.TrueAsync(() =>
         {
-            _clock.Advance(TimeSpan.FromMilliseconds(200)); // through the backoff
-            return pulls.Count == 2 && _health.Receive.IsUp;
+            _fake.Clock.Advance(TimeSpan.FromMilliseconds(200)); // through the backoff
+            return pulls.Count == 2 && _fake.Health.Receive.IsUp;
         }, "the second stream is open", TimeSpan.FromSeconds(5));
 
-        _bus.RestartStream("second");
+        _fake.Bus.RestartStream("second");
         var second = pulls.Last();
         await Eventually.TrueAsync(() => second.HalfClosed.IsCompletedSuccessfully, "the second restart half-closes the stream", TimeSpan.FromSeconds(5));
         second.End(StatusCode.OK);
-        await Eventually.TrueAsync(() => _busLog.Collector.GetSnapshot().Any(r => r.Id.Id == 1012), "the restart is logged", TimeSpan.FromSeconds(5));
-        var restarted = Assert.Single(_busLog.Collector.GetSnapshot(), r => r.Id.Id == 1012);
+        await Eventually.TrueAsync(() => _fake.BusLog.Collector.GetSnapshot().Any(r => r.Id.Id == 1012), "the restart is logged", TimeSpan.FromSeconds(5));
+        var restarted = Assert.Single(_fake.BusLog.Collector.GetSnapshot(), r => r.Id.Id == 1012);
         Assert.Equal("second", restarted.StructuredState!.Single(p => p.Key == "Reason").Value);
 
         await stop.CancelAsync();
         await receiving;
     }
 
-    public void Dispose()
-    {
-        _bus.Dispose();
-        _services.Dispose();
-    }
+    public void Dispose() => _fake.Dispose();
 }
