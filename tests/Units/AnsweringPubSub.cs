@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
@@ -78,6 +79,18 @@ internal sealed class AnsweringPubSub : HttpMessageHandler
             return Task.FromResult(response);
         };
 
+    /// <summary>
+    /// Takes the call but never its open request: the client's write of it waits until the call is cancelled, as it
+    /// waits for a connection that is slow to come. <paramref name="opening"/> completes once it waits.
+    /// </summary>
+    public static Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> StallOpenRequest(TaskCompletionSource opening) =>
+        async (request, cancellationToken) =>
+        {
+            _ = request.Content!.CopyToAsync(new StalledBody(opening), cancellationToken).ContinueWith(t => t.Exception, TaskScheduler.Default);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new UnreachableException();
+        };
+
     /// <summary>A gRPC answer: <paramref name="messages"/> then <paramref name="status"/> in trailers, or the status alone in the headers (trailers-only).</summary>
     private static HttpResponseMessage Answer(byte[][] messages, StatusCode status)
     {
@@ -147,6 +160,20 @@ internal sealed class RequestBody(int failFrom, bool holdFirstFailure) : OneWayS
         if (!Pending.TrySetResult(write))
             write.SetException(new OperationCanceledException());
         return new ValueTask(write.Task);
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public override bool CanRead => false;
+    public override bool CanWrite => true;
+}
+
+/// <summary>The request side of <see cref="AnsweringPubSub.StallOpenRequest"/>: every write waits until it is cancelled.</summary>
+internal sealed class StalledBody(TaskCompletionSource opening) : OneWayStream
+{
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        opening.TrySetResult();
+        await Task.Delay(Timeout.Infinite, cancellationToken);
     }
 
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -111,5 +111,42 @@ public sealed class PullCallEndingTests : IDisposable
         await receiving;
     }
 
+    [Fact(Timeout = 10_000)]
+    public async Task A_restart_asked_while_the_next_stream_is_being_opened_restarts_that_stream()
+    {
+        var pulls = new ConcurrentQueue<HeldPull>();
+        var holdOpen = AnsweringPubSub.HoldOpen(pulls);
+        var opening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stall = AnsweringPubSub.StallOpenRequest(opening);
+        int calls = 0;
+        // The second stream's open request waits, as it does for a connection that is slow to come; the others open.
+        _fake.PubSub.Pull = (request, token) => Interlocked.Increment(ref calls) == 2 ? stall(request, token) : holdOpen(request, token);
+        using var stop = new CancellationTokenSource();
+        var receiving = _fake.Bus.ReceiveAsync((_, _) => ValueTask.CompletedTask, () => { }, stop.Token);
+        await Eventually.TrueAsync(() => _fake.Health.Receive.IsUp, "the first stream is open", TimeSpan.FromSeconds(5));
+        pulls.Single().End(StatusCode.Unavailable);
+        await Eventually.TrueAsync(() =>
+        {
+            _fake.Clock.Advance(TimeSpan.FromMilliseconds(200)); // through the backoff
+            return opening.Task.IsCompleted;
+        }, "the second stream is being opened", TimeSpan.FromSeconds(5));
+
+        // Asked of the stream being opened, not of the one before it: that stream is given up and the next one opens.
+        _fake.Bus.RestartStream("while opening");
+        await Eventually.TrueAsync(() => pulls.Count == 2 && _fake.Health.Receive.IsUp, "the third stream is open", TimeSpan.FromSeconds(5));
+        var restarted = Assert.Single(_fake.BusLog.Collector.GetSnapshot(), r => r.Id.Id == 1012);
+        Assert.Equal("while opening", restarted.StructuredState!.Single(p => p.Key == "Reason").Value);
+
+        // And the next restart is not swallowed.
+        _fake.Bus.RestartStream("after");
+        var third = pulls.Last();
+        await Eventually.TrueAsync(() => third.HalfClosed.IsCompletedSuccessfully, "the next restart half-closes the stream", TimeSpan.FromSeconds(5));
+        third.End(StatusCode.OK);
+        await Eventually.TrueAsync(() => _fake.BusLog.Collector.GetSnapshot().Count(r => r.Id.Id == 1012) == 2, "the next restart is logged", TimeSpan.FromSeconds(5));
+
+        await stop.CancelAsync();
+        await receiving;
+    }
+
     public void Dispose() => _fake.Dispose();
 }

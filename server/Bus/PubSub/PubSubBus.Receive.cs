@@ -11,8 +11,6 @@ internal sealed partial class PubSubBus
     private const int MaxOutstandingMessages = 1000;
     // Unique per process, like the subscription's name: the API ties stream state to client_id.
     private readonly string _clientId = Guid.NewGuid().ToString("N");
-    private CancellationTokenSource? _stream;
-
     private bool _prepared;
 
     private enum Next
@@ -39,10 +37,9 @@ internal sealed partial class PubSubBus
     private async Task<Next> RunOnceAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Action caughtUp, Backoff backoff, CancellationToken cancellationToken)
     {
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Volatile.Write(ref _stream, stream);
-        // A restart asked before this point was for a stream that has ended, however it ended; left set, it would swallow every
-        // restart asked of this one. One asked from here on finds this stream.
-        Interlocked.Exchange(ref _restartReason, null);
+        // A restart asked before this point was for a stream that has ended, however it ended; one asked from here on finds this run.
+        var run = new StreamRun(stream);
+        Volatile.Write(ref _run, run);
         try
         {
             if (!_prepared)
@@ -50,8 +47,8 @@ internal sealed partial class PubSubBus
                 await PrepareAsync(cancellationToken);
                 _prepared = true;
             }
-            await PullAsync(handler, caughtUp, backoff, stream.Token);
-            if (Restarted())
+            await PullAsync(handler, caughtUp, backoff, run);
+            if (Restarted(run))
                 return Next.Reopen;
             StreamEnded(StatusCode.OK);
             return Next.Backoff;
@@ -60,7 +57,7 @@ internal sealed partial class PubSubBus
         {
             return Next.Stop;
         }
-        catch (Exception e) when (stream.IsCancellationRequested && IsCancellation(e) && Restarted())
+        catch (Exception e) when (stream.IsCancellationRequested && IsCancellation(e) && Restarted(run))
         {
             return Next.Reopen;
         }
@@ -138,9 +135,9 @@ internal sealed partial class PubSubBus
     }
 
     /// <summary>True, after saying so, if the stream that just ended was one we asked to restart.</summary>
-    private bool Restarted()
+    private bool Restarted(StreamRun run)
     {
-        if (Interlocked.Exchange(ref _restartReason, null) is not { } reason)
+        if (Interlocked.Exchange(ref run.RestartReason, null) is not { } reason)
             return false;
         EndAttempt();
         Log.StreamRestarted(_logger, _names.Subscription, reason);

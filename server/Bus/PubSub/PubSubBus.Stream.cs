@@ -16,27 +16,40 @@ internal sealed partial class PubSubBus
     private static readonly TimeSpan RestartGrace = TimeSpan.FromSeconds(1);
     private readonly Lock _streamGate = new();
     private readonly SemaphoreSlim _writing = new(1, 1);
-    private AsyncDuplexStreamingCall<StreamingPullRequest, StreamingPullResponse>? _call;
-    private string? _restartReason;
+    private StreamRun? _run;
     private object? _halfClosed;
     private int _attempt;
     private bool _confirmed;
 
-    public void RestartStream(string reason)
+    /// <summary>
+    /// One stream's run, from the moment it starts opening to its end: its cancellation, its call once the open
+    /// request is written, and a restart asked of it. Read as one, so a restart asked while the next stream opens
+    /// cannot end that stream with the call of the one before (and then, failing on it, never end it at all).
+    /// </summary>
+    private sealed class StreamRun(CancellationTokenSource cancel)
     {
-        if (Interlocked.CompareExchange(ref _restartReason, reason, null) is null)
-            _ = EndGracefullyAsync(Volatile.Read(ref _stream), Volatile.Read(ref _call));
+        public CancellationTokenSource Cancel { get; } = cancel;
+        public AsyncDuplexStreamingCall<StreamingPullRequest, StreamingPullResponse>? Call;
+        public string? RestartReason;
     }
 
-    /// <summary>Half-closes the stream, so Pub/Sub ends it and hands it nothing more; cancels it if that takes too long.</summary>
-    private async Task EndGracefullyAsync(CancellationTokenSource? stream, AsyncDuplexStreamingCall<StreamingPullRequest, StreamingPullResponse>? call)
+    public void RestartStream(string reason)
     {
-        if (stream is null)
-            return;
+        // A run that has ended takes the reason and nothing follows: the stream it asked about is gone already.
+        if (Volatile.Read(ref _run) is { } run && Interlocked.CompareExchange(ref run.RestartReason, reason, null) is null)
+            _ = EndGracefullyAsync(run);
+    }
+
+    /// <summary>
+    /// Half-closes the stream, so Pub/Sub ends it and hands it nothing more, and cancels it if that takes too long;
+    /// one still opening (no call yet) is cancelled at once.
+    /// </summary>
+    private async Task EndGracefullyAsync(StreamRun run)
+    {
         try
         {
-            var token = stream.Token;
-            if (call is not null)
+            var token = run.Cancel.Token;
+            if (Volatile.Read(ref run.Call) is { } call)
             {
                 await _writing.WaitAsync(token);
                 try
@@ -44,15 +57,19 @@ internal sealed partial class PubSubBus
                     Volatile.Write(ref _halfClosed, call);
                     await call.RequestStream.CompleteAsync();
                 }
+                catch (Exception e) when (e is RpcException or InvalidOperationException)
+                {
+                    // The call has ended on its own meanwhile: the cancel below finds its run over, or ends what is left of it.
+                }
                 finally
                 {
                     _writing.Release();
                 }
+                await Task.Delay(RestartGrace, _clock, token);
             }
-            await Task.Delay(RestartGrace, _clock, token);
-            await stream.CancelAsync();
+            await run.Cancel.CancelAsync();
         }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or RpcException or InvalidOperationException)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
             // The stream ended (as asked) or was already gone.
         }
@@ -62,8 +79,9 @@ internal sealed partial class PubSubBus
     /// One StreamingPull stream, from open until the server ends it. Messages are acknowledged
     /// per response, after every message in it has been handed to the local fan-out.
     /// </summary>
-    private async Task PullAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Action caughtUp, Backoff backoff, CancellationToken cancellationToken)
+    private async Task PullAsync(Func<BusMessage, CancellationToken, ValueTask> handler, Action caughtUp, Backoff backoff, StreamRun run)
     {
+        var cancellationToken = run.Cancel.Token;
         using var call = _subscriber.StreamingPull(cancellationToken: cancellationToken);
         bool sent = await WriteAsync(call, new StreamingPullRequest
         {
@@ -80,7 +98,7 @@ internal sealed partial class PubSubBus
             }
             return;
         }
-        Volatile.Write(ref _call, call);
+        Volatile.Write(ref run.Call, call);
         int attempt = BeginAttempt();
         _ = ConfirmLaterAsync(attempt, backoff, cancellationToken);
         _health.RequestProbe();
