@@ -40,6 +40,25 @@ public sealed class RefreshTests(PubSubEmulator emulator, ITestOutputHelper outp
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task An_alert_sent_after_the_4001_close_and_before_the_clients_reply_is_not_published()
+    {
+        var uri = _fleet.Ams.BaseUri;
+        string head = RawClient.Head(uri).Replace("\r\n\r\n", $"\r\nSec-WebSocket-Protocol: notifications.v1, bearer.{Tokens.For("x", TimeSpan.FromSeconds(1))}\r\n\r\n");
+        var (expiring, _) = await RawClient.UpgradeWithHeadAsync(uri, head);
+        using var _ = expiring;
+        await using var listener = await TestSocket.ConnectAsync(_fleet.Ams.SocketUri);
+
+        Assert.Equal(4001, await expiring.ReadCloseAsync());
+        // The close is under way and not yet answered: what the client sends now is read only to reach its close frame.
+        await expiring.WriteAsync(RawClient.Text("""{"type":"alert","text":"after the close"}"""));
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await listener.SendAlertAsync("marker");
+        await listener.WaitForAlertAsync("marker");
+
+        Assert.DoesNotContain(listener.OfType("alert"), a => a.GetProperty("text").GetString() == "after the close");
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_narrower_token_leaves_the_channels_it_no_longer_allows_before_it_is_answered()
     {
         await using var member = await TestSocket.ConnectAsync(_fleet.Ams.SocketUri, token: Tokens.For("n", channels: ["team:1", "team:2"]));
