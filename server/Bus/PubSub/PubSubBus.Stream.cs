@@ -42,16 +42,16 @@ internal sealed partial class PubSubBus
 
     /// <summary>
     /// Half-closes the stream, so Pub/Sub ends it and hands it nothing more, and cancels it if that takes too long;
-    /// one still opening (no call yet) is cancelled at once.
+    /// one still opening (no call yet) is cancelled at once, and one whose writer stays busy after the grace.
     /// </summary>
     private async Task EndGracefullyAsync(StreamRun run)
     {
         try
         {
             var token = run.Cancel.Token;
-            if (Volatile.Read(ref run.Call) is { } call)
+            // A write of acks stuck behind a stalled connection holds the writer: then the stream is cancelled without the half-close.
+            if (Volatile.Read(ref run.Call) is { } call && await _writing.WaitAsync(RestartGrace, token))
             {
-                await _writing.WaitAsync(token);
                 try
                 {
                     Volatile.Write(ref _halfClosed, call);
