@@ -23,6 +23,9 @@ internal static class PusherErrorCodes
     /// <summary>The app or the instance holds as many sockets as it may; try again later. Closes.</summary>
     public const int OverCapacity = 4100;
 
+    /// <summary>Subscribe and sign-in requests faster than a socket may send them; pusher-js reconnects with backoff. Closes.</summary>
+    public const int TooManyRequests = 4101;
+
     /// <summary>The instance is going away; reconnect now (any instance will do). Closes.</summary>
     public const int ReconnectNow = 4200;
 

@@ -1,4 +1,3 @@
-using Notifications.Connections;
 using Notifications.Pusher.Auth;
 using Notifications.Pusher.Channels;
 using Notifications.Pusher.Presence;
@@ -18,16 +17,8 @@ internal sealed partial class PusherSession
         }
     }
 
-    // A client subscribes to all its channels at once when it connects, and now and then after; a flood would rebuild a
-    // presence channel's member list per frame and, with unsubscribes between, announce a member to the whole fleet each time.
-    private const double SubscribesPerSecond = 10;
-    private const int SubscribeBurstAtLeast = 100;
-    private TokenBucket? _subscribeBudget;
-
     private void Subscribe(SubscribeFrame request)
     {
-        if (!TakeSubscribe(request.Channel))
-            return;
         if (!PusherChannel.TryParse(request.Channel, out var channel))
         {
             Refuse(Shorten.To(request.Channel, PusherChannel.MaxNameLength), PusherErrorCodes.SubscriptionRefused, "InvalidChannel",
@@ -50,18 +41,6 @@ internal sealed partial class PusherSession
         _rooms.Join(subscription.Internal);
         _subscriptions[channel.Name] = subscription;
         Succeed(subscription);
-    }
-
-    /// <summary>One from the socket's budget of subscribe requests (at least a reconnect's worth at once), or a refusal that says when to try again.</summary>
-    private bool TakeSubscribe(string channel)
-    {
-        int burst = Math.Max(SubscribeBurstAtLeast, _app.Limits.MaxChannelsPerConnection);
-        _subscribeBudget ??= new TokenBucket(SubscribesPerSecond, burst, _clock);
-        if (_subscribeBudget.TryTake(out var retryAfter))
-            return true;
-        Refuse(Shorten.To(channel, PusherChannel.MaxNameLength), PusherErrorCodes.SubscriptionRefused, "LimitReached",
-            $"Too many subscribe requests: at most {SubscribesPerSecond:0} per second (bursts of {burst}). Try again in {(int)Math.Ceiling(retryAfter.TotalMilliseconds)} ms.");
-        return false;
     }
 
     /// <summary>The subscription the request may make, or null after telling the client why not.</summary>

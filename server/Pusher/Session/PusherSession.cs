@@ -1,3 +1,4 @@
+using Notifications.Connections;
 using Notifications.Pusher.Apps;
 using Notifications.Pusher.Channels;
 using Notifications.Pusher.Presence;
@@ -22,6 +23,11 @@ internal sealed partial class PusherSession
     private readonly TimeProvider _clock;
     private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
     private bool _ended;
+    // A flood of subscribes would rebuild presence member lists per frame and, with unsubscribes between, announce a
+    // member's coming and going to the whole fleet each time; sign-ins check a signature each (see TakeRequest).
+    private const double RequestsPerSecond = 10;
+    private const int RequestBurstAtLeast = 100;
+    private TokenBucket? _requestBudget;
 
     /// <summary>One channel this socket is on: our name for it, and the user it joined as when it is a presence channel.</summary>
     private sealed record Subscription(PusherChannel Channel, string Internal, PresenceMember? Member);
@@ -66,13 +72,15 @@ internal sealed partial class PusherSession
                 case PongFrame:
                     break;
                 case SubscribeFrame subscribe:
-                    Subscribe(subscribe);
+                    if (TakeRequest())
+                        Subscribe(subscribe);
                     break;
                 case UnsubscribeFrame unsubscribe:
                     Unsubscribe(unsubscribe.Channel);
                     break;
                 case SigninFrame signin:
-                    Signin(signin);
+                    if (TakeRequest())
+                        Signin(signin);
                     break;
                 case ClientEventFrame clientEvent:
                     SendClientEvent(clientEvent);
@@ -95,6 +103,22 @@ internal sealed partial class PusherSession
             foreach (var name in _subscriptions.Keys.ToList())
                 Unsubscribe(name);
         }
+    }
+
+    /// <summary>
+    /// One from the socket's budget of subscribe and sign-in requests: at least a reconnect's worth at once, then
+    /// <see cref="RequestsPerSecond"/>. Past it the connection is closed with a code pusher-js reconnects after with
+    /// backoff, subscribing again: a refusal would leave its channel pending for good, as pusher-js never asks twice.
+    /// </summary>
+    private bool TakeRequest()
+    {
+        int burst = Math.Max(RequestBurstAtLeast, _app.Limits.MaxChannelsPerConnection);
+        _requestBudget ??= new TokenBucket(RequestsPerSecond, burst, _clock);
+        if (_requestBudget.TryTake(out _))
+            return true;
+        CloseWith(PusherErrorCodes.TooManyRequests,
+            $"Too many subscribe and sign-in requests: at most {RequestsPerSecond:0} a second (bursts of {burst}). Reconnect and subscribe again.");
+        return false;
     }
 
     /// <summary>Closes the connection and stops acting on anything after.</summary>

@@ -130,31 +130,26 @@ public sealed class PusherSessionSubscribeTests
     }
 
     [Fact]
-    public void A_flood_of_subscribe_requests_is_refused_with_4303_past_its_burst_and_taken_again_as_the_budget_refills()
+    public void Subscribe_and_signin_requests_past_their_budget_close_the_socket_with_4101_and_leave_every_channel()
     {
-        _f.Send(Subscribe("presence-room", PresenceAuth, PresenceData));
-        for (int i = 1; i < 100; i++)
+        for (int i = 0; i < 100; i++)
             _f.Send(Subscribe("presence-room", PresenceAuth, PresenceData)); // each answered with the member list
-
         Assert.Equal(100, _f.Frames.Events.Count(e => e == "pusher_internal:subscription_succeeded"));
-        _f.Frames.Sent.Clear();
-        _f.Send(Subscribe("presence-room", PresenceAuth, PresenceData));
-        _f.Send(Subscribe("news"));
+        Assert.Null(_f.Frames.Closed);
 
-        Assert.Equal(["pusher:subscription_error", "pusher:error", "pusher:subscription_error", "pusher:error"], _f.Frames.Events);
-        Assert.Equal(4303, _f.Frames.ErrorCode);
-        Assert.Equal("LimitReached", _f.Frames.Last("pusher:subscription_error").GetProperty("data").GetProperty("type").GetString());
-        Assert.Contains("Try again in 100 ms", _f.Frames.Last("pusher:error").GetProperty("data").GetProperty("message").GetString());
-        Assert.DoesNotContain("join pusher:1001:news", _f.Channels.Log);
-        Assert.Equal(["presence-room"], _f.Session.Channels);
-
-        _f.Frames.Sent.Clear();
         _f.Clock.Advance(TimeSpan.FromMilliseconds(100)); // one more, at ten a second
         _f.Send(Subscribe("news"));
-        _f.Send(Subscribe("weather"));
-
-        Assert.Equal(["pusher_internal:subscription_succeeded", "pusher:subscription_error", "pusher:error"], _f.Frames.Events);
         Assert.Equal(["news", "presence-room"], _f.Session.Channels.Order());
+        _f.Frames.Sent.Clear();
+        _f.Send("""{"event":"pusher:signin","data":{"user_data":"{\"id\":\"7\"}","auth":"app-key:00"}}""");
+
+        Assert.Equal(4101, _f.Frames.ErrorCode);
+        Assert.Equal(4101, _f.Frames.Closed?.Code);
+        Assert.Contains("at most 10 a second (bursts of 100)", _f.Frames.Closed?.Reason);
+        Assert.Empty(_f.Session.Channels);
+        Assert.Contains("leave pusher:1001:presence-room", _f.Channels.Log);
+        _f.Send(Subscribe("weather"));
+        Assert.DoesNotContain("join pusher:1001:weather", _f.Channels.Log);
     }
 
     [Fact]
