@@ -63,11 +63,12 @@ internal sealed class AnsweringPubSub : HttpMessageHandler
         };
 
     /// <summary>Answers each call with one message and holds it open until the test ends it; <paramref name="pulls"/> gets each.</summary>
-    public static Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> HoldOpen(ConcurrentQueue<HeldPull> pulls) =>
+    /// <param name="requestSide">Where the client's writes go; by default they all get through.</param>
+    public static Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> HoldOpen(ConcurrentQueue<HeldPull> pulls, Func<Stream>? requestSide = null) =>
         (request, cancellationToken) =>
         {
             var response = new HttpResponseMessage(HttpStatusCode.OK) { Version = HttpVersion.Version20 };
-            var halfClosed = request.Content!.CopyToAsync(new RequestBody(failFrom: int.MaxValue, holdFirstFailure: false), cancellationToken);
+            var halfClosed = request.Content!.CopyToAsync(requestSide?.Invoke() ?? new RequestBody(failFrom: int.MaxValue, holdFirstFailure: false), cancellationToken);
             var message = new StreamingPullResponse
             {
                 ReceivedMessages = { new ReceivedMessage { AckId = $"a{pulls.Count}", Message = new PubsubMessage { MessageId = $"m{pulls.Count}", Data = ByteString.CopyFromUtf8("{}") } } },
@@ -167,12 +168,16 @@ internal sealed class RequestBody(int failFrom, bool holdFirstFailure) : OneWayS
     public override bool CanWrite => true;
 }
 
-/// <summary>The request side of <see cref="AnsweringPubSub.StallOpenRequest"/>: every write waits until it is cancelled.</summary>
-internal sealed class StalledBody(TaskCompletionSource opening) : OneWayStream
+/// <summary>A request side whose writes after the first <paramref name="passing"/> wait until they are cancelled; <paramref name="stalled"/> completes at the first such.</summary>
+internal sealed class StalledBody(TaskCompletionSource stalled, int passing = 0) : OneWayStream
 {
+    private int _writes;
+
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        opening.TrySetResult();
+        if (_writes++ < passing)
+            return;
+        stalled.TrySetResult();
         await Task.Delay(Timeout.Infinite, cancellationToken);
     }
 

@@ -91,8 +91,10 @@ public sealed class PullCallEndingTests : IDisposable
         var first = pulls.Single();
         await Eventually.TrueAsync(() => first.HalfClosed.IsCompletedSuccessfully, "the first restart half-closes the stream", TimeSpan.FromSeconds(5));
         first.End(StatusCode.Unavailable); // Pub/Sub ends it its own way before it ends as asked
-        // The log, not the receive side's state: the stream may be reopened before a poll sees the side down.
-        await Eventually.TrueAsync(() => _fake.BusLog.Collector.GetSnapshot().Any(r => r.Id.Id == 1008), "the first stream's end is logged", TimeSpan.FromSeconds(5));
+        // The log, not the receive side's state: the stream may be reopened before a poll sees the side down. Ended
+        // with a status of its own, it still ended as asked.
+        await Eventually.TrueAsync(() => _fake.BusLog.Collector.GetSnapshot().Any(r => r.Id.Id == 1012), "the first stream's end is logged", TimeSpan.FromSeconds(5));
+        Assert.DoesNotContain(_fake.BusLog.Collector.GetSnapshot(), r => r.Id.Id == 1008);
         await Eventually.TrueAsync(() =>
         {
             _fake.Clock.Advance(TimeSpan.FromMilliseconds(200)); // through the backoff
@@ -103,9 +105,9 @@ public sealed class PullCallEndingTests : IDisposable
         var second = pulls.Last();
         await Eventually.TrueAsync(() => second.HalfClosed.IsCompletedSuccessfully, "the second restart half-closes the stream", TimeSpan.FromSeconds(5));
         second.End(StatusCode.OK);
-        await Eventually.TrueAsync(() => _fake.BusLog.Collector.GetSnapshot().Any(r => r.Id.Id == 1012), "the restart is logged", TimeSpan.FromSeconds(5));
-        var restarted = Assert.Single(_fake.BusLog.Collector.GetSnapshot(), r => r.Id.Id == 1012);
-        Assert.Equal("second", restarted.StructuredState!.Single(p => p.Key == "Reason").Value);
+        await Eventually.TrueAsync(() => _fake.BusLog.Collector.GetSnapshot().Count(r => r.Id.Id == 1012) == 2, "the restart is logged", TimeSpan.FromSeconds(5));
+        var restarted = _fake.BusLog.Collector.GetSnapshot().Where(r => r.Id.Id == 1012).Select(r => r.StructuredState!.Single(p => p.Key == "Reason").Value);
+        Assert.Equal(["first", "second"], restarted);
 
         await stop.CancelAsync();
         await receiving;
@@ -143,6 +145,34 @@ public sealed class PullCallEndingTests : IDisposable
         await Eventually.TrueAsync(() => third.HalfClosed.IsCompletedSuccessfully, "the next restart half-closes the stream", TimeSpan.FromSeconds(5));
         third.End(StatusCode.OK);
         await Eventually.TrueAsync(() => _fake.BusLog.Collector.GetSnapshot().Count(r => r.Id.Id == 1012) == 2, "the next restart is logged", TimeSpan.FromSeconds(5));
+
+        await stop.CancelAsync();
+        await receiving;
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_restart_of_a_stream_whose_ack_write_is_stuck_cancels_it_after_the_grace()
+    {
+        var pulls = new ConcurrentQueue<HeldPull>();
+        var acking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stuck = AnsweringPubSub.HoldOpen(pulls, () => new StalledBody(acking, passing: 1));
+        var open = AnsweringPubSub.HoldOpen(pulls);
+        int calls = 0;
+        // The first stream takes its open request, then its acks wait, as behind a connection that stopped moving.
+        _fake.PubSub.Pull = (request, token) => Interlocked.Increment(ref calls) == 1 ? stuck(request, token) : open(request, token);
+        using var stop = new CancellationTokenSource();
+        var receiving = _fake.Bus.ReceiveAsync((_, _) => ValueTask.CompletedTask, () => { }, stop.Token);
+        await acking.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+
+        // The writer stays busy, so there is no half-close: once the grace is over the stream is cancelled and the next opens.
+        _fake.Bus.RestartStream("stuck");
+        await Eventually.TrueAsync(() =>
+        {
+            _fake.Clock.Advance(TimeSpan.FromMilliseconds(200));
+            return pulls.Count == 2 && _fake.Health.Receive.IsUp;
+        }, "the next stream is open", TimeSpan.FromSeconds(5));
+        var restarted = Assert.Single(_fake.BusLog.Collector.GetSnapshot(), r => r.Id.Id == 1012);
+        Assert.Equal("stuck", restarted.StructuredState!.Single(p => p.Key == "Reason").Value);
 
         await stop.CancelAsync();
         await receiving;

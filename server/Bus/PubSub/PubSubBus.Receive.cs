@@ -9,6 +9,8 @@ internal sealed partial class PubSubBus
     // one of our streams that then died waits before Pub/Sub redelivers it.
     private const int StreamAckDeadlineSeconds = 10;
     private const int MaxOutstandingMessages = 1000;
+    // Pub/Sub stops handing a stream messages once this much is unacknowledged; it keeps a response within the channel's receive limit.
+    private const long MaxOutstandingBytes = 10 * 1024 * 1024;
     // Unique per process, like the subscription's name: the API ties stream state to client_id.
     private readonly string _clientId = Guid.NewGuid().ToString("N");
     private bool _prepared;
@@ -72,6 +74,11 @@ internal sealed partial class PubSubBus
             SubscriptionMissing();
             return Next.Backoff;
         }
+        catch (RpcException) when (_prepared && Restarted(run))
+        {
+            // Asked to restart, the stream ended with a status of its own (a reset racing the half-close): reopen as asked.
+            return Next.Reopen;
+        }
         catch (RpcException e)
         {
             Failed(e);
@@ -88,6 +95,8 @@ internal sealed partial class PubSubBus
         finally
         {
             await stream.CancelAsync();
+            // The run's call and cancellation go with it, not kept until the next run (or for good, once stopped).
+            Interlocked.CompareExchange(ref _run, null, run);
         }
     }
 

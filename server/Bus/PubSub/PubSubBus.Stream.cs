@@ -49,8 +49,7 @@ internal sealed partial class PubSubBus
         try
         {
             var token = run.Cancel.Token;
-            // A write of acks stuck behind a stalled connection holds the writer: then the stream is cancelled without the half-close.
-            if (Volatile.Read(ref run.Call) is { } call && await _writing.WaitAsync(RestartGrace, token))
+            if (Volatile.Read(ref run.Call) is { } call && await TakeWriterAsync(token))
             {
                 try
                 {
@@ -75,6 +74,22 @@ internal sealed partial class PubSubBus
         }
     }
 
+    /// <summary>The writer, within the restart's grace; false if a write of acks stuck behind a stalled connection holds it that long.</summary>
+    private async Task<bool> TakeWriterAsync(CancellationToken token)
+    {
+        using var grace = new CancellationTokenSource(RestartGrace, _clock);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(token, grace.Token);
+        try
+        {
+            await _writing.WaitAsync(either.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// One StreamingPull stream, from open until the server ends it. Messages are acknowledged
     /// per response, after every message in it has been handed to the local fan-out.
@@ -89,6 +104,7 @@ internal sealed partial class PubSubBus
             StreamAckDeadlineSeconds = StreamAckDeadlineSeconds,
             ClientId = _clientId,
             MaxOutstandingMessages = MaxOutstandingMessages,
+            MaxOutstandingBytes = MaxOutstandingBytes,
         }, cancellationToken);
         if (!sent)
         {

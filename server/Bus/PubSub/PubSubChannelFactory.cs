@@ -74,6 +74,8 @@ internal static class PubSubChannelFactory
             // before the first call can complete (docs/benchmarks.md, decision log).
             ConnectCallback = ConnectAsync,
         },
-        MaxReceiveMessageSize = 16 * 1024 * 1024,
+        // A pull response holds at most what PubSubBus lets be outstanding plus the message that crossed it (Pub/Sub's
+        // messages are up to 10 MB). One too large for this limit would fail the stream every time it came back.
+        MaxReceiveMessageSize = 32 * 1024 * 1024,
     };
 }
