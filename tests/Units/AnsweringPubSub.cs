@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using Google.Protobuf;
