@@ -17,18 +17,34 @@ internal sealed class FleetDirectory(IOptions<InstanceOptions> instance, IOption
     private readonly ConcurrentDictionary<(string Instance, string? Subscription), long> _subscribers = new();
     private readonly string _self = instance.Value.InstanceId;
     private readonly TimeSpan _liveness = options.Value.LivenessWindow;
-    private long _ownHeardAt = -1;
+    private long _ownNewestSentTicks = long.MinValue;
 
-    /// <summary>When (a timestamp) this instance's own heartbeat last came back through its subscription; -1 before it has.</summary>
-    public long OwnHeartbeatHeardAt => Interlocked.Read(ref _ownHeardAt);
+    /// <summary>
+    /// The send time (UTC ticks) of the newest of this instance's own heartbeats that came back through its
+    /// subscription; <see cref="long.MinValue"/> before one has. The newest by its stamp, not by its arrival:
+    /// an old heartbeat redelivered late must not vouch for the ones published after it.
+    /// </summary>
+    public long OwnNewestHeartbeatSent => Interlocked.Read(ref _ownNewestSentTicks);
 
     public void Observe(HeartbeatMessage heartbeat)
     {
         long now = clock.GetTimestamp();
         if (heartbeat.Instance == _self)
-            Interlocked.Exchange(ref _ownHeardAt, now);
+            KeepNewest(ref _ownNewestSentTicks, heartbeat.SentAt.UtcTicks);
         _instances[heartbeat.Instance] = new Sighting(heartbeat.Region, heartbeat.Connections, now);
         _subscribers[(heartbeat.Instance, heartbeat.Subscription)] = now;
+    }
+
+    private static void KeepNewest(ref long newest, long ticks)
+    {
+        long seen = Interlocked.Read(ref newest);
+        while (ticks > seen)
+        {
+            long was = Interlocked.CompareExchange(ref newest, ticks, seen);
+            if (was == seen)
+                return;
+            seen = was;
+        }
     }
 
     /// <summary>

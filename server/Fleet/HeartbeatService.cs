@@ -68,7 +68,7 @@ internal sealed partial class HeartbeatService(
 
     private async Task BeatAsync(CancellationToken cancellationToken)
     {
-        _starvation.Heard(fleet.OwnHeartbeatHeardAt);
+        _starvation.Heard(fleet.OwnNewestHeartbeatSent);
         // Judged per stream: a heartbeat handed to a stream that has since ended comes back only after its ack
         // deadline, which says nothing about the stream open now.
         long openSince = health.Receive.UpSince;
@@ -88,7 +88,7 @@ internal sealed partial class HeartbeatService(
         {
             await bus.PublishAsync([new OutgoingMessage(Frames.Heartbeat(heartbeat))], cancellationToken);
             if (streamOpen)
-                _starvation.Published(started);
+                _starvation.Published(started, heartbeat.SentAt.UtcTicks);
         }
         catch (BusUnavailableException e)
         {

@@ -2,27 +2,32 @@ namespace Notifications.Fleet;
 
 /// <summary>
 /// Notices a receive stream that has gone silent: this instance published a heartbeat while its stream
-/// was open, Pub/Sub took it, and it has not come back within the bound. Pure logic on timestamps, so it
-/// is tested with a fake clock.
+/// was open, Pub/Sub took it, and neither it nor a later one has come back within the bound. Heartbeats
+/// are matched by their send stamps, so one redelivered late (published before the one outstanding) clears
+/// nothing. Pure logic on timestamps, so it is tested with a fake clock.
 /// </summary>
 internal sealed class StarvationDetector(TimeSpan bound, TimeProvider clock)
 {
     private long _oldestUnheard = -1;
+    private long _oldestUnheardSent;
 
     /// <summary>
-    /// A heartbeat whose publish call started at <paramref name="startedAt"/> was taken by Pub/Sub. The start,
-    /// not the moment the call returned: the echo can arrive before the call returns, and must still count.
+    /// A heartbeat stamped <paramref name="sentTicks"/> (UTC ticks), whose publish call started at <paramref name="startedAt"/>
+    /// (a timestamp), was taken by Pub/Sub. The bound runs from the call's start, not from its return: the
+    /// echo can arrive before the call returns.
     /// </summary>
-    public void Published(long startedAt)
+    public void Published(long startedAt, long sentTicks)
     {
-        if (_oldestUnheard < 0)
-            _oldestUnheard = startedAt;
+        if (_oldestUnheard >= 0)
+            return;
+        _oldestUnheard = startedAt;
+        _oldestUnheardSent = sentTicks;
     }
 
-    /// <summary>Our own heartbeat came back at <paramref name="heardAt"/> (a timestamp): everything published before it is accounted for.</summary>
-    public void Heard(long heardAt)
+    /// <summary>Our own heartbeat stamped <paramref name="newestSentTicks"/> came back: it and every one published before it are accounted for.</summary>
+    public void Heard(long newestSentTicks)
     {
-        if (_oldestUnheard >= 0 && heardAt >= _oldestUnheard)
+        if (_oldestUnheard >= 0 && newestSentTicks >= _oldestUnheardSent)
             _oldestUnheard = -1;
     }
 

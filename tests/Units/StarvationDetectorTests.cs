@@ -1,5 +1,8 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Notifications.Configuration;
 using Notifications.Fleet;
+using Notifications.Messages;
 
 namespace Notifications.Tests.Units;
 
@@ -7,11 +10,14 @@ public sealed class StarvationDetectorTests
 {
     private readonly FakeTimeProvider _clock = new();
 
+    // A heartbeat's stamp, as HeartbeatService stamps it: the wall clock when it is made.
+    private long Stamp() => _clock.GetUtcNow().UtcTicks;
+
     [Fact]
     public void A_published_heartbeat_that_never_comes_back_is_starvation_once_the_bound_passes()
     {
         var detector = new StarvationDetector(TimeSpan.FromSeconds(15), _clock);
-        detector.Published(_clock.GetTimestamp());
+        detector.Published(_clock.GetTimestamp(), Stamp());
 
         _clock.Advance(TimeSpan.FromSeconds(14));
         Assert.False(detector.IsStarved());
@@ -24,9 +30,10 @@ public sealed class StarvationDetectorTests
     public void Hearing_our_own_heartbeat_after_publishing_clears_it()
     {
         var detector = new StarvationDetector(TimeSpan.FromSeconds(15), _clock);
-        detector.Published(_clock.GetTimestamp());
+        long sent = Stamp();
+        detector.Published(_clock.GetTimestamp(), sent);
         _clock.Advance(TimeSpan.FromSeconds(1));
-        detector.Heard(_clock.GetTimestamp());
+        detector.Heard(sent);
 
         _clock.Advance(TimeSpan.FromSeconds(60));
         Assert.False(detector.IsStarved());
@@ -37,12 +44,11 @@ public sealed class StarvationDetectorTests
     {
         // The race of issue 18: the echo arrives while the publish call is still in flight.
         var detector = new StarvationDetector(TimeSpan.FromSeconds(15), _clock);
-        long started = _clock.GetTimestamp();
+        long started = _clock.GetTimestamp(), sent = Stamp();
         _clock.Advance(TimeSpan.FromMilliseconds(20));
-        long heard = _clock.GetTimestamp();
         _clock.Advance(TimeSpan.FromSeconds(2)); // the call returns late
-        detector.Published(started);
-        detector.Heard(heard);
+        detector.Published(started, sent);
+        detector.Heard(sent);
 
         _clock.Advance(TimeSpan.FromSeconds(60));
         Assert.False(detector.IsStarved());
@@ -52,9 +58,9 @@ public sealed class StarvationDetectorTests
     public void A_heartbeat_heard_before_the_unheard_publish_started_does_not_clear_it()
     {
         var detector = new StarvationDetector(TimeSpan.FromSeconds(15), _clock);
-        long heardEarlier = _clock.GetTimestamp();
+        long heardEarlier = Stamp();
         _clock.Advance(TimeSpan.FromSeconds(1));
-        detector.Published(_clock.GetTimestamp());
+        detector.Published(_clock.GetTimestamp(), Stamp());
         detector.Heard(heardEarlier);
 
         _clock.Advance(TimeSpan.FromSeconds(16));
@@ -62,10 +68,57 @@ public sealed class StarvationDetectorTests
     }
 
     [Fact]
+    public void An_older_heartbeat_redelivered_after_the_publish_does_not_clear_it()
+    {
+        // A heartbeat of a minute ago comes back now, past its ack deadline, on a stream that brings nothing new.
+        var detector = new StarvationDetector(TimeSpan.FromSeconds(15), _clock);
+        var directory = new FleetDirectory(Options.Create(new InstanceOptions { InstanceId = "self" }), Options.Create(new FleetOptions()), _clock);
+        var old = new HeartbeatMessage("self", "ams", 0, _clock.GetUtcNow());
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        detector.Published(_clock.GetTimestamp(), Stamp());
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        directory.Observe(old);
+        detector.Heard(directory.OwnNewestHeartbeatSent);
+
+        _clock.Advance(TimeSpan.FromSeconds(15));
+        Assert.True(detector.IsStarved());
+    }
+
+    [Fact]
+    public void A_later_heartbeat_heard_clears_an_earlier_one_that_was_lost()
+    {
+        var detector = new StarvationDetector(TimeSpan.FromSeconds(15), _clock);
+        detector.Published(_clock.GetTimestamp(), Stamp());
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        long later = Stamp();
+        detector.Published(_clock.GetTimestamp(), later);
+        detector.Heard(later);
+
+        _clock.Advance(TimeSpan.FromSeconds(60));
+        Assert.False(detector.IsStarved());
+    }
+
+    [Fact]
+    public void Our_own_heartbeat_read_back_from_the_topic_is_known_by_the_stamp_it_was_sent_with()
+    {
+        var directory = new FleetDirectory(Options.Create(new InstanceOptions { InstanceId = "self" }), Options.Create(new FleetOptions()), _clock);
+        Assert.Equal(long.MinValue, directory.OwnNewestHeartbeatSent);
+        _clock.Advance(TimeSpan.FromTicks(1_234_567));
+        var sent = new HeartbeatMessage("self", "ams", 3, _clock.GetUtcNow(), "ID_self_00000001");
+
+        var read = TopicMessageReader.Read(Frames.Heartbeat(sent), "m1", _clock.GetUtcNow(), 280).Heartbeat!;
+        directory.Observe(read);
+        directory.Observe(new HeartbeatMessage("other", "syd", 1, _clock.GetUtcNow().AddMinutes(1)));
+        directory.Observe(sent with { SentAt = sent.SentAt.AddSeconds(-5) });
+
+        Assert.Equal(sent.SentAt.UtcTicks, directory.OwnNewestHeartbeatSent);
+    }
+
+    [Fact]
     public void A_reset_forgets_what_was_outstanding()
     {
         var detector = new StarvationDetector(TimeSpan.FromSeconds(15), _clock);
-        detector.Published(_clock.GetTimestamp());
+        detector.Published(_clock.GetTimestamp(), Stamp());
         detector.Reset();
 
         _clock.Advance(TimeSpan.FromSeconds(60));
