@@ -62,10 +62,11 @@ internal static class PubSubChannelFactory
         Credentials = credentials ?? ChannelCredentials.Insecure,
         HttpHandler = new SocketsHttpHandler
         {
-            // Pings notice a half-open connection that would otherwise leave the pull stream silent forever.
+            // Pings notice a half-open connection that would otherwise leave the pull stream silent forever. Only while
+            // a call is open: a server may answer pings on a connection with no calls as abuse (gRPC's "too_many_pings").
             KeepAlivePingDelay = TimeSpan.FromSeconds(20),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             ConnectTimeout = TimeSpan.FromSeconds(5),
             EnableMultipleHttp2Connections = true,
             // A connect of our own (the plain one SocketsHttpHandler would make) keeps Grpc.Net.Client from
