@@ -106,12 +106,12 @@ internal sealed partial class Connection
     /// </summary>
     private bool TakeRequest()
     {
-        _requestBudget ??= new TokenBucket(RequestsPerSecond, RequestBurst, _clock);
+        _requestBudget ??= RequestBudget.For(_clock);
         if (_requestBudget.TryTake(out var retryAfter))
             return true;
         int retryAfterMs = (int)Math.Ceiling(retryAfter.TotalMilliseconds);
         SendError(ErrorCodes.RateLimited,
-            $"Too many subscribe, unsubscribe and refresh requests: at most {RequestsPerSecond:0} per second (bursts of {RequestBurst}). Try again in {retryAfterMs} ms.",
+            $"Too many subscribe, unsubscribe and refresh requests: at most {RequestBudget.PerSecond:0} per second (bursts of {RequestBudget.Burst}). Try again in {retryAfterMs} ms.",
             retryAfterMs);
         Strike();
         return false;

@@ -60,8 +60,6 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
     private TokenBucket? _alertBudget;
     // Subscribe, unsubscribe and refresh requests (see TakeRequest), likewise made at the first.
     private TokenBucket? _requestBudget;
-    private const int RequestBurst = 100;
-    private const double RequestsPerSecond = 10;
     private int _strikes;
     private int _closeReason = -1;
     private long _framesIn, _framesOut, _alertsAccepted, _errorsSent;

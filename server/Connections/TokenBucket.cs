@@ -25,3 +25,17 @@ internal sealed class TokenBucket(double ratePerSecond, int capacity, TimeProvid
         return false;
     }
 }
+
+/// <summary>
+/// One policy for the requests that change a socket's channels or who it is (subscribe, unsubscribe, refresh,
+/// sign-in), in every dialect: a reconnect's worth at once, then a few a second. A flood of them costs work
+/// others wait for (replays, member lists, signatures), where a client needs a burst at connect and little after.
+/// </summary>
+internal static class RequestBudget
+{
+    public const double PerSecond = 10;
+    public const int Burst = 100;
+
+    /// <summary>A socket's bucket, with a burst of at least <paramref name="burstAtLeast"/> (a dialect whose sockets may join more channels at once).</summary>
+    public static TokenBucket For(TimeProvider clock, int burstAtLeast = Burst) => new(PerSecond, Math.Max(Burst, burstAtLeast), clock);
+}

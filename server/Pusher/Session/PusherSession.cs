@@ -25,8 +25,6 @@ internal sealed partial class PusherSession
     private bool _ended;
     // A flood of subscribes would rebuild presence member lists per frame and, with unsubscribes between, announce a
     // member's coming and going to the whole fleet each time; sign-ins check a signature each (see TakeRequest).
-    private const double RequestsPerSecond = 10;
-    private const int RequestBurstAtLeast = 100;
     private TokenBucket? _requestBudget;
 
     /// <summary>One channel this socket is on: our name for it, and the user it joined as when it is a presence channel.</summary>
@@ -106,18 +104,19 @@ internal sealed partial class PusherSession
     }
 
     /// <summary>
-    /// One from the socket's budget of subscribe and sign-in requests: at least a reconnect's worth at once, then
-    /// <see cref="RequestsPerSecond"/>. Past it the connection is closed with a code pusher-js reconnects after with
-    /// backoff, subscribing again: a refusal would leave its channel pending for good, as pusher-js never asks twice.
+    /// One from the socket's <see cref="RequestBudget"/> for subscribe and sign-in requests, with a burst of at least
+    /// the app's channel cap (a reconnect subscribes to all of them at once). Past it the connection is closed with a
+    /// code pusher-js reconnects after with backoff, subscribing again: a refusal would leave its channel pending for
+    /// good, as pusher-js never asks twice.
     /// </summary>
     private bool TakeRequest()
     {
-        int burst = Math.Max(RequestBurstAtLeast, _app.Limits.MaxChannelsPerConnection);
-        _requestBudget ??= new TokenBucket(RequestsPerSecond, burst, _clock);
+        int burst = Math.Max(RequestBudget.Burst, _app.Limits.MaxChannelsPerConnection);
+        _requestBudget ??= RequestBudget.For(_clock, burst);
         if (_requestBudget.TryTake(out _))
             return true;
         CloseWith(PusherErrorCodes.TooManyRequests,
-            $"Too many subscribe and sign-in requests: at most {RequestsPerSecond:0} a second (bursts of {burst}). Reconnect and subscribe again.");
+            $"Too many subscribe and sign-in requests: at most {RequestBudget.PerSecond:0} a second (bursts of {burst}). Reconnect and subscribe again.");
         return false;
     }
 
