@@ -53,7 +53,7 @@ internal static class PublishBodyReader
         try
         {
             // Parse copies what it keeps, so the pooled buffer can go back once this returns.
-            return (JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth }), null);
+            return (StrictJson.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth }), null);
         }
         catch (JsonException e)
         {

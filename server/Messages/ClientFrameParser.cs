@@ -42,7 +42,7 @@ internal static class ClientFrameParser
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(copy.AsMemory(0, frame.Length), Options);
+                document = StrictJson.Parse(copy.AsMemory(0, frame.Length), Options);
             }
             catch (JsonException)
             {

@@ -35,7 +35,7 @@ internal static class TopicMessageReader
             return new TopicMessage(null, null, "body is empty (attributes only)");
         try
         {
-            using var document = JsonDocument.Parse(body, Options);
+            using var document = StrictJson.Parse(body, Options);
             var root = document.RootElement;
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("type", out var type) && type.ValueEquals("heartbeat"))
                 return ReadHeartbeat(root);

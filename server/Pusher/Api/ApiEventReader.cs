@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Notifications.Messages;
 using Notifications.Pusher.Apps;
 using Notifications.Pusher.Channels;
 using Notifications.Pusher.Events;
@@ -51,7 +52,7 @@ internal static class ApiEventReader
     {
         try
         {
-            using var document = JsonDocument.Parse(body.ToArray(), Options);
+            using var document = StrictJson.Parse(body.ToArray(), Options);
             return document.RootElement.ValueKind == JsonValueKind.Object
                 ? interpret(document.RootElement)
                 : ApiProblem.BadRequest("The body must be a JSON object.");

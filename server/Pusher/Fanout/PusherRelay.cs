@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Notifications.Bus;
 using Notifications.Delivery;
+using Notifications.Messages;
 using Notifications.Pusher.Census;
 using Notifications.Pusher.Presence;
 
@@ -25,7 +26,8 @@ internal sealed partial class PusherRelay(PusherFanout fanout, PresenceRoster pr
         var body = message.Data.Span;
         try
         {
-            if (body.Length > MaxBodyBytes || !Dispatch(body[16..], message.Data))
+            // Our instances write only Unicode; anything else would throw later, when an event's data is written to sockets.
+            if (body.Length > MaxBodyBytes || !StrictJson.IsUnicode(body) || !Dispatch(body[16..], message.Data))
                 Log.Dropped(logger, message.MessageId, message.Data.Length);
         }
         catch (JsonException)

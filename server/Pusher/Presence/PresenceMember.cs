@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Notifications.Messages;
 
 namespace Notifications.Pusher.Presence;
 
@@ -20,7 +21,7 @@ internal sealed record PresenceMember(string UserId, JsonElement? UserInfo)
         error = null;
         try
         {
-            using var document = JsonDocument.Parse(channelData, Options);
+            using var document = StrictJson.Parse(channelData, Options);
             return FromObject(document.RootElement, maxUserInfoBytes, ref error);
         }
         catch (JsonException)

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Notifications.Messages;
 
 namespace Notifications.Pusher.Protocol;
 
@@ -20,7 +21,7 @@ internal static class PusherFrameParser
         try
         {
             // JsonDocument needs the bytes to outlive it; the frame buffer is reused, so parse a copy.
-            document = JsonDocument.Parse(frame.ToArray(), Options);
+            document = StrictJson.Parse(frame.ToArray(), Options);
         }
         catch (JsonException)
         {
@@ -65,7 +66,7 @@ internal static class PusherFrameParser
             return new InvalidFrame($"The data of {eventName} must be an object (or a JSON string holding one).");
         try
         {
-            using var inner = JsonDocument.Parse(data.GetString()!, Options);
+            using var inner = StrictJson.Parse(data.GetString()!, Options);
             return inner.RootElement.ValueKind == JsonValueKind.Object
                 ? FromData(eventName, inner.RootElement)
                 : new InvalidFrame($"The data of {eventName} must be an object (or a JSON string holding one).");

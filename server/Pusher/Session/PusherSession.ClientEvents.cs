@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Notifications.Messages;
 using Notifications.Pusher.Auth;
 using Notifications.Pusher.Events;
 using Notifications.Pusher.Protocol;
@@ -85,7 +86,7 @@ internal sealed partial class PusherSession
     {
         try
         {
-            using var document = JsonDocument.Parse(userData);
+            using var document = StrictJson.Parse(userData, default);
             if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("id", out var id))
                 return null;
             string? value = id.ValueKind switch
