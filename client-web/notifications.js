@@ -21,9 +21,12 @@ const DEFAULTS = Object.freeze({
 const SUBSCRIBE_REFUSALS = new Set(['invalid_channel', 'auth_required', 'channel_forbidden', 'too_many_channels']);
 const REFRESH_REFUSALS = new Set(['token_invalid', 'token_mismatch']);
 
-/** The server's rule for channel names: 1–128 of ASCII letters, digits and `: _ - .`, not starting or ending with `:`. */
+/**
+ * The server's rule for channel names: 1–128 of ASCII letters, digits and `: _ - . = @ , ; |`, not starting or
+ * ending with `:` (so a user id such as `auth0|abc` or an e-mail address makes a valid `user:` channel).
+ */
 export function isValidChannel(name) {
-  return typeof name === 'string' && /^[A-Za-z0-9:_.-]{1,128}$/.test(name) && !name.startsWith(':') && !name.endsWith(':');
+  return typeof name === 'string' && /^[A-Za-z0-9:_.=@,;|-]{1,128}$/.test(name) && !name.startsWith(':') && !name.endsWith(':');
 }
 
 /**

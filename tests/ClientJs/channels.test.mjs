@@ -13,8 +13,10 @@ async function live(options) {
 }
 
 test('channel names follow the server\'s rule', () => {
-  for (const name of ['global', 'team:42', 'job:7:logs', 'a', 'x'.repeat(128), 'A-Z_0.9']) assert.ok(isValidChannel(name), name);
-  for (const name of ['', ':a', 'a:', 'x'.repeat(129), 'a b', 'é', 'job:*', null, 42]) assert.ok(!isValidChannel(name), String(name));
+  for (const name of ['global', 'team:42', 'job:7:logs', 'a', 'x'.repeat(128), 'A-Z_0.9', 'user:auth0|abc123', 'user:ada@example.com', 'a=b,c;d']) {
+    assert.ok(isValidChannel(name), name);
+  }
+  for (const name of ['', ':a', 'a:', 'x'.repeat(129), 'a b', 'é', 'job:*', 'a/b', 'a"b', null, 42]) assert.ok(!isValidChannel(name), String(name));
 });
 
 test('join() resolves with the server\'s answer; a channel joined before connecting is asked for on the welcome', async () => {
