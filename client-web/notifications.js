@@ -49,6 +49,20 @@ function expiryMs(token) {
   return Number.isFinite(exp) ? exp * 1000 : null;
 }
 
+/**
+ * A UUIDv7 for the instant `ms` (ms since 1970): a resume point for a channel with no alert received yet. The
+ * server reads the time out of it and replays what the channel had since then (docs/protocol.md, *Resuming*).
+ */
+export function timeId(ms) {
+  const random = new Uint8Array(10);
+  if (globalThis.crypto?.getRandomValues) globalThis.crypto.getRandomValues(random);
+  const hex = (bytes) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const time = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
+  const rest = hex(random);
+  const variant = (8 + (random[2] & 3)).toString(16);
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${rest.slice(1, 4)}-${variant}${rest.slice(5, 8)}-${rest.slice(8, 20)}`;
+}
+
 function report(error) {
   if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
   else console.error(error);
@@ -80,8 +94,12 @@ export class NotificationsClient {
   #channels = new Map();
   // Channels left on purpose: their alerts are dropped, even if the server sends a few before its answer.
   #left = new Set();
-  // The id of the last alert received on each channel: where a reconnect resumes from.
+  // The id of the last alert received on each channel, or until one comes a time id of when it was joined: where a
+  // reconnect resumes from, so what a channel got while the page was away is replayed even if it had nothing before.
   #positions = new Map();
+  // Channels whose position is such a time id, and when (by the server's clock) this connection last heard anything.
+  #timePoints = new Set();
+  #heardAt = null;
   #seen = new Set();
   // Per connection: channels confirmed, requests awaiting an answer (in order), resumes under way.
   #joined = new Set();
@@ -332,6 +350,12 @@ export class NotificationsClient {
   #endConnection() {
     clearTimeout(this.#timers.stable);
     clearTimeout(this.#timers.refresh);
+    // Frames come in order, so a channel still at a time point got everything sent to it before the last frame heard:
+    // it resumes from then (what was still on its way is within the server's slack), not from when it was joined.
+    for (const channel of this.#joined) {
+      if (this.#heardAt !== null && this.#timePoints.has(channel) && !this.#resuming.has(channel)) this.#positions.set(channel, timeId(this.#heardAt));
+    }
+    this.#heardAt = null;
     this.#joined.clear();
     this.#requests.clear();
     this.#resuming.clear();
@@ -364,6 +388,7 @@ export class NotificationsClient {
 
   #onFrame(socket, data) {
     if (socket !== this.#ws || typeof data !== 'string') return;
+    this.#heardAt = this.serverNow();
     let frame;
     try {
       frame = JSON.parse(data);
@@ -391,11 +416,15 @@ export class NotificationsClient {
     this.#info.instance = frame.instance ?? null;
     this.#info.region = frame.region ?? null;
     this.#failedBeforeOpen = false;
-    if (this.#channels.has(GLOBAL)) this.#joined.add(GLOBAL);
-    if (this.#ownChannel()) this.#joined.add(this.#ownChannel());
+    const joinedAt = Number.isFinite(serverTime) ? serverTime : this.serverNow();
+    if (this.#channels.has(GLOBAL)) this.#joinedAt(GLOBAL, joinedAt);
     if (frame.resume) this.#startReplay(GLOBAL, frame.resume);
     // Channels are asked for before anyone hears of the welcome, so a join() in a handler is not sent twice.
     this.#rejoin(socket);
+    // The server puts a signed-in socket in its user: channel itself (a page that left it drops its alerts); its
+    // resume point is set after #rejoin, which resumes the channel only from a point an earlier connection set.
+    const own = this.#ownChannel();
+    if (own) this.#joinedAt(own, joinedAt);
     this.#settle(this.#pendingJoins, GLOBAL, { channel: GLOBAL, joined: true, resume: frame.resume ?? null });
     this.#planRefresh();
     this.#timers.stable = setTimeout(() => { this.#attempt = 0; }, this.#o.stableAfterMs);
@@ -465,7 +494,10 @@ export class NotificationsClient {
 
   // Moves the channel's resume position to this alert; says whether the alert belongs to a replay.
   #advance(channel, id, resume) {
-    if (id !== null) this.#positions.set(channel, id);
+    if (id !== null) {
+      this.#positions.set(channel, id);
+      this.#timePoints.delete(channel);
+    }
     if (!resume) return false;
     if (--resume.remaining <= 0) this.#resuming.delete(channel);
     return true;
@@ -488,7 +520,7 @@ export class NotificationsClient {
     if (typeof channel !== 'string') return;
     this.#answered(channel);
     if (!this.#channels.has(channel) && channel !== this.#ownChannel()) return;
-    this.#joined.add(channel);
+    this.#joinedAt(channel, this.serverNow());
     const held = this.#resuming.get(channel)?.held;
     if (frame.resume) this.#startReplay(channel, frame.resume, held);
     else this.#resuming.delete(channel);
@@ -520,6 +552,7 @@ export class NotificationsClient {
     if (channel && SUBSCRIBE_REFUSALS.has(frame.code) && this.#answered(channel) === 'subscribe' && !this.#requests.has(channel)) {
       this.#channels.delete(channel);
       this.#positions.delete(channel);
+      this.#timePoints.delete(channel);
       this.#resuming.delete(channel);
       this.#settle(this.#pendingJoins, channel, { channel, joined: false, code: frame.code, message: frame.message });
     }
@@ -540,8 +573,18 @@ export class NotificationsClient {
     return kind;
   }
 
+  // The channel is joined on this connection as of `serverMs` (the server's clock): if no alert has come on it yet,
+  // a reconnect resumes it from then.
+  #joinedAt(channel, serverMs) {
+    this.#joined.add(channel);
+    if (this.#positions.has(channel)) return;
+    this.#positions.set(channel, timeId(serverMs));
+    this.#timePoints.add(channel);
+  }
+
   #forget(channel) {
     this.#positions.delete(channel);
+    this.#timePoints.delete(channel);
     this.#resuming.delete(channel);
     this.#left.add(channel);
   }

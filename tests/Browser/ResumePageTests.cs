@@ -40,6 +40,35 @@ public sealed class ResumePageTests(PubSubEmulator emulator, ChromiumFixture chr
     }
 
     [Fact(Timeout = 90_000)]
+    public async Task A_page_that_had_no_alert_yet_still_gets_those_sent_while_it_was_offline()
+    {
+        // With no alert id to resume from, the page resumes from the last moment it heard from the server. The replay
+        // is complete only if that moment, less the slack, falls after the instance subscribed: so the page opens
+        // a slack after that.
+        chromium.Require();
+        string topic = TestInstance.NewTopic();
+        var amsSettings = TestInstance.EmulatorSettings(emulator, topic, "ams");
+        var sydSettings = TestInstance.EmulatorSettings(emulator, topic, "syd");
+        amsSettings["RESUME_SLACK_SECONDS"] = sydSettings["RESUME_SLACK_SECONDS"] = "1";
+        await using var ams = await TestInstance.StartAsync(amsSettings, output);
+        await using var syd = await TestInstance.StartAsync(sydSettings, output);
+        await Task.WhenAll(ams.WaitReadyAsync(), syd.WaitReadyAsync());
+        await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
+        await using var page = await chromium.OpenAsync(ams, output);
+        await page.WaitLiveAsync();
+        await using var sender = await TestSocket.ConnectAsync(syd.SocketUri);
+
+        await GoOfflineAsync(page);
+        await sender.SendAlertAsync("missed while new");
+        await sender.WaitForAlertAsync("missed while new");
+        await page.Page.Context.SetOfflineAsync(false);
+
+        await page.WaitLiveAsync(ReconnectWaitMs);
+        await Expect(page.Alert("missed while new")).ToHaveCountAsync(1);
+        await Expect(page.Page.Locator("#notice")).ToBeHiddenAsync();
+    }
+
+    [Fact(Timeout = 90_000)]
     public async Task A_page_that_comes_back_to_an_instance_without_its_history_says_it_may_have_missed_alerts()
     {
         chromium.Require();

@@ -2,7 +2,8 @@
 // with replies, replays and live alerts in the orders the server may send them; duplicates dropped.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeWebSocket, flush, jwt, setUp, setUpLive, tearDown, tick } from './fakes.mjs';
+import { timeId } from '../../client-web/notifications.js';
+import { FakeWebSocket, flush, jwt, NOW, setUp, setUpLive, tearDown, tick } from './fakes.mjs';
 
 let ctx;
 afterEach(() => tearDown(ctx?.client));
@@ -10,6 +11,12 @@ afterEach(() => tearDown(ctx?.client));
 async function live(options) {
   ctx = await setUpLive(options);
   return FakeWebSocket.last;
+}
+
+// The instant a UUIDv7 resume point names (ms since 1970), or null for any other id.
+function timeOf(id) {
+  const match = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.exec(id ?? '');
+  return match ? parseInt(match[1] + match[2], 16) : null;
 }
 
 async function reconnect() {
@@ -68,6 +75,7 @@ test('every joined channel is subscribed again after a reconnect, each with the 
   ctx.client.join('team:1');
   ctx.client.join('job:7');
   first.receive({ type: 'subscribed', channel: 'team:1' });
+  await tick(2_000);
   first.receive({ type: 'subscribed', channel: 'job:7' });
   first.alert('t1', 'x', 'team:1');
   first.alert('g1');
@@ -75,11 +83,55 @@ test('every joined channel is subscribed again after a reconnect, each with the 
   const second = await reconnect();
   assert.deepEqual(second.sent, [], 'nothing before the welcome');
   second.welcome();
-  assert.deepEqual(second.of('subscribe'), [
-    { type: 'subscribe', channel: 'team:1', since: 't1' },
-    { type: 'subscribe', channel: 'job:7' },
-  ]);
+  const [team, job] = second.of('subscribe');
+  assert.deepEqual(team, { type: 'subscribe', channel: 'team:1', since: 't1' });
+  assert.equal(timeOf(job.since), NOW + 2_000, 'job:7 had no alert: it resumes from when it was joined');
   assert.equal(second.since, 'g1');
+});
+
+test('a channel that has had no alert yet resumes from the last frame heard while in it, global and user: too', async () => {
+  const token = jwt({ sub: 'auth0|42', exp: Math.floor(NOW / 1000) + 3600 });
+  ctx = setUp({ token }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  const first = FakeWebSocket.last;
+  first.welcome();
+  assert.deepEqual(first.of('subscribe'), [], 'on the first connection there is nothing to resume');
+  await tick(5_000);
+  ctx.client.join('job:7');
+  first.receive({ type: 'subscribed', channel: 'job:7' });
+  await tick(3_000);
+  first.receive({ type: 'presence', clients: 2, instances: 1 });
+  // Silence, then the socket turns out to be dead: what was sent meanwhile never came, so the points stay at the presence.
+  await tick(10_000);
+
+  const second = await reconnect();
+  assert.equal(timeOf(second.since), NOW + 8_000, 'global');
+  second.welcome();
+  const [job, own] = second.of('subscribe');
+  assert.equal(own.channel, 'user:auth0|42');
+  assert.equal(timeOf(own.since), NOW + 8_000);
+  assert.equal(timeOf(job.since), NOW + 8_000);
+
+  // What the user's channel got while the page was away comes in the replay, and moves the point on; job:7's resume
+  // is not answered before this socket ends too, so its point stays where it was.
+  second.receive({ type: 'subscribed', channel: 'user:auth0|42', resume: { since: own.since, complete: true, replayed: 1 } });
+  second.alert('u1', 'Your export is ready', 'user:auth0|42');
+  assert.deepEqual(ctx.alerts(), ['u1']);
+  const third = await reconnect();
+  third.welcome();
+  assert.deepEqual(third.of('subscribe'), [
+    { type: 'subscribe', channel: 'job:7', since: job.since },
+    { type: 'subscribe', channel: 'user:auth0|42', since: 'u1' },
+  ]);
+});
+
+test('a time id is a UUIDv7 of its instant', () => {
+  for (const ms of [0, NOW, 2 ** 48 - 1]) {
+    const id = timeId(ms);
+    assert.equal(timeOf(id), ms, id);
+  }
+  assert.notEqual(timeId(NOW), timeId(NOW));
 });
 
 test('a replay follows its subscribed answer, and a reconnect during it resumes from the last replayed', async () => {
@@ -198,4 +250,13 @@ test('a channel left and joined again starts afresh, without the old resume poin
   socket.receive({ type: 'subscribed', channel: 'team:1' });
   socket.alert('t2', 'x', 'team:1');
   assert.deepEqual(ctx.alerts(), ['t1', 't2']);
+  await tick(1_000);
+  ctx.client.leave('team:1');
+  socket.receive({ type: 'unsubscribed', channel: 'team:1' });
+  ctx.client.join('team:1');
+  socket.receive({ type: 'subscribed', channel: 'team:1' });
+
+  const second = await reconnect();
+  second.welcome();
+  assert.equal(timeOf(second.of('subscribe')[0].since), NOW + 1_000, 'joined again: from then, not from t2 nor from the first join');
 });
