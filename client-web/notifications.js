@@ -85,6 +85,8 @@ export class NotificationsClient {
   #attempt = 0;
   #goAwayMs = null;
   #timers = { reconnect: 0, stable: 0, refresh: 0 };
+  // Subscribes and unsubscribes the server asked to send again later (rate_limited), per connection.
+  #retries = new Set();
   #token = null;
   #usedToken = null;
   #expiresAt = null;
@@ -350,6 +352,8 @@ export class NotificationsClient {
   #endConnection() {
     clearTimeout(this.#timers.stable);
     clearTimeout(this.#timers.refresh);
+    for (const timer of this.#retries) clearTimeout(timer);
+    this.#retries.clear();
     // Frames come in order, so a channel still at a time point got everything sent to it before the last frame heard:
     // it resumes from then (what was still on its way is within the server's slack), not from when it was joined.
     for (const channel of this.#joined) {
@@ -450,7 +454,7 @@ export class NotificationsClient {
       frame.since = since;
       // Until the answer, live alerts on the channel are held: they must not move its position past what the
       // replay covers, and the page sees them after the replay, in the channel's order.
-      this.#resuming.set(channel, { waiting: true, remaining: 0, held: [] });
+      this.#resuming.set(channel, { waiting: true, remaining: 0, held: this.#resuming.get(channel)?.held ?? [] });
     }
     this.#request(socket, frame);
   }
@@ -556,8 +560,26 @@ export class NotificationsClient {
       this.#resuming.delete(channel);
       this.#settle(this.#pendingJoins, channel, { channel, joined: false, code: frame.code, message: frame.message });
     }
+    // A subscribe or unsubscribe past the server's request budget: it names the channel, and is asked again when told.
+    if (channel && frame.code === 'rate_limited') {
+      const kind = this.#answered(channel);
+      if (kind) this.#askAgain(this.#ws, channel, kind, frame.retryAfterMs);
+    }
     if (REFRESH_REFUSALS.has(frame.code)) this.#planRefresh(RETRY_REFRESH_MS);
     this.#emit('error', frame);
+  }
+
+  #askAgain(socket, channel, kind, retryAfterMs) {
+    const delay = Math.max(Number.isFinite(retryAfterMs) ? retryAfterMs : 1000, 50);
+    const timer = setTimeout(() => {
+      this.#retries.delete(timer);
+      if (socket !== this.#ws || !this.#isUp()) return;
+      const wanted = this.#channels.has(channel) || (channel === this.#ownChannel() && !this.#left.has(channel));
+      // A resume not yet answered is asked again too: the user: channel is joined from the welcome, and resumed.
+      if (kind === 'subscribe' && wanted && (!this.#joined.has(channel) || this.#resuming.get(channel)?.waiting)) this.#subscribe(socket, channel);
+      else if (kind === 'unsubscribe' && !wanted) this.#request(socket, { type: 'unsubscribe', channel });
+    }, delay);
+    this.#retries.add(timer);
   }
 
   #onGoAway(frame) {

@@ -72,6 +72,30 @@ public sealed class AbuseTests(ITestOutputHelper output)
         await bystander.WaitForAlertAsync("still served");
     }
 
+    /// <summary>
+    /// A reconnect asks for every channel at once: the request budget's burst holds <c>CHANNELS_MAX_PER_SOCKET</c> of
+    /// them (and the user channel and global), and a subscribe past it is answered naming its channel, so a client
+    /// can tell which to ask for again.
+    /// </summary>
+    [Fact(Timeout = 30_000)]
+    public async Task A_reconnects_worth_of_subscribes_is_served_at_once_and_one_past_the_budget_is_refused_naming_its_channel()
+    {
+        var settings = TestInstance.StandaloneSettings();
+        settings["CHANNELS_MAX_PER_SOCKET"] = "150";
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        await using var socket = await TestSocket.ConnectAsync(instance.SocketUri);
+
+        for (int i = 0; i < 153; i++)
+            await socket.SendJsonAsync($$"""{"type":"subscribe","channel":"public:c{{i}}"}""");
+
+        var limited = await socket.WaitForErrorAsync("rate_limited");
+        Assert.Equal("public:c152", limited.GetProperty("channel").GetString());
+        await Eventually.TrueAsync(() => socket.OfType("subscribed").Count() == 150, "the 150 channels the cap allows are joined");
+        Assert.Equal(2, socket.OfType("error").Count(e => e.GetProperty("code").GetString() == "too_many_channels"));
+        await socket.SendAlertAsync("still open");
+        await socket.WaitForAlertAsync("still open");
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task Sockets_over_the_per_address_cap_are_refused_with_429_and_Fly_Client_IP_counts_only_when_trusted()
     {

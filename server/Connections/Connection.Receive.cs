@@ -54,7 +54,7 @@ internal sealed partial class Connection
             SendError(error.Code, error.Message);
             return;
         }
-        if (request.Kind != ClientRequestKind.Alert && !TakeRequest())
+        if (request.Kind != ClientRequestKind.Alert && !TakeRequest(request.Channel))
             return;
         switch (request.Kind)
         {
@@ -104,15 +104,20 @@ internal sealed partial class Connection
     /// others wait for (a subscribe with <c>since</c> replays a window under the lock every delivery takes, a
     /// refresh checks a signature), so it is limited as alerts are, strikes and 1008 included.
     /// </summary>
-    private bool TakeRequest()
+    private bool TakeRequest(string? channel)
     {
-        _requestBudget ??= RequestBudget.For(_clock);
+        // A reconnect subscribes to every channel the socket was in (and its own user channel, and leaves global) at once.
+        int burst = Math.Max(RequestBudget.Burst, _services.Policy.MaxPerSocket + 2);
+        _requestBudget ??= RequestBudget.For(_clock, burst);
         if (_requestBudget.TryTake(out var retryAfter))
+        {
+            _strikes = 0;
             return true;
+        }
         int retryAfterMs = (int)Math.Ceiling(retryAfter.TotalMilliseconds);
-        SendError(ErrorCodes.RateLimited,
-            $"Too many subscribe, unsubscribe and refresh requests: at most {RequestBudget.PerSecond:0} per second (bursts of {RequestBudget.Burst}). Try again in {retryAfterMs} ms.",
-            retryAfterMs);
+        // Naming the channel makes it the answer to that subscribe or unsubscribe, which the client can ask again.
+        var message = $"Too many subscribe, unsubscribe and refresh requests: at most {RequestBudget.PerSecond:0} per second (bursts of {burst}). Try again in {retryAfterMs} ms.";
+        SendError(ErrorCodes.RateLimited, Frames.Error(ErrorCodes.RateLimited, message, retryAfterMs, ChannelName.IsValid(channel) ? channel : null));
         Strike();
         return false;
     }

@@ -2,7 +2,7 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isValidChannel } from '../../client-web/notifications.js';
-import { FakeWebSocket, flush, setUp, setUpLive, tearDown, tick } from './fakes.mjs';
+import { FakeWebSocket, flush, jwt, setUp, setUpLive, tearDown, tick } from './fakes.mjs';
 
 let ctx;
 afterEach(() => tearDown(ctx?.client));
@@ -139,4 +139,55 @@ test('error frames reach the error event with their code, message and retry hint
   assert.equal(error.code, 'rate_limited');
   assert.equal(error.retryAfterMs, 480);
   assert.equal(ctx.client.state, 'live', 'an error frame never ends the connection');
+});
+
+test('a subscribe the server rate-limits is asked again when it says, and its join then resolves', async () => {
+  const socket = await live();
+  const joined = ctx.client.join('team:1');
+  socket.receive({ type: 'error', code: 'rate_limited', message: 'Too many requests', retryAfterMs: 300, channel: 'team:1' });
+  assert.equal(socket.of('subscribe').length, 1);
+  await tick(299);
+  assert.equal(socket.of('subscribe').length, 1, 'not before retryAfterMs');
+  await tick(1);
+  assert.deepEqual(socket.of('subscribe'), [{ type: 'subscribe', channel: 'team:1' }, { type: 'subscribe', channel: 'team:1' }]);
+  socket.receive({ type: 'subscribed', channel: 'team:1' });
+  assert.deepEqual(await joined, { channel: 'team:1', joined: true, resume: null });
+});
+
+test('a rate-limited resume of the user: channel is asked again with its resume point, and live alerts wait for it', async () => {
+  const token = jwt({ sub: '42', exp: Math.floor(Date.now() / 1000) + 3600 });
+  ctx = setUp({ token }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  FakeWebSocket.last.welcome();
+  FakeWebSocket.last.alert('u1', 'x', 'user:42');
+  FakeWebSocket.last.drop();
+  await tick(ctx.client.reconnectAt - Date.now());
+  const second = FakeWebSocket.last;
+  second.welcome();
+  second.alert('u3', 'live, early', 'user:42');
+  second.receive({ type: 'error', code: 'rate_limited', message: 'Too many requests', retryAfterMs: 100, channel: 'user:42' });
+  await tick(100);
+  assert.deepEqual(second.of('subscribe'), [
+    { type: 'subscribe', channel: 'user:42', since: 'u1' },
+    { type: 'subscribe', channel: 'user:42', since: 'u1' },
+  ]);
+  assert.deepEqual(ctx.alerts(), ['u1'], 'u3 is still held');
+  second.receive({ type: 'subscribed', channel: 'user:42', resume: { since: 'u1', complete: true, replayed: 2 } });
+  second.alert('u2', 'x', 'user:42');
+  second.alert('u3', 'x', 'user:42');
+  assert.deepEqual(ctx.alerts(), ['u1', 'u2', 'u3']);
+});
+
+test('a retry the connection did not live to send is dropped; the next connection subscribes anyway', async () => {
+  const socket = await live();
+  ctx.client.join('team:1');
+  socket.receive({ type: 'error', code: 'rate_limited', message: 'Too many requests', retryAfterMs: 5_000, channel: 'team:1' });
+  socket.drop();
+  await tick(ctx.client.reconnectAt - Date.now());
+  const second = FakeWebSocket.last;
+  second.welcome();
+  await tick(5_000);
+  assert.deepEqual(socket.of('subscribe').length, 1);
+  assert.deepEqual(second.of('subscribe'), [{ type: 'subscribe', channel: 'team:1' }]);
 });
