@@ -69,9 +69,18 @@ public sealed class BusHealth
     /// </summary>
     public DateTimeOffset ReceivingSince { get; private set; } = DateTimeOffset.MaxValue;
 
+    /// <summary>
+    /// Until when this instance may have missed messages although it held alerts from before: the making of a
+    /// subscription again after the last was lost (MinValue while there has been one only). No resume from an alert
+    /// before it is complete.
+    /// </summary>
+    public DateTimeOffset MissedUpTo { get; private set; } = DateTimeOffset.MinValue;
+
     /// <summary>The bus made a fresh subscription at <paramref name="createdAt"/>: nothing published before is promised.</summary>
     public void Subscribed(DateTimeOffset createdAt)
     {
+        if (ReceivingSince != DateTimeOffset.MaxValue)
+            MissedUpTo = createdAt;
         ReceivingSince = createdAt;
         Setup.Up();
     }

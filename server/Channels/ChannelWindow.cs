@@ -60,12 +60,13 @@ internal sealed partial class ChannelWindow(int perChannel, int total, TimeSpan 
     /// after it, and what was sent up to <paramref name="slack"/> before it. An id this window holds for
     /// another channel counts as unknown here, so a resume never reaches outside its channel.
     /// </summary>
-    public ChannelReplay Since(string channel, string lastId, TimeSpan slack, DateTimeOffset receivingSince)
+    /// <param name="missedUpTo">Until when this instance may have missed alerts it held before (a subscription made again after it was lost).</param>
+    public ChannelReplay Since(string channel, string lastId, TimeSpan slack, DateTimeOffset receivingSince, DateTimeOffset missedUpTo = default)
     {
         ExpireOld();
         if (!_channels.TryGetValue(channel, out var log))
-            return ResumeRule.Missed([], null, lastId, slack, receivingSince, _forgottenUpTo);
+            return ResumeRule.Missed([], null, lastId, slack, receivingSince, missedUpTo > _forgottenUpTo ? missedUpTo : _forgottenUpTo);
         WindowEntry? last = _byId.TryGetValue(AlertKey.Of(lastId), out var known) && ReferenceEquals(known.Log, log) ? known.Entry : null;
-        return ResumeRule.Missed(log.Entries, last, lastId, slack, receivingSince, log.ForgottenUpTo);
+        return ResumeRule.Missed(log.Entries, last, lastId, slack, receivingSince, missedUpTo > log.ForgottenUpTo ? missedUpTo : log.ForgottenUpTo);
     }
 }

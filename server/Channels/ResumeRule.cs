@@ -27,10 +27,11 @@ internal static class ResumeRule
     /// <paramref name="entries"/>: everything that arrived after it, and everything sent up to
     /// <paramref name="slack"/> before it (another instance may have delivered those in another order),
     /// sorted by send time. <c>Complete</c> is true when the window provably holds all the client
-    /// missed: <paramref name="last"/> is the id's entry here, or the id is one of our time-ordered ids
-    /// sent (less the slack) after both <paramref name="receivingSince"/> and <paramref name="forgottenUpTo"/>.
-    /// Otherwise every entry is returned.
+    /// missed: <paramref name="last"/> is the id's entry here, sent (less the slack) after <paramref name="forgottenUpTo"/>,
+    /// or the id is one of our time-ordered ids sent (less the slack) after both <paramref name="receivingSince"/>
+    /// and <paramref name="forgottenUpTo"/>. For an id not here, every entry is returned then.
     /// </summary>
+    /// <param name="forgottenUpTo">The latest send time before which the window may lack alerts: those it let go, or missed while this instance had no subscription.</param>
     /// <param name="frameOf">Where an entry's frame is, for a window that keeps frames elsewhere than in <see cref="WindowEntry.Frame"/>.</param>
     public static ChannelReplay Missed(IEnumerable<WindowEntry> entries, WindowEntry? last, string lastId, TimeSpan slack,
         DateTimeOffset receivingSince, DateTimeOffset forgottenUpTo, Func<WindowEntry, SocketFrame>? frameOf = null)
@@ -41,6 +42,8 @@ internal static class ResumeRule
         {
             var from = known.SentAt - slack;
             missed = entries.Where(e => e.Sequence > known.Sequence || e.Sequence < known.Sequence && e.SentAt >= from);
+            // Alerts of the slack before it may be among those let go, or published while there was no subscription.
+            complete = from > forgottenUpTo;
         }
         else if (AlertIds.TryGetTime(lastId, out var sentAt) && sentAt - slack >= receivingSince && sentAt - slack > forgottenUpTo)
         {

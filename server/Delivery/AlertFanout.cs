@@ -153,8 +153,8 @@ internal sealed class AlertFanout : IAlertFeed
     private (ResumeReport Report, List<SocketFrame> Replay) Missed(string channel, string since)
     {
         var (complete, replay) = channel == ChannelName.Global
-            ? _recent.Since(since, _slack, _health.ReceivingSince)
-            : _channels.Since(channel, since, _slack, _health.ReceivingSince);
+            ? _recent.Since(since, _slack, _health.ReceivingSince, _health.MissedUpTo)
+            : _channels.Since(channel, since, _slack, _health.ReceivingSince, _health.MissedUpTo);
         _metrics.Resumed(complete, replay.Count);
         return (new ResumeReport(since, complete, replay.Count), replay);
     }

@@ -80,11 +80,12 @@ internal sealed class RecentAlerts
     /// the whole window, not complete, when this window cannot prove it holds all that was missed.
     /// </summary>
     /// <param name="receivingSince">Since when this instance has received every alert on the topic (its subscription's creation).</param>
-    public ChannelReplay Since(string lastId, TimeSpan slack, DateTimeOffset receivingSince)
+    /// <param name="missedUpTo">Until when this instance may have missed alerts it held before (a subscription made again after it was lost).</param>
+    public ChannelReplay Since(string lastId, TimeSpan slack, DateTimeOffset receivingSince, DateTimeOffset missedUpTo = default)
     {
         ExpireOld();
         WindowEntry? last = _byId.TryGetValue(AlertKey.Of(lastId), out var known) ? known : null;
-        return ResumeRule.Missed(_entries, last, lastId, slack, receivingSince, _forgottenUpTo, _frameOf);
+        return ResumeRule.Missed(_entries, last, lastId, slack, receivingSince, missedUpTo > _forgottenUpTo ? missedUpTo : _forgottenUpTo, _frameOf);
     }
 
     private int Slot(long sequence) => (int)(sequence % _capacity);

@@ -78,5 +78,20 @@ public sealed class BusSideTests : IDisposable
         Assert.Single(lines, r => r.Level == LogLevel.Information);
     }
 
+    [Fact]
+    public void A_subscription_made_again_marks_until_when_alerts_may_have_been_missed_and_the_first_does_not()
+    {
+        var first = _clock.GetUtcNow();
+        _health.Subscribed(first);
+        Assert.Equal(DateTimeOffset.MinValue, _health.MissedUpTo);
+
+        _health.SubscriptionLost("deleted under us");
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        var again = _clock.GetUtcNow();
+        _health.Subscribed(again);
+        Assert.Equal(again, _health.MissedUpTo);
+        Assert.Equal(again, _health.ReceivingSince);
+    }
+
     public void Dispose() => _services.Dispose();
 }

@@ -114,6 +114,31 @@ public sealed class RecentAlertsTests
         Assert.False(found);
         Assert.Empty(frames);
     }
+
+    [Fact]
+    public void A_known_alert_whose_slack_reaches_back_into_what_the_window_let_go_is_not_complete()
+    {
+        var recent = new RecentAlerts(3, TimeSpan.FromMinutes(5), _clock);
+        foreach (var alert in new[] { Alert("a", 1), Alert("b", 2), Alert("c", 3), Alert("d", 10) })
+            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)), ..);
+
+        // "a" (sent at 1 s) was let go: a client back from "b" with 5 s of slack may have missed it on its old instance.
+        var fromB = recent.Since("b", TimeSpan.FromSeconds(5), LongAgo);
+        Assert.False(fromB.Complete);
+        Assert.Equal(["c", "d"], Texts(fromB.Frames));
+        Assert.True(recent.Since("d", TimeSpan.FromSeconds(5), LongAgo).Complete);
+    }
+
+    [Fact]
+    public void A_known_alert_from_before_a_subscription_was_made_again_is_not_complete()
+    {
+        var recent = With(Alert("a", 1), Alert("b", 20));
+
+        // The subscription was lost and made again at 10 s: what was published in the gap never came.
+        Assert.False(recent.Since("a", TimeSpan.Zero, LongAgo, missedUpTo: T0.AddSeconds(10)).Complete);
+        Assert.True(recent.Since("b", TimeSpan.Zero, LongAgo, missedUpTo: T0.AddSeconds(10)).Complete);
+        Assert.True(recent.Since("a", TimeSpan.Zero, LongAgo).Complete);
+    }
 }
 
 public sealed class RecentAlertsCoverageTests
