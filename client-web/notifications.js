@@ -251,6 +251,8 @@ export class NotificationsClient {
     try {
       token = await this.#tokenForConnect();
     } catch (error) {
+      // close() or pagehide while the token was being fetched: nothing more to do.
+      if (this.#stopped || this.#suspended) return;
       this.#tokenFetchFailed(error);
       return this.#scheduleReconnect();
     } finally {

@@ -243,6 +243,22 @@ test('a failing getToken is reported and retried with backoff', async () => {
   assert.equal(FakeWebSocket.sockets.length, 1);
 });
 
+test('close() while getToken is still fetching stays closed when the fetch then fails', async () => {
+  let reject;
+  const getToken = () => new Promise((_, no) => { reject = no; });
+  ctx = setUp({ getToken }, { random: 0.5 });
+  ctx.client.connect();
+  await flush();
+  ctx.client.close();
+  reject(new Error('token endpoint down'));
+  await flush();
+
+  assert.equal(ctx.client.state, 'closed');
+  assert.equal(ctx.client.reconnectAt, null);
+  await tick(60_000);
+  assert.equal(FakeWebSocket.sockets.length, 0);
+});
+
 test('a page that was hidden past its refresh time refreshes as soon as it is seen', async () => {
   const { issued, getToken } = issuer(600);
   ctx = setUp({ getToken });
