@@ -40,7 +40,8 @@ internal sealed class AlertFanout : IAlertFeed
         _metrics = metrics;
         _recent = new RecentAlerts(o.WindowSize, TimeSpan.FromSeconds(o.WindowSeconds), clock);
         _channels = new ChannelWindow(channels.Value.WindowSize, channels.Value.WindowTotal, TimeSpan.FromSeconds(o.WindowSeconds), clock);
-        _seen = new SeenIds(Math.Max(4 * o.WindowSize, 10_000));
+        // A minute's worth at over 800 alerts a second, made once: a busier topic grows it (see SeenIds).
+        _seen = new SeenIds(Math.Max(4 * o.WindowSize, 50_000), clock);
         _slack = TimeSpan.FromSeconds(o.ResumeSlackSeconds);
     }
 

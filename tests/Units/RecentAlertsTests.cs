@@ -191,14 +191,33 @@ public sealed class RecentAlertsCoverageTests
 
 public sealed class SeenIdsTests
 {
+    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+
     [Fact]
-    public void Remembers_ids_up_to_its_capacity_forgetting_the_oldest_first()
+    public void Keeps_ids_past_its_capacity_while_they_are_younger_than_a_minute_so_a_late_redelivery_is_still_caught()
     {
-        var seen = new SeenIds(2);
+        var clock = new FakeTimeProvider(T0);
+        var seen = new SeenIds(2, clock);
+        for (int i = 0; i < 100; i++)
+            Assert.True(seen.Add($"id-{i}"));
+        clock.Advance(TimeSpan.FromSeconds(30));
+
+        Assert.False(seen.Add("id-0"), "30 s later, after 100 more ids than the capacity, the first is still known");
+        clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.True(seen.Add("new"));
+        Assert.True(seen.Add("id-0"), "past the minute the oldest are let go, down to the capacity");
+    }
+
+    [Fact]
+    public void Remembers_ids_up_to_its_capacity_and_forgets_the_oldest_first_once_they_are_a_minute_old()
+    {
+        var clock = new FakeTimeProvider(T0);
+        var seen = new SeenIds(2, clock);
 
         Assert.True(seen.Add("a"));
         Assert.False(seen.Add("a"));
         Assert.True(seen.Add("b"));
+        clock.Advance(SeenIds.Retain);
         Assert.True(seen.Add("c"));
 
         Assert.True(seen.Add("a"));
@@ -208,7 +227,7 @@ public sealed class SeenIdsTests
     [Fact]
     public void Tells_our_uuid_ids_apart_from_any_other_string_even_the_same_uuid_in_capitals()
     {
-        var seen = new SeenIds(10);
+        var seen = new SeenIds(10, new FakeTimeProvider(T0));
         string id = AlertIds.New(DateTimeOffset.UnixEpoch);
 
         Assert.True(seen.Add(id));
@@ -221,11 +240,13 @@ public sealed class SeenIdsTests
     [Fact]
     public void Forgets_uuid_ids_oldest_first_as_it_forgets_other_ids()
     {
-        var seen = new SeenIds(2);
+        var clock = new FakeTimeProvider(T0);
+        var seen = new SeenIds(2, clock);
         string a = AlertIds.New(DateTimeOffset.UnixEpoch), b = AlertIds.New(DateTimeOffset.UnixEpoch);
 
         Assert.True(seen.Add(a));
         Assert.True(seen.Add("external-1"));
+        clock.Advance(SeenIds.Retain);
         Assert.True(seen.Add(b));
 
         Assert.True(seen.Add(a));

@@ -13,10 +13,10 @@ namespace Notifications.Pusher.Fanout;
 /// publisher named; <c>/ws</c> sockets on the same channel get <see cref="PusherEventMessage"/>. Each frame is
 /// serialised once per channel and shared.
 /// </summary>
-internal sealed class PusherFanout(ConnectionRegistry registry)
+internal sealed class PusherFanout(ConnectionRegistry registry, TimeProvider clock)
 {
     private readonly Lock _gate = new();
-    private readonly SeenIds _seen = new(10_000);
+    private readonly SeenIds _seen = new(10_000, clock);
 
     /// <summary>How many sockets took it; -1 for a repeat.</summary>
     public int Deliver(PusherEvent pusherEvent)
