@@ -12,12 +12,17 @@ namespace Notifications.Pusher.Auth;
 /// </summary>
 internal static class ChannelAuthorizer
 {
-    /// <summary>Null when <paramref name="auth"/> authorizes this socket on this channel; otherwise why not.</summary>
-    public static string? Check(PusherApp app, string socketId, PusherChannel channel, string? auth, string? channelData)
+    /// <summary>
+    /// Null when <paramref name="auth"/> authorizes this socket on this channel; otherwise why not. A presence channel
+    /// without <paramref name="channelData"/> is signed as a private one, for a socket <paramref name="signedIn"/>: it
+    /// joins as the user it signed in as, as pusher-js expects when the auth endpoint sends no channel_data.
+    /// </summary>
+    public static string? Check(PusherApp app, string socketId, PusherChannel channel, string? auth, string? channelData, bool signedIn = false)
     {
-        if (channel.Kind == PusherChannelKind.Presence && string.IsNullOrEmpty(channelData))
-            return $"Subscribing to {channel.Name} needs channel_data from your auth endpoint.";
-        string signed = channel.Kind == PusherChannelKind.Presence
+        bool withData = channel.Kind == PusherChannelKind.Presence && !string.IsNullOrEmpty(channelData);
+        if (channel.Kind == PusherChannelKind.Presence && !withData && !signedIn)
+            return $"Subscribing to {channel.Name} needs channel_data from your auth endpoint, or a socket signed in (pusher:signin) first.";
+        string signed = withData
             ? $"{socketId}:{channel.Name}:{channelData}"
             : $"{socketId}:{channel.Name}";
         return CheckSignature(app, auth, signed, $"Subscribing to {channel.Name}");

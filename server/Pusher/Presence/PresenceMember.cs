@@ -16,26 +16,36 @@ internal sealed record PresenceMember(string UserId, JsonElement? UserInfo)
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 16 };
 
     /// <summary>Reads <c>channel_data</c>; null with <paramref name="error"/> set when it is not a member description within the limits.</summary>
-    public static PresenceMember? Parse(string channelData, int maxUserInfoBytes, out string? error)
+    public static PresenceMember? Parse(string channelData, int maxUserInfoBytes, out string? error) =>
+        Parse(channelData, "channel_data", "user_id", maxUserInfoBytes, out error);
+
+    /// <summary>
+    /// The member a signed-in socket is on presence channels it joins without <c>channel_data</c>, as pusher-js then asks:
+    /// the <c>id</c> and <c>user_info</c> of its <c>pusher:signin</c>'s <c>user_data</c>.
+    /// </summary>
+    public static PresenceMember? FromSignin(string userData, int maxUserInfoBytes, out string? error) =>
+        Parse(userData, "user_data", "id", maxUserInfoBytes, out error);
+
+    private static PresenceMember? Parse(string json, string what, string idProperty, int maxUserInfoBytes, out string? error)
     {
         error = null;
         try
         {
-            using var document = StrictJson.Parse(channelData, Options);
-            return FromObject(document.RootElement, maxUserInfoBytes, ref error);
+            using var document = StrictJson.Parse(json, Options);
+            return FromObject(document.RootElement, what, idProperty, maxUserInfoBytes, ref error);
         }
         catch (JsonException)
         {
-            error = "channel_data is not JSON.";
+            error = $"{what} is not JSON.";
             return null;
         }
     }
 
-    private static PresenceMember? FromObject(JsonElement root, int maxUserInfoBytes, ref string? error)
+    private static PresenceMember? FromObject(JsonElement root, string what, string idProperty, int maxUserInfoBytes, ref string? error)
     {
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("user_id", out var id))
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(idProperty, out var id))
         {
-            error = "channel_data must be an object with a user_id.";
+            error = $"{what} must be an object with a {idProperty}.";
             return null;
         }
         string? userId = id.ValueKind switch
@@ -46,7 +56,7 @@ internal sealed record PresenceMember(string UserId, JsonElement? UserInfo)
         };
         if (string.IsNullOrEmpty(userId) || userId.Length > MaxUserIdLength)
         {
-            error = $"user_id must be a non-empty string or a number of at most {MaxUserIdLength} characters.";
+            error = $"{idProperty} must be a non-empty string or a number of at most {MaxUserIdLength} characters.";
             return null;
         }
         if (!root.TryGetProperty("user_info", out var info) || info.ValueKind == JsonValueKind.Null)

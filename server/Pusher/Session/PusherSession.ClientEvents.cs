@@ -2,6 +2,7 @@ using System.Text.Json;
 using Notifications.Messages;
 using Notifications.Pusher.Auth;
 using Notifications.Pusher.Events;
+using Notifications.Pusher.Presence;
 using Notifications.Pusher.Protocol;
 
 namespace Notifications.Pusher.Session;
@@ -79,6 +80,8 @@ internal sealed partial class PusherSession
             return;
         }
         UserId = userId;
+        // Its user_info too large for presence leaves it signed in, without a member to join presence channels as.
+        _signedInAs = PresenceMember.FromSignin(request.UserData, _app.Limits.MaxUserInfoBytes, out _);
         _sink.Send(PusherFrames.SigninSuccess(request.UserData));
     }
 

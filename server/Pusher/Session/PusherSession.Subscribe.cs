@@ -51,7 +51,7 @@ internal sealed partial class PusherSession
         {
             PusherChannelKind.Public => null,
             PusherChannelKind.ServerToUser => channel.UserId == UserId ? null : $"Only a socket signed in as '{channel.UserId}' may subscribe to {channel.Name}.",
-            _ => ChannelAuthorizer.Check(_app, SocketId, channel, request.Auth, request.ChannelData),
+            _ => ChannelAuthorizer.Check(_app, SocketId, channel, request.Auth, request.ChannelData, _signedInAs is not null),
         };
         if (refusal is not null)
         {
@@ -60,12 +60,14 @@ internal sealed partial class PusherSession
         }
         if (channel.Kind != PusherChannelKind.Presence)
             return new Subscription(channel, internalName, null);
-        return PresenceSubscription(channel, internalName, request.ChannelData!);
+        return PresenceSubscription(channel, internalName, request.ChannelData);
     }
 
-    private Subscription? PresenceSubscription(PusherChannel channel, string internalName, string channelData)
+    private Subscription? PresenceSubscription(PusherChannel channel, string internalName, string? channelData)
     {
-        if (PresenceMember.Parse(channelData, _app.Limits.MaxUserInfoBytes, out string? error) is not { } member)
+        string? error = $"Without channel_data a socket joins {channel.Name} as the user it signed in as, whose user_info is over this app's limit of {_app.Limits.MaxUserInfoBytes} bytes.";
+        var member = string.IsNullOrEmpty(channelData) ? _signedInAs : PresenceMember.Parse(channelData, _app.Limits.MaxUserInfoBytes, out error);
+        if (member is null)
         {
             Refuse(channel.Name, PusherErrorCodes.Unauthorized, "AuthError", error!);
             return null;

@@ -46,6 +46,9 @@ internal sealed partial class PusherSession
     /// <summary>The user this socket signed in as (<c>pusher:signin</c>); null until then.</summary>
     public string? UserId { get; private set; }
 
+    // The member that user is on presence channels joined without channel_data; null until signed in.
+    private PresenceMember? _signedInAs;
+
     /// <summary>Sends <c>pusher:connection_established</c>; the first frame on the connection.</summary>
     public void Start()
     {

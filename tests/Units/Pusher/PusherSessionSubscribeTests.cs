@@ -86,6 +86,27 @@ public sealed class PusherSessionSubscribeTests
     }
 
     [Fact]
+    public void A_signed_in_socket_joins_a_presence_channel_without_channel_data_as_its_user_as_pusher_js_asks()
+    {
+        const string UserData = """{"id":"u1","user_info":{"name":"Ada"}}""";
+        var app = PusherTestApps.App();
+        string signin = "app-key:" + app.Secret.Sign($"123.456::user::{UserData}");
+        string privateStyle = "app-key:" + app.Secret.Sign("123.456:presence-room");
+
+        _f.Send(Subscribe("presence-room", privateStyle));
+        Assert.Equal(4009, _f.Frames.ErrorCode);
+        Assert.Contains("signed in (pusher:signin) first", _f.Frames.Last("pusher:error").GetProperty("data").GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        _f.Send($$$"""{"event":"pusher:signin","data":{"auth":"{{{signin}}}","user_data":"{\"id\":\"u1\",\"user_info\":{\"name\":\"Ada\"}}"}}""");
+        _f.Send(Subscribe("presence-room", privateStyle));
+
+        var presence = _f.Frames.Data("pusher_internal:subscription_succeeded").GetProperty("presence");
+        Assert.Equal(["u1"], presence.GetProperty("ids").EnumerateArray().Select(i => i.GetString()));
+        Assert.Equal("Ada", presence.GetProperty("hash").GetProperty("u1").GetProperty("name").GetString());
+        Assert.Equal(["join pusher:1001:presence-room"], _f.Channels.Log);
+    }
+
+    [Fact]
     public void Bad_channel_data_is_refused_even_when_signed()
     {
         string data = """{\"name\":\"no id\"}""";
