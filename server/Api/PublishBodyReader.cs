@@ -52,8 +52,9 @@ internal static class PublishBodyReader
     {
         try
         {
-            // Parse copies what it keeps, so the pooled buffer can go back once this returns.
-            return (StrictJson.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth }), null);
+            // A document parsed from memory reads that memory for as long as it lives: it gets a copy of its own,
+            // as the pooled buffer goes back (to be rented by another request) once this returns.
+            return (StrictJson.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = MaxDepth }), null);
         }
         catch (JsonException e)
         {
