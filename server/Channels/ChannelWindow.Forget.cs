@@ -36,13 +36,16 @@ internal sealed partial class ChannelWindow
         _live--;
         if (entry.SentAt > log.ForgottenUpTo)
             log.ForgottenUpTo = entry.SentAt;
-        if (entry.SentAt > _forgottenUpTo)
-            _forgottenUpTo = entry.SentAt;
         // The id may have been added again later (a republished alert); only drop the index if it is this entry.
         if (_byId.TryGetValue(entry.Id, out var indexed) && indexed.Entry.Sequence == entry.Sequence)
             _byId.Remove(entry.Id);
-        if (log.Entries.Count == 0)
-            _channels.Remove(log.Channel);
+        if (log.Entries.Count > 0)
+            return;
+        // Gone with its log, what the channel forgot becomes the bound of every channel without one: a busy
+        // channel at its own cap raises only its own, or every quiet channel's resume would be incomplete.
+        _channels.Remove(log.Channel);
+        if (log.ForgottenUpTo > _forgottenUpTo)
+            _forgottenUpTo = log.ForgottenUpTo;
     }
 
     /// <summary>

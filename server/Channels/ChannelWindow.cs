@@ -22,7 +22,7 @@ internal sealed partial class ChannelWindow(int perChannel, int total, TimeSpan 
     private readonly Dictionary<AlertKey, (ChannelLog Log, WindowEntry Entry)> _byId = [];
     private long _nextSequence;
     private int _live;
-    // The newest send time of any alert forgotten on any channel: the bound for channels with no log of their own.
+    // The newest send time of any alert forgotten on a channel whose log is gone: the bound for channels with no log of their own.
     private DateTimeOffset _forgottenUpTo = DateTimeOffset.MinValue;
 
     /// <summary>Alerts held now, across all channels.</summary>

@@ -88,7 +88,7 @@ internal sealed partial class Connection
             RateLimited(retryAfter);
             return;
         }
-        _strikes = 0;
+        _alertStrikes = 0;
         if (!_services.Alerts.TryAccept(text, channel, this, out string alertId))
         {
             SendError(ErrorCodes.PublishFailed, "The alert was not sent: this instance's publish buffer is full while Pub/Sub is slow or down. Try again shortly.");
@@ -111,14 +111,14 @@ internal sealed partial class Connection
         _requestBudget ??= RequestBudget.For(_clock, burst);
         if (_requestBudget.TryTake(out var retryAfter))
         {
-            _strikes = 0;
+            _requestStrikes = 0;
             return true;
         }
         int retryAfterMs = (int)Math.Ceiling(retryAfter.TotalMilliseconds);
         // Naming the channel makes it the answer to that subscribe or unsubscribe, which the client can ask again.
         var message = $"Too many subscribe, unsubscribe and refresh requests: at most {RequestBudget.PerSecond:0} per second (bursts of {burst}). Try again in {retryAfterMs} ms.";
         SendError(ErrorCodes.RateLimited, Frames.Error(ErrorCodes.RateLimited, message, retryAfterMs, ChannelName.IsValid(channel) ? channel : null));
-        Strike();
+        Strike(ref _requestStrikes);
         return false;
     }
 
@@ -129,14 +129,18 @@ internal sealed partial class Connection
         SendError(ErrorCodes.RateLimited,
             $"Too many alerts: at most {_options.AlertRatePerSecond:0.##} per second (bursts of {_options.AlertBurst}). Try again in {retryAfterMs} ms.",
             retryAfterMs);
-        Strike();
+        Strike(ref _alertStrikes);
     }
 
-    /// <summary>One more limited request in a row; at <c>RATE_LIMIT_STRIKES</c> the socket is closed with 1008.</summary>
-    private void Strike()
+    /// <summary>
+    /// One more limited alert, or request, in a row; at <c>RATE_LIMIT_STRIKES</c> the socket is closed with 1008. Alerts
+    /// and requests count apart, and only one of their own taken ends a run: a cheap request between refused alerts
+    /// does not start their count again.
+    /// </summary>
+    private void Strike(ref int strikes)
     {
-        if (++_strikes >= _options.RateLimitStrikes && RequestClose(CloseReason.PolicyViolation))
-            Log.RateLimitAbuse(_logger, Id, Remote, _strikes);
+        if (++strikes >= _options.RateLimitStrikes && RequestClose(CloseReason.PolicyViolation))
+            Log.RateLimitAbuse(_logger, Id, Remote, strikes);
     }
 
     private void SendError(string code, string message, int? retryAfterMs = null) => SendError(code, Frames.Error(code, message, retryAfterMs));

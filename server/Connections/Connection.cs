@@ -60,7 +60,7 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
     private TokenBucket? _alertBudget;
     // Subscribe, unsubscribe and refresh requests (see TakeRequest), likewise made at the first.
     private TokenBucket? _requestBudget;
-    private int _strikes;
+    private int _alertStrikes, _requestStrikes;
     private int _closeReason = -1;
     private long _framesIn, _framesOut, _alertsAccepted, _errorsSent;
     private readonly SocketTransport _transport;

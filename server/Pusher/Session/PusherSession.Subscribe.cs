@@ -51,7 +51,7 @@ internal sealed partial class PusherSession
         {
             PusherChannelKind.Public => null,
             PusherChannelKind.ServerToUser => channel.UserId == UserId ? null : $"Only a socket signed in as '{channel.UserId}' may subscribe to {channel.Name}.",
-            _ => ChannelAuthorizer.Check(_app, SocketId, channel, request.Auth, request.ChannelData, _signedInAs is not null),
+            _ => ChannelAuthorizer.Check(_app, SocketId, channel, request.Auth, request.ChannelData, UserId is not null),
         };
         if (refusal is not null)
         {

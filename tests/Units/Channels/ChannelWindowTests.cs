@@ -125,8 +125,8 @@ public sealed class ChannelWindowTests
 
         Assert.False(window.Since("team:1", AlertIds.New(T0.AddSeconds(4)), TimeSpan.Zero, receivingSince: T0).Complete);
         Assert.False(window.Since("team:1", AlertIds.New(T0.AddSeconds(10)), TimeSpan.Zero, receivingSince: T0.AddSeconds(20)).Complete);
-        // team:2 began after "at 5" was forgotten: an earlier team:2 may have been dropped then, so that bounds it.
-        Assert.False(window.Since("team:2", AlertIds.New(T0.AddSeconds(4)), TimeSpan.Zero, receivingSince: T0).Complete);
+        // team:1's own cap dropped "at 5"; team:2 lost nothing to it, so it is not bound by it.
+        Assert.True(window.Since("team:2", AlertIds.New(T0.AddSeconds(4)), TimeSpan.Zero, receivingSince: T0).Complete);
         Assert.True(window.Since("team:2", AlertIds.New(T0.AddSeconds(6)), TimeSpan.Zero, receivingSince: T0).Complete);
         // Forgetting more of team:1 later does not move team:2's bound.
         Add(window, "team:1", Timed(13, "at 13"));
@@ -157,5 +157,24 @@ public sealed class ChannelWindowTests
         Assert.Equal(5, window.Count);
         Assert.True(window.Since("public:busy", "b99998", TimeSpan.Zero, LongAgo).Complete);
         Assert.True(window.ArrivalCount <= 2 * window.Count + 64 + 1, $"{window.ArrivalCount} arrivals kept for {window.Count} alerts");
+    }
+
+    [Fact]
+    public void A_busy_channel_at_its_cap_leaves_a_quiet_channels_resume_complete_and_a_channel_that_is_gone_does_not()
+    {
+        var window = Window(perChannel: 2);
+        Add(window, "quiet", Timed(1, "q1"));
+        for (int i = 0; i < 10; i++)
+            Add(window, "busy", Timed(10 + i, $"b{i}"));
+
+        // The quiet channel resumes from its own alert, and a channel with no log from a time id: both provably whole.
+        Assert.True(window.Since("quiet", AlertIds.New(T0.AddSeconds(1)), TimeSpan.FromSeconds(3), LongAgo).Complete);
+        Assert.True(window.Since("never", AlertIds.New(T0.AddSeconds(12)), TimeSpan.FromSeconds(3), LongAgo).Complete);
+        Assert.False(window.Since("busy", AlertIds.New(T0.AddSeconds(12)), TimeSpan.FromSeconds(3), LongAgo).Complete);
+
+        // Once the busy channel's log is gone altogether, what it forgot bounds every channel without a log.
+        _clock.Advance(TimeSpan.FromMinutes(6));
+        Add(window, "other", Timed(400, "o1"));
+        Assert.False(window.Since("busy", AlertIds.New(T0.AddSeconds(12)), TimeSpan.FromSeconds(3), LongAgo).Complete);
     }
 }
