@@ -7,6 +7,8 @@ const TOKEN_EXPIRED_CLOSE = 4001;
 const OPEN = 1;
 // A refresh that got nowhere (no new token, or the server refused it) is tried again after this long at the least.
 const RETRY_REFRESH_MS = 5_000;
+// A frame without a time stamp of the server's is taken as sent this long before it arrived (a slow network).
+const UNSTAMPED_SENT_BEFORE_MS = 5_000;
 
 const DEFAULTS = Object.freeze({
   url: '/ws',
@@ -84,9 +86,10 @@ export class NotificationsClient {
   #reconnectAt = null;
   #attempt = 0;
   #goAwayMs = null;
-  #timers = { reconnect: 0, stable: 0, refresh: 0 };
-  // Subscribes and unsubscribes the server asked to send again later (rate_limited), per connection.
-  #retries = new Set();
+  #timers = { reconnect: 0, stable: 0, refresh: 0, retry: 0 };
+  // Subscribes and unsubscribes the server asked to send again later (rate_limited), asked one at a time, per connection.
+  #retries = [];
+  #retryAfterMs = 0;
   #token = null;
   #usedToken = null;
   #expiresAt = null;
@@ -99,8 +102,9 @@ export class NotificationsClient {
   // The id of the last alert received on each channel, or until one comes a time id of when it was joined: where a
   // reconnect resumes from, so what a channel got while the page was away is replayed even if it had nothing before.
   #positions = new Map();
-  // Channels whose position is such a time id, and when (by the server's clock) this connection last heard anything.
-  #timePoints = new Set();
+  // Channels whose position is such a time id, with its instant; and the latest instant (by the server's clock) this
+  // connection is known to have heard everything sent before.
+  #timePoints = new Map();
   #heardAt = null;
   #seen = new Set();
   // Per connection: channels confirmed, requests awaiting an answer (in order), resumes under way.
@@ -354,12 +358,16 @@ export class NotificationsClient {
   #endConnection() {
     clearTimeout(this.#timers.stable);
     clearTimeout(this.#timers.refresh);
-    for (const timer of this.#retries) clearTimeout(timer);
-    this.#retries.clear();
+    clearTimeout(this.#timers.retry);
+    this.#timers.retry = 0;
+    this.#retries = [];
     // Frames come in order, so a channel still at a time point got everything sent to it before the last frame heard:
     // it resumes from then (what was still on its way is within the server's slack), not from when it was joined.
     for (const channel of this.#joined) {
-      if (this.#heardAt !== null && this.#timePoints.has(channel) && !this.#resuming.has(channel)) this.#positions.set(channel, timeId(this.#heardAt));
+      const at = this.#timePoints.get(channel);
+      if (at === undefined || this.#heardAt === null || this.#heardAt <= at || this.#resuming.has(channel)) continue;
+      this.#positions.set(channel, timeId(this.#heardAt));
+      this.#timePoints.set(channel, this.#heardAt);
     }
     this.#heardAt = null;
     this.#joined.clear();
@@ -394,7 +402,7 @@ export class NotificationsClient {
 
   #onFrame(socket, data) {
     if (socket !== this.#ws || typeof data !== 'string') return;
-    this.#heardAt = this.serverNow();
+    const arrivedAt = Date.now();
     let frame;
     try {
       frame = JSON.parse(data);
@@ -402,6 +410,11 @@ export class NotificationsClient {
       return;
     }
     if (!frame || typeof frame !== 'object') return;
+    this.#handle(socket, frame);
+    if (socket === this.#ws) this.#heard(frame, arrivedAt);
+  }
+
+  #handle(socket, frame) {
     switch (frame.type) {
       case 'welcome': return this.#onWelcome(socket, frame);
       case 'alert': return this.#onAlert(frame);
@@ -413,6 +426,15 @@ export class NotificationsClient {
       case 'goaway': return this.#onGoAway(frame);
       default: // The protocol asks clients to ignore frame types they do not know.
     }
+  }
+
+  // Frames come in order, so everything the server sent before this one was heard. When it sent it: its own stamp
+  // (the welcome's serverTime; an alert left after its sentAt), or, without one, a margin before it arrived.
+  #heard(frame, arrivedAt) {
+    const arrived = arrivedAt + this.#info.clockOffsetMs;
+    const stamp = Date.parse(frame.type === 'welcome' ? frame.serverTime : frame.type === 'alert' ? frame.sentAt : undefined);
+    const sent = Math.max(arrived - UNSTAMPED_SENT_BEFORE_MS, Number.isFinite(stamp) ? Math.min(stamp, arrived) : -Infinity);
+    if (this.#heardAt === null || sent > this.#heardAt) this.#heardAt = sent;
   }
 
   #onWelcome(socket, frame) {
@@ -430,7 +452,8 @@ export class NotificationsClient {
     // The server puts a signed-in socket in its user: channel itself (a page that left it drops its alerts); its
     // resume point is set after #rejoin, which resumes the channel only from a point an earlier connection set.
     const own = this.#ownChannel();
-    if (own) this.#joinedAt(own, joinedAt);
+    if (own && this.#left.has(own)) this.#joined.add(own);
+    else if (own) this.#joinedAt(own, joinedAt);
     this.#settle(this.#pendingJoins, GLOBAL, { channel: GLOBAL, joined: true, resume: frame.resume ?? null });
     this.#planRefresh();
     this.#timers.stable = setTimeout(() => { this.#attempt = 0; }, this.#o.stableAfterMs);
@@ -526,7 +549,7 @@ export class NotificationsClient {
     if (typeof channel !== 'string') return;
     this.#answered(channel);
     if (!this.#channels.has(channel) && channel !== this.#ownChannel()) return;
-    this.#joinedAt(channel, this.serverNow());
+    this.#joinedAt(channel, this.serverNow() - UNSTAMPED_SENT_BEFORE_MS);
     const held = this.#resuming.get(channel)?.held;
     if (frame.resume) this.#startReplay(channel, frame.resume, held);
     else this.#resuming.delete(channel);
@@ -565,24 +588,35 @@ export class NotificationsClient {
     // A subscribe or unsubscribe past the server's request budget: it names the channel, and is asked again when told.
     if (channel && frame.code === 'rate_limited') {
       const kind = this.#answered(channel);
-      if (kind) this.#askAgain(this.#ws, channel, kind, frame.retryAfterMs);
+      if (kind) this.#askAgain(channel, kind, frame.retryAfterMs);
     }
     if (REFRESH_REFUSALS.has(frame.code)) this.#planRefresh(RETRY_REFRESH_MS);
     this.#emit('error', frame);
   }
 
-  #askAgain(socket, channel, kind, retryAfterMs) {
-    const delay = Math.max(Number.isFinite(retryAfterMs) ? retryAfterMs : 1000, 50);
-    const timer = setTimeout(() => {
-      this.#retries.delete(timer);
-      if (socket !== this.#ws || !this.#isUp()) return;
-      const wanted = this.#channels.has(channel) || (channel === this.#ownChannel() && !this.#left.has(channel));
-      // A resume not yet answered is asked again too: the user: channel is joined from the welcome, and resumed.
-      if (kind === 'subscribe' && wanted && (!this.#joined.has(channel) || this.#resuming.get(channel)?.waiting)) this.#subscribe(socket, channel);
-      else if (kind === 'unsubscribe' && !wanted) this.#request(socket, { type: 'unsubscribe', channel });
-    }, delay);
-    this.#retries.add(timer);
+  // One at a time, each when the server said it would take one more: asked all at once, most would be refused again.
+  #askAgain(channel, kind, retryAfterMs) {
+    this.#retries.push({ channel, kind });
+    this.#retryAfterMs = Math.max(Number.isFinite(retryAfterMs) ? retryAfterMs : 1000, 50);
+    if (!this.#timers.retry) this.#timers.retry = setTimeout(() => this.#retryNext(), this.#retryAfterMs);
   }
+
+  #retryNext() {
+    this.#timers.retry = 0;
+    const next = this.#retries.shift();
+    if (!next || !this.#isUp()) return;
+    const { channel, kind } = next;
+    const pending = this.#requests.get(channel) ?? [];
+    const wanted = this.#channels.has(channel) || (channel === this.#ownChannel() && !this.#left.has(channel));
+    // A resume not yet answered is asked again too: the user: channel is joined from the welcome, and resumed.
+    if (kind === 'subscribe' && wanted && !pending.includes('subscribe') && (!this.#joined.has(channel) || this.#resuming.get(channel)?.waiting)) {
+      this.#subscribe(this.#ws, channel);
+    } else if (kind === 'unsubscribe' && !wanted && !pending.includes('unsubscribe')) {
+      this.#request(this.#ws, { type: 'unsubscribe', channel });
+    }
+    if (this.#retries.length > 0) this.#timers.retry = setTimeout(() => this.#retryNext(), this.#retryAfterMs);
+  }
+
 
   #onGoAway(frame) {
     const ms = Number(frame.reconnectAfterMs);
@@ -603,7 +637,7 @@ export class NotificationsClient {
     this.#joined.add(channel);
     if (this.#positions.has(channel)) return;
     this.#positions.set(channel, timeId(serverMs));
-    this.#timePoints.add(channel);
+    this.#timePoints.set(channel, serverMs);
   }
 
   #forget(channel) {

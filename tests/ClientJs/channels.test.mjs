@@ -191,3 +191,36 @@ test('a retry the connection did not live to send is dropped; the next connectio
   assert.deepEqual(socket.of('subscribe').length, 1);
   assert.deepEqual(second.of('subscribe'), [{ type: 'subscribe', channel: 'team:1' }]);
 });
+
+test('rate-limited subscribes are asked again one at a time, each when the server said, and never twice at once', async () => {
+  const socket = await live();
+  ctx.client.join('team:1');
+  ctx.client.join('team:2');
+  socket.receive({ type: 'error', code: 'rate_limited', message: 'Too many requests', retryAfterMs: 100, channel: 'team:1' });
+  socket.receive({ type: 'error', code: 'rate_limited', message: 'Too many requests', retryAfterMs: 100, channel: 'team:2' });
+  await tick(100);
+  assert.deepEqual(socket.of('subscribe').map((f) => f.channel), ['team:1', 'team:2', 'team:1']);
+  // Left and joined again meanwhile: its subscribe is on its way already, so the retry adds none.
+  ctx.client.leave('team:2');
+  ctx.client.join('team:2');
+  await tick(100);
+  assert.deepEqual(socket.of('subscribe').map((f) => f.channel), ['team:1', 'team:2', 'team:1', 'team:2']);
+});
+
+test('a page that left its own user: channel does not resume it, and joining it again starts afresh', async () => {
+  ctx = setUp({ token: jwt({ sub: '42', exp: Math.floor(Date.now() / 1000) + 3600 }) }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  const first = FakeWebSocket.last;
+  first.welcome();
+  ctx.client.leave('user:42');
+  first.receive({ type: 'unsubscribed', channel: 'user:42' });
+  first.drop();
+  await tick(ctx.client.reconnectAt - Date.now());
+  const second = FakeWebSocket.last;
+  second.welcome();
+  assert.deepEqual(second.of('subscribe'), []);
+  await tick(10_000);
+  ctx.client.join('user:42');
+  assert.deepEqual(second.of('subscribe'), [{ type: 'subscribe', channel: 'user:42' }]);
+});
