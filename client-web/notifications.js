@@ -7,8 +7,12 @@ const TOKEN_EXPIRED_CLOSE = 4001;
 const OPEN = 1;
 // A refresh that got nowhere (no new token, or the server refused it) is tried again after this long at the least.
 const RETRY_REFRESH_MS = 5_000;
-// A frame without a time stamp of the server's is taken as sent this long before it arrived (a slow network).
-const UNSTAMPED_SENT_BEFORE_MS = 5_000;
+// The server takes subscribe, unsubscribe and refresh requests at 10 a second, with a burst of 100, or of
+// CHANNELS_MAX_PER_SOCKET + 2 when larger so that a reconnect can ask for all its channels at once: the client sends
+// those at once and keeps every other request within 100 and 10 a second, holding the rest until the budget has
+// grown back rather than have them refused.
+const REQUEST_BURST = 100;
+const REQUESTS_PER_SECOND = 10;
 
 const DEFAULTS = Object.freeze({
   url: '/ws',
@@ -86,7 +90,10 @@ export class NotificationsClient {
   #reconnectAt = null;
   #attempt = 0;
   #goAwayMs = null;
-  #timers = { reconnect: 0, stable: 0, refresh: 0, retry: 0 };
+  #timers = { reconnect: 0, stable: 0, refresh: 0, retry: 0, outbox: 0 };
+  // Per connection: requests held back by the request budget (sent in order), and the budget left.
+  #outbox = [];
+  #budget = { tokens: REQUEST_BURST, at: 0 };
   // Subscribes and unsubscribes the server asked to send again later (rate_limited), asked one at a time, per connection.
   #retries = [];
   #retryAfterMs = 0;
@@ -359,8 +366,11 @@ export class NotificationsClient {
     clearTimeout(this.#timers.stable);
     clearTimeout(this.#timers.refresh);
     clearTimeout(this.#timers.retry);
-    this.#timers.retry = 0;
+    clearTimeout(this.#timers.outbox);
+    this.#timers.retry = this.#timers.outbox = 0;
     this.#retries = [];
+    this.#outbox = [];
+    this.#budget = { tokens: REQUEST_BURST, at: Date.now() };
     // Frames come in order, so a channel still at a time point got everything sent to it before the last frame heard:
     // it resumes from then (what was still on its way is within the server's slack), not from when it was joined.
     for (const channel of this.#joined) {
@@ -428,12 +438,14 @@ export class NotificationsClient {
     }
   }
 
-  // Frames come in order, so everything the server sent before this one was heard. When it sent it: its own stamp
-  // (the welcome's serverTime; an alert left after its sentAt), or, without one, a margin before it arrived.
+  // Frames come in order, so everything the server sent before this one was heard. When it sent it: an alert's
+  // sentAt (never later than it was handled: the origin's clock may be ahead), any other frame's serverTime. A frame
+  // without a stamp (an error) moves nothing, as when it was handled says nothing: a frozen tab handles frames late.
   #heard(frame, arrivedAt) {
-    const arrived = arrivedAt + this.#info.clockOffsetMs;
-    const stamp = Date.parse(frame.type === 'welcome' ? frame.serverTime : frame.type === 'alert' ? frame.sentAt : undefined);
-    const sent = Math.max(arrived - UNSTAMPED_SENT_BEFORE_MS, Number.isFinite(stamp) ? Math.min(stamp, arrived) : -Infinity);
+    const isAlert = frame.type === 'alert';
+    const stamp = Date.parse(isAlert ? frame.sentAt : frame.serverTime);
+    if (!Number.isFinite(stamp)) return;
+    const sent = isAlert ? Math.min(stamp, arrivedAt + this.#info.clockOffsetMs) : stamp;
     if (this.#heardAt === null || sent > this.#heardAt) this.#heardAt = sent;
   }
 
@@ -449,6 +461,7 @@ export class NotificationsClient {
     if (frame.resume) this.#startReplay(GLOBAL, frame.resume);
     // Channels are asked for before anyone hears of the welcome, so a join() in a handler is not sent twice.
     this.#rejoin(socket);
+    this.#sendQueued(socket, true);
     // The server puts a signed-in socket in its user: channel itself (a page that left it drops its alerts); its
     // resume point is set after #rejoin, which resumes the channel only from a point an earlier connection set.
     const own = this.#ownChannel();
@@ -485,8 +498,28 @@ export class NotificationsClient {
   }
 
   #request(socket, frame) {
-    this.#queue(this.#requests, frame.channel, frame.type);
-    socket.send(JSON.stringify(frame));
+    if (frame.channel !== undefined) this.#queue(this.#requests, frame.channel, frame.type);
+    this.#outbox.push(JSON.stringify(frame));
+    this.#sendQueued(socket);
+  }
+
+  // Sends held requests, oldest first, as far as the request budget allows (all of them for a reconnect's channels,
+  // which the server makes room for); the rest once it has grown back.
+  #sendQueued(socket = this.#ws, all = false) {
+    clearTimeout(this.#timers.outbox);
+    this.#timers.outbox = 0;
+    if (!socket || socket !== this.#ws) return;
+    const now = Date.now();
+    const budget = this.#budget;
+    budget.tokens = Math.min(REQUEST_BURST, budget.tokens + ((now - budget.at) * REQUESTS_PER_SECOND) / 1000);
+    budget.at = now;
+    while (this.#outbox.length > 0 && (all || budget.tokens >= 1)) {
+      budget.tokens -= 1;
+      socket.send(this.#outbox.shift());
+    }
+    if (this.#outbox.length > 0) {
+      this.#timers.outbox = setTimeout(() => this.#sendQueued(), Math.ceil(((1 - budget.tokens) * 1000) / REQUESTS_PER_SECOND));
+    }
   }
 
   #onAlert(frame) {
@@ -549,7 +582,8 @@ export class NotificationsClient {
     if (typeof channel !== 'string') return;
     this.#answered(channel);
     if (!this.#channels.has(channel) && channel !== this.#ownChannel()) return;
-    this.#joinedAt(channel, this.serverNow() - UNSTAMPED_SENT_BEFORE_MS);
+    const confirmedAt = Date.parse(frame.serverTime);
+    this.#joinedAt(channel, Number.isFinite(confirmedAt) ? confirmedAt : this.#heardAt ?? this.serverNow());
     const held = this.#resuming.get(channel)?.held;
     if (frame.resume) this.#startReplay(channel, frame.resume, held);
     else this.#resuming.delete(channel);
@@ -604,12 +638,15 @@ export class NotificationsClient {
   #retryNext() {
     this.#timers.retry = 0;
     const next = this.#retries.shift();
+    // Offline: the socket is given up when the network is back, and the next connection asks for every channel.
     if (!next || !this.#isUp()) return;
     const { channel, kind } = next;
     const pending = this.#requests.get(channel) ?? [];
     const wanted = this.#channels.has(channel) || (channel === this.#ownChannel() && !this.#left.has(channel));
-    // A resume not yet answered is asked again too: the user: channel is joined from the welcome, and resumed.
-    if (kind === 'subscribe' && wanted && !pending.includes('subscribe') && (!this.#joined.has(channel) || this.#resuming.get(channel)?.waiting)) {
+    // Asked again while not joined, while a join() waits for it (the user: channel is in #joined from the welcome
+    // even when the page had left it), or while its resume is unanswered.
+    const unanswered = !this.#joined.has(channel) || this.#pendingJoins.has(channel) || this.#resuming.get(channel)?.waiting;
+    if (kind === 'subscribe' && wanted && !pending.includes('subscribe') && unanswered) {
       this.#subscribe(this.#ws, channel);
     } else if (kind === 'unsubscribe' && !wanted && !pending.includes('unsubscribe')) {
       this.#request(this.#ws, { type: 'unsubscribe', channel });
@@ -703,7 +740,7 @@ export class NotificationsClient {
     if (token === this.#usedToken) return this.#planRefresh(RETRY_REFRESH_MS);
     // The expiry moves only when the server says `refreshed`; a refused token leaves the old one in force.
     this.#usedToken = token;
-    socket.send(JSON.stringify({ type: 'refresh', token }));
+    this.#request(socket, { type: 'refresh', token });
   }
 
   #onRefreshed(frame) {

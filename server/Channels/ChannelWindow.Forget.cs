@@ -34,8 +34,8 @@ internal sealed partial class ChannelWindow
     private void Forget(ChannelLog log, WindowEntry entry)
     {
         _live--;
-        if (entry.SentAt > log.ForgottenUpTo)
-            log.ForgottenUpTo = entry.SentAt;
+        if (entry.LatestAt > log.ForgottenUpTo)
+            log.ForgottenUpTo = entry.LatestAt;
         // The id may have been added again later (a republished alert); only drop the index if it is this entry.
         if (_byId.TryGetValue(entry.Id, out var indexed) && indexed.Entry.Sequence == entry.Sequence)
             _byId.Remove(entry.Id);

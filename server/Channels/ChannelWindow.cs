@@ -22,7 +22,7 @@ internal sealed partial class ChannelWindow(int perChannel, int total, TimeSpan 
     private readonly Dictionary<AlertKey, (ChannelLog Log, WindowEntry Entry)> _byId = [];
     private long _nextSequence;
     private int _live;
-    // The newest send time of any alert forgotten on a channel whose log is gone: the bound for channels with no log of their own.
+    // The newest LatestAt of any alert forgotten on a channel whose log is gone: the bound for channels with no log of their own.
     private DateTimeOffset _forgottenUpTo = DateTimeOffset.MinValue;
 
     /// <summary>Alerts held now, across all channels.</summary>
@@ -42,7 +42,7 @@ internal sealed partial class ChannelWindow(int perChannel, int total, TimeSpan 
             log = new ChannelLog(channel, _forgottenUpTo);
             _channels.Add(channel, log);
         }
-        var entry = new WindowEntry(_nextSequence++, alert, frame, clock.GetTimestamp());
+        var entry = new WindowEntry(_nextSequence++, alert, frame, clock.GetUtcNow(), clock.GetTimestamp());
         log.Entries.Enqueue(entry);
         _arrivals.Enqueue(new Arrival(log, entry.Sequence, entry.ArrivedAt));
         _byId[entry.Id] = (log, entry);

@@ -4,14 +4,20 @@ using Notifications.WebSockets;
 namespace Notifications.Channels;
 
 /// <summary>
-/// One alert a window holds: its arrival order here, its id and send time (all a resume compares), its frame, and when
-/// it arrived. Not the alert itself: its text and origin are in the frame already, and holding the alert would keep
-/// its strings alive past the young generation too.
+/// One alert a window holds: its arrival order here, its id, its send time and <see cref="LatestAt"/> (all a resume
+/// compares), its frame, and when it arrived (<see cref="ArrivedAt"/>, a timestamp for its age). Not the alert itself:
+/// its text and origin are in the frame already, and holding the alert would keep its strings alive past the young
+/// generation too.
 /// </summary>
-internal readonly record struct WindowEntry(long Sequence, AlertKey Id, DateTimeOffset SentAt, SocketFrame Frame, long ArrivedAt)
+/// <param name="LatestAt">
+/// The later of its send time and its arrival here on the wall clock. An alert can arrive long after it was sent (its
+/// origin held it while Pub/Sub was away, or the origin's clock is behind), and a client that left before it arrived
+/// missed it however early it was sent.
+/// </param>
+internal readonly record struct WindowEntry(long Sequence, AlertKey Id, DateTimeOffset SentAt, DateTimeOffset LatestAt, SocketFrame Frame, long ArrivedAt)
 {
-    public WindowEntry(long sequence, AlertMessage alert, SocketFrame frame, long arrivedAt)
-        : this(sequence, AlertKey.Of(alert.Id), alert.SentAt, frame, arrivedAt)
+    public WindowEntry(long sequence, AlertMessage alert, SocketFrame frame, DateTimeOffset now, long arrivedAt)
+        : this(sequence, AlertKey.Of(alert.Id), alert.SentAt, alert.SentAt > now ? alert.SentAt : now, frame, arrivedAt)
     {
     }
 }
@@ -24,14 +30,14 @@ internal static class ResumeRule
 {
     /// <summary>
     /// What a client whose last alert was <paramref name="lastId"/> may have missed among
-    /// <paramref name="entries"/>: everything that arrived after it, and everything sent up to
-    /// <paramref name="slack"/> before it (another instance may have delivered those in another order),
+    /// <paramref name="entries"/>: everything that arrived after it, and everything sent or arrived up to
+    /// <paramref name="slack"/> before it was sent (another instance may have delivered those in another order),
     /// sorted by send time. <c>Complete</c> is true when the window provably holds all the client
     /// missed: <paramref name="last"/> is the id's entry here, sent (less the slack) after <paramref name="forgottenUpTo"/>,
-    /// or the id is one of our time-ordered ids sent (less the slack) after both <paramref name="receivingSince"/>
-    /// and <paramref name="forgottenUpTo"/>. For an id not here, every entry is returned then.
+    /// or the id is one of our time-ordered ids (a point in time) whose instant, less the slack, is after both
+    /// <paramref name="receivingSince"/> and <paramref name="forgottenUpTo"/>. For an id not here, every entry is returned then.
     /// </summary>
-    /// <param name="forgottenUpTo">The latest send time before which the window may lack alerts: those it let go, or missed while this instance had no subscription.</param>
+    /// <param name="forgottenUpTo">The latest <see cref="WindowEntry.LatestAt"/> before which the window may lack alerts: those it let go, or missed while this instance had no subscription.</param>
     /// <param name="frameOf">Where an entry's frame is, for a window that keeps frames elsewhere than in <see cref="WindowEntry.Frame"/>.</param>
     public static ChannelReplay Missed(IEnumerable<WindowEntry> entries, WindowEntry? last, string lastId, TimeSpan slack,
         DateTimeOffset receivingSince, DateTimeOffset forgottenUpTo, Func<WindowEntry, SocketFrame>? frameOf = null)
@@ -41,7 +47,7 @@ internal static class ResumeRule
         if (last is { } known)
         {
             var from = known.SentAt - slack;
-            missed = entries.Where(e => e.Sequence > known.Sequence || e.Sequence < known.Sequence && e.SentAt >= from);
+            missed = entries.Where(e => e.Sequence > known.Sequence || e.Sequence < known.Sequence && e.LatestAt >= from);
             // Alerts of the slack before it may be among those let go, or published while there was no subscription.
             complete = from > forgottenUpTo;
         }
@@ -49,7 +55,7 @@ internal static class ResumeRule
         {
             var from = sentAt - slack;
             var lastKey = AlertKey.Of(lastId);
-            missed = entries.Where(e => e.SentAt >= from && e.Id != lastKey);
+            missed = entries.Where(e => e.LatestAt >= from && e.Id != lastKey);
         }
         else
         {

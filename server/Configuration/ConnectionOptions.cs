@@ -36,7 +36,7 @@ public sealed class ConnectionOptions
     [Range(1, 1_000_000)]
     public int AlertBurst { get; set; } = 20;
 
-    /// <summary>Rate-limited alerts in a row after which the socket is closed with 1008 (<c>RATE_LIMIT_STRIKES</c>).</summary>
+    /// <summary>Rate-limited alerts in a row, or rate-limited requests in a row (each counted apart), after which the socket is closed with 1008 (<c>RATE_LIMIT_STRIKES</c>).</summary>
     [ConfigurationKeyName("RATE_LIMIT_STRIKES")]
     [Range(1, 1_000_000)]
     public int RateLimitStrikes { get; set; } = 20;

@@ -28,6 +28,7 @@ internal sealed class AlertFanout : IAlertFeed
     private readonly SeenIds _seen;
     private readonly TimeSpan _slack;
     private readonly BusHealth _health;
+    private readonly TimeProvider _clock;
     private readonly IAlertDialect? _dialect;
 
     public AlertFanout(ConnectionRegistry connections, BusHealth health, IOptions<DeliveryOptions> options, IOptions<ChannelOptions> channels,
@@ -37,6 +38,7 @@ internal sealed class AlertFanout : IAlertFeed
         var o = options.Value;
         _connections = connections;
         _health = health;
+        _clock = clock;
         _metrics = metrics;
         _recent = new RecentAlerts(o.WindowSize, TimeSpan.FromSeconds(o.WindowSeconds), clock);
         _channels = new ChannelWindow(channels.Value.WindowSize, channels.Value.WindowTotal, TimeSpan.FromSeconds(o.WindowSeconds), clock);
@@ -135,7 +137,7 @@ internal sealed class AlertFanout : IAlertFeed
         if (since is null)
         {
             // No resume: the subscription starts with its answer, and needs no gate.
-            connection.TryEnqueue(Frames.Subscribed(channel, null));
+            connection.TryEnqueue(Frames.Subscribed(channel, null, _clock.GetUtcNow()));
             if (enter)
                 Enter(connection, channel);
             return null;
@@ -143,7 +145,7 @@ internal sealed class AlertFanout : IAlertFeed
         lock (_gate)
         {
             var (report, replay) = Missed(channel, since);
-            connection.EnqueueReplay(Frames.Subscribed(channel, report), replay);
+            connection.EnqueueReplay(Frames.Subscribed(channel, report, _clock.GetUtcNow()), replay);
             if (enter)
                 Enter(connection, channel);
             return report;

@@ -69,7 +69,7 @@ internal sealed class RecentAlerts
             // A frame shared with other alerts is copied out, so the window does not keep the whole broadcast alive.
             held = sent.Count == 1 ? sent : SocketFrame.CopyOf(wire);
         }
-        var entry = new WindowEntry(sequence, alert, held, _clock.GetTimestamp());
+        var entry = new WindowEntry(sequence, alert, held, _clock.GetUtcNow(), _clock.GetTimestamp());
         _entries.Enqueue(entry);
         _byId[entry.Id] = entry;
     }
@@ -106,8 +106,8 @@ internal sealed class RecentAlerts
 
     private void Forget(WindowEntry entry)
     {
-        if (entry.SentAt > _forgottenUpTo)
-            _forgottenUpTo = entry.SentAt;
+        if (entry.LatestAt > _forgottenUpTo)
+            _forgottenUpTo = entry.LatestAt;
         // The id may have been re-added later (a republished alert); only drop the index if it is this entry.
         if (_byId.TryGetValue(entry.Id, out var indexed) && indexed.Sequence == entry.Sequence)
             _byId.Remove(entry.Id);

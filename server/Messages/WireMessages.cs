@@ -54,7 +54,8 @@ public sealed record AlertMessage(
 }
 
 /// <summary>
-/// Tells one client what was wrong with what it sent; <see cref="RetryAfterMs"/> only when waiting helps,
+/// Tells one client what was wrong with what it sent (the one frame besides an alert without a <c>serverTime</c>: it is
+/// made at the rate of bad input, and says nothing about what was sent before it); <see cref="RetryAfterMs"/> only when waiting helps,
 /// <see cref="Channel"/> only when it concerns one (and the name is valid).
 /// </summary>
 public sealed record ErrorMessage(string Code, string Message, int? RetryAfterMs = null, string? Channel = null)
@@ -63,15 +64,15 @@ public sealed record ErrorMessage(string Code, string Message, int? RetryAfterMs
     public string Type => "error";
 }
 
-/// <summary>How many clients and instances the whole fleet has, from the instances' heartbeats.</summary>
-public sealed record PresenceMessage(int Clients, int Instances)
+/// <summary>How many clients and instances the whole fleet has, from the instances' heartbeats; <see cref="ServerTime"/> only on the wire (the counts compare without it).</summary>
+public sealed record PresenceMessage(int Clients, int Instances, DateTimeOffset? ServerTime = null)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "presence";
 }
 
 /// <summary>Sent just before a shutdown close: reconnect after this long, so a fleet of pages does not stampede.</summary>
-public sealed record GoAwayMessage(int ReconnectAfterMs)
+public sealed record GoAwayMessage(int ReconnectAfterMs, DateTimeOffset ServerTime)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "goaway";

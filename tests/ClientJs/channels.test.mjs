@@ -187,9 +187,70 @@ test('a retry the connection did not live to send is dropped; the next connectio
   await tick(ctx.client.reconnectAt - Date.now());
   const second = FakeWebSocket.last;
   second.welcome();
-  await tick(5_000);
-  assert.deepEqual(socket.of('subscribe').length, 1);
   assert.deepEqual(second.of('subscribe'), [{ type: 'subscribe', channel: 'team:1' }]);
+  // Refused here too, later than the first connection's retry was due: only this connection's own retry asks again.
+  second.receive({ type: 'error', code: 'rate_limited', message: 'Too many requests', retryAfterMs: 10_000, channel: 'team:1' });
+  await tick(9_999);
+  assert.equal(second.of('subscribe').length, 1);
+  await tick(1);
+  assert.equal(second.of('subscribe').length, 2);
+  assert.equal(socket.of('subscribe').length, 1);
+});
+
+test('requests past the server\'s budget wait their turn instead of being refused: 100 at once, then 10 a second', async () => {
+  const socket = await live();
+  const joins = [];
+  for (let i = 0; i < 120; i++) joins.push(ctx.client.join(`room:${i}`));
+  assert.equal(socket.of('subscribe').length, 100);
+  await tick(99);
+  assert.equal(socket.of('subscribe').length, 100);
+  await tick(1);
+  assert.equal(socket.of('subscribe').length, 101);
+  ctx.client.leave('room:0');
+  await tick(1_800);
+  assert.equal(socket.of('subscribe').length, 119, 'the held requests keep their order, the leave after them');
+  assert.equal(socket.of('unsubscribe').length, 0);
+  await tick(200);
+  assert.deepEqual(socket.sent.slice(-2), [{ type: 'subscribe', channel: 'room:119' }, { type: 'unsubscribe', channel: 'room:0' }]);
+  for (let i = 1; i < 120; i++) socket.receive({ type: 'subscribed', channel: `room:${i}`, serverTime: new Date(Date.now()).toISOString() });
+  assert.equal((await Promise.all(joins)).filter((answer) => answer.joined).length, 119);
+});
+
+test('a reconnect asks for all its channels at once, however many: the server makes room for them', async () => {
+  const socket = await live();
+  for (let i = 0; i < 150; i++) ctx.client.join(`room:${i}`);
+  await tick(10_000);
+  assert.equal(socket.of('subscribe').length, 150);
+  socket.drop();
+  await tick(ctx.client.reconnectAt - Date.now());
+  const second = FakeWebSocket.last;
+  second.welcome();
+  assert.equal(second.of('subscribe').length, 150);
+  // What follows waits until the budget they used has grown back.
+  ctx.client.join('late');
+  assert.equal(second.of('subscribe').length, 150);
+  await tick(5_100);
+  assert.equal(second.of('subscribe').length, 151);
+});
+
+test('joining the user: channel again after leaving it on an earlier connection is asked again when rate-limited', async () => {
+  ctx = setUp({ token: jwt({ sub: '42', exp: Math.floor(Date.now() / 1000) + 3600 }) }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  const first = FakeWebSocket.last;
+  first.welcome();
+  ctx.client.leave('user:42');
+  first.receive({ type: 'unsubscribed', channel: 'user:42' });
+  first.drop();
+  await tick(ctx.client.reconnectAt - Date.now());
+  const second = FakeWebSocket.last;
+  second.welcome();
+  const joined = ctx.client.join('user:42');
+  second.receive({ type: 'error', code: 'rate_limited', message: 'Too many requests', retryAfterMs: 200, channel: 'user:42' });
+  await tick(200);
+  assert.deepEqual(second.of('subscribe'), [{ type: 'subscribe', channel: 'user:42' }, { type: 'subscribe', channel: 'user:42' }]);
+  second.receive({ type: 'subscribed', channel: 'user:42', serverTime: new Date(Date.now()).toISOString() });
+  assert.deepEqual(await joined, { channel: 'user:42', joined: true, resume: null });
 });
 
 test('rate-limited subscribes are asked again one at a time, each when the server said, and never twice at once', async () => {

@@ -90,7 +90,7 @@ test('every joined channel is subscribed again after a reconnect, each with the 
 });
 
 test('a channel that has had no alert yet resumes from the last frame heard while in it, global and user: too', async () => {
-  // A frame with no stamp of the server's (subscribed, presence) counts as sent 5 s before it came.
+  // Every frame but an alert or an error carries the server's serverTime; the point is the latest such stamp heard.
   const token = jwt({ sub: 'auth0|42', exp: Math.floor(NOW / 1000) + 3600 });
   ctx = setUp({ token }, { random: 0 });
   ctx.client.connect();
@@ -100,19 +100,24 @@ test('a channel that has had no alert yet resumes from the last frame heard whil
   assert.deepEqual(first.of('subscribe'), [], 'on the first connection there is nothing to resume');
   await tick(5_000);
   ctx.client.join('job:7');
-  first.receive({ type: 'subscribed', channel: 'job:7' });
+  first.receive({ type: 'subscribed', channel: 'job:7', serverTime: new Date(Date.now()).toISOString() });
   await tick(3_000);
-  first.receive({ type: 'presence', clients: 2, instances: 1 });
-  // Silence, then the socket turns out to be dead: what was sent meanwhile never came, so the points stay at the presence.
+  first.receive({ type: 'presence', clients: 2, instances: 1, serverTime: new Date(Date.now()).toISOString() });
+  await tick(10_000);
+  // A frozen tab handles a frame long after it was sent: its stamp counts, not when it was handled; a frame without a
+  // stamp moves nothing.
+  first.receive({ type: 'presence', clients: 3, instances: 1, serverTime: new Date(NOW + 9_000).toISOString() });
+  first.receive({ type: 'error', code: 'invalid_json', message: 'no' });
+  // Silence, then the socket turns out to be dead: what was sent meanwhile never came, so the points stay at 9 s.
   await tick(10_000);
 
   const second = await reconnect();
-  assert.equal(timeOf(second.since), NOW + 3_000, 'global');
+  assert.equal(timeOf(second.since), NOW + 9_000, 'global');
   second.welcome();
   const [job, own] = second.of('subscribe');
   assert.equal(own.channel, 'user:auth0|42');
-  assert.equal(timeOf(own.since), NOW + 3_000);
-  assert.equal(timeOf(job.since), NOW + 3_000);
+  assert.equal(timeOf(own.since), NOW + 9_000);
+  assert.equal(timeOf(job.since), NOW + 9_000);
 
   // What the user's channel got while the page was away comes in the replay, and moves the point on; job:7's resume
   // is not answered before this socket ends too, so its point stays where it was.
@@ -141,14 +146,40 @@ test('resume points are on the server\'s clock, from the first welcome on', asyn
 test('an alert heard moves a quiet channel\'s point to when it was sent, never past when it came', async () => {
   const first = await live();
   ctx.client.join('job:7');
-  first.receive({ type: 'subscribed', channel: 'job:7' });
+  first.receive({ type: 'subscribed', channel: 'job:7', serverTime: new Date(Date.now()).toISOString() });
   await tick(20_000);
-  first.alert('g1');
-  first.receive({ type: 'alert', id: 'g2', text: 'from a clock ahead', sentAt: new Date(Date.now() + 60_000).toISOString() });
+  first.receive({ type: 'alert', id: 'g1', text: 'sent 2 s before it came', sentAt: new Date(Date.now() - 2_000).toISOString() });
 
   const second = await reconnect();
   second.welcome();
-  assert.equal(timeOf(second.of('subscribe')[0].since), NOW + 20_000);
+  assert.equal(timeOf(second.of('subscribe')[0].since), NOW + 18_000);
+  second.receive({ type: 'subscribed', channel: 'job:7', resume: { since: 'x', complete: true, replayed: 0 } });
+  await tick(10_000);
+  second.receive({ type: 'alert', id: 'g2', text: 'from a clock ahead', sentAt: new Date(Date.now() + 60_000).toISOString() });
+
+  const third = await reconnect();
+  third.welcome();
+  assert.equal(timeOf(third.of('subscribe')[0].since), NOW + 30_000, 'g2 counts as sent when it came');
+});
+
+test('a resume point never moves back: not for an older stamp, nor on a connection to an instance whose clock is behind', async () => {
+  const first = await live();
+  ctx.client.join('job:7');
+  first.receive({ type: 'subscribed', channel: 'job:7', serverTime: new Date(Date.now()).toISOString() });
+  await tick(10_000);
+  first.receive({ type: 'presence', clients: 2, instances: 1, serverTime: new Date(Date.now()).toISOString() });
+  first.receive({ type: 'alert', id: 'g1', text: 'held by its origin', sentAt: new Date(NOW + 1_000).toISOString() });
+
+  const second = await reconnect();
+  second.welcome({ serverTime: new Date(NOW - 60_000).toISOString() });
+  const [job] = second.of('subscribe');
+  assert.equal(timeOf(job.since), NOW + 10_000);
+  second.receive({ type: 'subscribed', channel: 'job:7', resume: { since: job.since, complete: true, replayed: 0 },
+    serverTime: new Date(NOW - 59_000).toISOString() });
+
+  const third = await reconnect();
+  third.welcome();
+  assert.equal(timeOf(third.of('subscribe')[0].since), NOW + 10_000);
 });
 
 test('a time id is a UUIDv7 of its instant', () => {

@@ -187,6 +187,54 @@ public sealed class RecentAlertsCoverageTests
         Assert.False(recent.Since(AlertIds.New(T0.AddSeconds(15)), TimeSpan.Zero, receivingSince: T0).Complete);
         Assert.True(recent.Since(AlertIds.New(T0.AddSeconds(25)), TimeSpan.Zero, receivingSince: T0).Complete);
     }
+    [Fact]
+    public void An_alert_that_arrived_long_after_it_was_sent_is_replayed_to_a_client_that_left_before_it_arrived()
+    {
+        // "held" was accepted at 10 s but reached the topic at 95 s (its origin held it while Pub/Sub was away);
+        // the client last heard this or another instance at 90 s, so it never got it.
+        var recent = new RecentAlerts(100, TimeSpan.FromMinutes(5), _clock);
+        _clock.SetUtcNow(T0.AddSeconds(80));
+        var before = Alert(80);
+        recent.Add(before, SocketFrame.Text(Frames.Alert(before)), ..);
+        _clock.SetUtcNow(T0.AddSeconds(95));
+        var held = Alert(10);
+        recent.Add(held, SocketFrame.Text(Frames.Alert(held)), ..);
+        _clock.SetUtcNow(T0.AddSeconds(96));
+
+        var (complete, frames) = recent.Since(AlertIds.New(T0.AddSeconds(90)), TimeSpan.FromSeconds(2), receivingSince: T0);
+
+        Assert.True(complete);
+        Assert.Equal("at 10", Texts(frames));
+    }
+
+    [Fact]
+    public void A_late_alert_that_arrived_here_just_before_the_client_s_last_one_is_replayed_with_it()
+    {
+        // Here "held" (sent at 10 s, published at 95 s) came a moment before "last"; on the client's old instance, after it.
+        var recent = new RecentAlerts(100, TimeSpan.FromMinutes(5), _clock);
+        _clock.SetUtcNow(T0.AddSeconds(95));
+        var held = Alert(10);
+        var last = Alert(95);
+        recent.Add(held, SocketFrame.Text(Frames.Alert(held)), ..);
+        recent.Add(last, SocketFrame.Text(Frames.Alert(last)), ..);
+
+        var (complete, frames) = recent.Since(last.Id, TimeSpan.FromSeconds(2), receivingSince: T0);
+
+        Assert.True(complete);
+        Assert.Equal("at 10", Texts(frames));
+    }
+
+    [Fact]
+    public void Forgetting_a_late_alert_bounds_resumes_by_when_it_arrived_not_when_it_was_sent()
+    {
+        var recent = new RecentAlerts(1, TimeSpan.FromMinutes(5), _clock);
+        _clock.SetUtcNow(T0.AddSeconds(95));
+        foreach (var alert in new[] { Alert(10), Alert(96) }) // "at 10" arrived at 95 s and is forgotten
+            recent.Add(alert, SocketFrame.Text(Frames.Alert(alert)), ..);
+
+        Assert.False(recent.Since(AlertIds.New(T0.AddSeconds(90)), TimeSpan.Zero, receivingSince: T0).Complete);
+        Assert.True(recent.Since(AlertIds.New(T0.AddSeconds(95.5)), TimeSpan.Zero, receivingSince: T0).Complete);
+    }
 }
 
 public sealed class SeenIdsTests

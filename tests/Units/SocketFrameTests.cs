@@ -111,7 +111,8 @@ public sealed class SocketFrameTests
             byte[] expected = SocketFrame.Text(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(alert, NotificationsJsonContext.Default.AlertMessage)).Bytes;
             Assert.Equal(expected, Frames.AlertFrame(alert).Bytes);
         }
-        Assert.Equal(SocketFrame.Text(Encoding.UTF8.GetBytes("""{"type":"goaway","reconnectAfterMs":250}""")).Bytes, Frames.GoAway(250).Bytes);
+        Assert.Equal(SocketFrame.Text(Encoding.UTF8.GetBytes("""{"type":"goaway","reconnectAfterMs":250,"serverTime":"1970-01-01T00:00:00+00:00"}""")).Bytes,
+            Frames.GoAway(250, DateTimeOffset.UnixEpoch).Bytes);
     }
 
     [Fact]

@@ -62,11 +62,17 @@ public sealed class ChannelRequestsTests
     [Fact]
     public void Replies_serialise_as_documented()
     {
-        Assert.Equal("""{"type":"subscribed","channel":"team:42","resume":{"since":"x","complete":true,"replayed":2}}""",
-            Text(Frames.Subscribed("team:42", new ResumeReport("x", true, 2))));
-        Assert.Equal("""{"type":"subscribed","channel":"team:42"}""", Text(Frames.Subscribed("team:42", null)));
-        Assert.Equal("""{"type":"unsubscribed","channel":"team:9","reason":"not_allowed"}""", Text(Frames.Unsubscribed("team:9", UnsubscribedMessage.NotAllowed)));
-        Assert.Equal("""{"type":"refreshed","expiresAt":"2026-11-23T12:00:00+00:00"}""", Text(Frames.Refreshed(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero))));
+        var at = new DateTimeOffset(2026, 11, 23, 11, 0, 0, TimeSpan.Zero);
+        Assert.Equal("""{"type":"subscribed","channel":"team:42","resume":{"since":"x","complete":true,"replayed":2},"serverTime":"2026-11-23T11:00:00+00:00"}""",
+            Text(Frames.Subscribed("team:42", new ResumeReport("x", true, 2), at)));
+        Assert.Equal("""{"type":"subscribed","channel":"team:42","serverTime":"2026-11-23T11:00:00+00:00"}""", Text(Frames.Subscribed("team:42", null, at)));
+        Assert.Equal("""{"type":"unsubscribed","channel":"team:9","reason":"not_allowed","serverTime":"2026-11-23T11:00:00+00:00"}""",
+            Text(Frames.Unsubscribed("team:9", UnsubscribedMessage.NotAllowed, at)));
+        Assert.Equal("""{"type":"unsubscribed","channel":"team:9","serverTime":"2026-11-23T11:00:00+00:00"}""", Text(Frames.Unsubscribed("team:9", null, at)));
+        Assert.Equal("""{"type":"refreshed","expiresAt":"2026-11-23T12:00:00+00:00","serverTime":"2026-11-23T11:00:00+00:00"}""",
+            Text(Frames.Refreshed(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero), at)));
+        Assert.Equal("""{"type":"presence","clients":42,"instances":5,"serverTime":"2026-11-23T11:00:00+00:00"}""",
+            Text(Frames.Presence(new PresenceMessage(42, 5), at)));
         Assert.Equal("""{"type":"error","code":"channel_forbidden","message":"no","channel":"team:1"}""",
             Text(ChannelVerdict.Refuse(ErrorCodes.ChannelForbidden, "no").ErrorFrame("team:1")));
     }

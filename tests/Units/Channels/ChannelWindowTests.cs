@@ -134,6 +134,23 @@ public sealed class ChannelWindowTests
     }
 
     [Fact]
+    public void An_alert_that_arrived_long_after_it_was_sent_is_replayed_from_a_point_before_it_arrived_and_bounds_by_its_arrival_once_forgotten()
+    {
+        // "held" was accepted at 10 s and reached this instance at 95 s; a page last heard the fleet at 90 s.
+        var window = Window(perChannel: 1);
+        _clock.SetUtcNow(T0.AddSeconds(95));
+        Add(window, "job:7", Timed(10, "held"));
+
+        var replay = window.Since("job:7", AlertIds.New(T0.AddSeconds(90)), TimeSpan.FromSeconds(2), receivingSince: T0);
+        Assert.True(replay.Complete);
+        Assert.Equal(["held"], Texts(replay));
+
+        Add(window, "job:7", Timed(96, "next")); // the cap forgets "held", which arrived at 95 s
+        Assert.False(window.Since("job:7", AlertIds.New(T0.AddSeconds(90)), TimeSpan.Zero, receivingSince: T0).Complete);
+        Assert.True(window.Since("job:7", AlertIds.New(T0.AddSeconds(95.5)), TimeSpan.Zero, receivingSince: T0).Complete);
+    }
+
+    [Fact]
     public void A_channel_with_no_history_left_judges_by_everything_this_window_forgot()
     {
         var window = Window(total: 10);
