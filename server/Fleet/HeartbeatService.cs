@@ -82,7 +82,7 @@ internal sealed partial class HeartbeatService(
             bus.RestartStream($"own heartbeat not seen for {_options.LivenessWindow.TotalSeconds:0} s");
             streamOpen = false;
         }
-        var heartbeat = new HeartbeatMessage(_instance.InstanceId, _instance.Region, connections.Count, clock.GetUtcNow(), bus.SubscriptionId);
+        var heartbeat = new HeartbeatMessage(_instance.InstanceId, _instance.Region, connections.Count, _starvation.NextStamp(), bus.SubscriptionId);
         long started = clock.GetTimestamp();
         try
         {

@@ -10,6 +10,18 @@ internal sealed class StarvationDetector(TimeSpan bound, TimeProvider clock)
 {
     private long _oldestUnheard = -1;
     private long _oldestUnheardSent;
+    private long _lastStamp;
+
+    /// <summary>
+    /// The send stamp for the next heartbeat: the wall clock, or just after the last stamp if the clock stepped back
+    /// (an NTP correction), since a stamp older than one already heard would count as heard at once.
+    /// </summary>
+    public DateTimeOffset NextStamp()
+    {
+        long ticks = Math.Max(clock.GetUtcNow().UtcTicks, _lastStamp + 1);
+        _lastStamp = ticks;
+        return new DateTimeOffset(ticks, TimeSpan.Zero);
+    }
 
     /// <summary>
     /// A heartbeat stamped <paramref name="sentTicks"/> (UTC ticks), whose publish call started at <paramref name="startedAt"/>

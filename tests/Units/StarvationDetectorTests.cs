@@ -27,6 +27,39 @@ public sealed class StarvationDetectorTests
     }
 
     [Fact]
+    public void A_wall_clock_stepped_back_does_not_make_a_new_heartbeat_look_heard_already()
+    {
+        var clock = new SteppedClock(_clock);
+        var detector = new StarvationDetector(TimeSpan.FromSeconds(15), clock);
+        var first = detector.NextStamp();
+        detector.Published(clock.GetTimestamp(), first.UtcTicks);
+        detector.Heard(first.UtcTicks);
+
+        clock.Step = TimeSpan.FromMinutes(-2); // NTP steps the wall clock back; the monotonic clock goes on
+        var second = detector.NextStamp();
+        Assert.True(second > first);
+        detector.Published(clock.GetTimestamp(), second.UtcTicks);
+        detector.Heard(first.UtcTicks); // the newest own heartbeat heard is still the first
+        _clock.Advance(TimeSpan.FromSeconds(16));
+        Assert.True(detector.IsStarved());
+
+        _clock.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(clock.GetUtcNow(), detector.NextStamp()); // the wall clock again once it has caught up
+    }
+
+    /// <summary>A clock whose wall time can be stepped back, as NTP may, while its monotonic time goes on.</summary>
+    private sealed class SteppedClock(FakeTimeProvider inner) : TimeProvider
+    {
+        public TimeSpan Step { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow() + Step;
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+    }
+
+    [Fact]
     public void Hearing_our_own_heartbeat_after_publishing_clears_it()
     {
         var detector = new StarvationDetector(TimeSpan.FromSeconds(15), _clock);
