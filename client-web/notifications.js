@@ -99,6 +99,8 @@ export class NotificationsClient {
   #retryAfterMs = 0;
   #token = null;
   #usedToken = null;
+  // The token the server holds the connection to: the one it opened with, or the last refresh it took.
+  #acceptedToken = null;
   #expiresAt = null;
   #tokenPromise = null;
   #failedBeforeOpen = false;
@@ -284,7 +286,7 @@ export class NotificationsClient {
       return this.#scheduleReconnect();
     }
     this.#ws = socket;
-    this.#usedToken = token ?? null;
+    this.#usedToken = this.#acceptedToken = token ?? null;
     this.#expiresAt = expiryMs(token);
     let opened = false;
     socket.onopen = () => { opened = true; };
@@ -624,7 +626,12 @@ export class NotificationsClient {
       const kind = this.#answered(channel);
       if (kind) this.#askAgain(channel, kind, frame.retryAfterMs);
     }
-    if (REFRESH_REFUSALS.has(frame.code)) this.#planRefresh(RETRY_REFRESH_MS);
+    if (REFRESH_REFUSALS.has(frame.code)) {
+      // The connection still runs on the token before: the refused one may be sent again (its refusal may have been
+      // passing, as when the server could not fetch its keys).
+      this.#usedToken = this.#acceptedToken;
+      this.#planRefresh(RETRY_REFRESH_MS);
+    }
     this.#emit('error', frame);
   }
 
@@ -744,6 +751,7 @@ export class NotificationsClient {
   }
 
   #onRefreshed(frame) {
+    this.#acceptedToken = this.#usedToken;
     const expiresAt = Date.parse(frame.expiresAt);
     if (Number.isFinite(expiresAt)) this.#expiresAt = expiresAt;
     this.#planRefresh();

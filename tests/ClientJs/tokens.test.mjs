@@ -93,6 +93,24 @@ test('a refused refresh is tried again before the token runs out, not in a tight
   assert.equal(socket.of('refresh').length, 2);
 });
 
+test('a token the server refused is sent again at the next try: the refusal may have been passing', async () => {
+  const first = jwt({ sub: '42', exp: at(600) });
+  const next = jwt({ sub: '42', exp: at(1200) });
+  ctx = setUp({ getToken: async () => (Date.now() === NOW ? first : next) });
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  socket.welcome();
+  await tick(540_000);
+  assert.deepEqual(socket.of('refresh'), [{ type: 'refresh', token: next }]);
+  socket.receive({ type: 'error', code: 'token_invalid', message: 'the signing keys could not be fetched' });
+  await tick(30_000);
+  assert.deepEqual(socket.of('refresh'), [{ type: 'refresh', token: next }, { type: 'refresh', token: next }]);
+  socket.receive({ type: 'refreshed', expiresAt: new Date(at(1200) * 1000).toISOString(), serverTime: new Date(Date.now()).toISOString() });
+  await tick(30_000);
+  assert.equal(socket.of('refresh').length, 2, 'taken: nothing more until near its expiry');
+});
+
 test('getToken handing back the same token is asked again ever sooner toward exp, but never within five seconds', async () => {
   const token = jwt({ sub: '42', exp: at(120) });
   const calls = [];
