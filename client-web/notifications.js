@@ -101,6 +101,8 @@ export class NotificationsClient {
   #usedToken = null;
   // The token the server holds the connection to: the one it opened with, or the last refresh it took.
   #acceptedToken = null;
+  // Refreshes sent and not yet answered, oldest first: the server's `refreshed` names the one it took by its expiry.
+  #sentRefreshes = [];
   #expiresAt = null;
   #tokenPromise = null;
   #failedBeforeOpen = false;
@@ -108,7 +110,7 @@ export class NotificationsClient {
   #channels = new Map();
   // Channels left on purpose: their alerts are dropped, even if the server sends a few before its answer.
   #left = new Set();
-  // The id of the last alert received on each channel, or until one comes a time id of when it was joined: where a
+  // The id of the last alert received on each channel, or until one comes a time id of the last server stamp heard: where a
   // reconnect resumes from, so what a channel got while the page was away is replayed even if it had nothing before.
   #positions = new Map();
   // Channels whose position is such a time id, with its instant; and the latest instant (by the server's clock) this
@@ -287,6 +289,7 @@ export class NotificationsClient {
     }
     this.#ws = socket;
     this.#usedToken = this.#acceptedToken = token ?? null;
+    this.#sentRefreshes = [];
     this.#expiresAt = expiryMs(token);
     let opened = false;
     socket.onopen = () => { opened = true; };
@@ -501,7 +504,9 @@ export class NotificationsClient {
 
   #request(socket, frame) {
     if (frame.channel !== undefined) this.#queue(this.#requests, frame.channel, frame.type);
-    this.#outbox.push(JSON.stringify(frame));
+    // A refresh goes ahead of held subscribes: the token may run out before they are through.
+    if (frame.type === 'refresh') this.#outbox.unshift(JSON.stringify(frame));
+    else this.#outbox.push(JSON.stringify(frame));
     this.#sendQueued(socket);
   }
 
@@ -622,6 +627,12 @@ export class NotificationsClient {
       this.#settle(this.#pendingJoins, channel, { channel, joined: false, code: frame.code, message: frame.message });
     }
     // A subscribe or unsubscribe past the server's request budget: it names the channel, and is asked again when told.
+    // One naming no channel answers an alert or a refresh: a refresh still unanswered is tried again when told.
+    if (!channel && frame.code === 'rate_limited' && this.#sentRefreshes.length > 0) {
+      this.#sentRefreshes = [];
+      this.#usedToken = this.#acceptedToken;
+      this.#planRefresh(Math.max(Number.isFinite(frame.retryAfterMs) ? frame.retryAfterMs : 1000, 50));
+    }
     if (channel && frame.code === 'rate_limited') {
       const kind = this.#answered(channel);
       if (kind) this.#askAgain(channel, kind, frame.retryAfterMs);
@@ -629,6 +640,7 @@ export class NotificationsClient {
     if (REFRESH_REFUSALS.has(frame.code)) {
       // The connection still runs on the token before: the refused one may be sent again (its refusal may have been
       // passing, as when the server could not fetch its keys).
+      this.#sentRefreshes.shift();
       this.#usedToken = this.#acceptedToken;
       this.#planRefresh(RETRY_REFRESH_MS);
     }
@@ -747,12 +759,18 @@ export class NotificationsClient {
     if (token === this.#usedToken) return this.#planRefresh(RETRY_REFRESH_MS);
     // The expiry moves only when the server says `refreshed`; a refused token leaves the old one in force.
     this.#usedToken = token;
+    this.#sentRefreshes.push(token);
     this.#request(socket, { type: 'refresh', token });
   }
 
   #onRefreshed(frame) {
-    this.#acceptedToken = this.#usedToken;
+    // Two refreshes may be out at once (setToken during one): the server took the one whose expiry it names.
     const expiresAt = Date.parse(frame.expiresAt);
+    const taken = this.#sentRefreshes.findIndex((token) => expiryMs(token) === expiresAt);
+    if (taken >= 0) {
+      this.#acceptedToken = this.#sentRefreshes[taken];
+      this.#sentRefreshes.splice(0, taken + 1);
+    }
     if (Number.isFinite(expiresAt)) this.#expiresAt = expiresAt;
     this.#planRefresh();
     this.#emit('refreshed', frame);

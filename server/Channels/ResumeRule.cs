@@ -46,6 +46,7 @@ internal static class ResumeRule
         bool complete = true;
         if (last is { } known)
         {
+            // From its send time, not its arrival: a late last alert then replays more, never less.
             var from = known.SentAt - slack;
             missed = entries.Where(e => e.Sequence > known.Sequence || e.Sequence < known.Sequence && e.LatestAt >= from);
             // Alerts of the slack before it may be among those let go, or published while there was no subscription.

@@ -111,6 +111,28 @@ test('a token the server refused is sent again at the next try: the refusal may 
   assert.equal(socket.of('refresh').length, 2, 'taken: nothing more until near its expiry');
 });
 
+test('a refresh refused as rate_limited is tried again, and a refresh goes ahead of held subscribes', async () => {
+  const first = jwt({ sub: '42', exp: at(600) });
+  const next = jwt({ sub: '42', exp: at(1200) });
+  ctx = setUp({ getToken: async () => (Date.now() === NOW ? first : next) });
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  socket.welcome();
+  await tick(530_000);
+  for (let i = 0; i < 300; i++) ctx.client.join(`room:${i}`);
+  await tick(10_000);
+  await tick(200); // the token is fetched as the first tick ends; the budget's next turn is its
+  assert.deepEqual(socket.sent.filter((f) => f.type === 'refresh'), [{ type: 'refresh', token: next }]);
+  assert.ok(socket.of('subscribe').length < 210, 'subscribes still held behind it');
+  socket.receive({ type: 'error', code: 'rate_limited', message: 'Too many requests', retryAfterMs: 300 });
+  await tick(30_000);
+  assert.equal(socket.of('refresh').length, 2);
+  socket.receive({ type: 'refreshed', expiresAt: new Date(at(1200) * 1000).toISOString(), serverTime: new Date(Date.now()).toISOString() });
+  await tick(60_000);
+  assert.equal(socket.of('refresh').length, 2);
+});
+
 test('getToken handing back the same token is asked again ever sooner toward exp, but never within five seconds', async () => {
   const token = jwt({ sub: '42', exp: at(120) });
   const calls = [];
