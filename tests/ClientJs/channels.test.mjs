@@ -12,6 +12,22 @@ async function live(options) {
   return FakeWebSocket.last;
 }
 
+// A signed-in page (user 42) that left its own user: channel, then reconnected: the second socket, welcomed.
+async function reconnectedAfterLeavingOwnChannel() {
+  ctx = setUp({ token: jwt({ sub: '42', exp: Math.floor(Date.now() / 1000) + 3600 }) }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  const first = FakeWebSocket.last;
+  first.welcome();
+  ctx.client.leave('user:42');
+  first.receive({ type: 'unsubscribed', channel: 'user:42' });
+  first.drop();
+  await tick(ctx.client.reconnectAt - Date.now());
+  const second = FakeWebSocket.last;
+  second.welcome();
+  return second;
+}
+
 test('channel names follow the server\'s rule', () => {
   for (const name of ['global', 'team:42', 'job:7:logs', 'a', 'x'.repeat(128), 'A-Z_0.9', 'user:auth0|abc123', 'user:ada@example.com', 'a=b,c;d']) {
     assert.ok(isValidChannel(name), name);
@@ -234,17 +250,7 @@ test('a reconnect asks for all its channels at once, however many: the server ma
 });
 
 test('joining the user: channel again after leaving it on an earlier connection is asked again when rate-limited', async () => {
-  ctx = setUp({ token: jwt({ sub: '42', exp: Math.floor(Date.now() / 1000) + 3600 }) }, { random: 0 });
-  ctx.client.connect();
-  await flush();
-  const first = FakeWebSocket.last;
-  first.welcome();
-  ctx.client.leave('user:42');
-  first.receive({ type: 'unsubscribed', channel: 'user:42' });
-  first.drop();
-  await tick(ctx.client.reconnectAt - Date.now());
-  const second = FakeWebSocket.last;
-  second.welcome();
+  const second = await reconnectedAfterLeavingOwnChannel();
   const joined = ctx.client.join('user:42');
   second.receive({ type: 'error', code: 'rate_limited', message: 'Too many requests', retryAfterMs: 200, channel: 'user:42' });
   await tick(200);
@@ -269,17 +275,7 @@ test('rate-limited subscribes are asked again one at a time, each when the serve
 });
 
 test('a page that left its own user: channel does not resume it, and joining it again starts afresh', async () => {
-  ctx = setUp({ token: jwt({ sub: '42', exp: Math.floor(Date.now() / 1000) + 3600 }) }, { random: 0 });
-  ctx.client.connect();
-  await flush();
-  const first = FakeWebSocket.last;
-  first.welcome();
-  ctx.client.leave('user:42');
-  first.receive({ type: 'unsubscribed', channel: 'user:42' });
-  first.drop();
-  await tick(ctx.client.reconnectAt - Date.now());
-  const second = FakeWebSocket.last;
-  second.welcome();
+  const second = await reconnectedAfterLeavingOwnChannel();
   assert.deepEqual(second.of('subscribe'), []);
   await tick(10_000);
   ctx.client.join('user:42');

@@ -93,7 +93,8 @@ test('a refused refresh is tried again before the token runs out, not in a tight
   assert.equal(socket.of('refresh').length, 2);
 });
 
-test('a token the server refused is sent again at the next try: the refusal may have been passing', async () => {
+// A live client whose getToken gives a 10-minute token at the start and a 20-minute one (`next`) after.
+async function liveWithTwoTokens() {
   const first = jwt({ sub: '42', exp: at(600) });
   const next = jwt({ sub: '42', exp: at(1200) });
   ctx = setUp({ getToken: async () => (Date.now() === NOW ? first : next) });
@@ -101,6 +102,11 @@ test('a token the server refused is sent again at the next try: the refusal may 
   await flush();
   const socket = FakeWebSocket.last;
   socket.welcome();
+  return { socket, next };
+}
+
+test('a token the server refused is sent again at the next try: the refusal may have been passing', async () => {
+  const { socket, next } = await liveWithTwoTokens();
   await tick(540_000);
   assert.deepEqual(socket.of('refresh'), [{ type: 'refresh', token: next }]);
   socket.receive({ type: 'error', code: 'token_invalid', message: 'the signing keys could not be fetched' });
@@ -112,13 +118,7 @@ test('a token the server refused is sent again at the next try: the refusal may 
 });
 
 test('a refresh refused as rate_limited is tried again, and a refresh goes ahead of held subscribes', async () => {
-  const first = jwt({ sub: '42', exp: at(600) });
-  const next = jwt({ sub: '42', exp: at(1200) });
-  ctx = setUp({ getToken: async () => (Date.now() === NOW ? first : next) });
-  ctx.client.connect();
-  await flush();
-  const socket = FakeWebSocket.last;
-  socket.welcome();
+  const { socket, next } = await liveWithTwoTokens();
   await tick(530_000);
   for (let i = 0; i < 300; i++) ctx.client.join(`room:${i}`);
   await tick(10_000);
