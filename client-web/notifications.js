@@ -510,7 +510,7 @@ export class NotificationsClient {
     this.#sendQueued(socket);
   }
 
-  // Sends held requests, oldest first, as far as the request budget allows (all of them for a reconnect's channels,
+  // Sends held requests in order (a refresh first), as far as the request budget allows (all of them for a reconnect's channels,
   // which the server makes room for); the rest once it has grown back.
   #sendQueued(socket = this.#ws, all = false) {
     clearTimeout(this.#timers.outbox);
