@@ -5,7 +5,7 @@ namespace Notifications.Messages;
 
 /// <summary>
 /// The answer to <c>subscribe</c>: the socket is in the channel; <see cref="Resume"/> only when it asked with <c>since</c>,
-/// and the replay follows. Like every frame but an alert, it carries <see cref="ServerTime"/>: a page resumes a channel
+/// and the replay follows. Like every frame but an alert or an error, it carries <see cref="ServerTime"/>: a page resumes a channel
 /// that had no alert yet from the last such stamp it heard.
 /// </summary>
 public sealed record SubscribedMessage(string Channel, ResumeReport? Resume, DateTimeOffset ServerTime)
