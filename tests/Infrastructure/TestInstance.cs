@@ -65,7 +65,8 @@ public sealed class TestInstance : IAsyncDisposable
 
     public static string NewTopic() => "topic-" + Guid.NewGuid().ToString("N")[..12];
 
-    public static WebApplication Build(IDictionary<string, string?> settings, ILogEventSink sink)
+    /// <param name="services">Registrations made after the server's own, which they override (a clock, say).</param>
+    public static WebApplication Build(IDictionary<string, string?> settings, ILogEventSink sink, Action<IServiceCollection>? services = null)
     {
         var builder = NotificationsApp.CreateBuilder([]);
         // Port 0 unless the test pins one (to restart an instance on the same address).
@@ -73,16 +74,18 @@ public sealed class TestInstance : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(withUrls);
         builder.Services.AddSingleton(sink);
         builder.AddNotifications();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapNotifications();
         return app;
     }
 
-    public static async Task<TestInstance> StartAsync(IDictionary<string, string?> settings, ITestOutputHelper? output = null)
+    public static async Task<TestInstance> StartAsync(IDictionary<string, string?> settings, ITestOutputHelper? output = null,
+        Action<IServiceCollection>? services = null)
     {
         string id = settings["FLY_ALLOC_ID"]!, region = settings["FLY_REGION"]!;
         var log = new TestLogSink(output, $"{region}/{id}");
-        var app = Build(settings, log);
+        var app = Build(settings, log, services);
         await app.StartAsync(TestContext.Current.CancellationToken);
         var instance = new TestInstance(app, log, id, region);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
