@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Notifications.Connections;
 using Notifications.Delivery;
 using Notifications.Messages;
+using Notifications.Transport;
 using Notifications.WebSockets;
 using Notifications.Tests.Channels;
 using Notifications.Tests.Infrastructure;
@@ -32,12 +33,15 @@ public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(_instance.InstanceId, alerts[1].GetProperty("instance").GetString());
     }
 
-    [Fact(Timeout = 60_000)]
-    public async Task A_broadcast_to_hundreds_of_sockets_reaches_each_once_and_all_in_the_same_order()
+    [Theory(Timeout = 60_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_broadcast_to_hundreds_of_sockets_reaches_each_once_and_all_in_the_same_order(bool sendRing)
     {
-        // Enough sockets that a broadcast starts the idle send pumps in several parts (PumpStarter).
+        // Enough sockets that a broadcast starts the idle send pumps in several parts (PumpStarter), sent by io_uring or one by one.
         const int Senders = 10, AlertsPerSender = 3;
-        await using var crowd = await Crowd.StartAsync(300, output);
+        await using var crowd = await Crowd.StartAsync(300, output, s => s["WS_SEND_RING"] = sendRing ? "true" : "false");
+        Assert.Equal(sendRing, crowd.Instance.Services.GetRequiredService<SendRings>().IsEnabled);
         var sockets = crowd.Sockets;
         static string Text(int sender, int k) => $"from {sender}, number {k}";
 
@@ -216,10 +220,11 @@ public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
         public TestInstance Instance => instance;
         public IReadOnlyList<TestSocket> Sockets => _sockets;
 
-        public static async Task<Crowd> StartAsync(int count, ITestOutputHelper output)
+        public static async Task<Crowd> StartAsync(int count, ITestOutputHelper output, Action<Dictionary<string, string?>>? configure = null)
         {
             var settings = TestInstance.StandaloneSettings();
             settings["MAX_CONNECTIONS_PER_IP"] = "1000";
+            configure?.Invoke(settings);
             var crowd = new Crowd(await TestInstance.StartAsync(settings, output));
             try
             {

@@ -12,4 +12,11 @@ public sealed class TransportOptions
     /// </summary>
     [ConfigurationKeyName("WS_BARE_SOCKETS")]
     public bool BareSockets { get; set; } = true;
+
+    /// <summary>
+    /// Send a broadcast's frames to many bare sockets in one io_uring submission (<c>WS_SEND_RING</c>, Linux), not
+    /// one <c>send()</c> each. Where the kernel or its sandbox gives no io_uring, sends go one by one whatever this says.
+    /// </summary>
+    [ConfigurationKeyName("WS_SEND_RING")]
+    public bool SendRing { get; set; } = true;
 }

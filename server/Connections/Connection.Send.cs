@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Notifications.WebSockets;
 
@@ -56,36 +57,68 @@ internal sealed partial class Connection
     void IThreadPoolWorkItem.Execute() => RunPump();
 
     /// <summary>Runs the claimed pump on this thread until its first write that must wait (then it goes on by itself) or until it is done.</summary>
-    internal void RunPump() => _ = PumpAsync();
+    internal void RunPump() => _ = PumpAsync(null, 0);
+
+    /// <summary>
+    /// For a broadcast that sends to many sockets at once (<see cref="PumpStarter"/>): the claimed pump's first batch and
+    /// the descriptor to send it to, when a ring may send it (<see cref="PumpTake.Ring"/>; then <see cref="RunPump(PumpBatch, int)"/>
+    /// must follow). Else <see cref="PumpTake.Idle"/> (nothing to send, the pump has stopped) or <see cref="PumpTake.Pump"/>
+    /// (the caller runs the pump as <see cref="RunPump()"/>: a wire with no descriptor, frames to join, or a close to send).
+    /// </summary>
+    internal PumpTake TakeForRing(out PumpBatch batch, out SafeSocketHandle? descriptor)
+    {
+        batch = default;
+        descriptor = _wire.Descriptor;
+        if (descriptor is null)
+            return PumpTake.Pump;
+        // A batch that must be joined goes the usual way: a ring takes many batches at once, and as many pooled buffers out at once would outrun the pool.
+        if (TakeBatch(out bool idle, wholeOnly: true) is not { } taken)
+            return idle ? PumpTake.Idle : PumpTake.Pump;
+        batch = taken;
+        return PumpTake.Ring;
+    }
+
+    /// <summary>Goes on with the pump after a ring tried to send <paramref name="sent"/>, its first batch, with <paramref name="result"/> (<see cref="SocketWire.FinishWriteAsync"/>).</summary>
+    internal void RunPump(PumpBatch sent, int result) => _ = PumpAsync(sent, result);
 
     /// <summary>
     /// The socket's only writer: takes everything queued, writes it as one batch, and repeats until
     /// the queue is empty (then goes idle) or the connection is closing (then sends the close frame
-    /// and finishes). One write per batch, not per frame, is what lets a busy socket keep up.
+    /// and finishes). One write per batch, not per frame, is what lets a busy socket keep up. A ring
+    /// may have sent the first batch already (<paramref name="sent"/>, with its <paramref name="result"/>).
     /// </summary>
-    private async Task PumpAsync()
+    private async Task PumpAsync(PumpBatch? sent, int result)
     {
         try
         {
             while (true)
             {
-                var batch = TakeBatch(out bool idle);
-                if (idle)
+                PumpBatch batch;
+                bool finishing = sent is not null;
+                if (sent is { } first)
+                {
+                    batch = first;
+                    sent = null;
+                }
+                else if (TakeBatch(out bool idle) is { } taken)
+                    batch = taken;
+                else if (idle)
                     return;
-                if (batch is not var (buffer, length, frames, pooled))
+                else
                     break;
                 try
                 {
-                    await _wire.WriteAsync(buffer.AsMemory(0, length));
+                    var bytes = batch.Buffer.AsMemory(0, batch.Length);
+                    await (finishing ? _wire.FinishWriteAsync(bytes, result) : _wire.WriteAsync(bytes));
                 }
                 finally
                 {
                     // The write has completed: the socket (or the pipe or stream) took the bytes, nothing refers to the buffer any more.
-                    if (pooled)
-                        ArrayPool<byte>.Shared.Return(buffer);
+                    if (batch.Pooled)
+                        ArrayPool<byte>.Shared.Return(batch.Buffer);
                 }
                 // The batch is written; TakeBatch frees its room in the queue under the lock it takes anyway.
-                _framesOut += frames;
+                _framesOut += batch.Frames;
             }
             await SendCloseAsync();
         }
@@ -119,11 +152,12 @@ internal sealed partial class Connection
     /// Copies the pending pong and every queued frame into one pooled buffer, or hands over the frame's own
     /// bytes when one entry is all there is (the usual case: one broadcast, joined). Null when there is nothing
     /// to write: then <paramref name="idle"/> says the pump stops (nothing queued, not closing) rather than
-    /// going on to the close frame. A slow, departing or failed client gets no backlog, only the pong it
-    /// is owed and its close frame; an abuser's last error frames are still sent before its 1008, and the
-    /// reconnect hint before a 1012. A client that is gone gets nothing.
+    /// going on to the close frame. With <paramref name="wholeOnly"/>, also null (not idle) when the batch
+    /// would have to be joined, and the queue is left as it was. A slow, departing or failed client gets no
+    /// backlog, only the pong it is owed and its close frame; an abuser's last error frames are still sent
+    /// before its 1008, and the reconnect hint before a 1012. A client that is gone gets nothing.
     /// </summary>
-    private (byte[] Buffer, int Length, int Frames, bool Pooled)? TakeBatch(out bool idle)
+    private PumpBatch? TakeBatch(out bool idle, bool wholeOnly = false)
     {
         lock (_queueLock)
         {
@@ -158,7 +192,12 @@ internal sealed partial class Connection
             {
                 var only = queued[0].Bytes;
                 _queue.Clear();
-                return (only, only.Length, frames, false);
+                return new PumpBatch(only, only.Length, frames, false);
+            }
+            if (wholeOnly)
+            {
+                (_queued, _inFlight) = (frames, 0);
+                return null;
             }
             int length = _pong?.Length ?? 0;
             foreach (var frame in queued)
@@ -177,7 +216,7 @@ internal sealed partial class Connection
                 offset += frame.Bytes.Length;
             }
             _queue.Clear();
-            return (buffer, length, frames, true);
+            return new PumpBatch(buffer, length, frames, true);
         }
     }
 
@@ -195,4 +234,18 @@ internal sealed partial class Connection
         if (reason.FailsConnection())
             _wire.EndOutput();
     }
+}
+
+/// <summary>What a send pump writes at once: the queued frames (and pong), in the frame's own bytes or joined in a pooled buffer.</summary>
+internal readonly record struct PumpBatch(byte[] Buffer, int Length, int Frames, bool Pooled);
+
+/// <summary>What <see cref="Connection.TakeForRing"/> found.</summary>
+internal enum PumpTake
+{
+    /// <summary>Nothing to write: the pump has stopped.</summary>
+    Idle,
+    /// <summary>The batch is for the ring to send.</summary>
+    Ring,
+    /// <summary>The pump runs as usual (<see cref="Connection.RunPump()"/>).</summary>
+    Pump,
 }

@@ -1,5 +1,6 @@
 using Notifications.Channels;
 using Notifications.Messages;
+using Notifications.Transport;
 using Notifications.WebSockets;
 
 namespace Notifications.Connections;
@@ -8,7 +9,7 @@ namespace Notifications.Connections;
 /// Every live socket on this instance, for fan-out and for draining on shutdown, and the channels they
 /// are in (<c>global</c> aside): a broadcast visits every socket, an alert for a channel only its members.
 /// </summary>
-internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connection> channels)
+internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connection> channels, SendRings rings)
 {
     private readonly ConnectionSet<Connection> _connections = new();
     // The pumps a broadcast claimed, to start together; one broadcast at a time uses it.
@@ -112,7 +113,7 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
             {
                 try
                 {
-                    mine = PumpStarter.Start(_idle, keepLast: true);
+                    mine = PumpStarter.Start(_idle, rings, keepLast: true);
                 }
                 finally
                 {
@@ -147,7 +148,7 @@ internal sealed class ConnectionRegistry(Welcomes welcomes, ChannelIndex<Connect
             {
                 try
                 {
-                    PumpStarter.Start(_idle);
+                    PumpStarter.Start(_idle, rings);
                 }
                 finally
                 {

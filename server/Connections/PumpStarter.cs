@@ -1,4 +1,5 @@
 using System.Buffers;
+using Notifications.Transport;
 
 namespace Notifications.Connections;
 
@@ -12,6 +13,8 @@ namespace Notifications.Connections;
 /// broadcast to every socket far longer, so in practice a pump rarely goes round twice). A broadcaster may
 /// keep the last part and run it itself once it holds no lock: one thread-pool hop fewer, and a receive
 /// loop that sends to its share of the sockets takes its next messages in one batch instead of one by one.
+/// Where the kernel gives rings (<see cref="SendRings"/>), a part's first writes go to the kernel together,
+/// one submission per ring's worth of sockets, and each pump goes on from what its write did.
 /// </summary>
 internal sealed class PumpStarter : IThreadPoolWorkItem
 {
@@ -19,21 +22,23 @@ internal sealed class PumpStarter : IThreadPoolWorkItem
 
     private readonly Connection[] _connections;
     private readonly int _count;
+    private readonly SendRings _rings;
 
-    private PumpStarter(Connection[] connections, int count)
+    private PumpStarter(Connection[] connections, int count, SendRings rings)
     {
         _connections = connections;
         _count = count;
+        _rings = rings;
     }
 
     /// <summary>Claims nothing: every connection in <paramref name="idle"/> has already claimed its pump and must be started exactly once.</summary>
-    public static void Start(List<Connection> idle) => Start(idle, keepLast: false);
+    public static void Start(List<Connection> idle, SendRings rings) => Start(idle, rings, keepLast: false);
 
     /// <summary>
-    /// As <see cref="Start(List{Connection})"/>, but the last part is not queued: it is returned, for the caller to
+    /// As <see cref="Start(List{Connection}, SendRings)"/>, but the last part is not queued: it is returned, for the caller to
     /// <see cref="Execute"/> on its own thread once it holds no lock. Null when there was nothing to start.
     /// </summary>
-    public static PumpStarter? Start(List<Connection> idle, bool keepLast)
+    public static PumpStarter? Start(List<Connection> idle, SendRings rings, bool keepLast)
     {
         if (idle.Count == 0)
             return null;
@@ -44,7 +49,7 @@ internal sealed class PumpStarter : IThreadPoolWorkItem
             int end = (part + 1) * idle.Count / parts;
             var connections = ArrayPool<Connection>.Shared.Rent(end - start);
             idle.CopyTo(start, connections, 0, end - start);
-            var starter = new PumpStarter(connections, end - start);
+            var starter = new PumpStarter(connections, end - start, rings);
             if (keepLast && part == parts - 1)
                 kept = starter;
             else
@@ -58,12 +63,62 @@ internal sealed class PumpStarter : IThreadPoolWorkItem
     {
         try
         {
-            for (int i = 0; i < _count; i++)
-                _connections[i].RunPump();
+            // One socket's send is one system call either way.
+            if (_count > 1 && _rings.Rent() is { } ring)
+                SendTogether(ring);
+            else
+                for (int i = 0; i < _count; i++)
+                    _connections[i].RunPump();
         }
         finally
         {
             ArrayPool<Connection>.Shared.Return(_connections, clearArray: true);
+        }
+    }
+
+    /// <summary>
+    /// Each pump's first batch goes out in one ring submission per <see cref="SendRing.Capacity"/> sockets; then each pump
+    /// goes on from what its send did (usually: everything sent, nothing more queued, so it stops).
+    /// </summary>
+    private void SendTogether(SendRing ring)
+    {
+        int size = Math.Min(_count, ring.Capacity);
+        var sends = ArrayPool<RingSend>.Shared.Rent(size);
+        var batches = ArrayPool<PumpBatch>.Shared.Rent(size);
+        var pumps = ArrayPool<Connection>.Shared.Rent(size);
+        var results = ArrayPool<int>.Shared.Rent(size);
+        try
+        {
+            for (int start = 0; start < _count; start += size)
+            {
+                int end = Math.Min(_count, start + size), count = 0;
+                for (int i = start; i < end; i++)
+                {
+                    var connection = _connections[i];
+                    switch (connection.TakeForRing(out var batch, out var descriptor))
+                    {
+                        case PumpTake.Ring:
+                            sends[count] = new RingSend(descriptor!, batch.Buffer, batch.Length);
+                            batches[count] = batch;
+                            pumps[count++] = connection;
+                            break;
+                        case PumpTake.Pump:
+                            connection.RunPump();
+                            break;
+                    }
+                }
+                ring.SendAll(sends.AsSpan(0, count), results.AsSpan(0, count));
+                for (int i = 0; i < count; i++)
+                    pumps[i].RunPump(batches[i], results[i]);
+            }
+        }
+        finally
+        {
+            _rings.Return(ring);
+            ArrayPool<RingSend>.Shared.Return(sends, clearArray: true);
+            ArrayPool<PumpBatch>.Shared.Return(batches, clearArray: true);
+            ArrayPool<Connection>.Shared.Return(pumps, clearArray: true);
+            ArrayPool<int>.Shared.Return(results);
         }
     }
 }

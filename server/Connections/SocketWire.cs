@@ -1,4 +1,6 @@
 using System.IO.Pipelines;
+using System.Net.Sockets;
+using Notifications.Transport;
 
 namespace Notifications.Connections;
 
@@ -17,6 +19,19 @@ internal abstract class SocketWire
     /// fails aborts the connection: it may have sent part of a frame, and nothing after it could be read.
     /// </summary>
     public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> bytes);
+
+    /// <summary>
+    /// The socket's handle while a write may go straight to its descriptor from outside the wire (a <see cref="SendRing"/>):
+    /// nothing of the wire's own must go first. Null for wires that cannot.
+    /// </summary>
+    public virtual SafeSocketHandle? Descriptor => null;
+
+    /// <summary>
+    /// Finishes a write of <paramref name="bytes"/> that a ring already tried: <paramref name="result"/> is what it sent, or
+    /// the negated errno, or <see cref="SendRing.NotSent"/>. Completes as <see cref="WriteAsync"/> would have.
+    /// </summary>
+    public virtual ValueTask FinishWriteAsync(ReadOnlyMemory<byte> bytes, int result) =>
+        throw new NotSupportedException("Only a wire with a descriptor is written to by a ring.");
 
     /// <summary>
     /// Nothing more will be written (the close frame of a failed connection was the last): where the

@@ -152,6 +152,7 @@ public static class NotificationsBuilderExtensions
         services.AddSingleton<ChannelIndex<Connection>>();
         services.AddSingleton<ConnectionServices>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<SendRings>();
         services.AddSingleton<Welcomes>();
         services.AddSingleton<Admission>();
         services.AddSingleton<ConnectionHost>();

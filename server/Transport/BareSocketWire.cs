@@ -58,6 +58,24 @@ internal sealed class BareSocketWire : SocketWire
         return Send(bytes);
     }
 
+    /// <summary>On Linux, once the handshake's answer is out (it goes in front of the first frames, by <see cref="WriteAsync"/>).</summary>
+    public override SafeSocketHandle? Descriptor => DescriptorSend.IsSupported && _answer is null ? _handle : null;
+
+    /// <summary>What the ring did not send goes as <see cref="WriteAsync"/> sends: at once if the kernel takes it, else when there is room.</summary>
+    public override ValueTask FinishWriteAsync(ReadOnlyMemory<byte> bytes, int result)
+    {
+        if (result == SendRing.NotSent || result == -DescriptorSend.WouldBlock)
+            return Send(bytes);
+        if (result < 0)
+        {
+            var error = DescriptorSend.ErrorOf(-result);
+            return ValueTask.FromException(error == SocketError.OperationAborted
+                ? new ObjectDisposedException(nameof(Socket))
+                : Failed(new SocketException((int)error)));
+        }
+        return result == bytes.Length ? ValueTask.CompletedTask : Send(bytes[result..]);
+    }
+
     /// <summary>The handshake's answer and the first frames joined in one pooled buffer, given back once sent.</summary>
     private ValueTask WriteAfterAnswer(byte[] answer, ReadOnlyMemory<byte> bytes)
     {

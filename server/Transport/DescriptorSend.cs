@@ -14,7 +14,8 @@ internal static class DescriptorSend
     private const int DontWait = 0x40;
     private const int NoSignal = 0x4000;
     private const int Interrupted = 4;
-    private const int WouldBlock = 11;
+    private const int BadDescriptor = 9;
+    public const int WouldBlock = 11;
     private const int BrokenPipe = 32;
     private const int ConnectionReset = 104;
 
@@ -43,14 +44,7 @@ internal static class DescriptorSend
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno == Interrupted)
                     continue;
-                error = errno switch
-                {
-                    WouldBlock => SocketError.WouldBlock,
-                    ConnectionReset => SocketError.ConnectionReset,
-                    // As .NET names it: the peer is gone and the socket can send no more.
-                    BrokenPipe => SocketError.Shutdown,
-                    _ => SocketError.SocketError,
-                };
+                error = ErrorOf(errno);
                 return 0;
             }
         }
@@ -60,6 +54,17 @@ internal static class DescriptorSend
                 handle.DangerousRelease();
         }
     }
+
+    /// <summary>A failed send's <c>errno</c> as .NET names it; <see cref="SocketError.OperationAborted"/> for a descriptor closed already.</summary>
+    public static SocketError ErrorOf(int errno) => errno switch
+    {
+        WouldBlock => SocketError.WouldBlock,
+        ConnectionReset => SocketError.ConnectionReset,
+        // The peer is gone and the socket can send no more.
+        BrokenPipe => SocketError.Shutdown,
+        BadDescriptor => SocketError.OperationAborted,
+        _ => SocketError.SocketError,
+    };
 
     // DllImport, not LibraryImport: every argument is blittable, so there is nothing to generate, and the project needs no unsafe code.
     [DllImport("libc", EntryPoint = "send", SetLastError = true)]
