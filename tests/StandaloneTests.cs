@@ -41,7 +41,10 @@ public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
         // Enough sockets that a broadcast starts the idle send pumps in several parts (PumpStarter), sent by io_uring or one by one.
         const int Senders = 10, AlertsPerSender = 3;
         await using var crowd = await Crowd.StartAsync(300, output, s => s["WS_SEND_RING"] = sendRing ? "true" : "false");
-        Assert.Equal(sendRing, crowd.Instance.Services.GetRequiredService<SendRings>().IsEnabled);
+        var rings = crowd.Instance.Services.GetRequiredService<SendRings>();
+        if (sendRing && !rings.IsEnabled)
+            Assert.Skip("io_uring is not given here (an old kernel, or a sandbox that forbids it); the server sends one by one");
+        Assert.Equal(sendRing, rings.IsEnabled);
         var sockets = crowd.Sockets;
         static string Text(int sender, int k) => $"from {sender}, number {k}";
 
@@ -55,6 +58,7 @@ public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
                 await socket.WaitForAlertAsync(Text(sender, AlertsPerSender - 1));
 
         var first = Texts(sockets[0]);
+        Assert.Equal(sendRing, rings.SentTogether > 0);
         Assert.Equal(Senders * AlertsPerSender, first.Distinct().Count());
         Assert.Equal(first.Count, first.Distinct().Count());
         Assert.All(sockets, socket => Assert.Equal(first, Texts(socket)));

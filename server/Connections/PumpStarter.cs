@@ -78,23 +78,28 @@ internal sealed class PumpStarter : IThreadPoolWorkItem
 
     /// <summary>
     /// Each pump's first batch goes out in one ring submission per <see cref="SendRing.Capacity"/> sockets; then each pump
-    /// goes on from what its send did (usually: everything sent, nothing more queued, so it stops).
+    /// goes on from what its send did (usually: everything sent, nothing more queued, so it stops). Whatever fails on the
+    /// way, every pump of the part still runs exactly once: a claimed pump left unrun would take no frame again.
     /// </summary>
     private void SendTogether(SendRing ring)
     {
-        int size = Math.Min(_count, ring.Capacity);
-        var sends = ArrayPool<RingSend>.Shared.Rent(size);
-        var batches = ArrayPool<PumpBatch>.Shared.Rent(size);
-        var pumps = ArrayPool<Connection>.Shared.Rent(size);
-        var results = ArrayPool<int>.Shared.Rent(size);
+        int size = Math.Min(_count, ring.Capacity), next = 0, count = 0;
+        RingSend[]? sends = null;
+        PumpBatch[]? batches = null;
+        Connection[]? pumps = null;
+        int[]? results = null;
         try
         {
-            for (int start = 0; start < _count; start += size)
+            sends = ArrayPool<RingSend>.Shared.Rent(size);
+            batches = ArrayPool<PumpBatch>.Shared.Rent(size);
+            pumps = ArrayPool<Connection>.Shared.Rent(size);
+            results = ArrayPool<int>.Shared.Rent(size);
+            while (next < _count)
             {
-                int end = Math.Min(_count, start + size), count = 0;
-                for (int i = start; i < end; i++)
+                results.AsSpan(0, size).Fill(SendRing.NotSent);
+                for (int end = Math.Min(_count, next + size); next < end; next++)
                 {
-                    var connection = _connections[i];
+                    var connection = _connections[next];
                     switch (connection.TakeForRing(out var batch, out var descriptor))
                     {
                         case PumpTake.Ring:
@@ -108,17 +113,34 @@ internal sealed class PumpStarter : IThreadPoolWorkItem
                     }
                 }
                 ring.SendAll(sends.AsSpan(0, count), results.AsSpan(0, count));
-                for (int i = 0; i < count; i++)
-                    pumps[i].RunPump(batches[i], results[i]);
+                _rings.Counted(count);
+                GoOn(pumps, batches, results, ref count);
             }
         }
         finally
         {
+            // After a failure: the batches taken go on from what was sent of them (nothing, unless the ring said so), the rest as usual.
+            if (count > 0)
+                GoOn(pumps!, batches!, results!, ref count);
+            for (; next < _count; next++)
+                _connections[next].RunPump();
             _rings.Return(ring);
-            ArrayPool<RingSend>.Shared.Return(sends, clearArray: true);
-            ArrayPool<PumpBatch>.Shared.Return(batches, clearArray: true);
-            ArrayPool<Connection>.Shared.Return(pumps, clearArray: true);
-            ArrayPool<int>.Shared.Return(results);
+            if (sends is not null)
+                ArrayPool<RingSend>.Shared.Return(sends, clearArray: true);
+            if (batches is not null)
+                ArrayPool<PumpBatch>.Shared.Return(batches, clearArray: true);
+            if (pumps is not null)
+                ArrayPool<Connection>.Shared.Return(pumps, clearArray: true);
+            if (results is not null)
+                ArrayPool<int>.Shared.Return(results);
         }
+    }
+
+    /// <summary>Runs the pumps whose first batches the ring tried; none throws, as a pump's failures stay in its task.</summary>
+    private static void GoOn(Connection[] pumps, PumpBatch[] batches, int[] results, ref int count)
+    {
+        for (int i = 0; i < count; i++)
+            pumps[i].RunPump(batches[i], results[i]);
+        count = 0;
     }
 }

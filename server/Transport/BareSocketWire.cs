@@ -64,8 +64,11 @@ internal sealed class BareSocketWire : SocketWire
     /// <summary>What the ring did not send goes as <see cref="WriteAsync"/> sends: at once if the kernel takes it, else when there is room.</summary>
     public override ValueTask FinishWriteAsync(ReadOnlyMemory<byte> bytes, int result)
     {
-        if (result == SendRing.NotSent || result == -DescriptorSend.WouldBlock)
+        if (result == SendRing.NotSent || result == -DescriptorSend.Interrupted)
             return Send(bytes);
+        // The socket is full: wait for room, as Send would after trying once more in vain.
+        if (result == -DescriptorSend.WouldBlock)
+            return SendWhenRoomAsync(bytes);
         if (result < 0)
         {
             var error = DescriptorSend.ErrorOf(-result);

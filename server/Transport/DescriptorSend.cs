@@ -13,7 +13,7 @@ internal static class DescriptorSend
 {
     private const int DontWait = 0x40;
     private const int NoSignal = 0x4000;
-    private const int Interrupted = 4;
+    public const int Interrupted = 4;
     private const int BadDescriptor = 9;
     public const int WouldBlock = 11;
     private const int BrokenPipe = 32;

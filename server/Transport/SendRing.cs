@@ -24,8 +24,7 @@ internal sealed class SendRing : IDisposable
     private const long SqRingOffset = 0, CqRingOffset = 0x8000000, SqesOffset = 0x10000000;
     private const int DontWait = 0x40, NoSignal = 0x4000;
     private const int SqeSize = 64, CqeSize = 16;
-    private const int Interrupted = 4, BadDescriptor = 9, Again = 11, Busy = 16;
-    private const int MaxRefusals = 100;
+    private const int Interrupted = 4, InputOutput = 5, BadDescriptor = 9, Again = 11, OutOfMemory = 12, Busy = 16;
 
     /// <summary>Bytes staged per submission: a broadcast's frame once for all the sockets it goes to, and a socket's frame of its own each.</summary>
     public const int StagingBytes = 64 * 1024;
@@ -40,8 +39,12 @@ internal sealed class SendRing : IDisposable
     private readonly uint _sqMask, _cqMask;
     // Per entry of one submission: the handle counted until its send has completed.
     private readonly bool[] _counted;
+    // Per queued entry of one submission: the index of its send.
+    private readonly int[] _sendOf;
     // Where the sends' bytes are copied for the kernel to read: native memory, which the GC never moves.
     private readonly nint _staging;
+    // A send the kernel took may still read it (see Complete): then it is never freed.
+    private bool _stagingInUse;
     private bool _disposed;
 
     /// <summary>Sends per submission; <see cref="SendAll"/> takes any number, this many at a time.</summary>
@@ -62,6 +65,7 @@ internal sealed class SendRing : IDisposable
         _cqes = cqRing + (nint)p.Cqes;
         Capacity = (int)p.SqEntries;
         _counted = new bool[Capacity];
+        _sendOf = new int[Capacity];
         _staging = Marshal.AllocHGlobal(StagingBytes);
         // The submission array maps slot i to entry i, once: entries are always filled in slot order.
         for (int i = 0; i < Capacity; i++)
@@ -72,9 +76,9 @@ internal sealed class SendRing : IDisposable
     public static SendRing? TryCreate(int entries, out string? unavailable)
     {
         unavailable = null;
-        if (!OperatingSystem.IsLinux())
+        if (!OperatingSystem.IsLinux() || !Environment.Is64BitProcess)
         {
-            unavailable = "not Linux";
+            unavailable = "not 64-bit Linux";
             return null;
         }
         var p = new RingParams();
@@ -143,7 +147,7 @@ internal sealed class SendRing : IDisposable
 
     /// <summary>
     /// Submits the sends from the start of <paramref name="sends"/> until the staging area is full, and returns how many it took.
-    /// Each send's bytes are copied there first, so the kernel reads no managed memory: pinning the frames for the
+    /// Each send's bytes are copied there first, so the kernel reads no managed memory: a frame pinned for the
     /// submission's length would hold up the GC's compaction of the newest objects in every collection that came meanwhile.
     /// </summary>
     private int Submit(ReadOnlySpan<RingSend> sends, Span<int> results)
@@ -157,6 +161,7 @@ internal sealed class SendRing : IDisposable
             for (; taken < sends.Length; taken++)
             {
                 var send = sends[taken];
+                ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)send.Length, (uint)send.Buffer.Length, nameof(sends));
                 // A send longer than the whole area sends what fits; the caller sends the rest, as after any partial send.
                 int length = Math.Min(send.Length, StagingBytes);
                 // A broadcast gives most sockets the same frame: staged once for all of them.
@@ -181,19 +186,20 @@ internal sealed class SendRing : IDisposable
                     (last, stagedLength) = (send.Buffer, length);
                 }
                 WriteSend(tail + (uint)queued, (int)send.Handle.DangerousGetHandle(), address, length, taken);
-                queued++;
+                _sendOf[queued++] = taken;
             }
             if (queued > 0)
             {
                 Interlocked.MemoryBarrier();
                 Marshal.WriteInt32(_sqTail, (int)(tail + (uint)queued));
-                Complete(queued, results);
+                Submissions++;
+                Complete(tail, queued, results);
             }
             return taken;
         }
         finally
         {
-            for (int i = 0; i < taken; i++)
+            for (int i = 0; i < sends.Length; i++)
             {
                 if (_counted[i])
                 {
@@ -220,43 +226,66 @@ internal sealed class SendRing : IDisposable
     }
 
     /// <summary>
-    /// Hands the queued sends to the kernel and reads every completion; they are done inline, since none may wait.
-    /// A ring the kernel keeps refusing is closed, which drops what it still held unsent (<see cref="IsBroken"/>).
+    /// Hands the queued sends (from <paramref name="tail"/> on) to the kernel and reads every completion; they are done
+    /// inline, since none may wait. If the kernel refuses the call itself, what it had not taken is taken back (reported
+    /// <see cref="NotSent"/>); a send it took and did not answer may still be under way, so it is reported failed
+    /// (<c>-EIO</c>: its connection is dropped) and the staging area it may still read is never freed.
     /// </summary>
-    private void Complete(int queued, Span<int> results)
+    private void Complete(uint tail, int queued, Span<int> results)
     {
-        int seen = 0, refusals = 0;
+        int seen = 0;
         while (seen < queued)
         {
             uint unsubmitted = (uint)Marshal.ReadInt32(_sqTail) - (uint)Marshal.ReadInt32(_sqHead);
-            if (syscall(EnterCall, _fd, unsubmitted, queued - seen, EnterGetEvents, 0, 0) < 0)
+            long entered = syscall(EnterCall, _fd, unsubmitted, queued - seen, EnterGetEvents, 0, 0);
+            int errno = entered < 0 ? Marshal.GetLastPInvokeError() : 0;
+            seen += Harvest(results);
+            if (entered >= 0 || errno == Interrupted)
+                continue;
+            Marshal.WriteInt32(_sqTail, Marshal.ReadInt32(_sqHead));
+            seen += Harvest(results);
+            int consumed = (int)((uint)Marshal.ReadInt32(_sqHead) - tail);
+            for (int q = 0; q < consumed; q++)
             {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno is not (Interrupted or Again or Busy) || ++refusals > MaxRefusals)
+                if (results[_sendOf[q]] == NotSent)
                 {
-                    IsBroken = true;
-                    Dispose();
-                    return;
+                    results[_sendOf[q]] = -InputOutput;
+                    _stagingInUse = true;
                 }
-                if (errno is not Interrupted)
-                    Thread.Sleep(1);
             }
-            uint head = (uint)Marshal.ReadInt32(_cqHead);
-            Interlocked.MemoryBarrier();
-            uint tail = (uint)Marshal.ReadInt32(_cqTail);
-            Interlocked.MemoryBarrier();
-            for (; head != tail; head++, seen++)
+            // Out of memory for the requests is passing; anything else means the ring itself is wrong.
+            if (_stagingInUse || errno is not (Again or Busy or OutOfMemory))
             {
-                nint cqe = _cqes + (nint)((head & _cqMask) * CqeSize);
-                results[(int)Marshal.ReadInt64(cqe)] = Marshal.ReadInt32(cqe + 8);
+                IsBroken = true;
+                Dispose();
             }
-            Interlocked.MemoryBarrier();
-            Marshal.WriteInt32(_cqHead, (int)head);
+            return;
         }
+    }
+
+    /// <summary>Reads the completions posted so far into <paramref name="results"/>; returns how many.</summary>
+    private int Harvest(Span<int> results)
+    {
+        uint head = (uint)Marshal.ReadInt32(_cqHead);
+        Interlocked.MemoryBarrier();
+        uint tail = (uint)Marshal.ReadInt32(_cqTail);
+        Interlocked.MemoryBarrier();
+        int count = 0;
+        for (; head != tail; head++, count++)
+        {
+            nint cqe = _cqes + (nint)((head & _cqMask) * CqeSize);
+            results[(int)Marshal.ReadInt64(cqe)] = Marshal.ReadInt32(cqe + 8);
+        }
+        Interlocked.MemoryBarrier();
+        Marshal.WriteInt32(_cqHead, (int)head);
+        return count;
     }
 
     /// <summary>The kernel refused the ring itself (not a send on it); it is closed, and its sends not made were reported <see cref="NotSent"/>.</summary>
     public bool IsBroken { get; private set; }
+
+    /// <summary>Submissions made, for tests that check how sends were grouped.</summary>
+    internal long Submissions { get; private set; }
 
     public void Dispose()
     {
@@ -268,7 +297,8 @@ internal sealed class SendRing : IDisposable
             Unmap(_cqRing, _cqRingSize);
         Unmap(_sqRing, _sqRingSize);
         close(_fd);
-        Marshal.FreeHGlobal(_staging);
+        if (!_stagingInUse)
+            Marshal.FreeHGlobal(_staging);
     }
 
     private static void Unmap(nint address, nuint size)

@@ -22,6 +22,9 @@ internal sealed partial class SendRings : IDisposable
     private volatile bool _enabled;
     private bool _disposed;
     private int _warned;
+    private int _made = 1;
+    private long _sentTogether;
+    private int _limit = 2 * Environment.ProcessorCount;
 
     public SendRings(IOptions<TransportOptions> options, ILogger<SendRings> logger)
     {
@@ -43,7 +46,13 @@ internal sealed partial class SendRings : IDisposable
 
     public bool IsEnabled => _enabled;
 
-    /// <summary>A ring for this thread's use until <see cref="Return"/>; null when rings are off.</summary>
+    /// <summary>Sends made through rings since start (tests check the path was taken).</summary>
+    internal long SentTogether => Interlocked.Read(ref _sentTogether);
+
+    /// <summary>Counts <paramref name="sends"/> made through a ring.</summary>
+    public void Counted(int sends) => Interlocked.Add(ref _sentTogether, sends);
+
+    /// <summary>A ring for this thread's use until <see cref="Return"/>; null when rings are off or all are lent out.</summary>
     public SendRing? Rent()
     {
         if (!_enabled)
@@ -54,13 +63,30 @@ internal sealed partial class SendRings : IDisposable
                 return null;
             if (_idle.TryPop(out var ring))
                 return ring;
+            // More parts at once than this are rare (one per core per broadcast); they send one by one.
+            if (_made >= _limit)
+                return null;
+            _made++;
         }
-        if (SendRing.TryCreate(Entries, out string? unavailable) is { } made)
-            return made;
-        // The kernel gave the first ring and not this one (out of memory, or a limit on locked memory): send without one.
-        if (Interlocked.Exchange(ref _warned, 1) == 0)
-            Log.NoMore(_logger, unavailable);
-        return null;
+        SendRing? made = null;
+        string? unavailable;
+        try
+        {
+            made = SendRing.TryCreate(Entries, out unavailable);
+        }
+        catch (OutOfMemoryException e)
+        {
+            unavailable = e.Message;
+        }
+        if (made is null)
+        {
+            // The kernel gave the first ring and not this one (out of memory, or a limit on locked memory): make no more.
+            lock (_lock)
+                _limit = --_made;
+            if (Interlocked.Exchange(ref _warned, 1) == 0)
+                Log.NoMore(_logger, unavailable);
+        }
+        return made;
     }
 
     public void Return(SendRing ring)
@@ -95,7 +121,7 @@ internal sealed partial class SendRings : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Broadcast sends: one io_uring submission per part of the sockets ({Entries} sends each)")]
+        [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Broadcast sends: io_uring submissions of up to {Entries} sends")]
         public static partial void On(ILogger logger, int entries);
 
         [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "Broadcast sends: one send() per socket (WS_SEND_RING is false)")]
@@ -104,7 +130,7 @@ internal sealed partial class SendRings : IDisposable
         [LoggerMessage(EventId = 1303, Level = LogLevel.Information, Message = "Broadcast sends: one send() per socket, as io_uring is unavailable here: {Reason}")]
         public static partial void Unavailable(ILogger logger, string? reason);
 
-        [LoggerMessage(EventId = 1304, Level = LogLevel.Warning, Message = "A broadcast part was sent without io_uring, as no further ring could be made (said once): {Reason}")]
+        [LoggerMessage(EventId = 1304, Level = LogLevel.Warning, Message = "No further io_uring could be made, so parts beyond the rings made send one by one (said once): {Reason}")]
         public static partial void NoMore(ILogger logger, string? reason);
 
         [LoggerMessage(EventId = 1305, Level = LogLevel.Error, Message = "The kernel refused an io_uring submission itself; broadcast sends go one send() per socket from now on")]
