@@ -223,6 +223,8 @@ export class NotificationsClient {
     this.#forget(channel);
     this.#settle(this.#pendingJoins, channel, { channel, joined: false, code: 'left', message: 'Left before the server answered.' });
     if (!wasIn && channel !== this.#ownChannel()) return Promise.resolve({ channel, left: true });
+    // Its join is still held in the outbox and the server has it in no other way: nothing to send either way.
+    if (this.#withdrawHeldSubscribe(channel)) return Promise.resolve({ channel, left: true });
     const answer = new Promise((resolve) => this.#queue(this.#pendingLeaves, channel, resolve));
     if (this.#isUp()) this.#request(this.#ws, { type: 'unsubscribe', channel });
     else this.#settle(this.#pendingLeaves, channel, { channel, left: true });
@@ -505,9 +507,20 @@ export class NotificationsClient {
   #request(socket, frame) {
     if (frame.channel !== undefined) this.#queue(this.#requests, frame.channel, frame.type);
     // A refresh goes ahead of held subscribes: the token may run out before they are through.
-    if (frame.type === 'refresh') this.#outbox.unshift(JSON.stringify(frame));
-    else this.#outbox.push(JSON.stringify(frame));
+    if (frame.type === 'refresh') this.#outbox.unshift(frame);
+    else this.#outbox.push(frame);
     this.#sendQueued(socket);
+  }
+
+  // Takes back a subscribe for the channel that is still held (not sent), if the server has the channel in no other
+  // way: not joined, and nothing else asked of it. True if it did.
+  #withdrawHeldSubscribe(channel) {
+    const held = this.#outbox.findLastIndex((f) => f.type === 'subscribe' && f.channel === channel);
+    const asked = this.#requests.get(channel);
+    if (held < 0 || this.#joined.has(channel) || asked?.length !== 1 || asked[0] !== 'subscribe') return false;
+    this.#outbox.splice(held, 1);
+    this.#requests.delete(channel);
+    return true;
   }
 
   // Sends held requests in order (a refresh first), as far as the request budget allows (all of them for a reconnect's channels,
@@ -522,7 +535,7 @@ export class NotificationsClient {
     budget.at = now;
     while (this.#outbox.length > 0 && (all || budget.tokens >= 1)) {
       budget.tokens -= 1;
-      socket.send(this.#outbox.shift());
+      socket.send(JSON.stringify(this.#outbox.shift()));
     }
     if (this.#outbox.length > 0) {
       this.#timers.outbox = setTimeout(() => this.#sendQueued(), Math.ceil(((1 - budget.tokens) * 1000) / REQUESTS_PER_SECOND));

@@ -232,6 +232,25 @@ test('requests past the server\'s budget wait their turn instead of being refuse
   assert.equal((await Promise.all(joins)).filter((answer) => answer.joined).length, 119);
 });
 
+test('leaving a channel whose join is still held takes the join back and sends nothing; one already sent is unsubscribed', async () => {
+  const socket = await live();
+  const joins = [];
+  for (let i = 0; i < 102; i++) joins.push(ctx.client.join(`room:${i}`));
+  assert.equal(socket.of('subscribe').length, 100);
+  assert.deepEqual(await ctx.client.leave('room:101'), { channel: 'room:101', left: true });
+  assert.deepEqual(await joins[101], { channel: 'room:101', joined: false, code: 'left', message: 'Left before the server answered.' });
+  const leftSent = ctx.client.leave('room:0');
+  await tick(1_000);
+  assert.deepEqual(socket.sent.slice(-2), [{ type: 'subscribe', channel: 'room:100' }, { type: 'unsubscribe', channel: 'room:0' }]);
+  assert.equal(socket.sent.filter((f) => f.channel === 'room:101').length, 0);
+  socket.receive({ type: 'unsubscribed', channel: 'room:0', serverTime: new Date(Date.now()).toISOString() });
+  assert.deepEqual(await leftSent, { channel: 'room:0', left: true });
+  // Joined again: asked anew, as any join.
+  ctx.client.join('room:101');
+  await tick(1_000);
+  assert.deepEqual(socket.sent.at(-1), { type: 'subscribe', channel: 'room:101' });
+});
+
 test('a reconnect asks for all its channels at once, however many: the server makes room for them', async () => {
   const socket = await live();
   for (let i = 0; i < 150; i++) ctx.client.join(`room:${i}`);
