@@ -71,10 +71,11 @@ internal sealed class BareSocketWire : SocketWire
             return SendWhenRoomAsync(bytes);
         if (result < 0)
         {
+            // As Send fails: a socket closed already is disposed, any other error aborts the connection.
             var error = DescriptorSend.ErrorOf(-result);
-            return ValueTask.FromException(error == SocketError.OperationAborted
+            return ValueTask.FromException(Failed(error == SocketError.OperationAborted
                 ? new ObjectDisposedException(nameof(Socket))
-                : Failed(new SocketException((int)error)));
+                : new SocketException((int)error)));
         }
         return result == bytes.Length ? ValueTask.CompletedTask : Send(bytes[result..]);
     }

@@ -5,7 +5,7 @@ namespace Notifications.Transport;
 
 /// <summary>
 /// Lends <see cref="SendRing"/>s to the threads that start a broadcast's send pumps, one ring per thread at a
-/// time, and keeps them for the next (as many as ever ran at once, a few per core). Off when
+/// time, and keeps them for the next (as many as ever ran at once, at most two per core). Off when
 /// <c>WS_SEND_RING</c> is false or the kernel gives no ring; then every send is a <c>send()</c> of its own.
 /// </summary>
 internal sealed partial class SendRings : IDisposable
