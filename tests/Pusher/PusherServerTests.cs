@@ -177,7 +177,7 @@ public sealed class PusherServerTests(PubSubEmulator emulator, ChromiumFixture c
     }
 
     [Fact(Timeout = 120_000)]
-    public async Task A_private_channel_signed_for_another_socket_is_refused_and_echo_hears_4009()
+    public async Task A_private_channel_signed_for_another_socket_is_refused_and_echo_hears_401()
     {
         await using var eve = await OpenAsync(_b, "wrong-socket", "Eve");
 
@@ -185,7 +185,7 @@ public sealed class PusherServerTests(PubSubEmulator emulator, ChromiumFixture c
 
         var error = await eve.WaitForAsync(e => Kind(e) == "subscription_error", "Echo's error() callback");
         Assert.Equal("AuthError", error.GetProperty("error").GetProperty("type").GetString());
-        Assert.Equal(4009, error.GetProperty("error").GetProperty("status").GetInt32());
+        Assert.Equal(401, error.GetProperty("error").GetProperty("status").GetInt32());
         Assert.Empty(await eve.AllAsync(e => Kind(e) == "subscribed"));
     }
 

@@ -43,4 +43,10 @@ internal static class PusherErrorCodes
 
     /// <summary>A subscription refused for a reason other than auth: bad name, too many channels, presence channel full.</summary>
     public const int SubscriptionRefused = 4303;
+
+    /// <summary>
+    /// The <c>status</c> of a <c>pusher:subscription_error</c> whose auth did not verify. It is an HTTP status there: pusher-js puts
+    /// its auth endpoint's in that field, and apps test it (401/403); other Pusher servers send 401 for a signature they refuse.
+    /// </summary>
+    public const int AuthErrorStatus = 401;
 }

@@ -96,7 +96,8 @@ internal sealed partial class PusherSession
     /// <summary>Tells the channel's listeners (Echo's <c>.error()</c>) and the connection's why a subscription was refused.</summary>
     private void Refuse(string channel, int code, string type, string message)
     {
-        _sink.Send(PusherFrames.SubscriptionError(channel, type, message, code));
+        int status = code == PusherErrorCodes.Unauthorized ? PusherErrorCodes.AuthErrorStatus : code;
+        _sink.Send(PusherFrames.SubscriptionError(channel, type, message, status));
         _sink.Send(PusherFrames.Error(code, message, channel));
     }
 

@@ -49,7 +49,7 @@ public sealed class PusherSessionSubscribeTests
     [InlineData("")]
     [InlineData("app-key:0000000000000000000000000000000000000000000000000000000000000000")]
     [InlineData("other-key:2fff026ef2d817e60876c4ba3c6d3ca7d6f612166febe1cb37f28076a616c906")]
-    public void A_private_channel_without_valid_auth_is_refused_with_4009_and_not_joined(string? auth)
+    public void A_private_channel_without_valid_auth_is_refused_with_4009_status_401_and_not_joined(string? auth)
     {
         _f.Send(Subscribe("private-orders.5", auth));
 
@@ -57,6 +57,8 @@ public sealed class PusherSessionSubscribeTests
         Assert.Equal(["pusher:subscription_error", "pusher:error"], _f.Frames.Events);
         Assert.Equal(4009, _f.Frames.ErrorCode);
         Assert.Equal("AuthError", _f.Frames.Last("pusher:subscription_error").GetProperty("data").GetProperty("type").GetString());
+        // An HTTP status, as pusher-js gives its own auth failures: apps test it for 401/403.
+        Assert.Equal(401, _f.Frames.Last("pusher:subscription_error").GetProperty("data").GetProperty("status").GetInt32());
         Assert.Equal("private-orders.5", _f.Frames.Last("pusher:subscription_error").GetProperty("channel").GetString());
     }
 
@@ -134,6 +136,7 @@ public sealed class PusherSessionSubscribeTests
 
         Assert.Equal(4303, f.Frames.ErrorCode);
         Assert.Equal("LimitReached", f.Frames.Last("pusher:subscription_error").GetProperty("data").GetProperty("type").GetString());
+        Assert.Equal(4303, f.Frames.Last("pusher:subscription_error").GetProperty("data").GetProperty("status").GetInt32());
     }
 
     [Fact]
