@@ -65,6 +65,36 @@ public sealed class StandaloneTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task After_the_kernel_refuses_a_ring_broadcasts_go_one_send_at_a_time_and_lose_nothing()
+    {
+        await using var crowd = await Crowd.StartAsync(300, output, s => s["WS_SEND_RING"] = "true");
+        var rings = crowd.Instance.Services.GetRequiredService<SendRings>();
+        if (!rings.IsEnabled)
+            Assert.Skip("io_uring is not given here (an old kernel, or a sandbox that forbids it); the server sends one by one");
+        // Every ring a broadcast's parts can be lent (at most two per core) is one the kernel will refuse.
+        var lent = new List<SendRing>();
+        while (rings.Rent() is { } ring)
+            lent.Add(ring);
+        foreach (var ring in lent)
+        {
+            RingRefusal.Refuse(ring);
+            rings.Return(ring);
+        }
+        var sockets = crowd.Sockets;
+
+        await sockets[0].SendAlertAsync("through a refused ring");
+        foreach (var socket in sockets)
+            await socket.WaitForAlertAsync("through a refused ring");
+        await sockets[1].SendAlertAsync("one by one");
+        foreach (var socket in sockets)
+            await socket.WaitForAlertAsync("one by one");
+
+        Assert.False(rings.IsEnabled);
+        Assert.Single(crowd.Instance.Log.Events, e => e.MessageTemplate.Text.StartsWith("The kernel refused an io_uring submission", StringComparison.Ordinal));
+        Assert.All(sockets, socket => Assert.Equal(["through a refused ring", "one by one"], Texts(socket)));
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_burst_of_global_and_channel_alerts_reaches_each_socket_once_in_the_order_sent()
     {
         // The relay holds the global alerts the bus has at hand and delivers them as one broadcast; a channel

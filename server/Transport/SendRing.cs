@@ -287,6 +287,9 @@ internal sealed class SendRing : IDisposable
     /// <summary>Submissions made, for tests that check how sends were grouped.</summary>
     internal long Submissions { get; private set; }
 
+    /// <summary>The ring's descriptor, for tests that put another file in its place so that the kernel refuses the ring.</summary>
+    internal int Descriptor => _fd;
+
     public void Dispose()
     {
         if (_disposed)

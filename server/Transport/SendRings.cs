@@ -22,6 +22,7 @@ internal sealed partial class SendRings : IDisposable
     private volatile bool _enabled;
     private bool _disposed;
     private int _warned;
+    private int _brokenSaid;
     private int _made = 1;
     private long _sentTogether;
     private int _limit = 2 * Environment.ProcessorCount;
@@ -95,7 +96,8 @@ internal sealed partial class SendRings : IDisposable
         {
             // Not the sends (those fail alone) but the ring: something is wrong with io_uring here, so stop using it.
             _enabled = false;
-            Log.Broken(_logger);
+            if (Interlocked.Exchange(ref _brokenSaid, 1) == 0)
+                Log.Broken(_logger);
             return;
         }
         lock (_lock)

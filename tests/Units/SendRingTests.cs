@@ -112,6 +112,29 @@ public sealed class SendRingTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task A_ring_the_kernel_refuses_sends_nothing_says_so_of_every_send_and_is_broken()
+    {
+        var pairs = await PairsAsync(10);
+        byte[] frame = [1, 2, 3];
+        var results = new int[10];
+        RingRefusal.Refuse(_ring);
+
+        _ring.SendAll([.. pairs.Select(p => new RingSend(p.Server.SafeHandle, frame, frame.Length))], results);
+
+        // Each pump then sends its batch with send(), so nothing is lost and nothing goes twice.
+        Assert.All(results, r => Assert.Equal(SendRing.NotSent, r));
+        Assert.True(_ring.IsBroken);
+        Assert.Equal(1, _ring.Submissions);
+        await Task.Delay(50, Ct);
+        Assert.All(pairs, p => Assert.Equal(0, p.Client.Available));
+        // Every handle counted for the submission was given back: a socket still sends, and one closed ends its peer's stream.
+        pairs[0].Server.Send(frame);
+        Assert.Equal(frame, await ReceiveAsync(pairs[0].Client, 3));
+        pairs[1].Server.Dispose();
+        Assert.Equal(0, await pairs[1].Client.ReceiveAsync(new byte[1], SocketFlags.None, Ct));
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task Batches_that_overflow_the_staging_area_go_in_later_submissions_and_a_longer_one_is_sent_in_part()
     {
         var pairs = await PairsAsync(4);
