@@ -7,7 +7,7 @@ namespace Notifications.Identity;
 /// Keeps <see cref="SigningKeys"/>' JWKS part current: read at startup (waiting at most a few seconds, so an
 /// identity provider that is down cannot hold the instance's start), then every AUTH_JWKS_REFRESH_SECONDS, and
 /// sooner when a token names a key id nobody knows (a rotation), at most once per <see cref="MinInterval"/>.
-/// A failed read keeps the keys it had. Does nothing when AUTH_JWKS_URL is unset.
+/// A failed read keeps the keys it had, and so does a document with no usable key. Does nothing when AUTH_JWKS_URL is unset.
 /// </summary>
 internal sealed partial class JwksSource(
     SigningKeys keys, IOptions<AuthOptions> options, TimeProvider clock, ILogger<JwksSource> logger) : BackgroundService
@@ -61,23 +61,30 @@ internal sealed partial class JwksSource(
         long last = Interlocked.Read(ref _lastAttempt);
         if (_location is null || last != 0 && clock.GetElapsedTime(last) < MinInterval)
             return false;
-        return await ReadAsync(cancellationToken);
+        return await ReadAsync(cancellationToken, last);
     }
 
-    private async Task<bool> ReadAsync(CancellationToken cancellationToken)
+    /// <param name="seen">For a read asked by a token: the attempt it saw last; if another began while this one waited its turn, that one stands for it.</param>
+    private async Task<bool> ReadAsync(CancellationToken cancellationToken, long? seen = null)
     {
         await _reading.WaitAsync(cancellationToken);
         try
         {
+            if (seen is { } before && Interlocked.Read(ref _lastAttempt) != before)
+                return true;
             Interlocked.Exchange(ref _lastAttempt, clock.GetTimestamp());
             var (found, skipped) = JwksDocument.Parse(await FetchAsync(cancellationToken));
+            // A provider that answers with no usable key is failing, not rotating: dropping every key would refuse every token.
+            if (found.Count == 0 && keys.JwksCount > 0)
+                throw new FormatException($"the document has no RS256/ES256 signing key ({skipped} skipped)");
             keys.ReplaceJwks(found);
             Log.Read(logger, found.Count, skipped);
             return true;
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or FormatException or UnauthorizedAccessException
-            || e is TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // Whatever the provider's answer does (an unknown charset, a malformed body, a timeout), it must not escape
+            // into a handshake as a 500, nor out of the refresh loop, which would stop the host.
             Log.ReadFailed(logger, keys.JwksCount, e.GetType().Name, e.Message);
             return false;
         }

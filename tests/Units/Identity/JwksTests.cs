@@ -25,6 +25,7 @@ public sealed class JwksTests : IAsyncDisposable
     private readonly FakeTimeProvider _clock = new(Now);
     private WebApplication? _server;
     private volatile string _document = "";
+    private volatile string _contentType = "application/json";
     private int _requests;
 
     public async ValueTask DisposeAsync()
@@ -46,10 +47,11 @@ public sealed class JwksTests : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _server = builder.Build();
-        _server.MapGet("/jwks", () =>
+        _server.MapGet("/jwks", (HttpContext context) =>
         {
             Interlocked.Increment(ref _requests);
-            return Results.Text(_document, "application/json");
+            context.Response.ContentType = _contentType;
+            return context.Response.WriteAsync(_document);
         });
         await _server.StartAsync(TestContext.Current.CancellationToken);
         var address = _server.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
@@ -142,6 +144,34 @@ public sealed class JwksTests : IAsyncDisposable
         _document = Document(RsaJwk(_second, "k2"));
         await Eventually.TrueAsync(() => Advanced(TimeSpan.FromSeconds(300), () => keys.Knows("k2")), "the rotated key read");
         Assert.Equal(TokenProblem.Signature, (await validator.CheckAsync(RsaToken(_first, "k1"))).Refusal?.Problem);
+        await jwks.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task An_answer_the_runtime_cannot_read_or_with_no_usable_key_is_a_failed_read_that_keeps_the_keys()
+    {
+        var url = await ServeAsync(Document(RsaJwk(_first, "k1")));
+        var (validator, keys, jwks) = Validator(new AuthOptions { JwksUrl = url, JwksRefreshSeconds = 300 }, _clock);
+        await jwks.StartAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(1, keys.JwksCount);
+
+        // A charset .NET does not know (a proxy's misspelling): reading the body throws, and a token that asks for a read is refused, not failed with a 500.
+        _contentType = "application/json; charset=bogus";
+        _document = Document(RsaJwk(_second, "k2"));
+        _clock.Advance(JwksSource.MinInterval);
+        Assert.Equal(TokenProblem.Signature, (await validator.CheckAsync(RsaToken(_second, "k2"))).Refusal?.Problem);
+        Assert.Equal(2, _requests);
+        // The refresh loop meets the same answer and goes on.
+        await Eventually.TrueAsync(() => Advanced(TimeSpan.FromSeconds(300), () => _requests >= 3), "the loop's read");
+        Assert.False(jwks.ExecuteTask!.IsCompleted);
+
+        // A well-formed answer with no key it can use keeps the keys too.
+        _contentType = "application/json";
+        _document = Document();
+        await Eventually.TrueAsync(() => Advanced(TimeSpan.FromSeconds(300), () => _requests >= 4), "the empty document's read");
+        Assert.Equal(1, keys.JwksCount);
+        Assert.Null((await validator.CheckAsync(RsaToken(_first, "k1"))).Refusal);
+        Assert.False(jwks.ExecuteTask!.IsCompleted);
         await jwks.StopAsync(TestContext.Current.CancellationToken);
     }
 
