@@ -16,14 +16,21 @@ internal sealed class PresenceRoster(string instance, long epoch, IPresenceOutle
     private readonly Dictionary<string, long> _askedAt = new(StringComparer.Ordinal);
     private long _stateSentAt = -1;
 
-    /// <summary>Adds the socket as <paramref name="member"/>; returns the channel's members fleet-wide (the subscriber's own included) for its <c>subscription_succeeded</c>.</summary>
-    public IReadOnlyCollection<PresenceMember> Join(string channel, string socketId, PresenceMember member)
+    /// <summary>
+    /// Adds the socket as <paramref name="member"/>; returns the channel's members fleet-wide (the subscriber's own included)
+    /// for its <c>subscription_succeeded</c>, and hands them to <paramref name="answer"/> under the roster's lock first: a
+    /// change announced by another thread is then queued to the socket after that frame, never before it (pusher-js replaces
+    /// its member list with the frame's, so an earlier <c>member_added</c> would be lost, an earlier removal undone).
+    /// </summary>
+    public IReadOnlyCollection<PresenceMember> Join(string channel, string socketId, PresenceMember member, Action<IReadOnlyCollection<PresenceMember>>? answer = null)
     {
         lock (_gate)
         {
             if (_local.Join(channel, socketId, member) is { } delta)
                 Emit(delta, socketId);
-            return _ledger.Members(channel);
+            var members = _ledger.Members(channel);
+            answer?.Invoke(members);
+            return members;
         }
     }
 

@@ -25,15 +25,19 @@ internal sealed partial class PusherSession
                 $"Channel names are 1 to {PusherChannel.MaxNameLength} of A-Z a-z 0-9 _ - = @ , . ; (or #server-to-user-<id>).");
             return;
         }
-        if (_subscriptions.TryGetValue(channel.Name, out var existing))
-        {
-            Succeed(existing);
-            return;
-        }
-        if (_subscriptions.Count >= _app.Limits.MaxChannelsPerConnection)
+        bool joined = _subscriptions.TryGetValue(channel.Name, out var existing);
+        if (!joined && _subscriptions.Count >= _app.Limits.MaxChannelsPerConnection)
         {
             Refuse(channel.Name, PusherErrorCodes.SubscriptionRefused, "LimitReached",
                 $"A socket may be on at most {_app.Limits.MaxChannelsPerConnection} channels of this app.");
+            return;
+        }
+        // Past here a request costs work (a presence subscription builds its member list), so it is charged.
+        if (!TakeRequest())
+            return;
+        if (joined)
+        {
+            Succeed(existing!);
             return;
         }
         if (Authorize(channel, request) is not { } subscription)
@@ -89,8 +93,8 @@ internal sealed partial class PusherSession
             return;
         }
         // Joining again is harmless: the roster counts this socket once.
-        var members = _presence.Join(subscription.Internal, SocketId, member);
-        _sink.Send(PusherFrames.PresenceSubscriptionSucceeded(subscription.Channel.Name, members));
+        _presence.Join(subscription.Internal, SocketId, member,
+            members => _sink.Send(PusherFrames.PresenceSubscriptionSucceeded(subscription.Channel.Name, members)));
     }
 
     /// <summary>Tells the channel's listeners (Echo's <c>.error()</c>) and the connection's why a subscription was refused.</summary>

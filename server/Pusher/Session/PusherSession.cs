@@ -73,8 +73,7 @@ internal sealed partial class PusherSession
                 case PongFrame:
                     break;
                 case SubscribeFrame subscribe:
-                    if (TakeRequest())
-                        Subscribe(subscribe);
+                    Subscribe(subscribe);
                     break;
                 case UnsubscribeFrame unsubscribe:
                     Unsubscribe(unsubscribe.Channel);
@@ -108,13 +107,15 @@ internal sealed partial class PusherSession
 
     /// <summary>
     /// One from the socket's <see cref="RequestBudget"/> for subscribe and sign-in requests, with a burst of at least
-    /// the app's channel cap (a reconnect subscribes to all of them at once). Past it the connection is closed with a
-    /// code pusher-js reconnects after with backoff, subscribing again: a refusal would leave its channel pending for
-    /// good, as pusher-js never asks twice.
+    /// the app's channel cap and two more (a reconnect signs in and subscribes to all of them at once). Past it the
+    /// connection is closed with a code pusher-js reconnects after with backoff, subscribing again: a refusal would
+    /// leave its channel pending for good, as pusher-js never asks twice. Subscribes refused for their name or the
+    /// cap are not charged: they cost a frame each, and a page that asks for more channels than the cap must get its
+    /// refusals, not a close that its reconnect would repeat.
     /// </summary>
     private bool TakeRequest()
     {
-        int burst = Math.Max(RequestBudget.Burst, _app.Limits.MaxChannelsPerConnection);
+        int burst = Math.Max(RequestBudget.Burst, _app.Limits.MaxChannelsPerConnection + 2);
         _requestBudget ??= RequestBudget.For(_clock, burst);
         if (_requestBudget.TryTake(out _))
             return true;

@@ -1,3 +1,6 @@
+using Notifications.Pusher.Presence;
+using Notifications.Pusher.Session;
+
 namespace Notifications.Tests.Units.Pusher;
 
 /// <summary>Subscriptions, with auth strings the Node <c>pusher</c> SDK made for socket 123.456 (as Laravel's /broadcasting/auth would).</summary>
@@ -156,9 +159,10 @@ public sealed class PusherSessionSubscribeTests
     [Fact]
     public void Subscribe_and_signin_requests_past_their_budget_close_the_socket_with_4101_and_leave_every_channel()
     {
-        for (int i = 0; i < 100; i++)
+        // The burst is the app's channel cap (100) and two more: a reconnect signs in and subscribes to all at once.
+        for (int i = 0; i < 102; i++)
             _f.Send(Subscribe("presence-room", PresenceAuth, PresenceData)); // each answered with the member list
-        Assert.Equal(100, _f.Frames.Events.Count(e => e == "pusher_internal:subscription_succeeded"));
+        Assert.Equal(102, _f.Frames.Events.Count(e => e == "pusher_internal:subscription_succeeded"));
         Assert.Null(_f.Frames.Closed);
 
         _f.Clock.Advance(TimeSpan.FromMilliseconds(100)); // one more, at ten a second
@@ -169,11 +173,67 @@ public sealed class PusherSessionSubscribeTests
 
         Assert.Equal(4101, _f.Frames.ErrorCode);
         Assert.Equal(4101, _f.Frames.Closed?.Code);
-        Assert.Contains("at most 10 a second (bursts of 100)", _f.Frames.Closed?.Reason);
+        Assert.Contains("at most 10 a second (bursts of 102)", _f.Frames.Closed?.Reason);
         Assert.Empty(_f.Session.Channels);
         Assert.Contains("leave pusher:1001:presence-room", _f.Channels.Log);
         _f.Send(Subscribe("weather"));
         Assert.DoesNotContain("join pusher:1001:weather", _f.Channels.Log);
+    }
+
+    [Fact]
+    public void A_page_that_asks_for_more_channels_than_the_cap_gets_refusals_and_keeps_its_socket()
+    {
+        // pusher-js subscribes to every channel at once, and again after each reconnect: a close here would repeat for good.
+        const string UserData = """{"id":"u1"}""";
+        string signin = "app-key:" + PusherTestApps.App().Secret.Sign($"123.456::user::{UserData}");
+        _f.Send($$$"""{"event":"pusher:signin","data":{"auth":"{{{signin}}}","user_data":"{\"id\":\"u1\"}"}}""");
+        for (int i = 0; i < 130; i++)
+            _f.Send(Subscribe($"orders-{i}"));
+        _f.Send(Subscribe("#server-to-user-u1"));
+
+        Assert.Null(_f.Frames.Closed);
+        Assert.Contains("pusher:signin_success", _f.Frames.Events);
+        Assert.Equal(100, _f.Frames.Events.Count(e => e == "pusher_internal:subscription_succeeded"));
+        Assert.Equal(31, _f.Frames.Events.Count(e => e == "pusher:subscription_error"));
+        Assert.Equal("LimitReached", _f.Frames.Last("pusher:subscription_error").GetProperty("data").GetProperty("type").GetString());
+        Assert.Equal(100, _f.Session.Channels.Count);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_member_announced_while_a_presence_subscription_is_answered_comes_after_the_answer()
+    {
+        // pusher-js replaces its member list with subscription_succeeded's: a member_added queued ahead of it would be lost.
+        var remoteJoin = new PresenceDelta("other", 1, 1, "pusher:1001:presence-room", "9", null, Present: true);
+        Task? announcing = null;
+        bool announcedFirst = false;
+        var sink = new AnswerSink(() =>
+        {
+            announcing = Task.Run(() => _f.Roster.Receive(remoteJoin));
+            // Time for the other instance's join to be announced, if nothing holds it back.
+            announcing.Wait(TimeSpan.FromMilliseconds(300));
+            announcedFirst = _f.Outlet.Announced.Contains("+9 on pusher:1001:presence-room");
+        });
+        var session = new PusherSession(PusherTestApps.App(), PusherSessionFixture.SocketId, 30, sink, _f.Channels, _f.Roster, _f.Clock);
+
+        session.Receive(System.Text.Encoding.UTF8.GetBytes(Subscribe("presence-room", PresenceAuth, PresenceData)));
+        await announcing!;
+
+        Assert.False(announcedFirst);
+        Assert.Contains("+9 on pusher:1001:presence-room", _f.Outlet.Announced);
+    }
+
+    /// <summary>Runs <paramref name="onAnswer"/> as a presence subscription_succeeded is queued, before it counts as sent.</summary>
+    private sealed class AnswerSink(Action onAnswer) : IPusherSink
+    {
+        public void Send(byte[] frame)
+        {
+            if (System.Text.Json.JsonDocument.Parse(frame).RootElement.GetProperty("event").GetString() == "pusher_internal:subscription_succeeded")
+                onAnswer();
+        }
+
+        public void Close(int code, string reason)
+        {
+        }
     }
 
     [Fact]
