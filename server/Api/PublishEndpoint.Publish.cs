@@ -19,7 +19,8 @@ internal sealed partial class PublishEndpoint
 
         var answers = new ItemAnswer[reads.Count];
         var started = new List<(int Index, ApiAlert Alert, PublishItem Item, ValueTask<PublishOutcome> Outcome)>();
-        var inThisRequest = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var inThisRequest = new Dictionary<string, (byte[] Fingerprint, int Index)>(StringComparer.Ordinal);
+        var copies = new List<(int Index, int Of)>();
         var now = _clock.GetUtcNow();
         for (int i = 0; i < reads.Count; i++)
         {
@@ -29,35 +30,46 @@ internal sealed partial class PublishEndpoint
                 continue;
             }
             string id = item.IdempotencyKey is { } idempotencyKey ? IdempotentIds.For(key.Name, idempotencyKey) : Guid.CreateVersion7(now).ToString();
-            if (item.IdempotencyKey is not null && Repeated(id, item, inThisRequest) is { } repeat)
+            if (item.IdempotencyKey is not null && inThisRequest.TryGetValue(id, out var first))
             {
-                answers[i] = repeat;
+                // The same alert earlier in this request is answered as that one is, once it is: accepted only if it was.
+                if (first.Fingerprint.AsSpan().SequenceEqual(item.Fingerprint))
+                    copies.Add((i, first.Index));
+                else
+                    answers[i] = Conflict(id, item);
                 continue;
+            }
+            if (item.IdempotencyKey is not null)
+            {
+                inThisRequest.Add(id, (item.Fingerprint, i));
+                if (Repeated(id, item) is { } repeat)
+                {
+                    answers[i] = repeat;
+                    continue;
+                }
             }
             var alert = new ApiAlert(id, item.Channel, item.Text, item.Data);
             started.Add((i, alert, item, _publisher.PublishAsync(alert, cancellationToken)));
         }
         foreach (var (index, alert, item, outcome) in started)
             answers[index] = Settle(alert, item, await outcome);
+        foreach (var (index, of) in copies)
+            answers[index] = answers[of];
         _metrics.Accepted(started.Count(s => answers[s.Index].Accepted), answers.Count(a => a.Accepted) - started.Count(s => answers[s.Index].Accepted));
         return (null, answers);
     }
 
-    /// <summary>The answer for an idempotent alert this instance already published (or saw earlier in this request), or null to publish it.</summary>
-    private ItemAnswer? Repeated(string id, PublishItem item, Dictionary<string, byte[]> inThisRequest)
+    /// <summary>The answer for an idempotent alert this instance already published, or null to publish it.</summary>
+    private ItemAnswer? Repeated(string id, PublishItem item) => _log.Check(id, item.Fingerprint) switch
     {
-        var check = inThisRequest.TryGetValue(id, out var earlier)
-            ? earlier.AsSpan().SequenceEqual(item.Fingerprint) ? IdempotencyCheck.Repeat : IdempotencyCheck.Conflict
-            : _log.Check(id, item.Fingerprint);
-        inThisRequest.TryAdd(id, item.Fingerprint);
-        return check switch
-        {
-            IdempotencyCheck.Repeat => ItemAnswer.Accept(id, item.Channel),
-            IdempotencyCheck.Conflict => ItemAnswer.Refuse(new PublishProblem(409, PublishProblems.IdempotencyConflict,
-                $"The idempotency key '{item.IdempotencyKey}' was used for another alert (alert {id}); use a new key for a new alert.")),
-            _ => null,
-        };
-    }
+        IdempotencyCheck.Repeat => ItemAnswer.Accept(id, item.Channel),
+        IdempotencyCheck.Conflict => Conflict(id, item),
+        _ => null,
+    };
+
+    private static ItemAnswer Conflict(string id, PublishItem item) =>
+        ItemAnswer.Refuse(new PublishProblem(409, PublishProblems.IdempotencyConflict,
+            $"The idempotency key '{item.IdempotencyKey}' was used for another alert (alert {id}); use a new key for a new alert."));
 
     private ItemAnswer Settle(ApiAlert alert, PublishItem item, PublishOutcome outcome)
     {

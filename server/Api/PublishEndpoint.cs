@@ -35,7 +35,15 @@ internal sealed partial class PublishEndpoint
     {
         if (await AuthenticateAsync(context) is not { } key)
             return;
-        string? headerKey = context.Request.Headers[IdempotencyKeyHeader] is { Count: 1 } values ? values[0] : null;
+        var headerKeys = context.Request.Headers[IdempotencyKeyHeader];
+        if (headerKeys.Count > 1)
+        {
+            // Taking one, or none, could publish a retry twice: the key must not be lost unnoticed.
+            await RefuseAsync(context, key, PublishProblems.BadRequest(PublishProblems.InvalidIdempotencyKey,
+                $"The {IdempotencyKeyHeader} header came {headerKeys.Count} times; send it once."));
+            return;
+        }
+        string? headerKey = headerKeys.Count == 1 ? headerKeys[0] : null;
         var (document, problem) = await PublishBodyReader.ReadAsync(context.Request, _reader.MaxItemBytes, context.RequestAborted);
         using (document)
         {

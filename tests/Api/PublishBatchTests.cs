@@ -36,6 +36,34 @@ public sealed class PublishBatchTests(ITestOutputHelper output) : IAsyncDisposab
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task An_alert_repeated_in_a_batch_is_answered_as_its_first_copy_is_published_once_and_a_changed_one_is_409()
+    {
+        var host = await StartAsync();
+        const string Batch = """
+            {"alerts":[
+              {"channel":"user:1","text":"same","idempotencyKey":"k"},
+              {"channel":"user:1","text":"same","idempotencyKey":"k"},
+              {"channel":"user:1","text":"changed","idempotencyKey":"k"}
+            ]}
+            """;
+        // The first copy is not published: a backend that retries only what failed must retry the repeat too.
+        host.Publisher.Outcome = PublishOutcome.Refused("the publish buffer is full");
+        var refused = await PostAsync(host, Batch, path: PublishApiExtensions.BatchPath);
+        Assert.Equal([503, 503, 409], Statuses(refused));
+
+        host.Publisher.Outcome = PublishOutcome.Published;
+        var published = await PostAsync(host, Batch, path: PublishApiExtensions.BatchPath);
+        Assert.Equal([202, 202, 409], Statuses(published));
+        var results = published.Body.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(results[0].GetProperty("id").GetString(), results[1].GetProperty("id").GetString());
+        // Once for the refused batch, once for the published one: never for a repeat.
+        Assert.Equal(2, host.Publisher.Alerts.Count);
+    }
+
+    private static List<int> Statuses(Answer answer) =>
+        [.. answer.Body.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("status").GetInt32())];
+
+    [Fact(Timeout = 30_000)]
     public async Task A_batch_of_good_alerts_is_202_and_they_reach_the_intake_in_order()
     {
         var host = await StartAsync();

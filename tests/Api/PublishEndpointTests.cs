@@ -138,6 +138,21 @@ public sealed class PublishEndpointTests(ITestOutputHelper output) : IAsyncDispo
         var body = await PostAsync(host, Idempotent("from-header"));
         Assert.Equal(first.Body.GetProperty("id").GetString(), body.Body.GetProperty("id").GetString());
         Assert.Single(host.Publisher.Alerts);
+
+        // Two header lines (a proxy adding its own; HttpClient would join them into one): refused, not published without a key.
+        const string Body = """{"channel":"user:42","text":"Step 4 of 8"}""";
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(host.BaseUri.Host, host.BaseUri.Port, TestContext.Current.CancellationToken);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"POST {PublishApiExtensions.PublishPath} HTTP/1.1\r\nHost: {host.BaseUri.Authority}\r\nAuthorization: Bearer {ApiTestHost.Laravel}\r\n" +
+            $"Content-Type: application/json\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\nContent-Length: {Body.Length}\r\nConnection: close\r\n\r\n{Body}"),
+            TestContext.Current.CancellationToken);
+        string response = await new StreamReader(stream).ReadToEndAsync(TestContext.Current.CancellationToken);
+        Assert.StartsWith("HTTP/1.1 400", response, StringComparison.Ordinal);
+        Assert.Contains("invalid_idempotency_key", response, StringComparison.Ordinal);
+        Assert.Contains("came 2 times", response, StringComparison.Ordinal);
+        Assert.Single(host.Publisher.Alerts);
     }
 
     [Fact(Timeout = 30_000)]
