@@ -37,10 +37,13 @@ internal static class ApiRequestVerifier
         values = null;
         if (apps.ById(appId) is not { } app)
             return ApiVerdict.Refuse(ApiRefusal.UnknownApp, 404, $"No app has the id '{appId}'.");
-        var parameters = QueryHelpers.ParseQuery(query);
-        if (parameters.FirstOrDefault(p => p.Value.Count > 1) is { Key: { } repeated })
-            return ApiVerdict.Refuse(ApiRefusal.DuplicateParameter, 400, $"The query names '{repeated}' more than once.");
-        var read = parameters.ToDictionary(p => p.Key.ToLowerInvariant(), p => p.Value.ToString(), StringComparer.Ordinal);
+        var read = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in QueryHelpers.ParseQuery(query))
+        {
+            // The signature covers keys lowercased: two that lowercase alike (auth_key, and auth_ with the Kelvin sign and ey) are one key named twice.
+            if (value.Count > 1 || !read.TryAdd(name.ToLowerInvariant(), value.ToString()))
+                return ApiVerdict.Refuse(ApiRefusal.DuplicateParameter, 400, $"The query names '{name}' more than once.");
+        }
         if (Required.FirstOrDefault(k => !read.ContainsKey(k)) is { } missing)
             return ApiVerdict.Refuse(ApiRefusal.MissingParameter, 401, $"The query has no {missing}; sign the request as Pusher's server libraries do.");
         values = read;
