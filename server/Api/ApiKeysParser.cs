@@ -79,10 +79,10 @@ internal static partial class ApiKeysParser
             errors.Add($"PUBLISH_API_KEYS: the keys named {string.Join(" and ", group.Select(k => $"'{k.Key.Name}'"))} have the same secret; each key needs its own.");
     }
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}\\z")]
     private static partial Regex NamePattern();
 
-    [GeneratedRegex("^[\\x21-\\x2B\\x2D-\\x7E]+$")]
+    [GeneratedRegex("^[\\x21-\\x2B\\x2D-\\x7E]+\\z")]
     private static partial Regex SecretPattern();
 }
 

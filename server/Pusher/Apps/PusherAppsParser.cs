@@ -99,10 +99,10 @@ internal static partial class PusherAppsParser
             errors.Add($"PUSHER_APPS: {group.Count()} apps share the {what} '{group.Key}'; each app needs its own.");
     }
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}\\z")]
     private static partial Regex IdPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]{1,128}$")]
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,128}\\z")]
     private static partial Regex KeyPattern();
 }
 

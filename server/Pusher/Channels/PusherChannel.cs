@@ -64,6 +64,6 @@ internal readonly partial record struct PusherChannel(string Name, PusherChannel
         : name.StartsWith("presence-", StringComparison.Ordinal) ? PusherChannelKind.Presence
         : PusherChannelKind.Public;
 
-    [GeneratedRegex("^[A-Za-z0-9_=@,.;-]+$")]
+    [GeneratedRegex("^[A-Za-z0-9_=@,.;-]+\\z")]
     private static partial Regex NamePattern();
 }

@@ -15,6 +15,6 @@ internal static partial class SocketIds
 
     public static bool IsValid(string? socketId) => socketId is { Length: <= 41 } && Pattern().IsMatch(socketId);
 
-    [GeneratedRegex(@"^\d+\.\d+$")]
+    [GeneratedRegex("^[0-9]+\\.[0-9]+\\z")]
     private static partial Regex Pattern();
 }

@@ -25,6 +25,8 @@ public sealed class PusherChannelTests
     [InlineData("#other")]
     [InlineData("#server-to-user-")]
     [InlineData("ünicode")]
+    [InlineData("news\n")]
+    [InlineData("#server-to-user-42\n")]
     [InlineData(null)]
     public void Bad_names_are_refused(string? name) => Assert.False(PusherChannel.TryParse(name, out _));
 

@@ -38,5 +38,7 @@ public sealed class PusherHandshakeTests
         Assert.False(SocketIds.IsValid("1.2.3"));
         Assert.False(SocketIds.IsValid("a.1"));
         Assert.False(SocketIds.IsValid("1."));
+        Assert.False(SocketIds.IsValid("1.2\n"));
+        Assert.False(SocketIds.IsValid("\u0661.\u0662")); // Arabic-Indic digits
     }
 }
