@@ -89,8 +89,18 @@ public sealed class DemoKeyTests
 
 public sealed class DemoOptionsValidatorTests
 {
-    private static string Validate(DemoOptions demo, string? secret = TestTokens.Secret) =>
-        new DemoOptionsValidator(Options.Create(new AuthOptions { Hs256Secret = secret })).Validate(null, demo).FailureMessage ?? "";
+    private static string Validate(DemoOptions demo, string? secret = TestTokens.Secret, string? publishKeys = null) =>
+        new DemoOptionsValidator(Options.Create(new AuthOptions { Hs256Secret = secret }), Options.Create(new PublishApiOptions { Keys = publishKeys }))
+            .Validate(null, demo).FailureMessage ?? "";
+
+    [Fact]
+    public void A_configured_publish_key_may_not_be_named_as_the_demos()
+    {
+        const string Secret = "0123456789abcdef0123456789abcdef";
+        Assert.Contains("PUBLISH_API_KEYS has a key named 'demo'", Validate(new DemoOptions { Enabled = true }, publishKeys: $"demo:{Secret}"));
+        Assert.Equal("", Validate(new DemoOptions { Enabled = true }, publishKeys: $"laravel:{Secret}"));
+        Assert.Equal("", Validate(new DemoOptions(), publishKeys: $"demo:{Secret}"));
+    }
 
     [Fact]
     public void Off_by_default_and_then_nothing_is_needed()
