@@ -61,7 +61,9 @@ internal sealed partial class JwksSource(
         long last = Interlocked.Read(ref _lastAttempt);
         if (_location is null || last != 0 && clock.GetElapsedTime(last) < MinInterval)
             return false;
-        return await ReadAsync(cancellationToken, last);
+        // The read serves every token that waits for it and starts the interval, so the client that asked may leave without
+        // cancelling it: that client stops waiting, the read goes on (bounded by the HTTP timeout).
+        return await ReadAsync(CancellationToken.None, last).WaitAsync(cancellationToken);
     }
 
     /// <param name="seen">For a read asked by a token: the attempt it saw last; if another began while this one waited its turn, that one stands for it.</param>
