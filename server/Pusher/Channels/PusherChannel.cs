@@ -55,6 +55,16 @@ internal readonly partial record struct PusherChannel(string Name, PusherChannel
     /// <summary>Whether subscribers may send <c>client-*</c> events on it (Pusher: private and presence only).</summary>
     public bool TakesClientEvents => Kind is PusherChannelKind.Private or PusherChannelKind.Presence;
 
+    /// <summary>A cache channel (<c>cache-</c>, <c>private-cache-</c>, <c>private-encrypted-cache-</c>, <c>presence-cache-</c>): its subscribers are told <c>pusher:cache_miss</c>.</summary>
+    public bool IsCache => Kind switch
+    {
+        PusherChannelKind.Public => Name.StartsWith("cache-", StringComparison.Ordinal),
+        PusherChannelKind.Private => Name.StartsWith("private-cache-", StringComparison.Ordinal),
+        PusherChannelKind.PrivateEncrypted => Name.StartsWith("private-encrypted-cache-", StringComparison.Ordinal),
+        PusherChannelKind.Presence => Name.StartsWith("presence-cache-", StringComparison.Ordinal),
+        _ => false,
+    };
+
     /// <summary>The user a <c>#server-to-user-</c> channel belongs to; null for every other kind.</summary>
     public string? UserId => Kind == PusherChannelKind.ServerToUser ? Name[ServerToUserPrefix.Length..] : null;
 

@@ -28,6 +28,9 @@ internal static class PusherFrames
 
     public static byte[] SubscriptionSucceeded(string channel) => Envelope("pusher_internal:subscription_succeeded", channel, EmptyObject);
 
+    /// <summary>After a cache channel's subscription: no last event is kept here, so the page loads its first state itself.</summary>
+    public static byte[] CacheMiss(string channel) => Envelope("pusher:cache_miss", channel, EmptyObject);
+
     /// <summary>A presence subscription's answer: every member fleet-wide, the subscriber included.</summary>
     public static byte[] PresenceSubscriptionSucceeded(string channel, IReadOnlyCollection<PresenceMember> members)
     {

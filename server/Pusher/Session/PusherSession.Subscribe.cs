@@ -88,13 +88,16 @@ internal sealed partial class PusherSession
     private void Succeed(Subscription subscription)
     {
         if (subscription.Member is not { } member)
-        {
             _sink.Send(PusherFrames.SubscriptionSucceeded(subscription.Channel.Name));
-            return;
+        else
+        {
+            // Joining again is harmless: the roster counts this socket once.
+            _presence.Join(subscription.Internal, SocketId, member,
+                members => _sink.Send(PusherFrames.PresenceSubscriptionSucceeded(subscription.Channel.Name, members)));
         }
-        // Joining again is harmless: the roster counts this socket once.
-        _presence.Join(subscription.Internal, SocketId, member,
-            members => _sink.Send(PusherFrames.PresenceSubscriptionSucceeded(subscription.Channel.Name, members)));
+        // Pusher replays a cache channel's last event here; this server keeps none, and says so as Pusher does when it has none.
+        if (subscription.Channel.IsCache)
+            _sink.Send(PusherFrames.CacheMiss(subscription.Channel.Name));
     }
 
     /// <summary>Tells the channel's listeners (Echo's <c>.error()</c>) and the connection's why a subscription was refused.</summary>

@@ -30,6 +30,20 @@ public sealed class PusherChannelTests
     [InlineData(null)]
     public void Bad_names_are_refused(string? name) => Assert.False(PusherChannel.TryParse(name, out _));
 
+    [Theory]
+    [InlineData("cache-news", true)]
+    [InlineData("private-cache-x", true)]
+    [InlineData("private-encrypted-cache-x", true)]
+    [InlineData("presence-cache-room", true)]
+    [InlineData("news-cache-", false)]
+    [InlineData("private-x", false)]
+    [InlineData("#server-to-user-cache-1", false)]
+    public void Cache_channels_are_known_by_their_prefix(string name, bool cache)
+    {
+        Assert.True(PusherChannel.TryParse(name, out var channel));
+        Assert.Equal(cache, channel.IsCache);
+    }
+
     [Fact]
     public void Names_may_be_200_characters_and_no_more()
     {

@@ -39,6 +39,17 @@ public sealed class PusherSessionSubscribeTests
     }
 
     [Fact]
+    public void A_cache_channel_is_answered_with_a_cache_miss_after_its_subscription()
+    {
+        _f.Send(Subscribe("cache-prices"));
+        _f.Send(Subscribe("news"));
+
+        // Echo's listen('pusher:cache_miss') is where a page loads the first state from its backend.
+        Assert.Equal(["pusher_internal:subscription_succeeded", "pusher:cache_miss", "pusher_internal:subscription_succeeded"], _f.Frames.Events);
+        Assert.Equal("cache-prices", _f.Frames.Last("pusher:cache_miss").GetProperty("channel").GetString());
+    }
+
+    [Fact]
     public void A_private_channel_is_joined_with_the_sdks_signature()
     {
         _f.Send(Subscribe("private-orders.5", PrivateAuth));
