@@ -101,14 +101,20 @@ internal sealed class PusherDoor(
         return false;
     }
 
-    /// <summary>The connection limits for an app's sockets: room for its largest client event or subscribe frame, whatever WS_MAX_MESSAGE_BYTES says.</summary>
+    /// <summary>
+    /// Frames up to this are read, so that a client event a little over the app's limit gets its 4302 refusal: a close
+    /// would make pusher-js reconnect, which on a presence channel every member sees as a leave and a join.
+    /// </summary>
+    private const int MinFrameBytes = 64 * 1024;
+
+    /// <summary>The connection limits for an app's sockets: room for its largest client event or subscribe frame, and more, whatever WS_MAX_MESSAGE_BYTES says.</summary>
     private ConnectionOptions OptionsFor(PusherApp app) => _appOptions.GetOrAdd(app.Id, _ =>
     {
         var o = options.Value;
         return new ConnectionOptions
         {
             MaxTextLength = o.MaxTextLength,
-            MaxMessageBytes = Math.Max(o.MaxMessageBytes, app.Limits.MaxEventBytes + app.Limits.MaxUserInfoBytes + 2048),
+            MaxMessageBytes = Math.Max(Math.Max(o.MaxMessageBytes, MinFrameBytes), app.Limits.MaxEventBytes + app.Limits.MaxUserInfoBytes + 2048),
             SendQueueCapacity = o.SendQueueCapacity,
             KeepAliveSeconds = o.KeepAliveSeconds,
             AlertRatePerSecond = o.AlertRatePerSecond,
