@@ -6,7 +6,7 @@ namespace Notifications.Pusher.Auth;
 /// <summary>
 /// Checks the <c>auth</c> a client brings from the app's backend (Laravel's <c>/broadcasting/auth</c>):
 /// <c>key:HMAC-SHA256(secret, socket_id:channel)</c> for private channels, with <c>:channel_data</c>
-/// appended for presence channels, and <c>key:HMAC(secret, socket_id::user::user_data)</c> for
+/// appended for presence channels (and for private ones whose backend signed custom data), and <c>key:HMAC(secret, socket_id::user::user_data)</c> for
 /// <c>pusher:signin</c>. Signatures are compared in constant time. A refusal says why in words a
 /// developer can act on (the signed text, never the secret).
 /// </summary>
@@ -19,13 +19,18 @@ internal static class ChannelAuthorizer
     /// </summary>
     public static string? Check(PusherApp app, string socketId, PusherChannel channel, string? auth, string? channelData, bool signedIn = false)
     {
-        bool withData = channel.Kind == PusherChannelKind.Presence && !string.IsNullOrEmpty(channelData);
+        bool withData = !string.IsNullOrEmpty(channelData);
         if (channel.Kind == PusherChannelKind.Presence && !withData && !signedIn)
             return $"Subscribing to {channel.Name} needs channel_data from your auth endpoint, or a socket signed in (pusher:signin) first.";
-        string signed = withData
-            ? $"{socketId}:{channel.Name}:{channelData}"
-            : $"{socketId}:{channel.Name}";
-        return CheckSignature(app, auth, signed, $"Subscribing to {channel.Name}");
+        string what = $"Subscribing to {channel.Name}";
+        if (!withData)
+            return CheckSignature(app, auth, $"{socketId}:{channel.Name}", what);
+        string? refusal = CheckSignature(app, auth, $"{socketId}:{channel.Name}:{channelData}", what);
+        if (refusal is null || channel.Kind == PusherChannelKind.Presence)
+            return refusal;
+        // The server SDKs sign a private channel's custom data too when the backend passes some; the server uses none of it,
+        // so a signature over the channel alone is as good.
+        return CheckSignature(app, auth, $"{socketId}:{channel.Name}", what) is null ? null : refusal;
     }
 
     /// <summary>Null when <paramref name="auth"/> signs <paramref name="userData"/> for this socket (<c>pusher:signin</c>); otherwise why not.</summary>

@@ -25,6 +25,19 @@ public sealed class ChannelAuthorizerTests
     }
 
     [Fact]
+    public void A_private_channel_signed_with_custom_data_verifies_with_that_data_as_the_server_sdks_sign_it()
+    {
+        var app = PusherTestApps.App();
+        const string Custom = """{"x":1}""";
+        string withData = "app-key:" + app.Secret.Sign($"123.456:private-orders.5:{Custom}");
+
+        Assert.Null(ChannelAuthorizer.Check(app, "123.456", Channel("private-orders.5"), withData, Custom));
+        Assert.Null(ChannelAuthorizer.Check(app, "123.456", Channel("private-orders.5"), PrivateAuth, Custom));
+        Assert.StartsWith("Invalid signature", ChannelAuthorizer.Check(app, "123.456", Channel("private-orders.5"), withData, """{"x":2}"""));
+        Assert.StartsWith("Invalid signature", ChannelAuthorizer.Check(app, "123.456", Channel("private-orders.5"), withData, null));
+    }
+
+    [Fact]
     public void Another_socket_channel_or_channel_data_does_not_verify()
     {
         var app = PusherTestApps.App();
