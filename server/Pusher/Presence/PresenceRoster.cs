@@ -15,22 +15,53 @@ internal sealed class PresenceRoster(string instance, long epoch, IPresenceOutle
     private readonly PresenceStateAssembler _assembler = new();
     private readonly Dictionary<string, long> _askedAt = new(StringComparer.Ordinal);
     private long _stateSentAt = -1;
+    // When each channel with members last had a change announced, for a subscription_succeeded made outside the lock.
+    private readonly Dictionary<string, long> _changedAt = new(StringComparer.Ordinal);
+    private long _changes;
 
-    /// <summary>
-    /// Adds the socket as <paramref name="member"/>; returns the channel's members fleet-wide (the subscriber's own included)
-    /// for its <c>subscription_succeeded</c>, and hands them to <paramref name="answer"/> under the roster's lock first: a
-    /// change announced by another thread is then queued to the socket after that frame, never before it (pusher-js replaces
-    /// its member list with the frame's, so an earlier <c>member_added</c> would be lost, an earlier removal undone).
-    /// </summary>
-    public IReadOnlyCollection<PresenceMember> Join(string channel, string socketId, PresenceMember member, Action<IReadOnlyCollection<PresenceMember>>? answer = null)
+    /// <summary>Adds the socket as <paramref name="member"/>; returns the channel's members fleet-wide, the subscriber's own included.</summary>
+    public IReadOnlyCollection<PresenceMember> Join(string channel, string socketId, PresenceMember member)
     {
         lock (_gate)
         {
             if (_local.Join(channel, socketId, member) is { } delta)
                 Emit(delta, socketId);
-            var members = _ledger.Members(channel);
-            answer?.Invoke(members);
-            return members;
+            return _ledger.Members(channel);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="Join(string, string, PresenceMember)"/>, and gives the socket its <c>subscription_succeeded</c>: the frame
+    /// <paramref name="answer"/> makes of the members is handed to <paramref name="send"/> under the roster's lock, so a change
+    /// announced by another thread is queued to the socket after it, never before (pusher-js replaces its member list with the
+    /// frame's: an earlier <c>member_added</c> would be lost, an earlier removal undone). The frame is made outside the lock (a
+    /// large channel's list is much JSON, and every presence message of the instance waits for this lock), and made again if
+    /// the channel changed meanwhile; a channel that changes every time is answered under the lock at the third try.
+    /// </summary>
+    public void Join(string channel, string socketId, PresenceMember member, Func<IReadOnlyCollection<PresenceMember>, byte[]> answer, Action<byte[]> send)
+    {
+        IReadOnlyCollection<PresenceMember> members;
+        long seen;
+        lock (_gate)
+        {
+            if (_local.Join(channel, socketId, member) is { } delta)
+                Emit(delta, socketId);
+            (members, seen) = (_ledger.Members(channel), _changedAt.GetValueOrDefault(channel));
+        }
+        for (int attempt = 1; ; attempt++)
+        {
+            byte[] frame = answer(members);
+            lock (_gate)
+            {
+                long now = _changedAt.GetValueOrDefault(channel);
+                if (now != seen && attempt < 3)
+                {
+                    (members, seen) = (_ledger.Members(channel), now);
+                    continue;
+                }
+                send(now == seen ? frame : answer(_ledger.Members(channel)));
+                return;
+            }
         }
     }
 
@@ -149,7 +180,14 @@ internal sealed class PresenceRoster(string instance, long epoch, IPresenceOutle
     private void Announce(IReadOnlyList<PresenceChange> changes, string? exceptSocketId)
     {
         foreach (var change in changes)
+        {
             outlet.Announce(change, exceptSocketId);
+            // A stamp from one counter, so a channel emptied and filled again never shows an old value; an empty channel's is dropped.
+            if (_ledger.MemberCount(change.Channel) == 0)
+                _changedAt.Remove(change.Channel);
+            else
+                _changedAt[change.Channel] = ++_changes;
+        }
     }
 
     private bool Recently(long at, TimeSpan window) => at >= 0 && clock.GetElapsedTime(at) < window;

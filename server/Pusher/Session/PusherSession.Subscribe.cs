@@ -93,7 +93,7 @@ internal sealed partial class PusherSession
         {
             // Joining again is harmless: the roster counts this socket once.
             _presence.Join(subscription.Internal, SocketId, member,
-                members => _sink.Send(PusherFrames.PresenceSubscriptionSucceeded(subscription.Channel.Name, members)));
+                members => PusherFrames.PresenceSubscriptionSucceeded(subscription.Channel.Name, members), _sink.Send);
         }
         // Pusher replays a cache channel's last event here; this server keeps none, and says so as Pusher does when it has none.
         if (subscription.Channel.IsCache)

@@ -62,6 +62,33 @@ public sealed class PresenceRosterTests
     }
 
     [Fact]
+    public void A_subscription_answer_made_while_the_channel_changed_is_made_again_with_the_change()
+    {
+        var a = Start("a");
+        var b = Start("b");
+        var answered = new List<string[]>();
+        var sent = new List<string[]>();
+        byte[] Answer(IReadOnlyCollection<PresenceMember> members)
+        {
+            answered.Add([.. members.Select(m => m.UserId).Order()]);
+            if (answered.Count == 1)
+            {
+                // Another instance's user joins while the first answer is being made (outside the roster's lock).
+                b.Roster.Join(Room, "s9", Member("v"));
+                Deliver(b, a);
+            }
+            return [];
+        }
+
+        a.Roster.Join(Room, "s1", Member("u"), Answer, _ => sent.Add(answered[^1]));
+
+        Assert.Equal([["u"], ["u", "v"]], answered);
+        Assert.Equal([["u", "v"]], sent);
+        // The join was announced to a's subscribers before the answer went out: the answer already holds it, and nothing comes after to undo it.
+        Assert.Equal(["+u except s1", "+v"], a.Said);
+    }
+
+    [Fact]
     public void More_sockets_of_a_known_user_announce_nothing_and_the_user_leaves_with_the_last_one_anywhere()
     {
         var a = Start("a");
