@@ -130,8 +130,8 @@ public sealed class PusherRefusalTests(PubSubEmulator emulator, ITestOutputHelpe
         Assert.Empty(sender.Events("client-typing"));
         Assert.Single(other.Events("client-typing"));
 
-        // Three times the app's 10 KB limit: refused with 4302, and the socket stays (no reconnect, no presence churn).
-        await sender.SendAsync(new { @event = "client-typing", channel = "private-chat", data = new { text = new string('x', 30_000) } });
+        // Nearly twice the app's 10 KB limit: refused with 4302, and the socket stays (no reconnect, no presence churn).
+        await sender.SendAsync(new { @event = "client-typing", channel = "private-chat", data = new { text = new string('x', 18_000) } });
         await Eventually.TrueAsync(() => sender.Events("pusher:error").Count() == 2, "the second refusal");
         Assert.Equal(4302, sender.Events("pusher:error").Last().GetProperty("data").GetProperty("code").GetInt32());
         await sender.SendAsync(new { @event = "pusher:ping", data = new { } });

@@ -102,19 +102,18 @@ internal sealed class PusherDoor(
     }
 
     /// <summary>
-    /// Frames up to this are read, so that a client event a little over the app's limit gets its 4302 refusal: a close
-    /// would make pusher-js reconnect, which on a presence channel every member sees as a leave and a join.
+    /// The connection limits for an app's sockets, whatever WS_MAX_MESSAGE_BYTES says: room for its largest subscribe frame,
+    /// and for a client event of twice its limit, so that one a little over gets its 4302 refusal (a close would make
+    /// pusher-js reconnect, which on a presence channel every member sees as a leave and a join). Not more: a message
+    /// arriving in fragments may hold a buffer of this size.
     /// </summary>
-    private const int MinFrameBytes = 64 * 1024;
-
-    /// <summary>The connection limits for an app's sockets: room for its largest client event or subscribe frame, and more, whatever WS_MAX_MESSAGE_BYTES says.</summary>
     private ConnectionOptions OptionsFor(PusherApp app) => _appOptions.GetOrAdd(app.Id, _ =>
     {
         var o = options.Value;
         return new ConnectionOptions
         {
             MaxTextLength = o.MaxTextLength,
-            MaxMessageBytes = Math.Max(Math.Max(o.MaxMessageBytes, MinFrameBytes), app.Limits.MaxEventBytes + app.Limits.MaxUserInfoBytes + 2048),
+            MaxMessageBytes = Math.Max(o.MaxMessageBytes, 2 * app.Limits.MaxEventBytes + app.Limits.MaxUserInfoBytes + 2048),
             SendQueueCapacity = o.SendQueueCapacity,
             KeepAliveSeconds = o.KeepAliveSeconds,
             AlertRatePerSecond = o.AlertRatePerSecond,
