@@ -24,6 +24,10 @@ internal sealed partial class JwksSource(
         MaxResponseContentBufferSize = JwksDocument.MaxBytes,
     };
     private long _lastAttempt; // 0: never
+    private static readonly TimeSpan TokenReadLimit = TimeSpan.FromSeconds(15);
+    private readonly Lock _tokenReadGate = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private Task<bool>? _tokenRead;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -55,15 +59,43 @@ internal sealed partial class JwksSource(
         }
     }
 
-    /// <summary>A token names a key id that is not loaded: read the document again unless that was tried within <see cref="MinInterval"/>. True if it was read.</summary>
+    /// <summary>
+    /// A token names a key id that is not loaded: read the document again unless that was tried within <see cref="MinInterval"/>,
+    /// or wait for the read another token asked for. True if it was read.
+    /// </summary>
     public async Task<bool> RefreshForUnknownKeyAsync(CancellationToken cancellationToken)
     {
-        long last = Interlocked.Read(ref _lastAttempt);
-        if (_location is null || last != 0 && clock.GetElapsedTime(last) < MinInterval)
+        if (_location is null)
             return false;
-        // The read serves every token that waits for it and starts the interval, so the client that asked may leave without
-        // cancelling it: that client stops waiting, the read goes on (bounded by the HTTP timeout).
-        return await ReadAsync(CancellationToken.None, last).WaitAsync(cancellationToken);
+        // One read serves every token that asks while it runs, and starts the interval, so a client that leaves does not cancel
+        // it: that client only stops waiting. The read has a time limit of its own, so a hung file or server cannot pile reads up.
+        Task<bool> read;
+        lock (_tokenReadGate)
+        {
+            long last = Interlocked.Read(ref _lastAttempt);
+            if (_tokenRead is { IsCompleted: false } running)
+                read = running;
+            else if (last == 0 || clock.GetElapsedTime(last) >= MinInterval)
+                read = _tokenRead = Task.Run(() => ReadForTokenAsync(last));
+            else
+                return false;
+        }
+        return await read.WaitAsync(cancellationToken);
+    }
+
+    private async Task<bool> ReadForTokenAsync(long seen)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TokenReadLimit, clock);
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, timeout.Token);
+            return await ReadAsync(limit.Token, seen);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // Out of time, or the host is stopping.
+            return false;
+        }
     }
 
     /// <param name="seen">For a read asked by a token: the attempt it saw last; if another began while this one waited its turn, that one stands for it.</param>
@@ -115,6 +147,9 @@ internal sealed partial class JwksSource(
 
     public override void Dispose()
     {
+        // The container may dispose it twice (as itself and as a hosted service); a cancelled source needs no disposing.
+        if (!_stopping.IsCancellationRequested)
+            _stopping.Cancel();
         _http.Dispose();
         _reading.Dispose();
         base.Dispose();

@@ -26,6 +26,7 @@ public sealed class JwksTests : IAsyncDisposable
     private WebApplication? _server;
     private volatile string _document = "";
     private volatile string _contentType = "application/json";
+    private volatile TaskCompletionSource? _hold;
     private int _requests;
 
     public async ValueTask DisposeAsync()
@@ -47,11 +48,13 @@ public sealed class JwksTests : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _server = builder.Build();
-        _server.MapGet("/jwks", (HttpContext context) =>
+        _server.MapGet("/jwks", async (HttpContext context) =>
         {
             Interlocked.Increment(ref _requests);
+            if (_hold is { } hold)
+                await hold.Task;
             context.Response.ContentType = _contentType;
-            return context.Response.WriteAsync(_document);
+            await context.Response.WriteAsync(_document);
         });
         await _server.StartAsync(TestContext.Current.CancellationToken);
         var address = _server.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
@@ -172,6 +175,30 @@ public sealed class JwksTests : IAsyncDisposable
         Assert.Equal(1, keys.JwksCount);
         Assert.Null((await validator.CheckAsync(RsaToken(_first, "k1"))).Refusal);
         Assert.False(jwks.ExecuteTask!.IsCompleted);
+        await jwks.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Tokens_that_ask_while_a_read_runs_share_it_and_one_that_leaves_does_not_cancel_it()
+    {
+        var url = await ServeAsync(Document(RsaJwk(_first, "k1")));
+        var (validator, keys, jwks) = Validator(new AuthOptions { JwksUrl = url }, _clock);
+        await jwks.StartAsync(TestContext.Current.CancellationToken);
+        _document = Document(RsaJwk(_first, "k1"), RsaJwk(_second, "k2"));
+        var hold = _hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _clock.Advance(JwksSource.MinInterval);
+
+        using var leaving = new CancellationTokenSource();
+        var first = validator.ValidateAsync(RsaToken(_second, "k2"), leaving.Token).AsTask();
+        await Eventually.TrueAsync(() => _requests == 2, "the read the first token asked for");
+        var second = validator.ValidateAsync(RsaToken(_second, "k2"), TestContext.Current.CancellationToken).AsTask();
+        leaving.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        hold.SetResult();
+
+        // The read went on without the client that asked for it, and served the second token too: one fetch.
+        Assert.Null((await second).Refusal);
+        Assert.Equal(2, _requests);
         await jwks.StopAsync(TestContext.Current.CancellationToken);
     }
 
