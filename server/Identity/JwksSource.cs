@@ -93,7 +93,9 @@ internal sealed partial class JwksSource(
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
-            // Out of time, or the host is stopping.
+            // Out of time (said as any failed read is), or the host is stopping.
+            if (!_stopping.IsCancellationRequested)
+                Log.ReadFailed(logger, keys.JwksCount, "Timeout", $"no answer within {TokenReadLimit.TotalSeconds} s");
             return false;
         }
     }

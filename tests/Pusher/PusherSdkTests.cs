@@ -2,6 +2,7 @@ using Notifications.Configuration;
 using Notifications.Pusher.Apps;
 using Notifications.Pusher.Presence;
 using Notifications.Tests.Pusher.Harness;
+using Notifications.Tests.Units.Pusher;
 
 namespace Notifications.Tests.Pusher;
 

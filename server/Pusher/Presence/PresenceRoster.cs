@@ -19,24 +19,14 @@ internal sealed class PresenceRoster(string instance, long epoch, IPresenceOutle
     private readonly Dictionary<string, long> _changedAt = new(StringComparer.Ordinal);
     private long _changes;
 
-    /// <summary>Adds the socket as <paramref name="member"/>; returns the channel's members fleet-wide, the subscriber's own included.</summary>
-    public IReadOnlyCollection<PresenceMember> Join(string channel, string socketId, PresenceMember member)
-    {
-        lock (_gate)
-        {
-            if (_local.Join(channel, socketId, member) is { } delta)
-                Emit(delta, socketId);
-            return _ledger.Members(channel);
-        }
-    }
-
     /// <summary>
-    /// As <see cref="Join(string, string, PresenceMember)"/>, and gives the socket its <c>subscription_succeeded</c>: the frame
+    /// Adds the socket as <paramref name="member"/> and gives it its <c>subscription_succeeded</c>: the frame
     /// <paramref name="answer"/> makes of the members is handed to <paramref name="send"/> under the roster's lock, so a change
     /// announced by another thread is queued to the socket after it, never before (pusher-js replaces its member list with the
     /// frame's: an earlier <c>member_added</c> would be lost, an earlier removal undone). The frame is made outside the lock (a
     /// large channel's list is much JSON, and every presence message of the instance waits for this lock), and made again if
-    /// the channel changed meanwhile; a channel that changes every time is answered under the lock at the third try.
+    /// the channel changed meanwhile; a channel that changes every time is answered under the lock at the third try. The
+    /// members are the channel's fleet-wide, the subscriber's own included.
     /// </summary>
     public void Join(string channel, string socketId, PresenceMember member, Func<IReadOnlyCollection<PresenceMember>, byte[]> answer, Action<byte[]> send)
     {

@@ -20,3 +20,19 @@ internal sealed class RecordingOutlet : IPresenceOutlet
 
     public void Announce(PresenceChange change, string? exceptSocketId) => Changes.Add((change, exceptSocketId));
 }
+
+internal static class RosterJoins
+{
+    /// <summary>Joins as a presence subscription does; returns the members its <c>subscription_succeeded</c> was made of.</summary>
+    public static IReadOnlyCollection<PresenceMember> Join(this PresenceRoster roster, string channel, string socketId, PresenceMember member)
+    {
+        IReadOnlyCollection<PresenceMember> answered = [];
+        // The last answer made is the one sent.
+        roster.Join(channel, socketId, member, members =>
+        {
+            answered = members;
+            return [];
+        }, _ => { });
+        return answered;
+    }
+}
