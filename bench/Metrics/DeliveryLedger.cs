@@ -17,6 +17,9 @@ internal sealed class DeliveryLedger : IAlertSink
     // With BENCH_LATENCY_DUMP: each alert's slowest delivery and the sum of all its deliveries (µs), for a timeline
     // that tells one late socket (the slowest alone) from a late broadcast (the mean too).
     private readonly long[]? _slowest, _summed;
+    // With BENCH_LATENCY_DUMP too, for servers whose frames say when they accepted the alert (sentAt): from its
+    // intended send to then, µs, plus one (0: not known), which tells a late intake from a late broadcast.
+    private readonly long[]? _accepted;
 
     public DeliveryLedger(int step, int clients, long maxAlerts)
     {
@@ -31,6 +34,7 @@ internal sealed class DeliveryLedger : IAlertSink
         {
             _slowest = new long[_words * 64L];
             _summed = new long[_words * 64L];
+            _accepted = new long[_words * 64L];
         }
     }
 
@@ -70,9 +74,15 @@ internal sealed class DeliveryLedger : IAlertSink
         }
     }
 
+    public bool WantsAccepted(int step, long seq) =>
+        _accepted is not null && step == _step && (ulong)seq < (ulong)_accepted.Length && Volatile.Read(ref _accepted[seq]) == 0;
+
+    public void OnAccepted(long seq, long intendedTicks, long acceptedTicks) =>
+        Interlocked.CompareExchange(ref _accepted![seq], Math.Max(0, (acceptedTicks - intendedTicks) / TicksPerMicro) + 1, 0);
+
     /// <summary>
     /// With BENCH_LATENCY_DUMP set to a folder: writes one line per alert of the first <paramref name="sent"/>, its slowest
-    /// and its mean delivery in µs, after a line with the step's start (UTC, to line up with the GC events' times).
+    /// and its mean delivery in µs, and when the server accepted it (µs after its intended send; -1 when its frames do not say), after a line with the step's start (UTC, to line up with the GC events' times).
     /// </summary>
     public void DumpTimeline(long sent, string label, DateTime startedUtc, int receivers)
     {
@@ -80,9 +90,9 @@ internal sealed class DeliveryLedger : IAlertSink
             return;
         Directory.CreateDirectory(folder);
         using var w = new StreamWriter(Path.Combine(folder, $"{label}-step{_step}-{DateTime.UtcNow:HHmmssfff}.txt"));
-        w.WriteLine($"# started {startedUtc:HH:mm:ss.fff}; per alert: slowest and mean delivery, µs");
+        w.WriteLine($"# started {startedUtc:HH:mm:ss.fff}; per alert: slowest and mean delivery, accepted by the server, µs");
         for (long i = 0; i < Math.Min(sent, _slowest.Length); i++)
-            w.WriteLine($"{_slowest[i]} {_summed![i] / Math.Max(1, receivers)}");
+            w.WriteLine($"{_slowest[i]} {_summed![i] / Math.Max(1, receivers)} {_accepted![i] - 1}");
     }
 
     /// <summary>Whether <paramref name="client"/> got alert <paramref name="seq"/> of this step.</summary>

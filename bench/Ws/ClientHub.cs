@@ -7,6 +7,13 @@ namespace Notifications.Bench.Ws;
 internal interface IAlertSink
 {
     void OnAlert(int client, int step, long seq, long intendedTicks, long receivedTicks);
+
+    /// <summary>Whether the sink still wants to know when the server accepted alert <paramref name="seq"/> of <paramref name="step"/> (its frame's <c>sentAt</c>).</summary>
+    bool WantsAccepted(int step, long seq) => false;
+
+    void OnAccepted(long seq, long intendedTicks, long acceptedTicks)
+    {
+    }
 }
 
 /// <summary>What a run's clients share: the run tag to look for in alert texts, and where tagged alerts go.</summary>
@@ -26,6 +33,26 @@ internal sealed class ClientHub(string runTag)
 
     /// <summary>The current step's ledger; swapped between steps, read by every receive loop.</summary>
     public volatile IAlertSink? Sink;
+
+    private static readonly byte[] SentAtMarker = "\"sentAt\":\""u8.ToArray();
+    // Where the wall clock stood at one Stopwatch reading: a frame's sentAt (UTC) on the bench's Stopwatch scale, within the clocks' drift over a run.
+    private static readonly long WallTicks0 = DateTime.UtcNow.Ticks, Stopwatch0 = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>The frame's <c>sentAt</c> (when the server accepted the alert) in Stopwatch ticks; false when it has none.</summary>
+    public static bool TryReadSentAt(ReadOnlySpan<byte> json, out long ticks)
+    {
+        ticks = 0;
+        int at = json.IndexOf(SentAtMarker);
+        if (at < 0)
+            return false;
+        var rest = json[(at + SentAtMarker.Length)..];
+        int end = rest.IndexOf((byte)'"');
+        if (end < 0 || !DateTimeOffset.TryParse(Encoding.ASCII.GetString(rest[..end]), System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var sentAt))
+            return false;
+        ticks = Stopwatch0 + (long)((sentAt.UtcTicks - WallTicks0) * ((double)System.Diagnostics.Stopwatch.Frequency / TimeSpan.TicksPerSecond));
+        return true;
+    }
 
     /// <summary>Finds <c>"text":"b:RUN:STEP:SEQ:TICKS"</c> in an alert frame (or a topic message) by scanning bytes.</summary>
     public bool TryReadTag(ReadOnlySpan<byte> json, out int step, out long seq, out long ticks)

@@ -144,7 +144,10 @@ internal sealed partial class WsClient
     {
         if (_hub.TryReadTag(json, out int step, out long seq, out long sentTicks))
         {
-            _hub.Sink?.OnAlert(Index, step, seq, sentTicks, now);
+            var sink = _hub.Sink;
+            sink?.OnAlert(Index, step, seq, sentTicks, now);
+            if (sink is not null && sink.WantsAccepted(step, seq) && ClientHub.TryReadSentAt(json, out long accepted))
+                sink.OnAccepted(seq, sentTicks, accepted);
             if (_hub.TrackAlertIds)
                 RememberAlertId(json);
             return;
