@@ -32,12 +32,12 @@ public sealed class AuthOptions
 
     /// <summary>The <c>iss</c> every token must carry (<c>AUTH_ISSUER</c>); unset: not checked.</summary>
     [ConfigurationKeyName("AUTH_ISSUER")]
-    [StringLength(1024)]
+    [StringLength(1024, ErrorMessage = "AUTH_ISSUER is longer than {1} characters.")]
     public string? Issuer { get; set; }
 
     /// <summary>The <c>aud</c> every token must carry (<c>AUTH_AUDIENCE</c>), or several comma-separated; unset: not checked.</summary>
     [ConfigurationKeyName("AUTH_AUDIENCE")]
-    [StringLength(1024)]
+    [StringLength(1024, ErrorMessage = "AUTH_AUDIENCE is longer than {1} characters.")]
     public string? Audience { get; set; }
 
     /// <summary>

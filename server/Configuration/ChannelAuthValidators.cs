@@ -27,11 +27,18 @@ internal sealed class ChannelOptionsValidator : IValidateOptions<ChannelOptions>
 internal sealed partial class AuthAnnotationsValidator : IValidateOptions<AuthOptions>;
 
 /// <summary>Rules across the AUTH_* settings, and the key material itself: a bad key fails the boot, not the first token; runs beside <see cref="AuthAnnotationsValidator"/>.</summary>
-internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
+internal sealed class AuthOptionsValidator(IOptions<ConnectionOptions> connections) : IValidateOptions<AuthOptions>
 {
+    /// <summary>A refresh frame's JSON around its token: <c>{"type":"refresh","token":""}</c> and room to spare.</summary>
+    public const int RefreshEnvelopeBytes = 64;
+
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
     {
         var builder = new ValidateOptionsResultBuilder();
+        // A socket signed in with the longest token the handshake accepts must be able to refresh it with one as long.
+        int needed = TokenValidator.MaxTokenLength + RefreshEnvelopeBytes;
+        if (options.AnyKeyConfigured && connections.Value.MaxMessageBytes < needed)
+            builder.AddError($"WS_MAX_MESSAGE_BYTES is {connections.Value.MaxMessageBytes}, but with tokens on it must be at least {needed}, so a refresh frame with a token of up to {TokenValidator.MaxTokenLength} characters fits.");
         if (options.Required && !options.AnyKeyConfigured)
             builder.AddError("AUTH_REQUIRED is true but no key is set: set AUTH_HS256_SECRET, AUTH_PUBLIC_KEY_FILE or AUTH_JWKS_URL.");
         if (!string.IsNullOrEmpty(options.Hs256Secret) && Encoding.UTF8.GetByteCount(options.Hs256Secret) is var bytes && bytes < AuthOptions.MinHs256SecretBytes)
@@ -45,7 +52,10 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         // Public keys are seldom ours alone: an identity provider's key set signs tokens for every app it serves, with
         // the same sub for the same person, so without these checks another app's token would open this user's channel.
         bool jwks = !string.IsNullOrWhiteSpace(options.JwksUrl), pem = !string.IsNullOrWhiteSpace(options.PublicKeyFile);
-        if ((jwks || pem) && string.IsNullOrWhiteSpace(options.Audience))
+        if (options.Audience is { Length: > 0 } audience && (options.Audiences.Length == 0
+                || audience.Split(',').Any(string.IsNullOrWhiteSpace)))
+            builder.AddError($"AUTH_AUDIENCE '{audience}' has an empty entry; give one or more aud values, separated by commas, or unset it.");
+        else if ((jwks || pem) && options.Audiences.Length == 0)
             builder.AddError($"{(jwks ? "AUTH_JWKS_URL" : "AUTH_PUBLIC_KEY_FILE")} is set but AUTH_AUDIENCE is not: public keys may sign tokens for other apps too, so set the aud this server's tokens carry.");
         if (jwks && string.IsNullOrWhiteSpace(options.Issuer))
             builder.AddError("AUTH_JWKS_URL is set but AUTH_ISSUER is not: a provider's key set may serve several issuers (tenants), so set the iss this server's tokens carry.");

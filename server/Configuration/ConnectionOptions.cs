@@ -14,7 +14,7 @@ public sealed class ConnectionOptions
     /// <summary>The largest inbound WebSocket message, in bytes (<c>WS_MAX_MESSAGE_BYTES</c>); a larger one closes the socket with 1009.</summary>
     [ConfigurationKeyName("WS_MAX_MESSAGE_BYTES")]
     [Range(256, 1_048_576)]
-    public int MaxMessageBytes { get; set; } = 4096;
+    public int MaxMessageBytes { get; set; } = 16_384;
 
     /// <summary>Frames a connection may have waiting to be sent (<c>WS_SEND_QUEUE</c>); a client that lets it fill is closed with 1013.</summary>
     [ConfigurationKeyName("WS_SEND_QUEUE")]

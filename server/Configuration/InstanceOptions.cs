@@ -8,13 +8,13 @@ public sealed class InstanceOptions
 {
     /// <summary>The instance id (<c>FLY_ALLOC_ID</c>); a random id when unset so local instances never collide.</summary>
     [ConfigurationKeyName("FLY_ALLOC_ID")]
-    [Required, StringLength(128), RegularExpression(@"^[A-Za-z0-9._~+%-]+$",
+    [Required(ErrorMessage = "FLY_ALLOC_ID is empty."), StringLength(128, ErrorMessage = "FLY_ALLOC_ID is longer than {1} characters."), RegularExpression(@"^[A-Za-z0-9._~+%-]+$",
         ErrorMessage = "FLY_ALLOC_ID may hold only letters, digits and . _ ~ + % -")]
     public string InstanceId { get; set; } = "";
 
     /// <summary>The region (<c>FLY_REGION</c>) shown to users as the alert's origin.</summary>
     [ConfigurationKeyName("FLY_REGION")]
-    [Required, StringLength(64), RegularExpression(@"^[A-Za-z0-9._-]+$",
+    [Required(ErrorMessage = "FLY_REGION is empty."), StringLength(64, ErrorMessage = "FLY_REGION is longer than {1} characters."), RegularExpression(@"^[A-Za-z0-9._-]+$",
         ErrorMessage = "FLY_REGION may hold only letters, digits and . _ -")]
     public string Region { get; set; } = DefaultRegion;
 

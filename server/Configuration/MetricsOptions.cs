@@ -13,7 +13,7 @@ public sealed class MetricsOptions
 
     /// <summary>Address the metrics endpoint binds to (<c>METRICS_HOST</c>): <c>*</c> for all, as Fly's scraper needs.</summary>
     [ConfigurationKeyName("METRICS_HOST")]
-    [Required]
+    [Required(ErrorMessage = "METRICS_HOST is empty.")]
     public string Host { get; set; } = "*";
 
     public const int DefaultPort = 9091;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Notifications.Bus.PubSub;
 
 namespace Notifications.Configuration;
 
@@ -18,8 +19,8 @@ internal sealed class PubSubOptionsValidator : IValidateOptions<PubSubOptions>
     {
         var builder = new ValidateOptionsResultBuilder();
         if (options.Mode == BusMode.Emulator && !IsHostPort(options.EmulatorHost!))
-            builder.AddError($"PUBSUB_EMULATOR_HOST must be host:port, not '{options.EmulatorHost}'.");
-        if (!IsHostPort(options.Endpoint) || options.Endpoint.Contains("://", StringComparison.Ordinal) || options.Endpoint.Contains('/'))
+            builder.AddError($"PUBSUB_EMULATOR_HOST must be host:port (no scheme or path), not '{options.EmulatorHost}'.");
+        if (!IsHostPort(options.Endpoint))
             builder.AddError($"PUBSUB_ENDPOINT must be host:port (such as {PubSubOptions.DefaultEndpoint}, no scheme or path), not '{options.Endpoint}'.");
 
         if (options.Mode == BusMode.GoogleCloud)
@@ -32,6 +33,8 @@ internal sealed class PubSubOptionsValidator : IValidateOptions<PubSubOptions>
                 builder.AddError("Set only one of GOOGLE_CREDENTIALS_JSON and GOOGLE_APPLICATION_CREDENTIALS.");
             if (file && !File.Exists(options.CredentialsFile))
                 builder.AddError($"GOOGLE_APPLICATION_CREDENTIALS names '{options.CredentialsFile}', which does not exist.");
+            else if (file != json && KeyProblem(options) is { } problem)
+                builder.AddError($"{(json ? "GOOGLE_CREDENTIALS_JSON" : $"GOOGLE_APPLICATION_CREDENTIALS ('{options.CredentialsFile}')")} is not a service account key: {problem}");
         }
         return builder.Build();
     }
@@ -39,7 +42,21 @@ internal sealed class PubSubOptionsValidator : IValidateOptions<PubSubOptions>
     private static bool IsHostPort(string? value)
     {
         int colon = value?.LastIndexOf(':') ?? -1;
-        return colon > 0 && !value!.AsSpan(0, colon).ContainsAny(' ', '\t') && int.TryParse(value.AsSpan(colon + 1), out int port) && port is > 0 and < 65536;
+        return colon > 0 && !value!.AsSpan(0, colon).ContainsAny(' ', '\t', '/') && int.TryParse(value.AsSpan(colon + 1), out int port) && port is > 0 and < 65536;
+    }
+
+    /// <summary>Why the key cannot be loaded as the bus will load it (a user's <c>gcloud</c> login, say, or a truncated paste), or null.</summary>
+    private static string? KeyProblem(PubSubOptions options)
+    {
+        try
+        {
+            PubSubChannelFactory.LoadServiceAccount(options);
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e.Message;
+        }
     }
 }
 
@@ -73,8 +90,13 @@ internal sealed class AllowedOriginsValidator : IValidateOptions<AdmissionOption
         var builder = new ValidateOptionsResultBuilder();
         foreach (var entry in (options.AllowedOrigins ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (entry != "*" && !IsOrigin(entry))
+            if (entry == "*")
+                continue;
+            if (!IsOrigin(entry))
                 builder.AddError($"ALLOWED_ORIGINS entry '{entry}' is not an origin: write it as scheme://host[:port], such as https://app.example.com, or * for any.");
+            // Browsers leave the scheme's default port out of Origin, and entries are compared as written.
+            else if (new Uri(entry).GetLeftPart(UriPartial.Authority) is var sent && !string.Equals(sent, entry.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+                builder.AddError($"ALLOWED_ORIGINS entry '{entry}' would never match: browsers send it as {sent}.");
         }
         return builder.Build();
     }

@@ -38,7 +38,7 @@ public sealed class PubSubOptions
 
     /// <summary>The shared topic every instance publishes to and subscribes on (<c>PUBSUB_TOPIC</c>).</summary>
     [ConfigurationKeyName("PUBSUB_TOPIC")]
-    [Required, RegularExpression(ResourceIdPattern, ErrorMessage = ResourceIdRule)]
+    [Required(ErrorMessage = "PUBSUB_TOPIC is empty."), RegularExpression(ResourceIdPattern, ErrorMessage = ResourceIdRule)]
     public string Topic { get; set; } = "ALIEN_NOTIFICATIONS";
 
     /// <summary>The project the emulator is addressed with when no project is configured.</summary>

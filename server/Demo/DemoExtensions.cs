@@ -4,7 +4,7 @@ using Notifications.Configuration;
 
 namespace Notifications.Demo;
 
-public static class DemoExtensions
+public static partial class DemoExtensions
 {
     public const string TokenPath = "/demo/token";
     public const string JobsPath = "/demo/jobs";
@@ -31,16 +31,30 @@ public static class DemoExtensions
     public static IEndpointRouteBuilder MapDemo(this IEndpointRouteBuilder app)
     {
         var demo = app.ServiceProvider.GetRequiredService<IOptions<DemoOptions>>().Value;
+        var logger = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Notifications.Demo");
         if (demo.DevTokens)
         {
+            Log.DevTokens(logger);
             app.MapPost(TokenPath, (HttpContext context, DemoEndpoints endpoints) => endpoints.IssueTokenAsync(context))
                 .ExcludeFromDescription();
         }
         if (demo.Enabled)
         {
+            Log.DemoEnabled(logger);
             app.MapPost(JobsPath, (HttpContext context, DemoEndpoints endpoints) => endpoints.StartJobAsync(context))
                 .ExcludeFromDescription();
         }
         return app;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5004, Level = LogLevel.Warning,
+            Message = "DEV_TOKENS is on: POST /demo/token signs a connection token for any user who asks. Never in production.")]
+        public static partial void DevTokens(ILogger logger);
+
+        [LoggerMessage(EventId = 5005, Level = LogLevel.Warning,
+            Message = "DEMO_ENABLED is on: POST /demo/jobs starts the demo's job runner on request. Never in production.")]
+        public static partial void DemoEnabled(ILogger logger);
     }
 }

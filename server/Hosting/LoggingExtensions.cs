@@ -20,8 +20,9 @@ internal static class LoggingExtensions
     public static void AddNotificationsLogging(this WebApplicationBuilder builder)
     {
         var level = ParseLevel(builder.Configuration["LOG_LEVEL"]);
-        // Only an explicit ASPNETCORE_ENVIRONMENT=Production switches to JSON; a bare local run stays readable.
-        bool json = string.Equals(builder.Configuration["environment"], Environments.Production, StringComparison.OrdinalIgnoreCase);
+        // Only an explicit ASPNETCORE_ENVIRONMENT=Production switches to JSON; a bare local run stays readable. The host's
+        // environment, not the configuration key alone, which an unrelated ENVIRONMENT variable would also set.
+        bool json = builder.Environment.IsProduction() && builder.Configuration["environment"] is not null;
         builder.Services.AddSerilog((services, logger) =>
         {
             var instance = services.GetRequiredService<IOptions<InstanceOptions>>().Value;

@@ -42,13 +42,12 @@ public static class NotificationsBuilderExtensions
         if (!string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
             return;
         string? raw = builder.Configuration["PORT"];
-        if (raw is null)
-        {
-            builder.WebHost.UseUrls("http://*:8080");
-            return;
-        }
-        if (!int.TryParse(raw, out int port) || port is < 1 or > 65535)
+        int port = 8080;
+        if (raw is not null && (!int.TryParse(raw, out port) || port is < 1 or > 65535))
             throw new OptionsValidationException("PORT", typeof(int), [$"PORT must be a TCP port from 1 to 65535, not '{raw}'."]);
+        // The metrics endpoint starts first and would take the port, leaving the server to fail on a bare "address in use".
+        if (int.TryParse(builder.Configuration["METRICS_PORT"], out int metrics) && metrics == port)
+            throw new OptionsValidationException("METRICS_PORT", typeof(int), [$"METRICS_PORT and PORT are both {port}: give the metrics endpoint a port of its own, or 0 to turn it off."]);
         builder.WebHost.UseUrls($"http://*:{port}");
     }
 
@@ -84,14 +83,18 @@ public static class NotificationsBuilderExtensions
         services.AddSingleton(TimeProvider.System);
     }
 
-    /// <summary>Checks one options class (bound from the flat environment-style keys) with its validator, and does so at boot.</summary>
-    /// <remarks>The annotations keep the constructors DI builds these types with in a trimmed (Native AOT) build.</remarks>
-    private static OptionsBuilder<TOptions> CheckedAtBoot<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions,
-        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(this OptionsBuilder<TOptions> options)
+    /// <summary>
+    /// Checks one options class (bound from the flat environment-style keys) with its generated attribute checks,
+    /// each failure named by its setting, and does so at boot.
+    /// </summary>
+    /// <remarks>The annotations keep what DI and <see cref="SettingNames{TOptions}"/> use in a trimmed (Native AOT) build.</remarks>
+    internal static OptionsBuilder<TOptions> CheckedAtBoot<[DynamicallyAccessedMembers(
+            DynamicallyAccessedMemberTypes.PublicParameterlessConstructor | DynamicallyAccessedMemberTypes.PublicProperties)] TOptions,
+        TValidator>(this OptionsBuilder<TOptions> options)
         where TOptions : class
-        where TValidator : class, IValidateOptions<TOptions>
+        where TValidator : class, IValidateOptions<TOptions>, new()
     {
-        options.Services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+        options.Services.AddSingleton<IValidateOptions<TOptions>>(new SettingNames<TOptions>(new TValidator()));
         return options.ValidateOnStart();
     }
 

@@ -14,11 +14,9 @@ internal static class PublishApiHosting
     public static WebApplicationBuilder AddNotificationsPublishApi(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<PublishApiOptions>().Bind(builder.Configuration).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PublishApiOptions>, PublishApiAnnotationsValidator>();
+        services.AddOptions<PublishApiOptions>().Bind(builder.Configuration).CheckedAtBoot<PublishApiOptions, PublishApiAnnotationsValidator>();
         services.AddSingleton<IValidateOptions<PublishApiOptions>, PublishApiOptionsValidator>();
-        services.AddOptions<DemoOptions>().Bind(builder.Configuration).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DemoOptions>, DemoAnnotationsValidator>();
+        services.AddOptions<DemoOptions>().Bind(builder.Configuration).CheckedAtBoot<DemoOptions, DemoAnnotationsValidator>();
         services.AddSingleton<IValidateOptions<DemoOptions>, DemoOptionsValidator>();
         services.AddSingleton<IChannelPublisher, ApiAlerts>();
         services.AddPublishApi();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Notifications.Bus;
 using Notifications.Configuration;
+using Notifications.Pusher.Apps;
 
 namespace Notifications.Hosting;
 
@@ -15,6 +16,7 @@ internal static partial class StartupLog
         var instance = app.Services.GetRequiredService<IOptions<InstanceOptions>>().Value;
         var pubSub = app.Services.GetRequiredService<IOptions<PubSubOptions>>().Value;
         var bus = app.Services.GetRequiredService<IMessageBus>();
+        var pusherApps = app.Services.GetRequiredService<PusherApps>();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
@@ -23,6 +25,8 @@ internal static partial class StartupLog
                 Log.Standalone(logger);
             else
                 Log.UsingPubSub(logger, bus.Kind, pubSub.Topic, bus.SubscriptionName!);
+            foreach (var shortSecret in pusherApps.All.Where(a => a.Secret.IsShort))
+                Log.ShortPusherSecret(logger, shortSecret.Id, AppSecret.AdvisedLength);
         });
     }
 
@@ -39,5 +43,9 @@ internal static partial class StartupLog
         [LoggerMessage(EventId = 5003, Level = LogLevel.Information,
             Message = "Alerts travel over {BusKind}: topic {Topic}, subscription {Subscription}.")]
         public static partial void UsingPubSub(ILogger logger, string busKind, string topic, string subscription);
+
+        [LoggerMessage(EventId = 5006, Level = LogLevel.Warning,
+            Message = "Pusher app {AppId}'s secret is shorter than {Advised} characters: it can be guessed offline from the channel signatures pages are given. Use {Advised} or more random characters, as Pusher does.")]
+        public static partial void ShortPusherSecret(ILogger logger, string appId, int advised);
     }
 }

@@ -14,8 +14,12 @@ internal static class TopicMessageReader
 {
     public const string ExternalOrigin = "external";
 
-    /// <summary>Far above any valid alert; a larger body is refused unread.</summary>
-    public const int MaxBodyBytes = 64 * 1024;
+    /// <summary>
+    /// Room for the largest alert the settings allow with every character escaped, as the serialiser escapes
+    /// non-ASCII and HTML-sensitive ones (<c>ALERT_MAX_LENGTH</c> 10,000 code points at 12 bytes, <c>data</c>'s
+    /// 16,384 bytes at 6); a larger body is refused unread.
+    /// </summary>
+    public const int MaxBodyBytes = 256 * 1024;
     /// <summary>Deep enough for the <c>data</c> the publish API lets through (its own limit is the same).</summary>
     public const int MaxDepth = 16;
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = MaxDepth };

@@ -40,6 +40,9 @@ public sealed class DemoJobTests(ITestOutputHelper output) : IAsyncDisposable
         Assert.Equal("user:ada", token.GetProperty("channel").GetString());
         Assert.True(token.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(9));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        // An operator who left them on sees it at boot.
+        Assert.Contains(host.Log.Events, e => e.Level == Serilog.Events.LogEventLevel.Warning && e.MessageTemplate.Text.StartsWith("DEV_TOKENS is on"));
+        Assert.Contains(host.Log.Events, e => e.Level == Serilog.Events.LogEventLevel.Warning && e.MessageTemplate.Text.StartsWith("DEMO_ENABLED is on"));
     }
 
     [Fact(Timeout = 30_000)]

@@ -36,7 +36,7 @@ internal static class PubSubChannelFactory
 
     // Type-specific loading: a key of any other type (an external account, say) is refused
     // instead of being trusted blindly, which is why GoogleCredential.FromJson is obsolete.
-    private static ServiceAccountCredential LoadServiceAccount(PubSubOptions options) =>
+    internal static ServiceAccountCredential LoadServiceAccount(PubSubOptions options) =>
         string.IsNullOrWhiteSpace(options.CredentialsJson)
             ? CredentialFactory.FromFile<ServiceAccountCredential>(options.CredentialsFile!)
             : CredentialFactory.FromJson<ServiceAccountCredential>(options.CredentialsJson);

@@ -9,7 +9,13 @@ namespace Notifications.Pusher.Apps;
 /// </summary>
 internal sealed class AppSecret(string secret)
 {
+    /// <summary>Pusher's own secrets are 20 random hex digits; a shorter one can be guessed offline from any signature a page is given.</summary>
+    public const int AdvisedLength = 20;
+
     private readonly byte[] _key = Encoding.UTF8.GetBytes(secret);
+
+    /// <summary>Whether the secret is as long as Pusher's own; the server warns at boot when not.</summary>
+    public bool IsShort => secret.Length < AdvisedLength;
 
     /// <summary>The lowercase hex HMAC-SHA256 of <paramref name="text"/>'s UTF-8 bytes, as Pusher's libraries sign.</summary>
     public string Sign(string text) => Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(text)));

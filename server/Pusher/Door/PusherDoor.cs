@@ -119,6 +119,8 @@ internal sealed class PusherDoor(
             AlertRatePerSecond = o.AlertRatePerSecond,
             AlertBurst = o.AlertBurst,
             RateLimitStrikes = o.RateLimitStrikes,
+            LogEachConnection = o.LogEachConnection,
+            LogSummarySeconds = o.LogSummarySeconds,
         };
     });
 }

@@ -29,4 +29,20 @@ public sealed class TopicDataTests
         Assert.Null(bad.Alert);
         Assert.Contains("data", bad.Invalid);
     }
+
+    [Fact]
+    public void The_largest_alert_the_settings_allow_crosses_the_topic_with_every_character_escaped()
+    {
+        // Each emoji is written \uD83D\uDE00 and each '<' \u003C on the topic: 12 and 6 bytes.
+        string text = string.Concat(Enumerable.Repeat("\U0001F600", 10_000));
+        var data = System.Text.Json.JsonDocument.Parse($$"""{"k":"{{new string('<', 16_384 - 8)}}"}""").RootElement;
+        var sent = new AlertMessage("id-1", text, "ams", "i1", DateTimeOffset.UtcNow, "user:ada", data);
+        var encoded = Frames.TopicAlert(sent);
+
+        var read = TopicMessageReader.Read(encoded, "m1", DateTimeOffset.UtcNow, 10_000);
+
+        Assert.True(encoded.Length > 200_000, $"{encoded.Length} bytes: the serialiser no longer escapes as this test assumes");
+        Assert.Null(read.Invalid);
+        Assert.Equal(text, read.Alert!.Text);
+    }
 }

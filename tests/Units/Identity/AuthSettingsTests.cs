@@ -6,9 +6,10 @@ namespace Notifications.Tests.Units.Identity;
 
 public sealed class AuthSettingsTests
 {
-    private static string? Failure(AuthOptions options)
+    private static string? Failure(AuthOptions options, int maxMessageBytes = 16_384)
     {
-        var result = new AuthOptionsValidator().Validate(null, options);
+        var connections = Microsoft.Extensions.Options.Options.Create(new ConnectionOptions { MaxMessageBytes = maxMessageBytes });
+        var result = new AuthOptionsValidator(connections).Validate(null, options);
         return result.Succeeded ? null : result.FailureMessage;
     }
 
@@ -120,5 +121,28 @@ public sealed class AuthSettingsTests
     {
         Assert.Equal(["a", "b"], new AuthOptions { Audience = " a, b ," }.Audiences);
         Assert.Empty(new AuthOptions().Audiences);
+    }
+
+    [Theory]
+    [InlineData(",")]
+    [InlineData(" , ")]
+    [InlineData("notifications,")]
+    [InlineData("a,,b")]
+    public void An_audience_list_with_an_empty_entry_is_refused_rather_than_read_as_no_check(string audience)
+    {
+        var message = Failure(new AuthOptions { JwksUrl = "https://id.example.com/.well-known/jwks.json", Audience = audience, Issuer = "https://id.example.com/" });
+
+        Assert.Contains("AUTH_AUDIENCE", message);
+        Assert.Contains("empty entry", message);
+    }
+
+    [Fact]
+    public void With_tokens_on_a_refresh_frame_with_the_longest_token_must_fit_a_message()
+    {
+        var options = new AuthOptions { Hs256Secret = new string('s', 32) };
+
+        Assert.Contains("WS_MAX_MESSAGE_BYTES is 4096", Failure(options, maxMessageBytes: 4096));
+        Assert.Null(Failure(options, maxMessageBytes: 8 * 1024 + AuthOptionsValidator.RefreshEnvelopeBytes));
+        Assert.Null(Failure(new AuthOptions(), maxMessageBytes: 4096));
     }
 }
