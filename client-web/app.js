@@ -149,6 +149,8 @@ function onSubmit(event) {
   const text = el.text.value.trim() || DEFAULT_TEXT;
   if (codePoints(text) > client.maxTextLength) return updateComposer();
   if (!client.send(text)) {
+    // Live, the library refused the text itself and its error event has said why.
+    if (client.live) return;
     return showError('not_connected', 'Not connected, so nothing was sent. Try again once the status shows live.', true);
   }
   clearError();
@@ -180,7 +182,7 @@ client.on('state', showState);
 client.on('welcome', onWelcome);
 client.on('presence', (frame) => showPresence(frame.clients, frame.instances));
 client.on('alert', onAlert);
-client.on('error', (error) => showError(error.code, error.message));
+client.on('error', (error) => showError(error.code, error.message, error.local === true));
 el.form.addEventListener('submit', onSubmit);
 el.text.addEventListener('input', updateComposer);
 

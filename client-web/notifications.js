@@ -13,6 +13,10 @@ const RETRY_REFRESH_MS = 5_000;
 // grown back rather than have them refused.
 const REQUEST_BURST = 100;
 const REQUESTS_PER_SECOND = 10;
+// How much later than a channel's last alert the last stamp heard must be to replace that alert's id (which the server
+// forgets after ALERT_WINDOW_SECONDS) as its resume point: past the server's resume slack (3 s by default) and an alert's
+// delivery delay, so the stamp's resume starts after the alert and is complete wherever the id's would be.
+const ALERT_POINT_AGE_MS = 10_000;
 
 const DEFAULTS = Object.freeze({
   url: '/ws',
@@ -26,6 +30,10 @@ const DEFAULTS = Object.freeze({
 // Error codes that answer a subscribe (docs/protocol.md, "Error codes"); other codes answer alerts or refreshes.
 const SUBSCRIBE_REFUSALS = new Set(['invalid_channel', 'auth_required', 'channel_forbidden', 'too_many_channels']);
 const REFRESH_REFUSALS = new Set(['token_invalid', 'token_mismatch']);
+// What the server trims from alert text before counting it: .NET's char.IsWhiteSpace, which is JavaScript's \s without
+// U+FEFF and with U+0085.
+const SERVER_SPACE = '[\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const SERVER_TRIM = new RegExp(`^${SERVER_SPACE}+|${SERVER_SPACE}+$`, 'g');
 
 /**
  * The server's rule for channel names: 1–128 of ASCII letters, digits and `: _ - . = @ , ; |`, not starting or
@@ -67,6 +75,18 @@ export function timeId(ms) {
   const rest = hex(random);
   const variant = (8 + (random[2] & 3)).toString(16);
   return `${time.slice(0, 8)}-${time.slice(8)}-7${rest.slice(1, 4)}-${variant}${rest.slice(5, 8)}-${rest.slice(8, 20)}`;
+}
+
+// Alert text as the server takes it (trimmed), or the error it would answer, by the rule of server/Messages/AlertText.cs.
+function alertText(text, maxLength) {
+  if (text === null || text === undefined) return { error: { code: 'text_required', message: 'An alert needs a non-empty "text".' } };
+  if (typeof text !== 'string') return { error: { code: 'invalid_message', message: '"text" must be a string.' } };
+  const trimmed = text.replace(SERVER_TRIM, '');
+  // Code points, as the server counts them, not UTF-16 units.
+  const length = [...trimmed].length;
+  if (length === 0) return { error: { code: 'text_required', message: 'An alert needs a non-empty "text".' } };
+  if (length > maxLength) return { error: { code: 'text_too_long', message: `Alert text is ${length} characters; the limit is ${maxLength}.` } };
+  return { text: trimmed };
 }
 
 function report(error) {
@@ -117,6 +137,10 @@ export class NotificationsClient {
   // connection is known to have heard everything sent before.
   #timePoints = new Map();
   #heardAt = null;
+  // Channels whose position is an alert's id, with when that alert was sent (by the server's clock, as #heard takes it).
+  #alertTimes = new Map();
+  // Bumped by setToken(): a token fetched meanwhile is older than the one set.
+  #tokenSets = 0;
   #seen = new Set();
   // Per connection: channels confirmed, requests awaiting an answer (in order), resumes under way.
   #joined = new Set();
@@ -177,14 +201,19 @@ export class NotificationsClient {
   /** Closes the connection and stops reconnecting; connect() starts again, with the same channels. */
   close() {
     this.#stopped = true;
+    // Its pageshow handler goes with the others, so nothing else would lift a pagehide's suspension.
+    this.#suspended = false;
     this.#unlisten();
     clearTimeout(this.#timers.reconnect);
     this.#retire();
+    for (const channel of [...this.#pendingJoins.keys()]) {
+      this.#settle(this.#pendingJoins, channel, { channel, joined: false, code: 'closed', message: 'Closed before the server answered.' });
+    }
     this.#setState('closed');
   }
 
   /**
-   * Calls handler(payload...) for `state`, `alert`, `welcome`, `presence`, `resume`, `subscribed`,
+   * Calls handler(payload...) for `state`, `alert`, `pusher_event`, `welcome`, `presence`, `resume`, `subscribed`,
    * `unsubscribed`, `refreshed`, `goaway`, `disconnect` and `error`. Returns a function that removes it.
    */
   on(event, handler) {
@@ -195,9 +224,10 @@ export class NotificationsClient {
   }
 
   /**
-   * Joins a channel, now and after every reconnect, and calls onAlert(alert, meta) for its alerts.
-   * Resolves with `{ channel, joined: true, resume }` once the server has answered, or
-   * `{ channel, joined: false, code, message }` if it refused; never rejects.
+   * Joins a channel, now and after every reconnect, and calls onAlert(alert, meta) for its alerts (and, on a
+   * `pusher:` channel, its `pusher_event` frames). Resolves with `{ channel, joined: true, resume }` once the server
+   * has answered, `{ channel, joined: false, code, message }` if it refused, or with code `closed` at close(); never
+   * rejects.
    */
   join(channel, onAlert) {
     if (!isValidChannel(channel)) {
@@ -231,11 +261,21 @@ export class NotificationsClient {
     return answer;
   }
 
-  /** Sends an alert to `global`, or to a channel joined on this connection; false when nothing was sent. */
+  /**
+   * Sends an alert to `global`, or to a channel joined on this connection; false when nothing was sent: not live, the
+   * channel (or `global`) not joined, or text the server would refuse (an `error` event with `local: true` says why).
+   */
   send(text, { channel } = {}) {
-    if (!this.live || (channel !== undefined && channel !== GLOBAL && !this.#joined.has(channel))) return false;
-    const frame = { type: 'alert', text };
-    if (channel !== undefined && channel !== GLOBAL) frame.channel = channel;
+    const target = channel ?? GLOBAL;
+    if (!this.live || !this.#joined.has(target) || this.#left.has(target)) return false;
+    const checked = alertText(text, this.#info.maxTextLength);
+    if (checked.error) {
+      this.#emit('error', { ...checked.error, local: true });
+      return false;
+    }
+    // Trimmed as the server would, so white space around it cannot make the frame too large to take (close 1009).
+    const frame = { type: 'alert', text: checked.text };
+    if (target !== GLOBAL) frame.channel = target;
     this.#ws.send(JSON.stringify(frame));
     return true;
   }
@@ -243,6 +283,7 @@ export class NotificationsClient {
   /** Uses this token from now on: sent as a `refresh` if it names the same user, else by reconnecting. */
   setToken(token) {
     this.#token = token || null;
+    this.#tokenSets++;
     this.#applyToken(this.#ws, this.#token);
   }
 
@@ -378,13 +419,18 @@ export class NotificationsClient {
     this.#retries = [];
     this.#outbox = [];
     this.#budget = { tokens: REQUEST_BURST, at: Date.now() };
-    // Frames come in order, so a channel still at a time point got everything sent to it before the last frame heard:
-    // it resumes from then (what was still on its way is within the server's slack), not from when it was joined.
+    // Frames come in order, so a channel joined on this connection got everything sent to it before the last frame
+    // heard: it resumes from then (what was still on its way is within the server's slack), not from when it was joined,
+    // nor from an alert long past, whose id the server lets go. Not while a replay is under way: it has not all come.
     for (const channel of this.#joined) {
+      if (this.#heardAt === null || this.#resuming.has(channel) || !this.#positions.has(channel)) continue;
       const at = this.#timePoints.get(channel);
-      if (at === undefined || this.#heardAt === null || this.#heardAt <= at || this.#resuming.has(channel)) continue;
+      const alertAt = this.#alertTimes.get(channel);
+      const later = at !== undefined ? this.#heardAt > at : alertAt !== undefined && this.#heardAt - alertAt > ALERT_POINT_AGE_MS;
+      if (!later) continue;
       this.#positions.set(channel, timeId(this.#heardAt));
       this.#timePoints.set(channel, this.#heardAt);
+      this.#alertTimes.delete(channel);
     }
     this.#heardAt = null;
     this.#joined.clear();
@@ -435,6 +481,7 @@ export class NotificationsClient {
     switch (frame.type) {
       case 'welcome': return this.#onWelcome(socket, frame);
       case 'alert': return this.#onAlert(frame);
+      case 'pusher_event': return this.#onPusherEvent(frame);
       case 'subscribed': return this.#onSubscribed(frame);
       case 'unsubscribed': return this.#onUnsubscribed(frame);
       case 'refreshed': return this.#onRefreshed(frame);
@@ -456,7 +503,15 @@ export class NotificationsClient {
     if (this.#heardAt === null || sent > this.#heardAt) this.#heardAt = sent;
   }
 
+  // When an alert was sent, by the server's clock and never later than now; now if it does not say.
+  #sentAt(frame, now = this.serverNow()) {
+    const stamp = Date.parse(frame.sentAt);
+    return Number.isFinite(stamp) ? Math.min(stamp, now) : now;
+  }
+
   #onWelcome(socket, frame) {
+    // A token set or fetched while connecting, for another user (or none): a new connection, before this one is used.
+    if (this.#token !== this.#usedToken && !this.#isSameUser(this.#token)) return this.#restart();
     const serverTime = Date.parse(frame.serverTime);
     if (Number.isFinite(serverTime)) this.#info.clockOffsetMs = serverTime - Date.now();
     if (Number.isInteger(frame.maxTextLength) && frame.maxTextLength > 0) this.#info.maxTextLength = frame.maxTextLength;
@@ -478,6 +533,8 @@ export class NotificationsClient {
     this.#planRefresh();
     this.#timers.stable = setTimeout(() => { this.#attempt = 0; }, this.#o.stableAfterMs);
     this.#setState('live');
+    // The same user's newer token goes out as a refresh.
+    if (this.#token !== this.#usedToken) this.#applyToken(socket, this.#token);
     this.#emit('welcome', frame);
     if (frame.resume) this.#emit('resume', { channel: GLOBAL, ...frame.resume });
   }
@@ -552,7 +609,7 @@ export class NotificationsClient {
       return;
     }
     const id = frame.id == null ? null : String(frame.id);
-    const replayed = this.#advance(channel, id, resume);
+    const replayed = this.#advance(channel, id, this.#sentAt(frame), resume);
     this.#deliver(frame, channel, id, replayed);
     // The replay's last alert is in: the live alerts that beat its answer follow it.
     if (resume && !this.#resuming.has(channel)) this.#release(resume.held);
@@ -568,6 +625,16 @@ export class NotificationsClient {
     this.#emit('alert', frame, meta);
   }
 
+  // An event from the Pusher door on a `pusher:` channel (docs/protocol.md, "The same rooms through both doors"). The
+  // server keeps none for resuming, so it moves no resume point and is not held for a replay.
+  #onPusherEvent(frame) {
+    const channel = frame.channel;
+    if (typeof channel !== 'string' || typeof frame.event !== 'string' || !this.#channels.has(channel)) return;
+    const meta = { channel, replayed: false };
+    for (const handler of [...this.#channels.get(channel)]) this.#call(handler, frame, meta);
+    this.#emit('pusher_event', frame, meta);
+  }
+
   // Live alerts held while a resume awaited its answer, delivered once its replay is in (those the replay
   // repeated are dropped as seen).
   #release(held) {
@@ -575,10 +642,11 @@ export class NotificationsClient {
   }
 
   // Moves the channel's resume position to this alert; says whether the alert belongs to a replay.
-  #advance(channel, id, resume) {
+  #advance(channel, id, sentAt, resume) {
     if (id !== null) {
       this.#positions.set(channel, id);
       this.#timePoints.delete(channel);
+      this.#alertTimes.set(channel, sentAt);
     }
     if (!resume) return false;
     if (--resume.remaining <= 0) this.#resuming.delete(channel);
@@ -636,16 +704,13 @@ export class NotificationsClient {
       this.#channels.delete(channel);
       this.#positions.delete(channel);
       this.#timePoints.delete(channel);
+      this.#alertTimes.delete(channel);
       this.#resuming.delete(channel);
       this.#settle(this.#pendingJoins, channel, { channel, joined: false, code: frame.code, message: frame.message });
     }
     // A subscribe or unsubscribe past the server's request budget: it names the channel, and is asked again when told.
-    // One naming no channel answers an alert or a refresh: a refresh still unanswered is tried again when told.
-    if (!channel && frame.code === 'rate_limited' && this.#sentRefreshes.length > 0) {
-      this.#sentRefreshes = [];
-      this.#usedToken = this.#acceptedToken;
-      this.#planRefresh(Math.max(Number.isFinite(frame.retryAfterMs) ? frame.retryAfterMs : 1000, 50));
-    }
+    // One naming no channel answers an alert or a refresh, and nothing in it says which.
+    if (!channel && frame.code === 'rate_limited' && this.#sentRefreshes.length > 0) this.#resendRefresh(frame.retryAfterMs);
     if (channel && frame.code === 'rate_limited') {
       const kind = this.#answered(channel);
       if (kind) this.#askAgain(channel, kind, frame.retryAfterMs);
@@ -712,6 +777,7 @@ export class NotificationsClient {
   #forget(channel) {
     this.#positions.delete(channel);
     this.#timePoints.delete(channel);
+    this.#alertTimes.delete(channel);
     this.#resuming.delete(channel);
     this.#left.add(channel);
   }
@@ -730,12 +796,14 @@ export class NotificationsClient {
     return stale ? this.#fetchToken() : this.#token;
   }
 
-  // One fetch at a time: a refresh and a reconnect that both need a token share it.
+  // One fetch at a time: a refresh and a reconnect that both need a token share it. A setToken() while it runs wins.
   #fetchToken() {
     if (!this.#o.getToken) return Promise.resolve(this.#token);
     this.#tokenPromise ??= (async () => {
+      const sets = this.#tokenSets;
       try {
-        this.#token = (await this.#o.getToken()) || null;
+        const token = (await this.#o.getToken()) || null;
+        if (sets === this.#tokenSets) this.#token = token;
         return this.#token;
       } finally {
         this.#tokenPromise = null;
@@ -765,15 +833,33 @@ export class NotificationsClient {
   }
 
   #applyToken(socket, token) {
-    // A newer connection has started since: it was opened with the newest token.
-    if (!socket || socket !== this.#ws || this.#state !== 'live' || (!token && !this.#usedToken)) return;
-    // Signed in, out, or as someone else: a refresh cannot change the user, a new connection can.
-    if (!token || !this.#usedToken || tokenClaims(token).sub !== this.user) return this.#restart();
+    // A newer connection has started since: it was opened with a token at least as new, and its welcome checks it.
+    if (!socket || socket !== this.#ws || (!token && !this.#usedToken)) return;
+    // Signed in, out, or as someone else: a refresh cannot change the user, a new connection can. Not live yet (or
+    // offline) too: the socket must not stay in the old user's channel meanwhile.
+    if (!this.#isSameUser(token)) return this.#restart();
+    // Not live: the welcome sends it as a refresh, or the next connection opens with it.
+    if (this.#state !== 'live') return;
     if (token === this.#usedToken) return this.#planRefresh(RETRY_REFRESH_MS);
     // The expiry moves only when the server says `refreshed`; a refused token leaves the old one in force.
     this.#usedToken = token;
     this.#sentRefreshes.push(token);
     this.#request(socket, { type: 'refresh', token });
+  }
+
+  // A refresh may have been refused as rate_limited: the newest one is sent again when the server would take it, unless
+  // an answer to it comes first (then the rate_limited answered an alert). A second `refreshed` for it changes nothing.
+  #resendRefresh(retryAfterMs) {
+    const socket = this.#ws;
+    clearTimeout(this.#timers.refresh);
+    this.#timers.refresh = setTimeout(() => {
+      const token = this.#sentRefreshes.at(-1);
+      if (token && socket === this.#ws && this.#isUp()) this.#request(socket, { type: 'refresh', token });
+    }, Math.max(Number.isFinite(retryAfterMs) ? retryAfterMs : 1000, 50));
+  }
+
+  #isSameUser(token) {
+    return Boolean(token && this.#usedToken && tokenClaims(token).sub === this.user);
   }
 
   #onRefreshed(frame) {
@@ -815,6 +901,8 @@ export class NotificationsClient {
         this.#suspended = true;
         clearTimeout(this.#timers.reconnect);
         this.#retire();
+        // No socket until pageshow: not live, and no attempt planned.
+        this.#setState('closed');
       },
       // Back from the back/forward cache: the socket was closed on pagehide.
       pageshow: (event) => {

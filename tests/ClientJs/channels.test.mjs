@@ -300,3 +300,47 @@ test('a page that left its own user: channel does not resume it, and joining it 
   ctx.client.join('user:42');
   assert.deepEqual(second.of('subscribe'), [{ type: 'subscribe', channel: 'user:42' }]);
 });
+
+test('Pusher events on a joined pusher: channel reach its handlers and the pusher_event event, and move no resume point', async () => {
+  const first = await live();
+  const news = [];
+  const events = [];
+  ctx.client.on('pusher_event', (frame, meta) => events.push(`${frame.event}@${meta.channel}`));
+  ctx.client.join('pusher:1001:news', (frame, meta) => news.push([frame.type, frame.event ?? frame.id, meta.replayed]));
+  first.receive({ type: 'subscribed', channel: 'pusher:1001:news' });
+  first.alert('n1', 'x', 'pusher:1001:news');
+  first.receive({ type: 'pusher_event', id: 'p1', channel: 'pusher:1001:news', event: 'NewsPosted', data: '{"title":"Hi"}' });
+  first.receive({ type: 'pusher_event', id: 'p2', channel: 'pusher:1001:other', event: 'NewsPosted', data: '{}' });
+
+  assert.deepEqual(news, [['alert', 'n1', false], ['pusher_event', 'NewsPosted', false]]);
+  assert.deepEqual(events, ['NewsPosted@pusher:1001:news'], 'a channel not joined is dropped');
+  assert.deepEqual(ctx.alerts(), ['n1'], 'not an alert');
+
+  ctx.client.leave('pusher:1001:news');
+  first.receive({ type: 'pusher_event', id: 'p3', channel: 'pusher:1001:news', event: 'NewsPosted', data: '{}' });
+  assert.equal(events.length, 1, 'nor one left');
+  ctx.client.join('pusher:1001:news');
+  first.receive({ type: 'subscribed', channel: 'pusher:1001:news' });
+  first.alert('n2', 'x', 'pusher:1001:news');
+  first.receive({ type: 'pusher_event', id: 'p4', channel: 'pusher:1001:news', event: 'NewsPosted', data: '{}' });
+
+  first.drop();
+  await tick(ctx.client.reconnectAt - Date.now());
+  const second = FakeWebSocket.last;
+  second.welcome();
+  assert.deepEqual(second.of('subscribe'), [{ type: 'subscribe', channel: 'pusher:1001:news', since: 'n2' }]);
+});
+
+test('close() answers the joins still waiting, and connect() joins their channels again', async () => {
+  const socket = await live();
+  const answer = ctx.client.join('team:1');
+  ctx.client.close();
+  assert.deepEqual(await answer, { channel: 'team:1', joined: false, code: 'closed', message: 'Closed before the server answered.' });
+  assert.deepEqual(ctx.client.channels, ['global', 'team:1']);
+
+  ctx.client.connect();
+  await flush();
+  assert.notEqual(FakeWebSocket.last, socket);
+  FakeWebSocket.last.welcome();
+  assert.deepEqual(FakeWebSocket.last.of('subscribe'), [{ type: 'subscribe', channel: 'team:1' }]);
+});

@@ -161,6 +161,38 @@ test('pagehide closes the socket and stays quiet; pageshow from the back/forward
   assert.equal(FakeWebSocket.sockets.length, 2);
 });
 
+test('pagehide says closed until pageshow, and close() after it leaves connect() working', async () => {
+  ctx = setUp({}, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  FakeWebSocket.last.welcome();
+  // A page that closes on pagehide and connects on pageshow itself.
+  ctx.win.addEventListener('pagehide', () => ctx.client.close());
+  ctx.win.addEventListener('pageshow', (event) => { if (event.persisted) ctx.client.connect(); });
+
+  ctx.win.pageHide();
+  assert.equal(ctx.client.state, 'closed');
+  assert.equal(ctx.client.live, false);
+  ctx.win.pageShow(true);
+  await flush();
+  assert.equal(FakeWebSocket.sockets.length, 2);
+  FakeWebSocket.last.welcome();
+  assert.equal(ctx.client.state, 'live');
+});
+
+test('pagehide alone: not live, nothing planned, until pageshow', async () => {
+  ctx = setUp({}, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  FakeWebSocket.last.welcome();
+  ctx.win.pageHide();
+  assert.equal(ctx.client.state, 'closed');
+  assert.equal(ctx.client.reconnectAt, null);
+  ctx.win.pageShow(true);
+  await flush();
+  assert.equal(ctx.client.state, 'connecting');
+});
+
 test('close() stops for good until connect(), and says closed', async () => {
   ctx = setUp();
   ctx.client.connect();
@@ -189,6 +221,38 @@ test('send() writes an alert frame only while live', async () => {
   assert.equal(ctx.client.send('Alien landing!'), true);
   assert.deepEqual(socket.of('alert'), [{ type: 'alert', text: 'Alien landing!' }]);
   assert.equal(ctx.client.send('to a channel not joined', { channel: 'team:1' }), false);
+});
+
+test('send() refuses what the server would, as it counts: text over maxTextLength in code points after trimming, or empty', async () => {
+  ctx = setUp();
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  socket.welcome({ maxTextLength: 5 });
+  const errors = () => ctx.events.filter((e) => e.name === 'error').map((e) => [e.payload.code, e.payload.local]);
+
+  assert.equal(ctx.client.send('\u00a0 👽👽👽👽👽\n\u0085'), true, 'five code points once trimmed, though ten UTF-16 units');
+  assert.equal(ctx.client.send('👽👽👽👽👽👽'), false);
+  assert.equal(ctx.client.send(' \t '), false);
+  assert.equal(ctx.client.send('\ufeff12345'), false, 'the server does not trim U+FEFF: six');
+  assert.deepEqual(socket.of('alert'), [{ type: 'alert', text: '👽👽👽👽👽' }]);
+  assert.deepEqual(errors(), [['text_too_long', true], ['text_required', true], ['text_too_long', true]]);
+});
+
+test('send() without a channel is refused while global is left', async () => {
+  ctx = setUp({ global: false });
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  socket.welcome();
+  assert.equal(ctx.client.send('hi'), false);
+  assert.equal(ctx.client.send('hi', { channel: 'global' }), false);
+  ctx.client.join('global');
+  socket.receive({ type: 'subscribed', channel: 'global' });
+  assert.equal(ctx.client.send('hi'), true);
+  ctx.client.leave('global');
+  assert.equal(ctx.client.send('hi'), false, 'left: not after its answer only');
+  assert.deepEqual(socket.of('alert'), [{ type: 'alert', text: 'hi' }]);
 });
 
 test('every close code but 4001 reconnects: 1008, 1009, 1011, 1013 and an unknown 4999', async () => {

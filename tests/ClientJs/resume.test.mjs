@@ -317,3 +317,49 @@ test('a channel left and joined again starts afresh, without the old resume poin
   const point = timeOf(second.of('subscribe')[0].since);
   assert.ok(point >= NOW + 1_000 - 5_000 && point <= NOW + 1_000, `joined again: from about then, not t2's id (${point - NOW})`);
 });
+
+test('a channel quiet long after its last alert resumes from the last stamp heard, not from the id the server lets go', async () => {
+  const first = await live();
+  ctx.client.join('public:deploys');
+  ctx.client.join('team:1');
+  first.receive({ type: 'subscribed', channel: 'public:deploys', serverTime: new Date(Date.now()).toISOString() });
+  first.receive({ type: 'subscribed', channel: 'team:1', serverTime: new Date(Date.now()).toISOString() });
+  first.alert('g1');
+  first.alert('d1', 'deploy', 'public:deploys');
+  // An hour of quiet but for presence, then team:1 gets an alert shortly before the socket dies.
+  for (let i = 0; i < 60; i++) {
+    await tick(60_000);
+    first.receive({ type: 'presence', clients: 3, instances: 2, serverTime: new Date(Date.now()).toISOString() });
+  }
+  const lastHeard = Date.now();
+  await tick(5_000);
+  first.alert('t1', 'x', 'team:1');
+
+  const second = await reconnect();
+  assert.equal(timeOf(second.since), lastHeard + 5_000, 'global: from the last stamp heard (t1\'s)');
+  second.welcome();
+  const [deploys, team] = second.of('subscribe');
+  assert.equal(timeOf(deploys.since), lastHeard + 5_000);
+  assert.equal(team.since, 't1', 'an alert within seconds of the last stamp keeps its id');
+
+  // The time resume repeats what was sent in the slack before it: shown once.
+  second.receive({ type: 'subscribed', channel: 'team:1', resume: { since: 't1', complete: true, replayed: 1 } });
+  second.alert('t1', 'x', 'team:1');
+  assert.deepEqual(ctx.alerts(), ['g1', 'd1', 't1']);
+});
+
+test('a channel whose resume is unanswered keeps its alert id however long the connection heard other frames', async () => {
+  const first = await live();
+  ctx.client.join('team:1');
+  first.receive({ type: 'subscribed', channel: 'team:1' });
+  first.alert('t1', 'x', 'team:1');
+  const second = await reconnect();
+  second.welcome();
+  for (let i = 0; i < 10; i++) {
+    await tick(60_000);
+    second.receive({ type: 'presence', clients: 3, instances: 2, serverTime: new Date(Date.now()).toISOString() });
+  }
+  const third = await reconnect();
+  third.welcome();
+  assert.deepEqual(third.of('subscribe'), [{ type: 'subscribe', channel: 'team:1', since: 't1' }]);
+});

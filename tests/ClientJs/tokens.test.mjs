@@ -314,3 +314,126 @@ test('a page that was hidden past its refresh time refreshes as soon as it is se
   assert.equal(FakeWebSocket.last.of('refresh').length, 1);
 });
 
+
+test('a token set while connecting wins: another user\'s, or none, replaces the socket before it is used', async () => {
+  ctx = setUp({ token: jwt({ sub: 'A', exp: at(3600) }) }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  const asA = FakeWebSocket.last;
+  ctx.client.setToken(null);
+  await flush();
+  asA.welcome();
+  asA.alert('a1', 'for A only', 'user:A');
+
+  assert.ok(asA.closedByClient, 'A\'s socket is closed');
+  assert.equal(FakeWebSocket.sockets.length, 2);
+  assert.equal(FakeWebSocket.last.protocols, undefined, 'signed out: anonymous');
+  assert.deepEqual(ctx.alerts(), []);
+  assert.equal(ctx.events.filter((e) => e.name === 'welcome').length, 0, 'A\'s welcome is not passed on');
+
+  ctx.client.setToken(jwt({ sub: 'B', exp: at(3600) }));
+  await flush();
+  assert.equal(FakeWebSocket.sockets.length, 3);
+  FakeWebSocket.last.welcome();
+  assert.equal(ctx.client.user, 'B');
+  assert.equal(ctx.client.state, 'live');
+});
+
+test('a token fetched for the socket before is checked at the next socket\'s welcome: another user\'s reconnects', async () => {
+  let release;
+  let calls = 0;
+  const getToken = () => {
+    calls++;
+    if (calls === 1) return Promise.resolve(jwt({ sub: 'A', exp: seconds() + 3600 }));
+    return new Promise((resolve) => { release = () => resolve(jwt({ sub: 'B', exp: seconds() + 3600 })); });
+  };
+  ctx = setUp({ getToken }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  FakeWebSocket.last.welcome();
+  const refreshing = ctx.client.refreshToken();
+  FakeWebSocket.last.drop();
+  await tick(0);
+  const second = FakeWebSocket.last;
+  assert.equal(tokenClaims(second.token).sub, 'A', 'A\'s token is still fresh: the reconnect uses it');
+  release();
+  await refreshing;
+  second.welcome();
+  second.alert('a1', 'for A only', 'user:A');
+
+  assert.ok(second.closedByClient);
+  assert.deepEqual(ctx.alerts(), []);
+  await flush();
+  assert.equal(tokenClaims(FakeWebSocket.last.token).sub, 'B');
+});
+
+test('a token set while the connect\'s getToken runs is the one the socket opens with', async () => {
+  let release;
+  ctx = setUp({ getToken: () => new Promise((resolve) => { release = () => resolve(jwt({ sub: 'A', exp: seconds() + 3600 })); }) }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  const mine = jwt({ sub: 'B', exp: at(3600) });
+  ctx.client.setToken(mine);
+  release();
+  await flush();
+  assert.equal(FakeWebSocket.sockets.length, 1);
+  assert.equal(FakeWebSocket.last.token, mine);
+});
+
+test('the same user\'s token set while connecting is sent as a refresh once welcomed', async () => {
+  const { issued, getToken } = issuer(600);
+  ctx = setUp({ getToken }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  const newer = jwt({ sub: '42', exp: at(1200) });
+  ctx.client.setToken(newer);
+  socket.welcome();
+  assert.equal(FakeWebSocket.sockets.length, 1);
+  assert.equal(socket.token, issued[0]);
+  assert.deepEqual(socket.of('refresh'), [{ type: 'refresh', token: newer }]);
+});
+
+test('signing out while offline with the socket still open closes it: the old user\'s alerts stop', async () => {
+  ctx = setUp({ token: jwt({ sub: 'A', exp: at(3600) }) }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  const asA = FakeWebSocket.last;
+  asA.welcome();
+  ctx.win.goOffline();
+  ctx.client.setToken(null);
+  asA.alert('a1', 'for A only', 'user:A');
+
+  assert.ok(asA.closedByClient);
+  assert.deepEqual(ctx.alerts(), []);
+  assert.equal(ctx.client.state, 'offline');
+  ctx.win.goOnline();
+  await flush();
+  assert.equal(FakeWebSocket.last.protocols, undefined, 'back online: anonymous');
+});
+
+test('an alert\'s rate_limited while a refresh is out keeps the refresh: sent again only if still unanswered then', async () => {
+  const { issued, getToken } = issuer(600);
+  ctx = setUp({ getToken });
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  socket.welcome();
+  await tick(540_000);
+  assert.deepEqual(socket.of('refresh'), [{ type: 'refresh', token: issued[1] }]);
+
+  // The same frame answers a refused alert and a refused refresh; this one answered the page's alert.
+  socket.receive({ type: 'error', code: 'rate_limited', message: 'Too many alerts', retryAfterMs: 100 });
+  socket.receive({ type: 'refreshed', expiresAt: new Date(tokenClaims(issued[1]).exp * 1000).toISOString(), serverTime: new Date(Date.now()).toISOString() });
+  await tick(1_000);
+  assert.equal(socket.of('refresh').length, 1, 'answered: not sent again');
+  assert.equal(issued.length, 2, 'and no token fetched for it');
+
+  // A refresh the server did refuse: the same token goes again once the server would take it.
+  await tick(539_000);
+  assert.deepEqual(socket.of('refresh').at(-1), { type: 'refresh', token: issued[2] });
+  socket.receive({ type: 'error', code: 'rate_limited', message: 'Too many requests', retryAfterMs: 100 });
+  await tick(100);
+  assert.deepEqual(socket.of('refresh').slice(1), [{ type: 'refresh', token: issued[2] }, { type: 'refresh', token: issued[2] }]);
+  assert.equal(issued.length, 3);
+});
