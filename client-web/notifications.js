@@ -25,6 +25,8 @@ const DEFAULTS = Object.freeze({
   backoffCapMs: 15_000,
   stableAfterMs: 5_000,
   seenLimit: 1000,
+  heartbeatMs: 30_000,
+  heartbeatTimeoutMs: 10_000,
 });
 
 // Error codes that answer a subscribe (docs/protocol.md, "Error codes"); other codes answer alerts or refreshes.
@@ -110,7 +112,7 @@ export class NotificationsClient {
   #reconnectAt = null;
   #attempt = 0;
   #goAwayMs = null;
-  #timers = { reconnect: 0, stable: 0, refresh: 0, retry: 0, outbox: 0 };
+  #timers = { reconnect: 0, stable: 0, refresh: 0, retry: 0, outbox: 0, heartbeat: 0 };
   // Per connection: requests held back by the request budget (sent in order), and the budget left.
   #outbox = [];
   #budget = { tokens: REQUEST_BURST, at: 0 };
@@ -338,6 +340,8 @@ export class NotificationsClient {
     socket.onopen = () => { opened = true; };
     socket.onmessage = (event) => this.#onFrame(socket, event.data);
     socket.onclose = (event) => this.#onClose(socket, event, opened);
+    // Browsers set no time limit on a handshake: one that brings no welcome is given up like a silent connection.
+    this.#watch(socket, this.#o.heartbeatMs + this.#o.heartbeatTimeoutMs, false);
   }
 
   #url() {
@@ -411,6 +415,7 @@ export class NotificationsClient {
   }
 
   #endConnection() {
+    clearTimeout(this.#timers.heartbeat);
     clearTimeout(this.#timers.stable);
     clearTimeout(this.#timers.refresh);
     clearTimeout(this.#timers.retry);
@@ -474,7 +479,34 @@ export class NotificationsClient {
     }
     if (!frame || typeof frame !== 'object') return;
     this.#handle(socket, frame);
-    if (socket === this.#ws) this.#heard(frame, arrivedAt);
+    if (socket !== this.#ws) return;
+    this.#heard(frame, arrivedAt);
+    if (this.#state !== 'connecting') this.#watch(socket, this.#o.heartbeatMs, true);
+  }
+
+  // ---- liveness
+
+  // A page never sees the WebSocket's own pings, and a connection that died without a close (a laptop that slept,
+  // a phone that changed networks) looks open for minutes: after a quiet spell it asks for a pong, and a socket that
+  // stays silent is given up and replaced, resuming where it was.
+  #watch(socket, quietMs, welcomed) {
+    clearTimeout(this.#timers.heartbeat);
+    if (!(this.#o.heartbeatMs > 0)) return;
+    this.#timers.heartbeat = setTimeout(() => {
+      if (socket !== this.#ws) return;
+      if (!welcomed) return this.#giveUp(socket, 'no welcome');
+      this.#request(socket, { type: 'ping' });
+      this.#timers.heartbeat = setTimeout(() => this.#giveUp(socket, 'no answer to a ping'), this.#o.heartbeatTimeoutMs);
+    }, quietMs);
+  }
+
+  #giveUp(socket, why) {
+    if (socket !== this.#ws) return;
+    this.#retire();
+    this.#emit('disconnect', { code: 1006, reason: `The connection went silent (${why}).`, opened: true });
+    if (this.#stopped || this.#suspended) return;
+    if (!this.#online()) return this.#setState('offline');
+    this.#scheduleReconnect();
   }
 
   #handle(socket, frame) {
@@ -563,8 +595,9 @@ export class NotificationsClient {
 
   #request(socket, frame) {
     if (frame.channel !== undefined) this.#queue(this.#requests, frame.channel, frame.type);
-    // A refresh goes ahead of held subscribes: the token may run out before they are through.
-    if (frame.type === 'refresh') this.#outbox.unshift(frame);
+    // A refresh goes ahead of held subscribes: the token may run out before they are through; a ping too, as its
+    // answer is awaited against a clock.
+    if (frame.type === 'refresh' || frame.type === 'ping') this.#outbox.unshift(frame);
     else this.#outbox.push(frame);
     this.#sendQueued(socket);
   }

@@ -67,6 +67,9 @@ internal sealed partial class Connection
             case ClientRequestKind.Refresh:
                 Refresh(request.Token!);
                 break;
+            case ClientRequestKind.Ping:
+                TryEnqueue(Frames.Pong(_clock.GetUtcNow()));
+                break;
             default:
                 SendAlert(request.AlertText!, request.Channel ?? ChannelName.Global);
                 break;
@@ -99,7 +102,7 @@ internal sealed partial class Connection
     }
 
     /// <summary>
-    /// Takes one from the budget of subscribe, unsubscribe and refresh requests, or answers <c>rate_limited</c>.
+    /// Takes one from the budget of subscribe, unsubscribe, refresh and ping requests, or answers <c>rate_limited</c>.
     /// A client needs a burst of them when it connects and a few a minute after; a flood costs the server work
     /// others wait for (a subscribe with <c>since</c> replays a window under the lock every delivery takes, a
     /// refresh checks a signature), so it is limited as alerts are, strikes and 1008 included.
@@ -116,7 +119,7 @@ internal sealed partial class Connection
         }
         int retryAfterMs = (int)Math.Ceiling(retryAfter.TotalMilliseconds);
         // Naming the channel makes it the answer to that subscribe or unsubscribe, which the client can ask again.
-        var message = $"Too many subscribe, unsubscribe and refresh requests: at most {RequestBudget.PerSecond:0} per second (bursts of {burst}). Try again in {retryAfterMs} ms.";
+        var message = $"Too many subscribe, unsubscribe, refresh and ping requests: at most {RequestBudget.PerSecond:0} per second (bursts of {burst}). Try again in {retryAfterMs} ms.";
         SendError(ErrorCodes.RateLimited, Frames.Error(ErrorCodes.RateLimited, message, retryAfterMs, ChannelName.IsValid(channel) ? channel : null));
         Strike(ref _requestStrikes);
         return false;

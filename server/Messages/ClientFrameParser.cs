@@ -10,12 +10,13 @@ internal enum ClientRequestKind : byte
     Subscribe,
     Unsubscribe,
     Refresh,
+    Ping,
 }
 
 /// <summary>
 /// What a client asked for, read but not yet judged: an alert (validated text, and its channel or null for
 /// <c>global</c>), a <c>subscribe</c> (a channel, and <c>since</c> to resume it), an <c>unsubscribe</c>, a
-/// <c>refresh</c> (a token); or the error to answer with. Channel names and tokens are left to the policy and
+/// <c>refresh</c> (a token), a <c>ping</c>; or the error to answer with. Channel names and tokens are left to the policy and
 /// the token check, so one place says what a valid one is.
 /// </summary>
 internal readonly record struct ClientRequest(ClientRequestKind Kind, string? AlertText, string? Channel, string? Since, string? Token, ErrorMessage? Error)
@@ -71,8 +72,10 @@ internal static class ClientFrameParser
             return ChannelRequests.Unsubscribe(root);
         if (type.ValueEquals("refresh"))
             return ChannelRequests.Refresh(root);
+        if (type.ValueEquals("ping"))
+            return new ClientRequest(ClientRequestKind.Ping, null, null, null, null, null);
         return ClientRequest.Fail(ErrorCodes.UnknownType,
-            $"Unknown type \"{Truncate(type.GetString())}\"; clients may send \"alert\", \"subscribe\", \"unsubscribe\" and \"refresh\".");
+            $"Unknown type \"{Truncate(type.GetString())}\"; clients may send \"alert\", \"subscribe\", \"unsubscribe\", \"refresh\" and \"ping\".");
     }
 
     private static ClientRequest ReadAlert(JsonElement root, int maxTextLength)

@@ -15,6 +15,7 @@ namespace Notifications.Messages;
 [JsonSerializable(typeof(ErrorMessage))]
 [JsonSerializable(typeof(PresenceMessage))]
 [JsonSerializable(typeof(GoAwayMessage))]
+[JsonSerializable(typeof(PongMessage))]
 [JsonSerializable(typeof(HeartbeatMessage))]
 [JsonSerializable(typeof(SubscribedMessage))]
 [JsonSerializable(typeof(UnsubscribedMessage))]
@@ -116,6 +117,8 @@ internal static class Frames
 
     public static SocketFrame GoAway(int reconnectAfterMs, DateTimeOffset serverTime) =>
         Text(new GoAwayMessage(reconnectAfterMs, serverTime), Json.GoAwayMessage);
+
+    public static SocketFrame Pong(DateTimeOffset serverTime) => Text(new PongMessage(serverTime), Json.PongMessage);
 
     public static byte[] Heartbeat(HeartbeatMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, Json.HeartbeatMessage);
 

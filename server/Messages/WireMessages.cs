@@ -78,6 +78,13 @@ public sealed record GoAwayMessage(int ReconnectAfterMs, DateTimeOffset ServerTi
     public string Type => "goaway";
 }
 
+/// <summary>The answer to a client's <c>ping</c>: the connection carries frames both ways, which a page cannot learn from the WebSocket's own pings.</summary>
+public sealed record PongMessage(DateTimeOffset ServerTime)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => "pong";
+}
+
 /// <summary>
 /// Each instance's periodic message on the topic: proof its stream works, its share of the presence count,
 /// and the subscription it receives on (which the other instances' sweepers must leave alone). Versions

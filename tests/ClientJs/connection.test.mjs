@@ -305,3 +305,70 @@ test('frames that are not JSON objects, and types it does not know, are ignored'
   assert.deepEqual(ctx.alerts(), ['a1']);
   assert.equal(ctx.client.state, 'live');
 });
+
+test('a quiet connection is asked for a pong after heartbeatMs, and one that answers stays', async () => {
+  ctx = setUp();
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  socket.welcome();
+  for (let i = 0; i < 29; i++) await tick(1_000);
+  assert.equal(socket.pings, 0, 'nothing asked within heartbeatMs of the last frame');
+  for (let i = 0; i < 61; i++) await tick(1_000);
+  assert.equal(socket.pings, 3, 'a ping each 30 s of quiet, each answered');
+  assert.equal(FakeWebSocket.sockets.length, 1);
+  assert.equal(ctx.client.state, 'live');
+  socket.alert('0193a1c2-7d7e-7c1a-9a51-5f3b7e0d2a11');
+  await tick(29_000);
+  assert.equal(socket.pings, 3, 'any frame heard puts the next ping off');
+});
+
+test('a connection that stays silent after its ping is given up and replaced, resuming where it was', async () => {
+  ctx = setUp({}, { random: 0.5 });
+  const disconnects = [];
+  ctx.client.on('disconnect', (d) => disconnects.push(d));
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  socket.welcome();
+  socket.alert('0193a1c2-7d7e-7c1a-9a51-5f3b7e0d2a11');
+  socket.answersPings = false;
+  for (let i = 0; i < 39; i++) await tick(1_000);
+  assert.equal(socket.pings, 1);
+  assert.equal(ctx.client.state, 'live', 'still waiting for the answer');
+  await tick(1_000);
+  assert.equal(socket.closedByClient?.code, 1000, 'the silent socket is closed');
+  assert.equal(ctx.client.state, 'reconnecting');
+  assert.equal(disconnects.length, 1);
+  assert.match(disconnects[0].reason, /no answer to a ping/);
+  await tick(ctx.client.reconnectAt - Date.now());
+  assert.equal(FakeWebSocket.sockets.length, 2);
+  assert.equal(FakeWebSocket.last.url.searchParams.get('since'), '0193a1c2-7d7e-7c1a-9a51-5f3b7e0d2a11');
+});
+
+test('a handshake that brings no welcome is given up after heartbeatMs and heartbeatTimeoutMs', async () => {
+  ctx = setUp();
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  socket.open();
+  for (let i = 0; i < 39; i++) await tick(1_000);
+  assert.equal(socket.closedByClient, null);
+  await tick(1_000);
+  assert.equal(socket.closedByClient?.code, 1000);
+  assert.equal(socket.pings, 0, 'no ping before the welcome: the server would not have read the socket yet');
+  assert.equal(ctx.client.state, 'reconnecting');
+});
+
+test('heartbeatMs: 0 turns the liveness check off', async () => {
+  ctx = setUp({ heartbeatMs: 0 });
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  socket.welcome();
+  socket.answersPings = false;
+  for (let i = 0; i < 120; i++) await tick(1_000);
+  assert.equal(socket.pings, 0);
+  assert.equal(FakeWebSocket.sockets.length, 1);
+  assert.equal(ctx.client.state, 'live');
+});

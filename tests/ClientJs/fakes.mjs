@@ -14,13 +14,23 @@ export class FakeWebSocket {
     this.protocols = protocols;
     this.readyState = 0;
     this.sent = [];
+    this.pings = 0;
+    this.answersPings = true;
     this.closedByClient = null;
     FakeWebSocket.sockets.push(this);
   }
 
   send(data) {
     if (this.readyState === 0) throw new Error('InvalidStateError: still connecting');
-    if (this.readyState === 1) this.sent.push(JSON.parse(data));
+    if (this.readyState !== 1) return;
+    const frame = JSON.parse(data);
+    // The client's liveness pings are answered as the server answers them, and kept apart from what tests look at.
+    if (frame.type === 'ping') {
+      this.pings++;
+      if (this.answersPings) queueMicrotask(() => this.readyState === 1 && this.receive({ type: 'pong', serverTime: new Date(Date.now()).toISOString() }));
+      return;
+    }
+    this.sent.push(frame);
   }
 
   close(code = 1005, reason = '') {

@@ -47,6 +47,25 @@ public sealed class ProtocolTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_ping_is_answered_with_a_pong_carrying_the_server_time_and_a_flood_of_them_is_rate_limited()
+    {
+        await using var client = await TestSocket.ConnectAsync(_instance.SocketUri);
+        var before = DateTimeOffset.UtcNow;
+
+        await client.SendJsonAsync("""{"type":"ping"}""");
+        var pong = await client.WaitForAsync("pong");
+
+        Assert.InRange(pong.GetProperty("serverTime").GetDateTimeOffset(), before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
+        Assert.Empty(client.OfType("error"));
+        // Pings share the budget of subscribes: a page looping on them is told to wait, as for any request.
+        for (int i = 0; i < 150; i++)
+            await client.SendJsonAsync("""{"type":"ping"}""");
+        var limited = await client.WaitForErrorAsync("rate_limited");
+        Assert.True(limited.GetProperty("retryAfterMs").GetInt32() > 0);
+        Assert.InRange(client.OfType("pong").Count(), 2, 140);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_binary_frame_gets_an_error_frame_and_the_connection_stays_usable()
     {
         await using var client = await TestSocket.ConnectAsync(_instance.SocketUri);
