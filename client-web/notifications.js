@@ -13,10 +13,11 @@ const RETRY_REFRESH_MS = 5_000;
 // grown back rather than have them refused.
 const REQUEST_BURST = 100;
 const REQUESTS_PER_SECOND = 10;
-// How much later than a channel's last alert the last stamp heard must be to replace that alert's id (which the server
-// forgets after ALERT_WINDOW_SECONDS) as its resume point: past the server's resume slack (3 s by default) and an alert's
-// delivery delay, so the stamp's resume starts after the alert and is complete wherever the id's would be.
-const ALERT_POINT_AGE_MS = 10_000;
+// How far into the server's resume window (the welcome's resumeWindowSeconds) a channel's last alert may be before the
+// last stamp heard replaces its id as the resume point: an id replays what arrived after it whatever the clocks say, so it
+// is kept while the server holds it, and given up before the server lets it go, which would make the resume incomplete.
+const ALERT_POINT_SHARE = 0.8;
+const DEFAULT_RESUME_WINDOW_MS = 300_000;
 
 const DEFAULTS = Object.freeze({
   url: '/ws',
@@ -34,8 +35,16 @@ const SUBSCRIBE_REFUSALS = new Set(['invalid_channel', 'auth_required', 'channel
 const REFRESH_REFUSALS = new Set(['token_invalid', 'token_mismatch']);
 // What the server trims from alert text before counting it: .NET's char.IsWhiteSpace, which is JavaScript's \s without
 // U+FEFF and with U+0085.
-const SERVER_SPACE = '[\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
-const SERVER_TRIM = new RegExp(`^${SERVER_SPACE}+|${SERVER_SPACE}+$`, 'g');
+const SERVER_SPACES = new Set('\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000');
+
+// Scanned from both ends: a regular expression anchored at the end takes time squared in the text's inner spaces.
+function serverTrim(text) {
+  let start = 0;
+  let end = text.length;
+  while (start < end && SERVER_SPACES.has(text[start])) start++;
+  while (end > start && SERVER_SPACES.has(text[end - 1])) end--;
+  return text.slice(start, end);
+}
 
 /**
  * The server's rule for channel names: 1–128 of ASCII letters, digits and `: _ - . = @ , ; |`, not starting or
@@ -83,7 +92,7 @@ export function timeId(ms) {
 function alertText(text, maxLength) {
   if (text === null || text === undefined) return { error: { code: 'text_required', message: 'An alert needs a non-empty "text".' } };
   if (typeof text !== 'string') return { error: { code: 'invalid_message', message: '"text" must be a string.' } };
-  const trimmed = text.replace(SERVER_TRIM, '');
+  const trimmed = serverTrim(text);
   // Code points, as the server counts them, not UTF-16 units.
   const length = [...trimmed].length;
   if (length === 0) return { error: { code: 'text_required', message: 'An alert needs a non-empty "text".' } };
@@ -112,7 +121,7 @@ export class NotificationsClient {
   #reconnectAt = null;
   #attempt = 0;
   #goAwayMs = null;
-  #timers = { reconnect: 0, stable: 0, refresh: 0, retry: 0, outbox: 0, heartbeat: 0 };
+  #timers = { reconnect: 0, stable: 0, refresh: 0, resend: 0, retry: 0, outbox: 0, heartbeat: 0 };
   // Per connection: requests held back by the request budget (sent in order), and the budget left.
   #outbox = [];
   #budget = { tokens: REQUEST_BURST, at: 0 };
@@ -151,7 +160,7 @@ export class NotificationsClient {
   #pendingJoins = new Map();
   #pendingLeaves = new Map();
   #listeners = new Map();
-  #info = { instance: null, region: null, maxTextLength: 280, clockOffsetMs: 0 };
+  #info = { instance: null, region: null, maxTextLength: 280, clockOffsetMs: 0, resumeWindowMs: DEFAULT_RESUME_WINDOW_MS };
   #envHandlers = null;
 
   constructor(options = {}) {
@@ -387,8 +396,10 @@ export class NotificationsClient {
   }
 
   #onTokenExpired() {
-    if (!this.#o.getToken) return this.#halt('token_expired', 'The connection token expired (close 4001) and there is no getToken to fetch another.');
-    this.#token = null;
+    // A token set since the socket opened, and not sent before it expired, is still good to open the next one with.
+    const unsent = this.#token && this.#token !== this.#usedToken && !this.#isExpired(this.#token);
+    if (!unsent && !this.#o.getToken) return this.#halt('token_expired', 'The connection token expired (close 4001) and there is no getToken to fetch another.');
+    if (!unsent) this.#token = null;
     this.#goAwayMs = Math.floor(this.#random() * 1000);
     this.#scheduleReconnect();
   }
@@ -416,6 +427,7 @@ export class NotificationsClient {
 
   #endConnection() {
     clearTimeout(this.#timers.heartbeat);
+    clearTimeout(this.#timers.resend);
     clearTimeout(this.#timers.stable);
     clearTimeout(this.#timers.refresh);
     clearTimeout(this.#timers.retry);
@@ -431,7 +443,7 @@ export class NotificationsClient {
       if (this.#heardAt === null || this.#resuming.has(channel) || !this.#positions.has(channel)) continue;
       const at = this.#timePoints.get(channel);
       const alertAt = this.#alertTimes.get(channel);
-      const later = at !== undefined ? this.#heardAt > at : alertAt !== undefined && this.#heardAt - alertAt > ALERT_POINT_AGE_MS;
+      const later = at !== undefined ? this.#heardAt > at : alertAt !== undefined && this.#heardAt - alertAt > ALERT_POINT_SHARE * this.#info.resumeWindowMs;
       if (!later) continue;
       this.#positions.set(channel, timeId(this.#heardAt));
       this.#timePoints.set(channel, this.#heardAt);
@@ -547,6 +559,7 @@ export class NotificationsClient {
     const serverTime = Date.parse(frame.serverTime);
     if (Number.isFinite(serverTime)) this.#info.clockOffsetMs = serverTime - Date.now();
     if (Number.isInteger(frame.maxTextLength) && frame.maxTextLength > 0) this.#info.maxTextLength = frame.maxTextLength;
+    if (Number.isInteger(frame.resumeWindowSeconds) && frame.resumeWindowSeconds > 0) this.#info.resumeWindowMs = frame.resumeWindowSeconds * 1000;
     this.#info.instance = frame.instance ?? null;
     this.#info.region = frame.region ?? null;
     this.#failedBeforeOpen = false;
@@ -866,8 +879,12 @@ export class NotificationsClient {
   }
 
   #applyToken(socket, token) {
-    // A newer connection has started since: it was opened with a token at least as new, and its welcome checks it.
-    if (!socket || socket !== this.#ws || (!token && !this.#usedToken)) return;
+    // A newer connection has started since: the token is for it, if still the newest (its welcome may be in already).
+    if (socket !== this.#ws) {
+      if (token !== this.#token) return;
+      socket = this.#ws;
+    }
+    if (!socket || (!token && !this.#usedToken)) return;
     // Signed in, out, or as someone else: a refresh cannot change the user, a new connection can. Not live yet (or
     // offline) too: the socket must not stay in the old user's channel meanwhile.
     if (!this.#isSameUser(token)) return this.#restart();
@@ -884,8 +901,8 @@ export class NotificationsClient {
   // an answer to it comes first (then the rate_limited answered an alert). A second `refreshed` for it changes nothing.
   #resendRefresh(retryAfterMs) {
     const socket = this.#ws;
-    clearTimeout(this.#timers.refresh);
-    this.#timers.refresh = setTimeout(() => {
+    clearTimeout(this.#timers.resend);
+    this.#timers.resend = setTimeout(() => {
       const token = this.#sentRefreshes.at(-1);
       if (token && socket === this.#ws && this.#isUp()) this.#request(socket, { type: 'refresh', token });
     }, Math.max(Number.isFinite(retryAfterMs) ? retryAfterMs : 1000, 50));

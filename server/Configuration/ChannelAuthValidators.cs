@@ -27,18 +27,11 @@ internal sealed class ChannelOptionsValidator : IValidateOptions<ChannelOptions>
 internal sealed partial class AuthAnnotationsValidator : IValidateOptions<AuthOptions>;
 
 /// <summary>Rules across the AUTH_* settings, and the key material itself: a bad key fails the boot, not the first token; runs beside <see cref="AuthAnnotationsValidator"/>.</summary>
-internal sealed class AuthOptionsValidator(IOptions<ConnectionOptions> connections) : IValidateOptions<AuthOptions>
+internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 {
-    /// <summary>A refresh frame's JSON around its token: <c>{"type":"refresh","token":""}</c> and room to spare.</summary>
-    public const int RefreshEnvelopeBytes = 64;
-
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
     {
         var builder = new ValidateOptionsResultBuilder();
-        // A socket signed in with the longest token the handshake accepts must be able to refresh it with one as long.
-        int needed = TokenValidator.MaxTokenLength + RefreshEnvelopeBytes;
-        if (options.AnyKeyConfigured && connections.Value.MaxMessageBytes < needed)
-            builder.AddError($"WS_MAX_MESSAGE_BYTES is {connections.Value.MaxMessageBytes}, but with tokens on it must be at least {needed}, so a refresh frame with a token of up to {TokenValidator.MaxTokenLength} characters fits.");
         if (options.Required && !options.AnyKeyConfigured)
             builder.AddError("AUTH_REQUIRED is true but no key is set: set AUTH_HS256_SECRET, AUTH_PUBLIC_KEY_FILE or AUTH_JWKS_URL.");
         if (!string.IsNullOrEmpty(options.Hs256Secret) && Encoding.UTF8.GetByteCount(options.Hs256Secret) is var bytes && bytes < AuthOptions.MinHs256SecretBytes)

@@ -20,9 +20,10 @@ internal static class LoggingExtensions
     public static void AddNotificationsLogging(this WebApplicationBuilder builder)
     {
         var level = ParseLevel(builder.Configuration["LOG_LEVEL"]);
-        // Only an explicit ASPNETCORE_ENVIRONMENT=Production switches to JSON; a bare local run stays readable. The host's
-        // environment, not the configuration key alone, which an unrelated ENVIRONMENT variable would also set.
-        bool json = builder.Environment.IsProduction() && builder.Configuration["environment"] is not null;
+        // Only an explicit ASPNETCORE_ENVIRONMENT (or DOTNET_ENVIRONMENT) of Production switches to JSON; a bare local run,
+        // which the host also calls Production, stays readable, and an unrelated ENVIRONMENT variable changes nothing.
+        bool named = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") is not null || Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is not null;
+        bool json = named && builder.Environment.IsProduction();
         builder.Services.AddSerilog((services, logger) =>
         {
             var instance = services.GetRequiredService<IOptions<InstanceOptions>>().Value;

@@ -46,7 +46,8 @@ public static class NotificationsBuilderExtensions
         if (raw is not null && (!int.TryParse(raw, out port) || port is < 1 or > 65535))
             throw new OptionsValidationException("PORT", typeof(int), [$"PORT must be a TCP port from 1 to 65535, not '{raw}'."]);
         // The metrics endpoint starts first and would take the port, leaving the server to fail on a bare "address in use".
-        if (int.TryParse(builder.Configuration["METRICS_PORT"], out int metrics) && metrics == port)
+        int metrics = int.TryParse(builder.Configuration["METRICS_PORT"], out int set) ? set : MetricsOptions.DefaultPort;
+        if (metrics == port)
             throw new OptionsValidationException("METRICS_PORT", typeof(int), [$"METRICS_PORT and PORT are both {port}: give the metrics endpoint a port of its own, or 0 to turn it off."]);
         builder.WebHost.UseUrls($"http://*:{port}");
     }

@@ -16,14 +16,20 @@ internal sealed class TokenValidator
     /// <summary>A token rides in a header; anything longer is not one of ours and is refused unread.</summary>
     public const int MaxTokenLength = 8 * 1024;
 
+    /// <summary>A refresh frame's JSON around its token: <c>{"type":"refresh","token":""}</c> and room to spare.</summary>
+    public const int RefreshEnvelopeBytes = 64;
+
+    private readonly int _maxLength;
     private readonly JsonWebTokenHandler _handler = new() { MaximumTokenSizeInBytes = MaxTokenLength };
     private readonly TokenValidationParameters _parameters;
     private readonly SigningKeys _keys;
     private readonly JwksSource? _jwks;
 
-    public TokenValidator(IOptions<AuthOptions> options, SigningKeys keys, JwksSource? jwks, TimeProvider clock)
+    public TokenValidator(IOptions<AuthOptions> options, IOptions<ConnectionOptions> connections, SigningKeys keys, JwksSource? jwks, TimeProvider clock)
     {
         var o = options.Value;
+        // No longer than a refresh frame can carry, at the handshake too: a socket can always refresh the token it opened with.
+        _maxLength = Math.Min(MaxTokenLength, connections.Value.MaxMessageBytes - RefreshEnvelopeBytes);
         _keys = keys;
         _jwks = jwks;
         var audiences = o.Audiences;
@@ -56,8 +62,8 @@ internal sealed class TokenValidator
     {
         if (!_keys.AnyConfigured)
             return TokenCheck.Refuse(TokenProblem.NotAccepted, "This server accepts no connection tokens: no signing key is configured.");
-        if (token.Length > MaxTokenLength)
-            return TokenCheck.Refuse(TokenProblem.Malformed, $"The token is over {MaxTokenLength} characters.");
+        if (token.Length > _maxLength)
+            return TokenCheck.Refuse(TokenProblem.Malformed, $"The token is over {_maxLength} characters (WS_MAX_MESSAGE_BYTES less {RefreshEnvelopeBytes}, at most {MaxTokenLength}).");
         if (!_handler.CanReadToken(token))
             return TokenCheck.Refuse(TokenProblem.Malformed, "The token is not a compact JWT (header.payload.signature).");
         await RefreshIfKeyUnknownAsync(token, cancellationToken);

@@ -12,6 +12,7 @@ public sealed record WelcomeMessage(
     string Region,
     DateTimeOffset ServerTime,
     int MaxTextLength,
+    int ResumeWindowSeconds,
     int Connections,
     int Clients,
     int Instances,

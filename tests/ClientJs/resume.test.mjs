@@ -348,6 +348,40 @@ test('a channel quiet long after its last alert resumes from the last stamp hear
   assert.deepEqual(ctx.alerts(), ['g1', 'd1', 't1']);
 });
 
+test('an alert id is kept as the resume point while the server holds it: until four fifths of its resume window', async () => {
+  ctx = setUp();
+  ctx.client.connect();
+  await flush();
+  const first = FakeWebSocket.last;
+  first.welcome({ resumeWindowSeconds: 100 });
+  ctx.client.join('team:1');
+  ctx.client.join('team:2');
+  first.receive({ type: 'subscribed', channel: 'team:1', serverTime: new Date(Date.now()).toISOString() });
+  first.receive({ type: 'subscribed', channel: 'team:2', serverTime: new Date(Date.now()).toISOString() });
+  first.alert('a1', 'x', 'team:1');
+  await tick(70_000);
+  first.alert('a2', 'y', 'team:2');
+  // 79 s after a1 and 9 s after a2: both ids are still held by any instance, and replay by arrival.
+  await tick(9_000);
+  first.receive({ type: 'presence', clients: 3, instances: 2, serverTime: new Date(Date.now()).toISOString() });
+
+  let next = await reconnect();
+  next.welcome({ resumeWindowSeconds: 100 });
+  assert.deepEqual(next.of('subscribe').map((f) => f.since), ['a1', 'a2']);
+
+  // 81 s after a1 (by a stamp heard on the new connection): its id is about to be let go, so the stamp replaces it.
+  await tick(2_000);
+  next.receive({ type: 'presence', clients: 3, instances: 2, serverTime: new Date(Date.now()).toISOString() });
+  const heard = Date.now();
+  next.receive({ type: 'subscribed', channel: 'team:1', resume: { since: 'a1', complete: true, replayed: 0 } });
+  next.receive({ type: 'subscribed', channel: 'team:2', resume: { since: 'a2', complete: true, replayed: 0 } });
+  next = await reconnect();
+  next.welcome({ resumeWindowSeconds: 100 });
+  const [one, two] = next.of('subscribe');
+  assert.equal(timeOf(one.since), heard);
+  assert.equal(two.since, 'a2');
+});
+
 test('a channel whose resume is unanswered keeps its alert id however long the connection heard other frames', async () => {
   const first = await live();
   ctx.client.join('team:1');

@@ -438,3 +438,66 @@ test('an alert\'s rate_limited while a refresh is out keeps the refresh: sent ag
   assert.deepEqual(socket.of('refresh').slice(1), [{ type: 'refresh', token: issued[2] }, { type: 'refresh', token: issued[2] }]);
   assert.equal(issued.length, 3);
 });
+
+test('a token for another user fetched after the socket was replaced goes to the new socket, live or not', async () => {
+  let release;
+  let calls = 0;
+  const getToken = () => {
+    calls++;
+    if (calls === 1) return Promise.resolve(jwt({ sub: 'A', exp: at(3600) }));
+    return new Promise((resolve) => { release = () => resolve(jwt({ sub: 'B', exp: at(3600) })); });
+  };
+  ctx = setUp({ getToken }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  FakeWebSocket.last.welcome();
+  const refreshing = ctx.client.refreshToken();
+  FakeWebSocket.last.drop();
+  await tick(0);
+  const second = FakeWebSocket.last;
+  second.welcome();
+  assert.equal(ctx.client.user, 'A', 'live again, as A, before getToken answers');
+
+  release();
+  await refreshing;
+  await flush();
+
+  assert.ok(second.closedByClient, "A's socket is not kept for B");
+  await flush();
+  assert.equal(FakeWebSocket.sockets.length, 3);
+  assert.equal(tokenClaims(FakeWebSocket.last.token).sub, 'B');
+});
+
+test('a refresh resent after rate_limited is not called off by the same token set again', async () => {
+  ctx = setUp({ token: jwt({ sub: 'A', exp: at(3600) }) }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  const newer = jwt({ sub: 'A', exp: at(7200) });
+  ctx.client.setToken(newer);
+  socket.welcome();
+  assert.equal(socket.of('refresh').length, 1);
+  socket.receive({ type: 'error', code: 'rate_limited', message: 'Too many requests', retryAfterMs: 1000 });
+  ctx.client.setToken(newer);
+  for (let i = 0; i < 5; i++) await tick(1_000);
+  assert.equal(socket.of('refresh').length, 2);
+});
+
+test('a 4001 close opens the next socket with a good token set meanwhile, even without getToken', async () => {
+  ctx = setUp({ token: jwt({ sub: 'A', exp: at(120) }) }, { random: 0 });
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  socket.welcome();
+  ctx.win.goOffline();
+  const fresh = jwt({ sub: 'A', exp: at(3600) });
+  ctx.client.setToken(fresh);
+  await tick(1_000);
+  socket.drop(4001, 'token expired');
+  await flush();
+  assert.notEqual(ctx.client.state, 'closed');
+  ctx.win.goOnline();
+  await tick(1_000);
+  assert.equal(FakeWebSocket.sockets.length, 2);
+  assert.equal(FakeWebSocket.last.token, fresh);
+});

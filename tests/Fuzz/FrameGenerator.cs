@@ -17,8 +17,11 @@ internal sealed record FuzzFrame(byte[] Bytes, WebSocketMessageType Type, Expect
 /// Generates frames around the server's limits (4096-byte messages, 280-code-point alerts), valid and
 /// not, each with the outcome the protocol promises. Seeded, so a failing run can be replayed.
 /// </summary>
-internal sealed class FrameGenerator(int seed, int maxBytes = 4096, int maxText = 280)
+internal sealed class FrameGenerator(int seed, int maxBytes = FrameGenerator.DefaultMaxBytes, int maxText = 280)
 {
+    /// <summary>The <c>WS_MAX_MESSAGE_BYTES</c> the fuzzed server runs with.</summary>
+    public const int DefaultMaxBytes = 4096;
+
     private static readonly string[] Alphabet = ["a", "Z", "7", " ", "é", "ß", "中", "👽", "🚀", "\"", "\\", "\n", "\u0001", "<", "&", "\u200b"];
     private static readonly string[] Shapes =
     [

@@ -24,6 +24,8 @@ public sealed class FuzzTests(PubSubEmulator emulator, ITestOutputHelper output)
         int metricsPort = PubSubEmulator.FreePort();
         (settings["METRICS_PORT"], settings["METRICS_HOST"]) = (metricsPort.ToString(), "127.0.0.1");
         (settings["ALERT_RATE_PER_SECOND"], settings["ALERT_BURST"]) = ("1000000", "1000000"); // rates are AbuseTests' business
+        // The limit the generator makes frames around: small, so frames over it are quick to send.
+        settings["WS_MAX_MESSAGE_BYTES"] = FrameGenerator.DefaultMaxBytes.ToString();
         // A leak that grows with traffic would run into this and kill the server, which the test notices.
         settings["DOTNET_GCHeapHardLimit"] = "0xC800000"; // 200 MiB
         await using var target = ServerProcess.Start(settings, output, echo: false);

@@ -61,11 +61,43 @@ internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisp
     public string? SubscriptionId => _names.SubscriptionId;
     public string OwnSubscriptionId => _names.SubscriptionId;
 
+    /// <summary>Below Pub/Sub's 10 MB a publish request, with room for the request's own fields.</summary>
+    internal const int MaxRequestBytes = 9 * 1024 * 1024;
+    /// <summary>Pub/Sub's most messages in one publish request.</summary>
+    internal const int MaxRequestMessages = 1000;
+
+    /// <summary>Publishes the messages in order, in as many requests as Pub/Sub's limits take.</summary>
     public async Task PublishAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
     {
-        var request = new PublishRequest { Topic = _names.Topic };
+        foreach (var request in Requests(_names.Topic, messages))
+            await PublishAsync(request, cancellationToken);
+    }
+
+    /// <summary>
+    /// The messages as publish requests within Pub/Sub's limits, in order: a batch of large alerts or Pusher events
+    /// (each at most a few MB once escaped) would otherwise be refused whole, and retried until it was given up.
+    /// </summary>
+    internal static List<PublishRequest> Requests(string topic, IReadOnlyList<OutgoingMessage> messages)
+    {
+        var requests = new List<PublishRequest>(1);
+        PublishRequest? request = null;
+        int bytes = 0;
         foreach (var message in messages)
-            request.Messages.Add(new PubsubMessage { Data = ByteString.CopyFrom(message.Encode().Span) });
+        {
+            var data = ByteString.CopyFrom(message.Encode().Span);
+            if (request is null || request.Messages.Count == MaxRequestMessages || request.Messages.Count > 0 && bytes + data.Length > MaxRequestBytes)
+            {
+                requests.Add(request = new PublishRequest { Topic = topic });
+                bytes = 0;
+            }
+            request.Messages.Add(new PubsubMessage { Data = data });
+            bytes += data.Length;
+        }
+        return requests;
+    }
+
+    private async Task PublishAsync(PublishRequest request, CancellationToken cancellationToken)
+    {
         long started = _clock.GetTimestamp();
         try
         {

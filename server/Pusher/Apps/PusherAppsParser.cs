@@ -13,20 +13,12 @@ internal static partial class PusherAppsParser
 {
     private const int MaxSecretLength = 512;
 
-    // A batch_events call is one publish request, which Pub/Sub refuses over 10 MB: the largest batch, each event's
-    // data escaped on the topic (a quote or '<' becomes \u0022, six bytes) plus room for its name and channels, must fit.
-    private const long MaxBatchRequestBytes = 9L * 1024 * 1024;
-    private const int EscapedGrowth = 6;
-    private const int EventEnvelopeBytes = 32 * 1024;
-
     public static PusherAppsParse Parse(PusherOptions options)
     {
         string text = options.Apps?.Trim() ?? "";
         if (text.Length == 0)
             return new([], []);
         var errors = new List<string>();
-        if (BatchProblem(options) is { } batch)
-            errors.Add($"PUSHER_MAX_BATCH_SIZE and PUSHER_MAX_EVENT_BYTES: {batch}");
         var entries = text.StartsWith('[') ? FromJson(text, errors) : FromTriples(text);
         var apps = new List<PusherApp>();
         for (int i = 0; i < entries.Count; i++)
@@ -94,22 +86,26 @@ internal static partial class PusherAppsParser
             MaxPresenceMembers = entry.MaxPresenceMembers ?? defaults.MaxPresenceMembers,
             MaxUserInfoBytes = entry.MaxUserInfoBytes ?? defaults.MaxUserInfoBytes,
         };
-        // A bad setting all apps inherit is the settings' own error, said once, not once per app.
-        var checks = new SettingNames<PusherOptions>(new PusherAnnotationsValidator());
-        var check = checks.Validate(null, merged);
-        if (check.Failed && checks.Validate(null, defaults).Succeeded)
-            errors.AddRange(check.Failures.Select(f => $"{name}: {f}"));
-        if ((entry.MaxBatchSize is not null || entry.MaxEventBytes is not null) && BatchProblem(merged) is { } batch)
-            errors.Add($"{name}: its maxBatchSize and maxEventBytes: {batch}");
+        // Only what the app sets is its own error, named as written there; a bad setting all apps inherit is the
+        // settings' error, said once by their own check.
+        string?[] overridden =
+        [
+            entry.ClientEventsPerSecond is null ? null : nameof(merged.ClientEventsPerSecond),
+            entry.MaxConnections is null ? null : nameof(merged.MaxConnections),
+            entry.MaxChannelsPerConnection is null ? null : nameof(merged.MaxChannelsPerConnection),
+            entry.MaxEventBytes is null ? null : nameof(merged.MaxEventBytes),
+            entry.MaxBatchSize is null ? null : nameof(merged.MaxBatchSize),
+            entry.MaxPresenceMembers is null ? null : nameof(merged.MaxPresenceMembers),
+            entry.MaxUserInfoBytes is null ? null : nameof(merged.MaxUserInfoBytes),
+        ];
+        var check = new PusherAnnotationsValidator().Validate(null, merged);
+        foreach (var failure in check.Failed ? check.Failures : [])
+        {
+            if (overridden.FirstOrDefault(p => p is not null && failure.StartsWith(p + ": ", StringComparison.Ordinal)) is { } property)
+                errors.Add($"{name}: {JsonNamingPolicy.CamelCase.ConvertName(property)} {failure[(failure.IndexOf(" must ", StringComparison.Ordinal) + 1)..]}");
+        }
         return new PusherAppLimits(merged.ClientEvents, merged.ClientEventsPerSecond, merged.MaxConnections,
             merged.MaxChannelsPerConnection, merged.MaxEventBytes, merged.MaxBatchSize, merged.MaxPresenceMembers, merged.MaxUserInfoBytes);
-    }
-
-    private static string? BatchProblem(PusherOptions limits)
-    {
-        long worst = (long)limits.MaxBatchSize * ((long)EscapedGrowth * limits.MaxEventBytes + EventEnvelopeBytes);
-        return worst <= MaxBatchRequestBytes ? null
-            : $"a full batch_events call ({limits.MaxBatchSize} events of {limits.MaxEventBytes} bytes) could take {worst / (1024 * 1024)} MiB on the topic once escaped, over the {MaxBatchRequestBytes / (1024 * 1024)} MiB a Pub/Sub request may hold; lower one of them.";
     }
 
     private static void CheckUnique(List<PusherApp> apps, Func<PusherApp, string> field, string what, List<string> errors)

@@ -14,8 +14,11 @@ namespace Notifications.Pusher.Fanout;
 /// </summary>
 internal sealed partial class PusherRelay(PusherFanout fanout, PresenceRoster presence, FleetCensus census, ILogger<PusherRelay> logger) : IBusMessageRelay
 {
-    /// <summary>Far above any valid message (an event's data is at most 1 MiB); a larger body is dropped unread.</summary>
-    public const int MaxBodyBytes = 4 * 1024 * 1024;
+    /// <summary>
+    /// Room for the largest event the settings allow with every character of its data escaped on the topic (1 MiB at
+    /// up to 6 bytes each, with its channels); a larger body, which no instance of ours publishes, is dropped unread.
+    /// </summary>
+    public const int MaxBodyBytes = 8 * 1024 * 1024;
 
     private static PusherBusJsonContext Json => PusherBusJsonContext.Default;
 

@@ -6,10 +6,9 @@ namespace Notifications.Tests.Units.Identity;
 
 public sealed class AuthSettingsTests
 {
-    private static string? Failure(AuthOptions options, int maxMessageBytes = 16_384)
+    private static string? Failure(AuthOptions options)
     {
-        var connections = Microsoft.Extensions.Options.Options.Create(new ConnectionOptions { MaxMessageBytes = maxMessageBytes });
-        var result = new AuthOptionsValidator(connections).Validate(null, options);
+        var result = new AuthOptionsValidator().Validate(null, options);
         return result.Succeeded ? null : result.FailureMessage;
     }
 
@@ -134,15 +133,5 @@ public sealed class AuthSettingsTests
 
         Assert.Contains("AUTH_AUDIENCE", message);
         Assert.Contains("empty entry", message);
-    }
-
-    [Fact]
-    public void With_tokens_on_a_refresh_frame_with_the_longest_token_must_fit_a_message()
-    {
-        var options = new AuthOptions { Hs256Secret = new string('s', 32) };
-
-        Assert.Contains("WS_MAX_MESSAGE_BYTES is 4096", Failure(options, maxMessageBytes: 4096));
-        Assert.Null(Failure(options, maxMessageBytes: 8 * 1024 + AuthOptionsValidator.RefreshEnvelopeBytes));
-        Assert.Null(Failure(new AuthOptions(), maxMessageBytes: 4096));
     }
 }

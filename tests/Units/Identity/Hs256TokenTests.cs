@@ -160,6 +160,20 @@ public sealed class Hs256TokenTests
     }
 
     [Fact]
+    public async Task A_token_too_long_for_a_refresh_frame_is_refused_at_the_handshake_too()
+    {
+        var small = Validator(new AuthOptions { Hs256Secret = Secret, Issuer = "https://app.example", Audience = "notifications" }, _clock, maxMessageBytes: 4096).Validator;
+        string fits = Hs256(Good(more: ("pad", new string('x', 2500)))), over = Hs256(Good(more: ("pad", new string('x', 4100))));
+
+        var refused = await small.CheckAsync(over);
+
+        Assert.Null((await small.CheckAsync(fits)).Refusal);
+        Assert.Equal(TokenProblem.Malformed, refused.Refusal?.Problem);
+        Assert.Contains("over 4032 characters", refused.Refusal!.Reason);
+        Assert.Null((await _validator.CheckAsync(over)).Refusal);
+    }
+
+    [Fact]
     public async Task Refusal_reasons_never_quote_the_token_or_its_claims()
     {
         var token = Hs256(Good(sub: "secret-user-7", more: ("channels", new[] { "team:secret-room" })), secret: "wrong-secret-but-long-enough-for-hs256!!");

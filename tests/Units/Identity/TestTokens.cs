@@ -71,13 +71,13 @@ internal static class TestTokens
         return $$"""{"kty":"EC","kid":"{{kid}}","crv":"P-256","x":"{{Base64Url(q.X!)}}","y":"{{Base64Url(q.Y!)}}"}""";
     }
 
-    public static (TokenValidator Validator, SigningKeys Keys, JwksSource Jwks) Validator(AuthOptions options, FakeTimeProvider? clock = null)
+    public static (TokenValidator Validator, SigningKeys Keys, JwksSource Jwks) Validator(AuthOptions options, FakeTimeProvider? clock = null, int maxMessageBytes = 16_384)
     {
         clock ??= new FakeTimeProvider(Now);
         var wrapped = Options.Create(options);
         var keys = new SigningKeys(wrapped);
         var jwks = new JwksSource(keys, wrapped, clock, NullLogger<JwksSource>.Instance);
-        return (new TokenValidator(wrapped, keys, jwks, clock), keys, jwks);
+        return (new TokenValidator(wrapped, Options.Create(new ConnectionOptions { MaxMessageBytes = maxMessageBytes }), keys, jwks, clock), keys, jwks);
     }
 
     public static async Task<TokenCheck> CheckAsync(this TokenValidator validator, string token) =>

@@ -49,7 +49,7 @@ public sealed class PusherAppsTests
     [InlineData("1:k/ey:secret", "the key must be")]
     [InlineData("1:k:s,1:k2:s2", "share the id '1'")]
     [InlineData("1:k:s,2:k:s2", "share the key 'k'")]
-    [InlineData("""[{"id":"1","key":"k","secret":"s","maxPresenceMembers":0}]""", "PUSHER_MAX_PRESENCE_MEMBERS must be between")]
+    [InlineData("""[{"id":"1","key":"k","secret":"s","maxPresenceMembers":0}]""", "maxPresenceMembers must be between 1 and 100000")]
     [InlineData("""[{"id":"1","key":"k","secret":"s","maxPresenseMembers":5}]""", "not a JSON array of apps with known fields")]
     [InlineData("[{", "not a JSON array")]
     public void A_bad_entry_is_refused_with_a_message_naming_the_problem(string apps, string expected)
@@ -93,23 +93,13 @@ public sealed class PusherAppsTests
     }
 
     [Fact]
-    public void A_batch_that_could_not_fit_one_pub_sub_request_is_refused_for_the_settings_and_for_an_app()
-    {
-        var global = Parse("1:key:s,2:other:t", o => o.MaxEventBytes = 1_048_576);
-        var app = Parse("""[{"id":"1","key":"k","secret":"s","maxEventBytes":1048576},{"id":"2","key":"l","secret":"t","maxEventBytes":1048576,"maxBatchSize":1}]""");
-
-        Assert.Equal(["PUSHER_MAX_BATCH_SIZE and PUSHER_MAX_EVENT_BYTES"], global.Errors.Select(e => e.Split(':')[0]));
-        Assert.Contains("over the 9 MiB", global.Errors[0]);
-        Assert.Equal(["PUSHER_APPS app #1 ('1')"], app.Errors.Select(e => e.Split(':')[0]));
-        Assert.Empty(Parse("1:key:s", o => (o.MaxEventBytes, o.MaxBatchSize) = (1_048_576, 1)).Errors);
-    }
-
-    [Fact]
     public void A_bad_setting_every_app_inherits_is_not_repeated_for_each_app()
     {
         var parse = Parse("1:key:s,2:other:t", o => o.MaxPresenceMembers = 0);
+        var own = Parse("""[{"id":"1","key":"k","secret":"s","maxEventBytes":1},{"id":"2","key":"l","secret":"t"}]""", o => o.MaxPresenceMembers = 0);
 
         Assert.Empty(parse.Errors);
+        Assert.Equal(["PUSHER_APPS app #1 ('1'): maxEventBytes must be between 256 and 1048576."], own.Errors);
         Assert.True(new PusherAnnotationsValidator().Validate(null, new PusherOptions { MaxPresenceMembers = 0 }).Failed);
     }
 
