@@ -19,6 +19,15 @@ function timeOf(id) {
   return match ? parseInt(match[1] + match[2], 16) : null;
 }
 
+// Live, in team:1, with its alert t1 received.
+async function liveWithT1OnTeam1() {
+  const first = await live();
+  ctx.client.join('team:1');
+  first.receive({ type: 'subscribed', channel: 'team:1' });
+  first.alert('t1', 'x', 'team:1');
+  return first;
+}
+
 async function reconnect() {
   FakeWebSocket.last.drop();
   await tick(ctx.client.reconnectAt - Date.now());
@@ -191,10 +200,7 @@ test('a time id is a UUIDv7 of its instant', () => {
 });
 
 test('a replay follows its subscribed answer, and a reconnect during it resumes from the last replayed', async () => {
-  const first = await live();
-  ctx.client.join('team:1');
-  first.receive({ type: 'subscribed', channel: 'team:1' });
-  first.alert('t1', 'x', 'team:1');
+  await liveWithT1OnTeam1();
 
   const second = await reconnect();
   second.welcome();
@@ -383,10 +389,7 @@ test('an alert id is kept as the resume point while the server holds it: until f
 });
 
 test('a channel whose resume is unanswered keeps its alert id however long the connection heard other frames', async () => {
-  const first = await live();
-  ctx.client.join('team:1');
-  first.receive({ type: 'subscribed', channel: 'team:1' });
-  first.alert('t1', 'x', 'team:1');
+  await liveWithT1OnTeam1();
   const second = await reconnect();
   second.welcome();
   for (let i = 0; i < 10; i++) {

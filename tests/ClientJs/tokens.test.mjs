@@ -340,13 +340,14 @@ test('a token set while connecting wins: another user\'s, or none, replaces the 
   assert.equal(ctx.client.state, 'live');
 });
 
-test('a token fetched for the socket before is checked at the next socket\'s welcome: another user\'s reconnects', async () => {
+// Live as A; refreshToken() is asked for B's token, and the socket drops before it comes: the reconnect opens with A's.
+async function reconnectWhileFetchingB() {
   let release;
   let calls = 0;
   const getToken = () => {
     calls++;
-    if (calls === 1) return Promise.resolve(jwt({ sub: 'A', exp: seconds() + 3600 }));
-    return new Promise((resolve) => { release = () => resolve(jwt({ sub: 'B', exp: seconds() + 3600 })); });
+    if (calls === 1) return Promise.resolve(jwt({ sub: 'A', exp: at(3600) }));
+    return new Promise((resolve) => { release = () => resolve(jwt({ sub: 'B', exp: at(3600) })); });
   };
   ctx = setUp({ getToken }, { random: 0 });
   ctx.client.connect();
@@ -357,14 +358,30 @@ test('a token fetched for the socket before is checked at the next socket\'s wel
   await tick(0);
   const second = FakeWebSocket.last;
   assert.equal(tokenClaims(second.token).sub, 'A', 'A\'s token is still fresh: the reconnect uses it');
-  release();
-  await refreshing;
+  return { second, arrive: async () => { release(); await refreshing; } };
+}
+
+test('a token for another user fetched for the socket before goes to the next: checked at its welcome', async () => {
+  const { second, arrive } = await reconnectWhileFetchingB();
+  await arrive();
   second.welcome();
   second.alert('a1', 'for A only', 'user:A');
 
   assert.ok(second.closedByClient);
   assert.deepEqual(ctx.alerts(), []);
   await flush();
+  assert.equal(tokenClaims(FakeWebSocket.last.token).sub, 'B');
+});
+
+test('a token for another user fetched for the socket before goes to the next: applied if it is live already', async () => {
+  const { second, arrive } = await reconnectWhileFetchingB();
+  second.welcome();
+  assert.equal(ctx.client.user, 'A');
+  await arrive();
+  await flush();
+
+  assert.ok(second.closedByClient, "A's socket is not kept for B");
+  assert.equal(FakeWebSocket.sockets.length, 3);
   assert.equal(tokenClaims(FakeWebSocket.last.token).sub, 'B');
 });
 
@@ -437,35 +454,6 @@ test('an alert\'s rate_limited while a refresh is out keeps the refresh: sent ag
   await tick(100);
   assert.deepEqual(socket.of('refresh').slice(1), [{ type: 'refresh', token: issued[2] }, { type: 'refresh', token: issued[2] }]);
   assert.equal(issued.length, 3);
-});
-
-test('a token for another user fetched after the socket was replaced goes to the new socket, live or not', async () => {
-  let release;
-  let calls = 0;
-  const getToken = () => {
-    calls++;
-    if (calls === 1) return Promise.resolve(jwt({ sub: 'A', exp: at(3600) }));
-    return new Promise((resolve) => { release = () => resolve(jwt({ sub: 'B', exp: at(3600) })); });
-  };
-  ctx = setUp({ getToken }, { random: 0 });
-  ctx.client.connect();
-  await flush();
-  FakeWebSocket.last.welcome();
-  const refreshing = ctx.client.refreshToken();
-  FakeWebSocket.last.drop();
-  await tick(0);
-  const second = FakeWebSocket.last;
-  second.welcome();
-  assert.equal(ctx.client.user, 'A', 'live again, as A, before getToken answers');
-
-  release();
-  await refreshing;
-  await flush();
-
-  assert.ok(second.closedByClient, "A's socket is not kept for B");
-  await flush();
-  assert.equal(FakeWebSocket.sockets.length, 3);
-  assert.equal(tokenClaims(FakeWebSocket.last.token).sub, 'B');
 });
 
 test('a refresh resent after rate_limited is not called off by the same token set again', async () => {
