@@ -151,7 +151,7 @@ public sealed class BrokerTroubleTests(PubSubEmulator emulator, ITestOutputHelpe
     private static async Task<(HttpStatusCode, string?)> HealthAsync(TestInstance instance)
     {
         using var http = new HttpClient { BaseAddress = instance.BaseUri };
-        using var response = await http.GetAsync("/healthz");
+        using var response = await http.GetAsync("/healthz?strict");
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         return (response.StatusCode, body.GetProperty("status").GetString());
     }

@@ -16,6 +16,7 @@ public sealed class ConfigurationTests(ITestOutputHelper output)
     [InlineData("PUBSUB_EMULATOR_HOST", "no-port", "PUBSUB_EMULATOR_HOST")]
     [InlineData("PUBSUB_EMULATOR_HOST", "http://127.0.0.1:8085", "PUBSUB_EMULATOR_HOST must be host:port")]
     [InlineData("PUBSUB_PROJECT_ID", "my-project", "GOOGLE_CREDENTIALS_JSON")]
+    [InlineData("PUBSUB_REQUIRED", "true", "PUBSUB_REQUIRED is true but no Pub/Sub is configured")]
     [InlineData("GOOGLE_APPLICATION_CREDENTIALS", "/nonexistent/key.json", "does not exist")]
     [InlineData("PUBSUB_ENDPOINT", "https://pubsub.googleapis.com", "PUBSUB_ENDPOINT must be host:port")]
     [InlineData("PUBSUB_ENDPOINT", "europe-west1-pubsub.googleapis.com", "PUBSUB_ENDPOINT must be host:port")]

@@ -81,7 +81,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         return new ServerProcess(process, kind, port, name, started, log);
     }
 
-    /// <summary>Polls /healthz every 5 ms until it answers 200; returns the time from process start.</summary>
+    /// <summary>Polls /healthz?strict every 5 ms until it answers 200 (Pub/Sub working both ways); returns the time from process start.</summary>
     public async Task<TimeSpan> WaitHealthyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
@@ -92,7 +92,7 @@ internal sealed class ServerProcess : IAsyncDisposable
                 throw new InvalidOperationException($"Server {Name} exited with {_process.ExitCode} before it was healthy; see {LogPath}.");
             try
             {
-                using var response = await Http.GetAsync($"http://127.0.0.1:{Port}/healthz", cancellationToken);
+                using var response = await Http.GetAsync($"http://127.0.0.1:{Port}/healthz?strict", cancellationToken);
                 if (response.StatusCode == HttpStatusCode.OK)
                     return Stopwatch.GetElapsedTime(StartedTicks);
             }

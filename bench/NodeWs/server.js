@@ -14,7 +14,7 @@ const url = new URL((process.env.ASPNETCORE_URLS || 'http://127.0.0.1:8080').spl
 const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
 
 const server = http.createServer((req, res) => {
-  if (req.url === '/healthz') {
+  if (req.url.split('?')[0] === '/healthz') {
     const body = JSON.stringify({ status: 'ready', connections: wss.clients.size });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
     res.end(body);

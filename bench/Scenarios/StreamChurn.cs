@@ -12,7 +12,7 @@ namespace Notifications.Bench.Scenarios;
 /// <summary>
 /// What Google does to streams, at load: two instances behind the fault front (tests/Faults), alerts at
 /// 100/s, first calm, then with every instance's StreamingPull ended (UNAVAILABLE) every 10 s. Latency,
-/// losses and duplicates beside each other, and how long /healthz answered 503 after each end.
+/// losses and duplicates beside each other, and how long /healthz?strict answered 503 after each end.
 /// </summary>
 internal static class StreamChurn
 {
@@ -94,7 +94,7 @@ internal static class StreamChurn
         }
     }
 
-    /// <summary>Polls one server's /healthz every 10 ms; returns each stretch it did not answer 200, in milliseconds.</summary>
+    /// <summary>Polls one server's /healthz?strict every 10 ms; returns each stretch it did not answer 200, in milliseconds.</summary>
     private static async Task<List<double>> NotReadyStretchesAsync(int port, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -105,7 +105,7 @@ internal static class StreamChurn
             bool ready;
             try
             {
-                using var response = await http.GetAsync($"http://127.0.0.1:{port}/healthz", cancellationToken);
+                using var response = await http.GetAsync($"http://127.0.0.1:{port}/healthz?strict", cancellationToken);
                 ready = response.StatusCode == HttpStatusCode.OK;
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
@@ -133,7 +133,7 @@ internal static class StreamChurn
     private static Row Row(string name, StepResult step, (int Ends, List<double> NotReadyMs)? churn)
     {
         string notReady = churn is not { } c ? ""
-            : $"; {c.Ends} streams ended, /healthz 503 {c.NotReadyMs.Count} times: " +
+            : $"; {c.Ends} streams ended, /healthz?strict 503 {c.NotReadyMs.Count} times: " +
               (c.NotReadyMs.Count == 0 ? "never" : $"median {c.NotReadyMs.Order().ElementAt(c.NotReadyMs.Count / 2):0} ms, max {c.NotReadyMs.Max():0} ms");
         var row = step.ToRow("stream-churn", name,
             $"sockets p50 {step.Latency.P50:0.0} p99 {step.Latency.P99:0.0} max {step.Latency.Max:0} ms; lost {step.Lost}, duplicated {step.Duplicated}{notReady}");

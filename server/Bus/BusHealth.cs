@@ -55,6 +55,12 @@ public sealed class BusHealth
 
     public bool IsReady => State == BusState.Ready;
 
+    /// <summary>
+    /// Whether sockets are served: ready, or degraded (local clients still get every alert made here, and what
+    /// Pub/Sub could not carry is retried or resumed on its recovery). Not while starting or stopping.
+    /// </summary>
+    public bool IsServing => State is BusState.Ready or BusState.Degraded;
+
     /// <summary>One sentence for the health report: what works, or what does not and why.</summary>
     public string Detail => State switch
     {

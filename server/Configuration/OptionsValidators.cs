@@ -23,6 +23,8 @@ internal sealed class PubSubOptionsValidator : IValidateOptions<PubSubOptions>
         if (!IsHostPort(options.Endpoint))
             builder.AddError($"PUBSUB_ENDPOINT must be host:port (such as {PubSubOptions.DefaultEndpoint}, no scheme or path), not '{options.Endpoint}'.");
 
+        if (options.Required && options.Mode == BusMode.Standalone)
+            builder.AddError("PUBSUB_REQUIRED is true but no Pub/Sub is configured: set GOOGLE_CREDENTIALS_JSON (the key JSON) or GOOGLE_APPLICATION_CREDENTIALS, and PUBSUB_PROJECT_ID if the topic is in another project (or PUBSUB_EMULATOR_HOST).");
         if (options.Mode == BusMode.GoogleCloud)
         {
             bool file = !string.IsNullOrWhiteSpace(options.CredentialsFile);

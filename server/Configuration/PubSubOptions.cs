@@ -41,6 +41,13 @@ public sealed class PubSubOptions
     [Required(ErrorMessage = "PUBSUB_TOPIC is empty."), RegularExpression(ResourceIdPattern, ErrorMessage = ResourceIdRule)]
     public string Topic { get; set; } = "ALIEN_NOTIFICATIONS";
 
+    /// <summary>
+    /// Refuse to start standalone (<c>PUBSUB_REQUIRED</c>): a fleet whose key secret went missing would otherwise
+    /// boot as islands, each passing its health check and relaying only its own clients' alerts.
+    /// </summary>
+    [ConfigurationKeyName("PUBSUB_REQUIRED")]
+    public bool Required { get; set; }
+
     /// <summary>The project the emulator is addressed with when no project is configured.</summary>
     public const string EmulatorDefaultProject = "notifications-local";
 

@@ -7,7 +7,7 @@ using Notifications.Connections;
 namespace Notifications.Hosting;
 
 /// <summary>
-/// What <c>/healthz</c> reports, for an operator and for Fly's health check: the status, why, and each side
+/// What <c>/healthz</c> reports, for an operator and for Fly's health checks: the status, why, and each side
 /// of the bus (<c>up</c>, <c>pending: why</c> or <c>failing: Status (detail)</c>).
 /// </summary>
 public sealed record HealthReport(
@@ -33,12 +33,15 @@ internal static class HealthEndpoint
         app.MapGet("/livez", () => Results.Text("alive\n"));
 
     /// <summary>
-    /// <c>GET /healthz</c>: 200 while this instance can publish and its receive stream is open; 503 while
-    /// starting, degraded (a side of Pub/Sub failing; the reason is in <c>detail</c>) or stopping.
+    /// <c>GET /healthz</c>, what the proxy routes by: 200 while serving sockets, ready or degraded (a side of Pub/Sub
+    /// failing, the reason in <c>detail</c>); 503 while starting or stopping. Degraded still serves, because Pub/Sub
+    /// trouble is usually the whole fleet's at once (one key, one topic): refusing it everywhere would leave the proxy
+    /// nowhere to send anyone. <c>GET /healthz?strict</c> is 503 unless ready, for alerting.
     /// </summary>
     public static void MapHealth(this WebApplication app) =>
-        app.MapGet("/healthz", (IMessageBus bus, BusHealth health, ConnectionRegistry connections, IOptions<InstanceOptions> instance) =>
+        app.MapGet("/healthz", (HttpContext context, IMessageBus bus, BusHealth health, ConnectionRegistry connections, IOptions<InstanceOptions> instance) =>
         {
+            bool strict = context.Request.Query.ContainsKey("strict");
             var report = new HealthReport(
                 health.State.ToString().ToLowerInvariant(),
                 bus.Kind,
@@ -51,6 +54,6 @@ internal static class HealthEndpoint
                 instance.Value.Region,
                 connections.Count);
             return Results.Json(report, HealthJsonContext.Default.HealthReport,
-                statusCode: health.IsReady ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+                statusCode: (strict ? health.IsReady : health.IsServing) ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
 }

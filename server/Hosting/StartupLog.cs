@@ -17,6 +17,8 @@ internal static partial class StartupLog
         var pubSub = app.Services.GetRequiredService<IOptions<PubSubOptions>>().Value;
         var bus = app.Services.GetRequiredService<IMessageBus>();
         var pusherApps = app.Services.GetRequiredService<PusherApps>();
+        int maxConnections = app.Services.GetRequiredService<IOptions<AdmissionOptions>>().Value.MaxConnections;
+        var files = OpenFileLimit.Raise();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
@@ -25,13 +27,22 @@ internal static partial class StartupLog
                 Log.Standalone(logger);
             else
                 Log.UsingPubSub(logger, bus.Kind, pubSub.Topic, bus.SubscriptionName!);
+            // Past the sockets: Pub/Sub's connections, the metrics endpoint, a storm's half-open handshakes.
+            if (files is { } limit && limit.Soft < (ulong)maxConnections + FileHeadroom)
+                Log.FewFiles(logger, limit.Soft, limit.Hard, maxConnections);
             foreach (var shortSecret in pusherApps.All.Where(a => a.Secret.IsShort))
                 Log.ShortPusherSecret(logger, shortSecret.Id, AppSecret.AdvisedLength);
         });
     }
 
+    private const int FileHeadroom = 256;
+
     private static partial class Log
     {
+        [LoggerMessage(EventId = 5007, Level = LogLevel.Warning,
+            Message = "This process may open {Soft} files (hard limit {Hard}), too few for MAX_CONNECTIONS {MaxConnections} sockets and the rest: raise the container's or the system's limit (nofile), or lower MAX_CONNECTIONS.")]
+        public static partial void FewFiles(ILogger logger, ulong soft, ulong hard, int maxConnections);
+
         [LoggerMessage(EventId = 5001, Level = LogLevel.Information,
             Message = "Notifications instance {InstanceId} in region {RegionName} listening on {Addresses}.")]
         public static partial void Started(ILogger logger, string instanceId, string regionName, string addresses);

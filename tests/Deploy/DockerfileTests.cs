@@ -81,6 +81,24 @@ public sealed class DockerfileTests(ITestOutputHelper output) : IClassFixture<Im
         Assert.DoesNotContain(app.StandardOutput, line => line.Contains("Overriding HTTP_PORTS"));
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task The_published_app_raises_an_inherited_low_open_file_limit_to_its_hard_limit()
+    {
+        static string[] OpenFiles(string limits) =>
+            File.ReadAllLines(limits).Single(l => l.StartsWith("Max open files", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(long.Parse(OpenFiles("/proc/self/limits")[4]) > 1024, "This test needs a hard open-file limit above 1024 to show the raise.");
+        var published = ImageServer.Current;
+
+        // A container runtime's usual soft limit; the Native AOT runtime itself keeps whatever it inherits.
+        await using var app = PublishedApp.Start(["/bin/sh", "-c", "ulimit -Sn 1024 && exec \"$0\"", published.Executable],
+            published.Directory, Final.Environment(), output);
+        await app.WaitHealthyAsync();
+        var limit = OpenFiles($"/proc/{app.ProcessId}/limits");
+        await app.StopAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(limit[4], limit[3]);
+    }
+
     /// <summary>The base image's user <c>app</c> is uid 1654, which it names <c>$APP_UID</c>.</summary>
     private static bool IsNonRoot(string user) =>
         user.Split(':')[0] is "$APP_UID" or "${APP_UID}" or "app" || (int.TryParse(user.Split(':')[0], out int uid) && uid > 0);

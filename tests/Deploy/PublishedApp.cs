@@ -51,6 +51,8 @@ public sealed class PublishedApp : IAsyncDisposable
 
     public Task WaitHealthyAsync() => ChildProcess.WaitHealthyAsync(_process, BaseUri, "The published app");
 
+    public int ProcessId => _process.Id;
+
     /// <summary>Sends SIGTERM, as `docker stop` does (Fly sends fly.toml's kill_signal), and waits for the process to end.</summary>
     public async Task StopAsync(TimeSpan timeout)
     {

@@ -19,7 +19,7 @@ internal static class ChildProcess
         }
     }
 
-    /// <summary>Waits until the process answers <c>/healthz</c> with 200, failing at once if it exits first.</summary>
+    /// <summary>Waits until the process answers <c>/healthz?strict</c> with 200 (Pub/Sub working both ways), failing at once if it exits first.</summary>
     public static async Task WaitHealthyAsync(Process process, Uri baseUri, string what)
     {
         using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(2) };
@@ -29,14 +29,14 @@ internal static class ChildProcess
                 throw new InvalidOperationException($"{what} exited early with code {process.ExitCode}.");
             try
             {
-                using var response = await http.GetAsync("/healthz");
+                using var response = await http.GetAsync("/healthz?strict");
                 return response.IsSuccessStatusCode;
             }
             catch (Exception e) when (e is HttpRequestException || e is TaskCanceledException && !TestContext.Current.CancellationToken.IsCancellationRequested)
             {
                 return false; // not listening yet, or a first request slowed by a busy machine: ask again
             }
-        }, $"{what} answers /healthz with 200", TimeSpan.FromSeconds(30));
+        }, $"{what} answers /healthz?strict with 200", TimeSpan.FromSeconds(30));
     }
 
     /// <summary>Kills what is still running, its children too, and releases it.</summary>
