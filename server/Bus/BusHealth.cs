@@ -56,10 +56,11 @@ public sealed class BusHealth
     public bool IsReady => State == BusState.Ready;
 
     /// <summary>
-    /// Whether sockets are served: ready, or degraded (local clients still get every alert made here, and what
-    /// Pub/Sub could not carry is retried or resumed on its recovery). Not while starting or stopping.
+    /// Whether this instance is worth sending sockets to: ready, or degraded once this boot has subscribed (its
+    /// sockets stay open, what it could not publish is retried, and its subscription keeps what it could not
+    /// receive). Not before its first subscription, through which every alert reaches its sockets, nor while stopping.
     /// </summary>
-    public bool IsServing => State is BusState.Ready or BusState.Degraded;
+    public bool IsServing => IsReady || State == BusState.Degraded && ReceivingSince != DateTimeOffset.MaxValue;
 
     /// <summary>One sentence for the health report: what works, or what does not and why.</summary>
     public string Detail => State switch

@@ -6,7 +6,7 @@ namespace Notifications.Configuration;
 /// <summary>Who may open a socket, and how many: checked before the upgrade, so a refusal costs almost nothing.</summary>
 public sealed class AdmissionOptions
 {
-    /// <summary>Sockets this instance holds at most (<c>MAX_CONNECTIONS</c>); more are refused with 503. Keep fly.toml's hard_limit equal.</summary>
+    /// <summary>Sockets this instance holds at most (<c>MAX_CONNECTIONS</c>); more are refused with 503. Keep fly.toml's hard_limit a little above, for HTTP requests.</summary>
     [ConfigurationKeyName("MAX_CONNECTIONS")]
     [Range(1, 1_000_000)]
     public int MaxConnections { get; set; } = DefaultMaxConnections;

@@ -33,10 +33,10 @@ internal static class HealthEndpoint
         app.MapGet("/livez", () => Results.Text("alive\n"));
 
     /// <summary>
-    /// <c>GET /healthz</c>, what the proxy routes by: 200 while serving sockets, ready or degraded (a side of Pub/Sub
-    /// failing, the reason in <c>detail</c>); 503 while starting or stopping. Degraded still serves, because Pub/Sub
-    /// trouble is usually the whole fleet's at once (one key, one topic): refusing it everywhere would leave the proxy
-    /// nowhere to send anyone. <c>GET /healthz?strict</c> is 503 unless ready, for alerting.
+    /// <c>GET /healthz</c>, what the proxy routes by: 200 while ready, and while degraded (a side of Pub/Sub failing,
+    /// the reason in <c>detail</c>) once this boot has subscribed; 503 before that and while stopping. Degraded still
+    /// takes sockets because Pub/Sub trouble is usually the whole fleet's at once (one key, one topic): refusing it
+    /// everywhere would leave the proxy nowhere to send anyone. <c>GET /healthz?strict</c> is 503 unless ready.
     /// </summary>
     public static void MapHealth(this WebApplication app) =>
         app.MapGet("/healthz", (HttpContext context, IMessageBus bus, BusHealth health, ConnectionRegistry connections, IOptions<InstanceOptions> instance) =>

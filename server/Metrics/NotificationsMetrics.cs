@@ -60,7 +60,7 @@ public sealed class NotificationsMetrics
         _swept = meter.CreateCounter<long>("subscriptions.swept", "{subscription}", "Abandoned instance subscriptions deleted by the sweeper.");
         _busFailures = meter.CreateCounter<long>("bus.failures", "{call}", "Pub/Sub calls refused or unanswered, by side (setup, receive, publish) and gRPC status.");
         meter.CreateObservableGauge("bus.ready", () => _busReady?.Invoke() is true ? 1 : 0, "{instance}",
-            "1 while this instance can publish and its receive stream is open (/healthz 200).");
+            "1 while this instance can publish and its receive stream is open (/healthz?strict 200).");
         meter.CreateObservableGauge("bus.side_up", () => (_busSides?.Invoke() ?? []).Select(s => new Measurement<int>(s.Up ? 1 : 0, new KeyValuePair<string, object?>("side", s.Side))),
             "{side}", "1 while that side of the bus works: setup (subscription exists), receive (stream open), publish (last publish succeeded).");
     }

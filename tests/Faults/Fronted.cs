@@ -31,6 +31,13 @@ internal static class Fronted
         return (code, body.GetProperty("status").GetString()!, body.GetProperty("detail").GetString()!);
     }
 
+    /// <summary>The /healthz answer the proxy routes by: its status code and <c>status</c>.</summary>
+    public static async Task<(HttpStatusCode Code, string Status)> RoutingAsync(Uri baseUri)
+    {
+        var (code, body) = await HealthBodyAsync(baseUri);
+        return (code, body.GetProperty("status").GetString()!);
+    }
+
     /// <summary>The subscription /healthz names: the full path of the one this process made.</summary>
     public static async Task<string> SubscriptionAsync(Uri baseUri) =>
         (await HealthBodyAsync(baseUri)).Body.GetProperty("subscription").GetString()!;

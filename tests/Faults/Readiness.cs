@@ -4,7 +4,7 @@ using Notifications.Tests.Infrastructure;
 namespace Notifications.Tests.Faults;
 
 /// <summary>
-/// Watches an instance's readiness (what /healthz's status code says) every few milliseconds and keeps
+/// Watches an instance's readiness (what /healthz?strict's status code says) every few milliseconds and keeps
 /// every stretch it was not ready, so a test can tell how long each fault cost and when it was over.
 /// </summary>
 internal sealed class Readiness : IAsyncDisposable

@@ -36,6 +36,9 @@ public sealed class RefusalTests(PubSubEmulator emulator, ITestOutputHelper outp
             await Eventually.TrueAsync(async () => await Fronted.HealthAsync(instance.BaseUri) is (HttpStatusCode.ServiceUnavailable, "degraded", var detail)
                 && detail.Contains(status.ToString()), $"{instance.Region} reports degraded, naming {status}", window);
         }
+        // The whole fleet is degraded at once, and still routable: the proxy has somewhere to send pages.
+        foreach (var instance in new[] { ams, syd })
+            Assert.Equal((HttpStatusCode.OK, "degraded"), await Fronted.RoutingAsync(instance.BaseUri));
         var sent = new List<string>();
         for (int i = 0; amsReady.Now < endsAt - TimeSpan.FromSeconds(0.5); i++)
         {

@@ -95,7 +95,7 @@ public sealed class TestInstance : IAsyncDisposable
 
     public bool IsReady => Services.GetRequiredService<BusHealth>().IsReady;
 
-    /// <summary>Waits until the instance's subscription is ready, as /healthz would report.</summary>
+    /// <summary>Waits until the instance's subscription is ready, as /healthz?strict would report.</summary>
     public Task WaitReadyAsync() => Eventually.TrueAsync(() => IsReady, $"{Region}/{InstanceId} is ready", TimeSpan.FromSeconds(30));
 
     /// <summary>True once the server logged that it dropped the topic message with this id.</summary>
