@@ -122,6 +122,8 @@ export class NotificationsClient {
   #attempt = 0;
   #goAwayMs = null;
   #timers = { reconnect: 0, stable: 0, refresh: 0, resend: 0, retry: 0, outbox: 0, heartbeat: 0 };
+  // When the current socket last brought a frame (this page's clock), for the heartbeat.
+  #lastFrameAt = 0;
   // Per connection: requests held back by the request budget (sent in order), and the budget left.
   #outbox = [];
   #budget = { tokens: REQUEST_BURST, at: 0 };
@@ -350,7 +352,12 @@ export class NotificationsClient {
     socket.onmessage = (event) => this.#onFrame(socket, event.data);
     socket.onclose = (event) => this.#onClose(socket, event, opened);
     // Browsers set no time limit on a handshake: one that brings no welcome is given up like a silent connection.
-    this.#watch(socket, this.#o.heartbeatMs + this.#o.heartbeatTimeoutMs, false);
+    clearTimeout(this.#timers.heartbeat);
+    if (this.#o.heartbeatMs > 0) {
+      this.#timers.heartbeat = setTimeout(() => {
+        if (socket === this.#ws && this.#state === 'connecting') this.#giveUp(socket, 'no welcome');
+      }, this.#o.heartbeatMs + this.#o.heartbeatTimeoutMs);
+    }
   }
 
   #url() {
@@ -493,7 +500,8 @@ export class NotificationsClient {
     this.#handle(socket, frame);
     if (socket !== this.#ws) return;
     this.#heard(frame, arrivedAt);
-    if (this.#state !== 'connecting') this.#watch(socket, this.#o.heartbeatMs, true);
+    this.#lastFrameAt = arrivedAt;
+    if (frame.type === 'welcome') this.#watch(socket);
   }
 
   // ---- liveness
@@ -501,15 +509,21 @@ export class NotificationsClient {
   // A page never sees the WebSocket's own pings, and a connection that died without a close (a laptop that slept,
   // a phone that changed networks) looks open for minutes: after a quiet spell it asks for a pong, and a socket that
   // stays silent is given up and replaced, resuming where it was.
-  #watch(socket, quietMs, welcomed) {
+  // One timer per quiet spell, not one per frame: it wakes when the spell may have come, and looks at the last frame.
+  #watch(socket) {
     clearTimeout(this.#timers.heartbeat);
-    if (!(this.#o.heartbeatMs > 0)) return;
+    if (!(this.#o.heartbeatMs > 0) || socket !== this.#ws) return;
+    const quietFor = Date.now() - this.#lastFrameAt;
+    if (quietFor < this.#o.heartbeatMs) {
+      this.#timers.heartbeat = setTimeout(() => this.#watch(socket), this.#o.heartbeatMs - quietFor);
+      return;
+    }
+    const askedAt = Date.now();
+    this.#request(socket, { type: 'ping' });
     this.#timers.heartbeat = setTimeout(() => {
-      if (socket !== this.#ws) return;
-      if (!welcomed) return this.#giveUp(socket, 'no welcome');
-      this.#request(socket, { type: 'ping' });
-      this.#timers.heartbeat = setTimeout(() => this.#giveUp(socket, 'no answer to a ping'), this.#o.heartbeatTimeoutMs);
-    }, quietMs);
+      if (this.#lastFrameAt >= askedAt) this.#watch(socket);
+      else this.#giveUp(socket, 'no answer to a ping');
+    }, this.#o.heartbeatTimeoutMs);
   }
 
   #giveUp(socket, why) {

@@ -23,7 +23,8 @@ public static class NotificationsEndpointExtensions
         app.MapHealth();
         app.MapLiveness();
         app.MapNotificationsPublishApi();
-        app.LogStartup();
+        // Before anything listens: every socket is a file.
+        app.LogStartup(OpenFileLimit.Raise());
         return app;
     }
 }

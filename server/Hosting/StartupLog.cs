@@ -10,7 +10,8 @@ namespace Notifications.Hosting;
 /// <summary>The lines an operator needs at boot: who this is, where it listens, what carries alerts.</summary>
 internal static partial class StartupLog
 {
-    public static void LogStartup(this WebApplication app)
+    /// <param name="files">The open-file limits the process runs with, or null where they are not known.</param>
+    public static void LogStartup(this WebApplication app, (ulong Soft, ulong Hard)? files)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Notifications.Startup");
         var instance = app.Services.GetRequiredService<IOptions<InstanceOptions>>().Value;
@@ -18,7 +19,6 @@ internal static partial class StartupLog
         var bus = app.Services.GetRequiredService<IMessageBus>();
         var pusherApps = app.Services.GetRequiredService<PusherApps>();
         int maxConnections = app.Services.GetRequiredService<IOptions<AdmissionOptions>>().Value.MaxConnections;
-        var files = OpenFileLimit.Raise();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
