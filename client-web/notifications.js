@@ -152,6 +152,8 @@ export class NotificationsClient {
   #heardAt = null;
   // Channels whose position is an alert's id, with when that alert was sent (by the server's clock, as #heard takes it).
   #alertTimes = new Map();
+  // Channels at an alert point: the last stamp heard after that alert, a resume point that outlives the id.
+  #stampsAfterAlert = new Map();
   // Bumped by setToken(): a token fetched meanwhile is older than the one set.
   #tokenSets = 0;
   #seen = new Set();
@@ -355,7 +357,7 @@ export class NotificationsClient {
     clearTimeout(this.#timers.heartbeat);
     if (this.#o.heartbeatMs > 0) {
       this.#timers.heartbeat = setTimeout(() => {
-        if (socket === this.#ws && this.#state === 'connecting') this.#giveUp(socket, 'no welcome');
+        if (socket === this.#ws && this.#state === 'connecting') this.#giveUp(socket, 'no welcome', false);
       }, this.#o.heartbeatMs + this.#o.heartbeatTimeoutMs);
     }
   }
@@ -366,7 +368,7 @@ export class NotificationsClient {
     if (url.protocol === 'http:') url.protocol = 'ws:';
     if (url.protocol === 'https:') url.protocol = 'wss:';
     // The global channel resumes through the URL, as it always has; other channels through subscribe.
-    const since = this.#channels.has(GLOBAL) ? this.#positions.get(GLOBAL) : undefined;
+    const since = this.#channels.has(GLOBAL) ? this.#since(GLOBAL) : undefined;
     if (since) url.searchParams.set('since', since);
     else url.searchParams.delete('since');
     return url.href;
@@ -449,12 +451,13 @@ export class NotificationsClient {
     for (const channel of this.#joined) {
       if (this.#heardAt === null || this.#resuming.has(channel) || !this.#positions.has(channel)) continue;
       const at = this.#timePoints.get(channel);
+      if (at !== undefined && this.#heardAt > at) {
+        this.#positions.set(channel, timeId(this.#heardAt));
+        this.#timePoints.set(channel, this.#heardAt);
+      }
+      // An alert point keeps its id; the stamp is there for when the id is too old by the time of the resume (#since).
       const alertAt = this.#alertTimes.get(channel);
-      const later = at !== undefined ? this.#heardAt > at : alertAt !== undefined && this.#heardAt - alertAt > ALERT_POINT_SHARE * this.#info.resumeWindowMs;
-      if (!later) continue;
-      this.#positions.set(channel, timeId(this.#heardAt));
-      this.#timePoints.set(channel, this.#heardAt);
-      this.#alertTimes.delete(channel);
+      if (alertAt !== undefined && this.#heardAt > alertAt) this.#stampsAfterAlert.set(channel, this.#heardAt);
     }
     this.#heardAt = null;
     this.#joined.clear();
@@ -513,23 +516,28 @@ export class NotificationsClient {
   #watch(socket) {
     clearTimeout(this.#timers.heartbeat);
     if (!(this.#o.heartbeatMs > 0) || socket !== this.#ws) return;
+    // Each spell a little longer or shorter, so pages a broadcast reached together do not ask together.
+    const spell = this.#o.heartbeatMs * (0.8 + 0.4 * this.#random());
     const quietFor = Date.now() - this.#lastFrameAt;
-    if (quietFor < this.#o.heartbeatMs) {
-      this.#timers.heartbeat = setTimeout(() => this.#watch(socket), this.#o.heartbeatMs - quietFor);
+    if (quietFor < spell) {
+      this.#timers.heartbeat = setTimeout(() => this.#watch(socket), spell - quietFor);
       return;
     }
     const askedAt = Date.now();
-    this.#request(socket, { type: 'ping' });
+    // Sent at once, not behind held subscribes, as its answer is awaited against a clock; a refusal (rate_limited)
+    // is an answer too.
+    this.#budget.tokens -= 1;
+    socket.send(JSON.stringify({ type: 'ping' }));
     this.#timers.heartbeat = setTimeout(() => {
       if (this.#lastFrameAt >= askedAt) this.#watch(socket);
       else this.#giveUp(socket, 'no answer to a ping');
     }, this.#o.heartbeatTimeoutMs);
   }
 
-  #giveUp(socket, why) {
+  #giveUp(socket, why, opened = true) {
     if (socket !== this.#ws) return;
     this.#retire();
-    this.#emit('disconnect', { code: 1006, reason: `The connection went silent (${why}).`, opened: true });
+    this.#emit('disconnect', { code: 1006, reason: `The connection went silent (${why}).`, opened });
     if (this.#stopped || this.#suspended) return;
     if (!this.#online()) return this.#setState('offline');
     this.#scheduleReconnect();
@@ -608,9 +616,19 @@ export class NotificationsClient {
     if (own && !this.#channels.has(own) && !this.#left.has(own) && this.#positions.has(own)) this.#subscribe(socket, own);
   }
 
+  // Where a channel resumes from: its position, unless that is an alert's id the server is about to let go by now
+  // (the resume may come long after the connection ended), and a later stamp was heard: an id replays by arrival
+  // whatever the clocks say, so it is kept while it lasts.
+  #since(channel) {
+    const alertAt = this.#alertTimes.get(channel);
+    const stamp = this.#stampsAfterAlert.get(channel);
+    if (alertAt !== undefined && stamp !== undefined && this.serverNow() - alertAt > ALERT_POINT_SHARE * this.#info.resumeWindowMs) return timeId(stamp);
+    return this.#positions.get(channel);
+  }
+
   #subscribe(socket, channel) {
     const frame = { type: 'subscribe', channel };
-    const since = this.#positions.get(channel);
+    const since = this.#since(channel);
     if (since) {
       frame.since = since;
       // Until the answer, live alerts on the channel are held: they must not move its position past what the
@@ -622,9 +640,8 @@ export class NotificationsClient {
 
   #request(socket, frame) {
     if (frame.channel !== undefined) this.#queue(this.#requests, frame.channel, frame.type);
-    // A refresh goes ahead of held subscribes: the token may run out before they are through; a ping too, as its
-    // answer is awaited against a clock.
-    if (frame.type === 'refresh' || frame.type === 'ping') this.#outbox.unshift(frame);
+    // A refresh goes ahead of held subscribes: the token may run out before they are through.
+    if (frame.type === 'refresh') this.#outbox.unshift(frame);
     else this.#outbox.push(frame);
     this.#sendQueued(socket);
   }
@@ -707,6 +724,7 @@ export class NotificationsClient {
       this.#positions.set(channel, id);
       this.#timePoints.delete(channel);
       this.#alertTimes.set(channel, sentAt);
+      this.#stampsAfterAlert.delete(channel);
     }
     if (!resume) return false;
     if (--resume.remaining <= 0) this.#resuming.delete(channel);
@@ -765,6 +783,7 @@ export class NotificationsClient {
       this.#positions.delete(channel);
       this.#timePoints.delete(channel);
       this.#alertTimes.delete(channel);
+      this.#stampsAfterAlert.delete(channel);
       this.#resuming.delete(channel);
       this.#settle(this.#pendingJoins, channel, { channel, joined: false, code: frame.code, message: frame.message });
     }
@@ -838,6 +857,7 @@ export class NotificationsClient {
     this.#positions.delete(channel);
     this.#timePoints.delete(channel);
     this.#alertTimes.delete(channel);
+    this.#stampsAfterAlert.delete(channel);
     this.#resuming.delete(channel);
     this.#left.add(channel);
   }

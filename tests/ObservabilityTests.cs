@@ -101,9 +101,15 @@ public sealed class ObservabilityTests(PubSubEmulator emulator, ITestOutputHelpe
         using var live = await http.GetAsync("/livez", TestContext.Current.CancellationToken);
         using var routing = await http.GetAsync("/healthz", TestContext.Current.CancellationToken);
 
+        // A socket still works, but a pong carries no stamp: nothing sent before it can have arrived.
+        await using var client = await TestSocket.ConnectAsync(instance.SocketUri);
+        await client.SendJsonAsync("""{"type":"ping"}""");
+        var pong = await client.WaitForAsync("pong");
+
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, routing.StatusCode);
         Assert.Contains("\"status\":\"degraded\"", await routing.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.False(pong.TryGetProperty("serverTime", out _));
     }
 
     [Fact(Timeout = 30_000)]

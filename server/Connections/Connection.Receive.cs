@@ -68,7 +68,8 @@ internal sealed partial class Connection
                 Refresh(request.Token!);
                 break;
             case ClientRequestKind.Ping:
-                TryEnqueue(Frames.Pong(_clock.GetUtcNow()));
+                // A stamp says every alert sent before it has been delivered: not while alerts cannot arrive.
+                TryEnqueue(Frames.Pong(_services.Bus.Receive.IsUp ? _clock.GetUtcNow() : null));
                 break;
             default:
                 SendAlert(request.AlertText!, request.Channel ?? ChannelName.Global);

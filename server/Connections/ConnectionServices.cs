@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Notifications.Bus;
 using Notifications.Channels;
 using Notifications.Configuration;
 using Notifications.Identity;
@@ -16,6 +17,7 @@ internal sealed class ConnectionServices(
     ConnectionRegistry registry,
     ChannelPolicy policy,
     TokenValidator tokens,
+    BusHealth bus,
     IOptions<AuthOptions> auth,
     IOptions<ChannelOptions> channels,
     IOptions<DeliveryOptions> delivery)
@@ -25,6 +27,7 @@ internal sealed class ConnectionServices(
     public ConnectionRegistry Registry => registry;
     public ChannelPolicy Policy => policy;
     public TokenValidator Tokens => tokens;
+    public BusHealth Bus => bus;
 
     /// <summary>AUTH_CLOCK_SKEW_SECONDS: how long after its <c>exp</c> an unrefreshed socket is closed.</summary>
     public TimeSpan ClockSkew { get; } = TimeSpan.FromSeconds(auth.Value.ClockSkewSeconds);

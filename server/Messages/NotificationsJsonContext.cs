@@ -118,7 +118,7 @@ internal static class Frames
     public static SocketFrame GoAway(int reconnectAfterMs, DateTimeOffset serverTime) =>
         Text(new GoAwayMessage(reconnectAfterMs, serverTime), Json.GoAwayMessage);
 
-    public static SocketFrame Pong(DateTimeOffset serverTime) => Text(new PongMessage(serverTime), Json.PongMessage);
+    public static SocketFrame Pong(DateTimeOffset? serverTime) => Text(new PongMessage(serverTime), Json.PongMessage);
 
     public static byte[] Heartbeat(HeartbeatMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, Json.HeartbeatMessage);
 

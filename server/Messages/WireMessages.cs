@@ -79,8 +79,12 @@ public sealed record GoAwayMessage(int ReconnectAfterMs, DateTimeOffset ServerTi
     public string Type => "goaway";
 }
 
-/// <summary>The answer to a client's <c>ping</c>: the connection carries frames both ways, which a page cannot learn from the WebSocket's own pings.</summary>
-public sealed record PongMessage(DateTimeOffset ServerTime)
+/// <summary>
+/// The answer to a client's <c>ping</c>: the connection carries frames both ways, which a page cannot learn from the
+/// WebSocket's own pings. No <see cref="ServerTime"/> while this instance's receive stream is down, as a client takes
+/// a stamp for "every alert sent before it reached me".
+/// </summary>
+public sealed record PongMessage(DateTimeOffset? ServerTime)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "pong";

@@ -372,3 +372,17 @@ test('heartbeatMs: 0 turns the liveness check off', async () => {
   assert.equal(FakeWebSocket.sockets.length, 1);
   assert.equal(ctx.client.state, 'live');
 });
+
+test('a ping goes out at once behind hundreds of held subscribes, so a page in many channels is not dropped', async () => {
+  ctx = setUp();
+  for (let i = 0; i < 600; i++) ctx.client.join(`room:${i}`);
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  socket.welcome();
+  for (let i = 0; i < 45; i++) await tick(1_000);
+
+  assert.equal(socket.pings, 1);
+  assert.equal(FakeWebSocket.sockets.length, 1);
+  assert.equal(ctx.client.state, 'live');
+});

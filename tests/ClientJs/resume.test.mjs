@@ -388,6 +388,31 @@ test('an alert id is kept as the resume point while the server holds it: until f
   assert.equal(two.since, 'a2');
 });
 
+test('an id is judged when the resume is asked for: a page offline long after its connection ended resumes from the stamp', async () => {
+  ctx = setUp();
+  ctx.client.connect();
+  await flush();
+  const first = FakeWebSocket.last;
+  first.welcome({ resumeWindowSeconds: 100 });
+  ctx.client.join('team:1');
+  first.receive({ type: 'subscribed', channel: 'team:1' });
+  first.alert('t1', 'x', 'team:1');
+  await tick(50_000);
+  first.receive({ type: 'presence', clients: 3, instances: 2, serverTime: new Date(Date.now()).toISOString() });
+  const heard = Date.now();
+  // 50 s after t1 when the network goes: the id would still do now, but not after 60 s more offline.
+  ctx.win.goOffline();
+  first.drop();
+  await tick(60_000);
+  ctx.win.goOnline();
+  await flush();
+  const second = FakeWebSocket.last;
+  assert.notEqual(second, first);
+  second.welcome({ resumeWindowSeconds: 100 });
+
+  assert.equal(timeOf(second.of('subscribe').find((f) => f.channel === 'team:1').since), heard);
+});
+
 test('a channel whose resume is unanswered keeps its alert id however long the connection heard other frames', async () => {
   await liveWithT1OnTeam1();
   const second = await reconnect();
