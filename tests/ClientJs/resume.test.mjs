@@ -19,6 +19,16 @@ function timeOf(id) {
   return match ? parseInt(match[1] + match[2], 16) : null;
 }
 
+// Live on a server that keeps alerts for resuming this many seconds.
+async function liveWithWindow(seconds) {
+  ctx = setUp();
+  ctx.client.connect();
+  await flush();
+  const socket = FakeWebSocket.last;
+  socket.welcome({ resumeWindowSeconds: seconds });
+  return socket;
+}
+
 // Live, in team:1, with its alert t1 received.
 async function liveWithT1OnTeam1() {
   const first = await live();
@@ -355,11 +365,7 @@ test('a channel quiet long after its last alert resumes from the last stamp hear
 });
 
 test('an alert id is kept as the resume point while the server holds it: until four fifths of its resume window', async () => {
-  ctx = setUp();
-  ctx.client.connect();
-  await flush();
-  const first = FakeWebSocket.last;
-  first.welcome({ resumeWindowSeconds: 100 });
+  const first = await liveWithWindow(100);
   ctx.client.join('team:1');
   ctx.client.join('team:2');
   first.receive({ type: 'subscribed', channel: 'team:1', serverTime: new Date(Date.now()).toISOString() });
@@ -389,11 +395,7 @@ test('an alert id is kept as the resume point while the server holds it: until f
 });
 
 test('an id is judged when the resume is asked for: a page offline long after its connection ended resumes from the stamp', async () => {
-  ctx = setUp();
-  ctx.client.connect();
-  await flush();
-  const first = FakeWebSocket.last;
-  first.welcome({ resumeWindowSeconds: 100 });
+  const first = await liveWithWindow(100);
   ctx.client.join('team:1');
   first.receive({ type: 'subscribed', channel: 'team:1' });
   first.alert('t1', 'x', 'team:1');

@@ -76,7 +76,8 @@ test('a short-lived token is refreshed at half its remaining life', async () => 
   assert.equal(issued.length, 2);
 });
 
-test('a refused refresh is tried again before the token runs out, not in a tight loop', async () => {
+// Live on a ten-minute token from getToken, a minute before it runs out: the first refresh has just gone.
+async function liveAtFirstRefresh() {
   const { issued, getToken } = issuer(600);
   ctx = setUp({ getToken });
   ctx.client.connect();
@@ -84,6 +85,11 @@ test('a refused refresh is tried again before the token runs out, not in a tight
   const socket = FakeWebSocket.last;
   socket.welcome();
   await tick(540_000);
+  return { issued, socket };
+}
+
+test('a refused refresh is tried again before the token runs out, not in a tight loop', async () => {
+  const { issued, socket } = await liveAtFirstRefresh();
   socket.receive({ type: 'error', code: 'token_invalid', message: 'bad signature' });
 
   await tick(4_999);
@@ -431,13 +437,7 @@ test('signing out while offline with the socket still open closes it: the old us
 });
 
 test('an alert\'s rate_limited while a refresh is out keeps the refresh: sent again only if still unanswered then', async () => {
-  const { issued, getToken } = issuer(600);
-  ctx = setUp({ getToken });
-  ctx.client.connect();
-  await flush();
-  const socket = FakeWebSocket.last;
-  socket.welcome();
-  await tick(540_000);
+  const { issued, socket } = await liveAtFirstRefresh();
   assert.deepEqual(socket.of('refresh'), [{ type: 'refresh', token: issued[1] }]);
 
   // The same frame answers a refused alert and a refused refresh; this one answered the page's alert.
