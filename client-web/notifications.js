@@ -780,15 +780,11 @@ export class NotificationsClient {
     const channel = typeof frame.channel === 'string' ? frame.channel : null;
     if (channel && SUBSCRIBE_REFUSALS.has(frame.code) && this.#answered(channel) === 'subscribe' && !this.#requests.has(channel)) {
       this.#channels.delete(channel);
-      this.#positions.delete(channel);
-      this.#timePoints.delete(channel);
-      this.#alertTimes.delete(channel);
-      this.#stampsAfterAlert.delete(channel);
-      this.#resuming.delete(channel);
+      this.#dropResumePoint(channel);
       this.#settle(this.#pendingJoins, channel, { channel, joined: false, code: frame.code, message: frame.message });
     }
     // A subscribe or unsubscribe past the server's request budget: it names the channel, and is asked again when told.
-    // One naming no channel answers an alert or a refresh, and nothing in it says which.
+    // One naming no channel answers an alert, a refresh or a ping, and nothing in it says which.
     if (!channel && frame.code === 'rate_limited' && this.#sentRefreshes.length > 0) this.#resendRefresh(frame.retryAfterMs);
     if (channel && frame.code === 'rate_limited') {
       const kind = this.#answered(channel);
@@ -854,12 +850,17 @@ export class NotificationsClient {
   }
 
   #forget(channel) {
+    this.#dropResumePoint(channel);
+    this.#left.add(channel);
+  }
+
+  // Everything that says where a channel resumes from, for a channel the page is no longer in.
+  #dropResumePoint(channel) {
     this.#positions.delete(channel);
     this.#timePoints.delete(channel);
     this.#alertTimes.delete(channel);
     this.#stampsAfterAlert.delete(channel);
     this.#resuming.delete(channel);
-    this.#left.add(channel);
   }
 
   #ownChannel() {

@@ -45,8 +45,7 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         // Public keys are seldom ours alone: an identity provider's key set signs tokens for every app it serves, with
         // the same sub for the same person, so without these checks another app's token would open this user's channel.
         bool jwks = !string.IsNullOrWhiteSpace(options.JwksUrl), pem = !string.IsNullOrWhiteSpace(options.PublicKeyFile);
-        if (options.Audience is { Length: > 0 } audience && (options.Audiences.Length == 0
-                || audience.Split(',').Any(string.IsNullOrWhiteSpace)))
+        if (options.Audience is { Length: > 0 } audience && audience.Split(',').Any(string.IsNullOrWhiteSpace))
             builder.AddError($"AUTH_AUDIENCE '{audience}' has an empty entry; give one or more aud values, separated by commas, or unset it.");
         else if ((jwks || pem) && options.Audiences.Length == 0)
             builder.AddError($"{(jwks ? "AUTH_JWKS_URL" : "AUTH_PUBLIC_KEY_FILE")} is set but AUTH_AUDIENCE is not: public keys may sign tokens for other apps too, so set the aud this server's tokens carry.");

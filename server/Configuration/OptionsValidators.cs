@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 using Notifications.Bus.PubSub;
 
@@ -94,21 +95,24 @@ internal sealed class AllowedOriginsValidator : IValidateOptions<AdmissionOption
         {
             if (entry == "*")
                 continue;
-            if (!IsOrigin(entry))
+            if (!IsOrigin(entry, out var origin))
                 builder.AddError($"ALLOWED_ORIGINS entry '{entry}' is not an origin: write it as scheme://host[:port], such as https://app.example.com, or * for any.");
             // Browsers leave the scheme's default port out of Origin, and entries are compared as written.
-            else if (new Uri(entry).GetLeftPart(UriPartial.Authority) is var sent && !string.Equals(sent, entry.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+            else if (origin.GetLeftPart(UriPartial.Authority) is var sent && !string.Equals(sent, entry.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
                 builder.AddError($"ALLOWED_ORIGINS entry '{entry}' would never match: browsers send it as {sent}.");
         }
         return builder.Build();
     }
 
-    private static bool IsOrigin(string entry) =>
-        entry.Contains("://", StringComparison.Ordinal)
-        && Uri.TryCreate(entry, UriKind.Absolute, out var uri)
-        && uri.Host.Length > 0 && uri.UserInfo.Length == 0
-        && uri.AbsolutePath == "/" && uri.Query.Length == 0 && uri.Fragment.Length == 0
-        && !entry.TrimEnd('/').EndsWith(':');
+    private static bool IsOrigin(string entry, [NotNullWhen(true)] out Uri? uri)
+    {
+        uri = null;
+        return entry.Contains("://", StringComparison.Ordinal)
+            && Uri.TryCreate(entry, UriKind.Absolute, out uri)
+            && uri.Host.Length > 0 && uri.UserInfo.Length == 0
+            && uri.AbsolutePath == "/" && uri.Query.Length == 0 && uri.Fragment.Length == 0
+            && !entry.TrimEnd('/').EndsWith(':');
+    }
 }
 
 [OptionsValidator]
