@@ -13,11 +13,6 @@ const RETRY_REFRESH_MS = 5_000;
 // grown back rather than have them refused.
 const REQUEST_BURST = 100;
 const REQUESTS_PER_SECOND = 10;
-// How far into the server's resume window (the welcome's resumeWindowSeconds) a channel's last alert may be before the
-// last stamp heard replaces its id as the resume point: an id replays what arrived after it whatever the clocks say, so it
-// is kept while the server holds it, and given up before the server lets it go, which would make the resume incomplete.
-const ALERT_POINT_SHARE = 0.8;
-const DEFAULT_RESUME_WINDOW_MS = 300_000;
 
 const DEFAULTS = Object.freeze({
   url: '/ws',
@@ -164,7 +159,7 @@ export class NotificationsClient {
   #pendingJoins = new Map();
   #pendingLeaves = new Map();
   #listeners = new Map();
-  #info = { instance: null, region: null, maxTextLength: 280, clockOffsetMs: 0, resumeWindowMs: DEFAULT_RESUME_WINDOW_MS };
+  #info = { instance: null, region: null, maxTextLength: 280, clockOffsetMs: 0 };
   #envHandlers = null;
 
   constructor(options = {}) {
@@ -455,7 +450,7 @@ export class NotificationsClient {
         this.#positions.set(channel, timeId(this.#heardAt));
         this.#timePoints.set(channel, this.#heardAt);
       }
-      // An alert point keeps its id; the stamp is there for when the id is too old by the time of the resume (#since).
+      // An alert point keeps its id; the stamp goes with it, for when the server has let the id go (#since).
       const alertAt = this.#alertTimes.get(channel);
       if (alertAt !== undefined && this.#heardAt > alertAt) this.#stampsAfterAlert.set(channel, this.#heardAt);
     }
@@ -581,7 +576,6 @@ export class NotificationsClient {
     const serverTime = Date.parse(frame.serverTime);
     if (Number.isFinite(serverTime)) this.#info.clockOffsetMs = serverTime - Date.now();
     if (Number.isInteger(frame.maxTextLength) && frame.maxTextLength > 0) this.#info.maxTextLength = frame.maxTextLength;
-    if (Number.isInteger(frame.resumeWindowSeconds) && frame.resumeWindowSeconds > 0) this.#info.resumeWindowMs = frame.resumeWindowSeconds * 1000;
     this.#info.instance = frame.instance ?? null;
     this.#info.region = frame.region ?? null;
     this.#failedBeforeOpen = false;
@@ -616,14 +610,13 @@ export class NotificationsClient {
     if (own && !this.#channels.has(own) && !this.#left.has(own) && this.#positions.has(own)) this.#subscribe(socket, own);
   }
 
-  // Where a channel resumes from: its position, unless that is an alert's id the server is about to let go by now
-  // (the resume may come long after the connection ended), and a later stamp was heard: an id replays by arrival
-  // whatever the clocks say, so it is kept while it lasts.
+  // Where a channel resumes from: its position, and after an alert's id the last stamp heard after it (`id,time id`). The
+  // server takes the id while it holds it, as an id replays by arrival whatever the clocks say, and the stamp once it has
+  // let the id go: by age, or on a busy instance by count, which only the server knows.
   #since(channel) {
-    const alertAt = this.#alertTimes.get(channel);
+    const position = this.#positions.get(channel);
     const stamp = this.#stampsAfterAlert.get(channel);
-    if (alertAt !== undefined && stamp !== undefined && this.serverNow() - alertAt > ALERT_POINT_SHARE * this.#info.resumeWindowMs) return timeId(stamp);
-    return this.#positions.get(channel);
+    return position !== undefined && stamp !== undefined ? `${position},${timeId(stamp)}` : position;
   }
 
   #subscribe(socket, channel) {
@@ -979,8 +972,8 @@ export class NotificationsClient {
         clearTimeout(this.#timers.reconnect);
         this.#setState('offline');
       },
-      // After a network change the old connection may be half-open, and a page cannot ping to find
-      // out, so start afresh rather than trust it.
+      // After a network change the old connection is usually dead (a new address) but may look open for minutes: start
+      // afresh at once rather than spend a ping's timeout finding out; the resume loses nothing.
       online: () => this.#restart(),
       pagehide: () => {
         this.#suspended = true;

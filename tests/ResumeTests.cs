@@ -99,6 +99,55 @@ public sealed class ResumeTests(PubSubEmulator emulator, ITestOutputHelper outpu
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task An_id_let_go_by_count_resumes_completely_from_the_stamp_heard_after_it()
+    {
+        // No slack: what the stamp covers is then exact, and a window of 20 lets ids go by count within a second.
+        var settings = TestInstance.StandaloneSettings("fra");
+        settings["ALERT_WINDOW_SIZE"] = "20";
+        settings["RESUME_SLACK_SECONDS"] = "0";
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        await using var sender = await TestSocket.ConnectAsync(instance.SocketUri);
+        await sender.SendAlertAsync("seen");
+        string lastId = (await sender.WaitForAlertAsync("seen")).GetProperty("id").GetString()!;
+        for (int i = 0; i < 10; i++)
+        {
+            if (i == 9)
+                await Task.Delay(20, TestContext.Current.CancellationToken); // the stamp falls in a later millisecond than the arrival of the alerts before it
+            await sender.SendAlertAsync($"flood {i}");
+            await sender.WaitForAlertAsync($"flood {i}");
+        }
+        // The page heard up to flood 9 on its old connection, then was away while 15 more came.
+        var heard = DateTimeOffset.Parse(sender.OfType("alert").Last().GetProperty("sentAt").GetString()!);
+        string stamp = Guid.CreateVersion7(heard).ToString();
+        for (int i = 10; i < 25; i++)
+            await sender.SendAlertAsync($"flood {i}");
+        await sender.WaitForAlertAsync("flood 24");
+
+        // The id alone: let go, so incomplete, and the whole window.
+        await using (var byId = await TestSocket.ConnectAsync(instance.ResumeUri(lastId)))
+        {
+            var resume = byId.OfType("welcome").Single().GetProperty("resume");
+            Assert.False(resume.GetProperty("complete").GetBoolean());
+            Assert.Equal(20, resume.GetProperty("replayed").GetInt32());
+        }
+
+        // With the stamp after it: complete, from the stamp on.
+        await using var resumed = await TestSocket.ConnectAsync(instance.ResumeUri($"{lastId},{stamp}"));
+        var report = resumed.OfType("welcome").Single().GetProperty("resume");
+        Assert.True(report.GetProperty("complete").GetBoolean());
+        Assert.Equal($"{lastId},{stamp}", report.GetProperty("since").GetString());
+        await resumed.WaitForAlertAsync("flood 24");
+        Assert.Equal(Enumerable.Range(9, 16).Select(i => $"flood {i}"), resumed.OfType("alert").Select(a => a.GetProperty("text").GetString()));
+
+        // An id the instance still holds is resumed from, not the stamp: flood 6 to 24.
+        string held = sender.OfType("alert").Single(a => a.GetProperty("text").GetString() == "flood 5").GetProperty("id").GetString()!;
+        await using var byHeld = await TestSocket.ConnectAsync(instance.ResumeUri($"{held},{stamp}"));
+        var heldReport = byHeld.OfType("welcome").Single().GetProperty("resume");
+        Assert.True(heldReport.GetProperty("complete").GetBoolean());
+        Assert.Equal(19, heldReport.GetProperty("replayed").GetInt32());
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Heartbeats_give_every_page_the_fleet_wide_client_count()
     {
         await using var a = await TestSocket.ConnectAsync(_ams.SocketUri);

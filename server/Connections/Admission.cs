@@ -60,8 +60,9 @@ internal sealed class Admission(IOptions<AdmissionOptions> options, IOptions<Aut
             return Refused(verdict.Status, verdict.Reason!, address, "handshake");
         if (lifetime.ApplicationStopping.IsCancellationRequested)
             return Refused(StatusCodes.Status503ServiceUnavailable, "This instance is shutting down; connect again to reach another.", address, "stopping");
-        if (request.Since is { Length: > AlertIds.MaxLength })
-            return Refused(StatusCodes.Status400BadRequest, $"since must be an alert id of at most {AlertIds.MaxLength} characters.", address, "since");
+        if (request.Since is { Length: > AlertIds.MaxSinceLength })
+            return Refused(StatusCodes.Status400BadRequest,
+                $"since must be an alert id (optionally followed by a comma and a time id) of at most {AlertIds.MaxSinceLength} characters.", address, "since");
         if (request.OwnAuthorization)
             return _origins.Allows(request.Origin, new HostString(request.Handshake.Host ?? "")) ? null : OriginRefused(request, address);
         if (request.TokenInQuery)

@@ -152,15 +152,24 @@ internal sealed class AlertFanout : IAlertFeed
         }
     }
 
-    /// <summary>What a client that last got <paramref name="since"/> on <paramref name="channel"/> missed, from that channel's window. Under the gate.</summary>
+    /// <summary>
+    /// What a client that last got <paramref name="since"/> on <paramref name="channel"/> missed, from that channel's window:
+    /// from its last alert's id, or from the stamp it names after it if only that can be answered completely (a busy
+    /// instance lets ids go by count before their time). Under the gate.
+    /// </summary>
     private (ResumeReport Report, List<SocketFrame> Replay) Missed(string channel, string since)
     {
-        var (complete, replay) = channel == ChannelName.Global
-            ? _recent.Since(since, _slack, _health.ReceivingSince, _health.MissedUpTo)
-            : _channels.Since(channel, since, _slack, _health.ReceivingSince, _health.MissedUpTo);
+        var (point, fallback) = AlertIds.ResumePoints(since);
+        var (complete, replay) = Window(channel, point);
+        if (!complete && fallback is not null && Window(channel, fallback) is { Complete: true } later)
+            (complete, replay) = later;
         _metrics.Resumed(complete, replay.Count);
         return (new ResumeReport(since, complete, replay.Count), replay);
     }
+
+    private ChannelReplay Window(string channel, string point) => channel == ChannelName.Global
+        ? _recent.Since(point, _slack, _health.ReceivingSince, _health.MissedUpTo)
+        : _channels.Since(channel, point, _slack, _health.ReceivingSince, _health.MissedUpTo);
 
     private void Enter(Connection connection, string channel)
     {

@@ -7,12 +7,15 @@ namespace Notifications.Identity;
 /// Keeps <see cref="SigningKeys"/>' JWKS part current: read at startup (waiting at most a few seconds, so an
 /// identity provider that is down cannot hold the instance's start), then every AUTH_JWKS_REFRESH_SECONDS, and
 /// sooner when a token names a key id nobody knows (a rotation), at most once per <see cref="MinInterval"/>.
-/// A failed read keeps the keys it had, and so does a document with no usable key. Does nothing when AUTH_JWKS_URL is unset.
+/// A failed read keeps the keys it had. So does a document with no usable key, for <see cref="NoKeyGrace"/>: a provider
+/// that answers so by mistake must not refuse every token at once, and one that goes on answering so has withdrawn its keys.
+/// Does nothing when AUTH_JWKS_URL is unset.
 /// </summary>
 internal sealed partial class JwksSource(
     SigningKeys keys, IOptions<AuthOptions> options, TimeProvider clock, ILogger<JwksSource> logger) : BackgroundService
 {
     public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan NoKeyGrace = TimeSpan.FromHours(1);
     private static readonly TimeSpan StartupWait = TimeSpan.FromSeconds(5);
 
     private readonly string? _location = string.IsNullOrWhiteSpace(options.Value.JwksUrl) ? null : options.Value.JwksUrl.Trim();
@@ -24,6 +27,7 @@ internal sealed partial class JwksSource(
         MaxResponseContentBufferSize = JwksDocument.MaxBytes,
     };
     private long _lastAttempt; // 0: never
+    private long _noKeySince; // 0: the last answer read had a usable key; read and written under _reading
     private static readonly TimeSpan TokenReadLimit = TimeSpan.FromSeconds(15);
     private readonly Lock _tokenReadGate = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -110,9 +114,19 @@ internal sealed partial class JwksSource(
                 return true;
             Interlocked.Exchange(ref _lastAttempt, clock.GetTimestamp());
             var (found, skipped) = JwksDocument.Parse(await FetchAsync(cancellationToken));
-            // A provider that answers with no usable key is failing, not rotating: dropping every key would refuse every token.
             if (found.Count == 0 && keys.JwksCount > 0)
-                throw new FormatException($"the document has no RS256/ES256 signing key ({skipped} skipped)");
+            {
+                if (_noKeySince == 0)
+                    _noKeySince = clock.GetTimestamp();
+                if (clock.GetElapsedTime(_noKeySince) < NoKeyGrace)
+                    throw new FormatException($"the document has no RS256/ES256 signing key ({skipped} skipped); "
+                        + $"if it still has none {NoKeyGrace.TotalMinutes:0} minutes after the first such answer, the keys are dropped");
+                Log.Withdrawn(logger, keys.JwksCount, NoKeyGrace.TotalMinutes, skipped);
+            }
+            else if (found.Count > 0)
+            {
+                _noKeySince = 0;
+            }
             keys.ReplaceJwks(found);
             Log.Read(logger, found.Count, skipped);
             return true;
@@ -164,6 +178,9 @@ internal sealed partial class JwksSource(
 
         [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Reading the JWKS document failed ({ErrorType}: {Error}); keeping the {KeyCount} keys read before.")]
         public static partial void ReadFailed(ILogger logger, int keyCount, string errorType, string error);
+
+        [LoggerMessage(EventId = 9004, Level = LogLevel.Error, Message = "The JWKS document has had no usable signing key for {Minutes} minutes ({Skipped} skipped): dropping the {KeyCount} keys read before, so every token is refused until it publishes an RS256/ES256 key.")]
+        public static partial void Withdrawn(ILogger logger, int keyCount, double minutes, int skipped);
 
         [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "The JWKS document was not read within {Seconds} s of startup; starting anyway, tokens signed by its keys are refused until it is.")]
         public static partial void SlowAtStartup(ILogger logger, double seconds);

@@ -18,8 +18,9 @@ internal static class ChannelRequests
         string? since = null;
         if (root.TryGetProperty("since", out var element) && element.ValueKind != JsonValueKind.Null)
         {
-            if (element.ValueKind != JsonValueKind.String || element.GetString() is not { Length: > 0 and <= AlertIds.MaxLength } value)
-                return Fail(ClientRequestKind.Subscribe, $"\"since\" must be an alert id: a string of 1 to {AlertIds.MaxLength} characters.");
+            if (element.ValueKind != JsonValueKind.String || element.GetString() is not { Length: > 0 and <= AlertIds.MaxSinceLength } value)
+                return Fail(ClientRequestKind.Subscribe,
+                    $"\"since\" must be an alert id (optionally followed by a comma and a time id): a string of 1 to {AlertIds.MaxSinceLength} characters.");
             since = value;
         }
         return new ClientRequest(ClientRequestKind.Subscribe, null, channel, since, null, null);

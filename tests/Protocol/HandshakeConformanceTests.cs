@@ -40,7 +40,7 @@ public sealed class HandshakeConformanceTests(ProtocolServers servers, ITestOutp
         ["no Connection: Upgrade"] = ($"GET /ws HTTP/1.1\r\nHost: {{host}}\r\n{Fields.Replace("Connection: Upgrade", "Connection: keep-alive")}\r\n", 400),
         ["short key"] = ($"GET /ws HTTP/1.1\r\nHost: {{host}}\r\n{Fields.Replace(Key, "c2hvcnQ=")}\r\n", 400),
         ["no key"] = ($"GET /ws HTTP/1.1\r\nHost: {{host}}\r\n{Fields.Replace($"Sec-WebSocket-Key: {Key}\r\n", "")}\r\n", 400),
-        ["since too long"] = ($"GET /ws?since={new string('x', 129)} HTTP/1.1\r\nHost: {{host}}\r\n{Fields}\r\n", 400),
+        ["since too long"] = ($"GET /ws?since={new string('x', 166)} HTTP/1.1\r\nHost: {{host}}\r\n{Fields}\r\n", 400),
         ["an origin not allowed"] = ($"GET /ws HTTP/1.1\r\nHost: {{host}}\r\n{Fields}Origin: https://evil.example\r\n\r\n", 403),
         ["no Host"] = ($"GET /ws HTTP/1.1\r\n{Fields}\r\n", 400),
         ["a host Kestrel refuses"] = ($"GET /ws HTTP/1.1\r\nHost: a b\r\n{Fields}\r\n", 400),

@@ -162,6 +162,18 @@ public sealed class RecentAlertsCoverageTests
     }
 
     [Fact]
+    public void A_resume_names_an_id_and_optionally_a_time_id_after_a_comma()
+    {
+        string id = AlertIds.New(T0), stamp = AlertIds.New(T0.AddSeconds(7));
+        Assert.Equal((id, (string?)null), AlertIds.ResumePoints(id));
+        Assert.Equal((id, (string?)stamp), AlertIds.ResumePoints($"{id},{stamp}"));
+        // A foreign id with a comma in it is one point, unless what follows its last comma is a time id.
+        Assert.Equal(("job,42", (string?)null), AlertIds.ResumePoints("job,42"));
+        Assert.Equal(("job,42", (string?)stamp), AlertIds.ResumePoints($"job,42,{stamp}"));
+        Assert.Equal(($",{stamp}", (string?)null), AlertIds.ResumePoints($",{stamp}"));
+    }
+
+    [Fact]
     public void An_id_never_seen_here_but_sent_after_this_instance_began_receiving_is_covered()
     {
         // The client saw "unseen" on another instance; this one subscribed at T0 and has what followed.

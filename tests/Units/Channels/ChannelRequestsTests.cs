@@ -55,8 +55,8 @@ public sealed class ChannelRequestsTests
     [Fact]
     public void Refuses_an_overlong_since()
     {
-        Assert.NotNull(Read($$"""{"type":"subscribe","channel":"c","since":"{{new string('a', 129)}}"}""").Error);
-        Assert.Null(Read($$"""{"type":"subscribe","channel":"c","since":"{{new string('a', 128)}}"}""").Error);
+        Assert.NotNull(Read($$"""{"type":"subscribe","channel":"c","since":"{{new string('a', 166)}}"}""").Error);
+        Assert.Null(Read($$"""{"type":"subscribe","channel":"c","since":"{{new string('a', 165)}}"}""").Error);
     }
 
     [Fact]

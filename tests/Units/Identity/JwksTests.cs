@@ -168,7 +168,7 @@ public sealed class JwksTests : IAsyncDisposable
         await Eventually.TrueAsync(() => Advanced(TimeSpan.FromSeconds(300), () => _requests >= 3), "the loop's read");
         Assert.False(jwks.ExecuteTask!.IsCompleted);
 
-        // A well-formed answer with no key it can use keeps the keys too.
+        // A well-formed answer with no key it can use keeps the keys too, for a while.
         _contentType = "application/json";
         _document = Document();
         await Eventually.TrueAsync(() => Advanced(TimeSpan.FromSeconds(300), () => _requests >= 4), "the empty document's read");
@@ -177,6 +177,44 @@ public sealed class JwksTests : IAsyncDisposable
         Assert.False(jwks.ExecuteTask!.IsCompleted);
         await jwks.StopAsync(TestContext.Current.CancellationToken);
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_provider_that_goes_on_answering_with_no_usable_key_has_withdrawn_its_keys_after_the_grace()
+    {
+        var url = await ServeAsync(Document(RsaJwk(_first, "k1")));
+        var (validator, keys, jwks) = Validator(new AuthOptions { JwksUrl = url, JwksRefreshSeconds = 300 }, _clock);
+        await jwks.StartAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(1, keys.JwksCount);
+
+        // The provider now publishes only a key of a kind never taken here: k1 is withdrawn.
+        _document = Document("""{"kty":"oct","kid":"s1","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"}""");
+        var asked = _clock.GetUtcNow();
+        await Eventually.TrueAsync(() => Advanced(TimeSpan.FromSeconds(300), () => _requests >= 2), "the first answer with no usable key");
+        var firstAnswer = _clock.GetUtcNow();
+        Assert.Null((await validator.CheckAsync(LongToken(_first, "k1"))).Refusal);
+        await Eventually.TrueAsync(() => Advanced(TimeSpan.FromSeconds(300), () => keys.JwksCount == 0), "the keys dropped");
+
+        // Not before the grace had run from the first such answer, nor much later.
+        var dropped = _clock.GetUtcNow();
+        Assert.True(dropped - firstAnswer >= JwksSource.NoKeyGrace - TimeSpan.FromSeconds(300), $"dropped {dropped - firstAnswer} after the first answer");
+        Assert.True(dropped - asked <= JwksSource.NoKeyGrace + TimeSpan.FromSeconds(900), $"dropped {dropped - asked} after the document changed");
+        Assert.Equal(TokenProblem.Signature, (await validator.CheckAsync(LongToken(_first, "k1"))).Refusal?.Problem);
+        Assert.False(jwks.ExecuteTask!.IsCompleted);
+
+        // A usable key again is taken, and a later answer with none starts a new grace.
+        _document = Document(RsaJwk(_second, "k2"));
+        await Eventually.TrueAsync(() => Advanced(JwksSource.MinInterval, () => keys.Knows("k2")), "the new key read");
+        Assert.Null((await validator.CheckAsync(LongToken(_second, "k2"))).Refusal);
+        _document = Document();
+        int before = _requests;
+        await Eventually.TrueAsync(() => Advanced(TimeSpan.FromSeconds(300), () => _requests >= before + 2), "two answers with no key");
+        Assert.True(keys.Knows("k2"));
+        await jwks.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    // Valid for a day from the test's start: the grace's hour of reads moves the clock on.
+    private static string LongToken(RSA rsa, string kid) =>
+        Sign(new RsaSecurityKey(rsa), SecurityAlgorithms.RsaSha256, Claims(expiresIn: TimeSpan.FromDays(1)), kid);
 
     [Fact(Timeout = 30_000)]
     public async Task Tokens_that_ask_while_a_read_runs_share_it_and_one_that_leaves_does_not_cancel_it()
