@@ -143,6 +143,26 @@ public sealed class AbuseTests(ITestOutputHelper output)
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task An_IPv6_client_is_counted_by_its_64_so_new_addresses_in_it_open_no_more_sockets()
+    {
+        var settings = TestInstance.StandaloneSettings();
+        (settings["MAX_CONNECTIONS_PER_IP"], settings["TRUST_FLY_CLIENT_IP"]) = ("2", "true");
+        await using var instance = await TestInstance.StartAsync(settings, output);
+
+        await using var a1 = await TestSocket.ConnectAsync(instance.SocketUri, headers: new() { ["Fly-Client-IP"] = "2001:db8:1:2::1" });
+        await using var a2 = await TestSocket.ConnectAsync(instance.SocketUri, headers: new() { ["Fly-Client-IP"] = "2001:db8:1:2:ffff::65" });
+        Assert.Equal(HttpStatusCode.TooManyRequests, await RefusalAsync(instance.SocketUri, ("Fly-Client-IP", "2001:db8:1:2:abcd::9")));
+        // Another /64, and an IPv4 client written as IPv6, are counted apart.
+        await using var b1 = await TestSocket.ConnectAsync(instance.SocketUri, headers: new() { ["Fly-Client-IP"] = "2001:db8:1:3::1" });
+        await using var c1 = await TestSocket.ConnectAsync(instance.SocketUri, headers: new() { ["Fly-Client-IP"] = "::ffff:203.0.113.7" });
+        await using var c2 = await TestSocket.ConnectAsync(instance.SocketUri, headers: new() { ["Fly-Client-IP"] = "203.0.113.7" });
+        Assert.Equal(HttpStatusCode.TooManyRequests, await RefusalAsync(instance.SocketUri, ("Fly-Client-IP", "203.0.113.7")));
+
+        await a1.DisposeAsync();
+        await Eventually.TrueAsync(async () => await RefusalAsync(instance.SocketUri, ("Fly-Client-IP", "2001:db8:1:2::77")) is null, "a closed socket frees its /64's slot");
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Without_trust_the_Fly_Client_IP_header_is_ignored()
     {
         var settings = TestInstance.StandaloneSettings();

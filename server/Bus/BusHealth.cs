@@ -32,9 +32,12 @@ public sealed class BusHealth
     private volatile bool _stopping;
     private volatile bool _receivedOnce;
     private volatile bool _publishFailing;
+    private readonly TimeProvider _clock;
+    private long _reopenedAt; // a timestamp: when the receive stream last came up after an earlier one ended; 0 before
 
     public BusHealth(TimeProvider clock, NotificationsMetrics metrics, ILogger<BusHealth> logger)
     {
+        _clock = clock;
         Setup = new BusSide("subscription setup", "not done yet", clock, logger, () => Changed(Setup!), status => metrics.BusCallFailed("setup", status));
         Receive = new BusSide("receive stream", "not open yet", clock, logger, () => Changed(Receive!), status => metrics.BusCallFailed("receive", status));
         Publish = new BusSide("publishing", "nothing published yet", clock, logger, () => Changed(Publish!), status => metrics.BusCallFailed("publish", status));
@@ -82,6 +85,25 @@ public sealed class BusHealth
     /// before it is complete.
     /// </summary>
     public DateTimeOffset MissedUpTo { get; private set; } = DateTimeOffset.MinValue;
+
+    /// <summary>
+    /// How long after a receive stream ends the messages it had in flight may still come (Pub/Sub redelivers them
+    /// after their ack deadline); zero for a bus that redelivers nothing.
+    /// </summary>
+    public TimeSpan RedeliveryWindow { get; set; }
+
+    /// <summary>
+    /// A frame's <c>serverTime</c>: a stamp telling the client that every alert sent before it has reached this
+    /// instance, and so (frames arriving in order) the client. None while the receive stream is down, nor for
+    /// <see cref="RedeliveryWindow"/> after it came up again, while what the ended stream had in flight may still come.
+    /// </summary>
+    public DateTimeOffset? Stamp(DateTimeOffset now)
+    {
+        if (!Receive.IsUp)
+            return null;
+        long reopened = Volatile.Read(ref _reopenedAt);
+        return reopened != 0 && _clock.GetElapsedTime(reopened) < RedeliveryWindow ? null : now;
+    }
 
     /// <summary>The bus made a fresh subscription at <paramref name="createdAt"/>: nothing published before is promised.</summary>
     public void Subscribed(DateTimeOffset createdAt)
@@ -143,7 +165,11 @@ public sealed class BusHealth
     private void Changed(BusSide side)
     {
         if (side == Receive && side.IsUp)
+        {
+            if (_receivedOnce)
+                Volatile.Write(ref _reopenedAt, _clock.GetTimestamp());
             _receivedOnce = true;
+        }
         if (side == Publish)
         {
             // Publishing started failing (a call of the publisher's, the publish API's or the Pusher door's): the

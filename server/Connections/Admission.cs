@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using Notifications.Configuration;
 using Notifications.Identity;
@@ -46,9 +47,26 @@ internal sealed class Admission(IOptions<AdmissionOptions> options, IOptions<Aut
     public void Release(string address)
     {
         Interlocked.Decrement(ref _admitted);
+        string group = AddressGroup(address);
         // Remove the entry at zero, so the map holds only addresses with open sockets.
-        if (_perAddress.AddOrUpdate(address, 0, (_, n) => n - 1) <= 0)
-            _perAddress.TryRemove(new KeyValuePair<string, int>(address, 0));
+        if (_perAddress.AddOrUpdate(group, 0, (_, n) => n - 1) <= 0)
+            _perAddress.TryRemove(new KeyValuePair<string, int>(group, 0));
+    }
+
+    /// <summary>
+    /// What MAX_CONNECTIONS_PER_IP counts: an IPv4 address, or an IPv6 address's /64, since a subscriber is given a whole
+    /// /64 and could otherwise open sockets from as many addresses as it liked.
+    /// </summary>
+    internal static string AddressGroup(string address)
+    {
+        if (!IPAddress.TryParse(address, out var ip) || ip.AddressFamily != AddressFamily.InterNetworkV6)
+            return address;
+        if (ip.IsIPv4MappedToIPv6)
+            return ip.MapToIPv4().ToString();
+        Span<byte> bytes = stackalloc byte[16];
+        ip.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes) + "/64";
     }
 
     /// <summary>Every rule that needs no token check, in order; null when none refuses.</summary>
@@ -94,10 +112,11 @@ internal sealed class Admission(IOptions<AdmissionOptions> options, IOptions<Aut
             Interlocked.Decrement(ref _admitted);
             return Refused(StatusCodes.Status503ServiceUnavailable, "This instance is at its connection limit; try again, you may reach another.", address, "capacity");
         }
-        if (_perAddress.AddOrUpdate(address, 1, (_, n) => n + 1) > _options.MaxConnectionsPerIp)
+        string group = AddressGroup(address);
+        if (_perAddress.AddOrUpdate(group, 1, (_, n) => n + 1) > _options.MaxConnectionsPerIp)
         {
             Release(address);
-            return Refused(StatusCodes.Status429TooManyRequests, $"Too many sockets from {address} (limit {_options.MaxConnectionsPerIp}).", address, "per_address");
+            return Refused(StatusCodes.Status429TooManyRequests, $"Too many sockets from {group} (limit {_options.MaxConnectionsPerIp}).", address, "per_address");
         }
         return new AdmissionResult(Handshake.AcceptStatus(request.Handshake), null, address, null, identity, protocol);
     }

@@ -98,7 +98,7 @@ internal sealed partial class Connection
                 return;
             if (state.Channels.Leave(channel) && channel != ChannelName.Global)
                 _services.Registry.LeaveChannel(channel, this);
-            TryEnqueue(Frames.Unsubscribed(channel, null, _clock.GetUtcNow()));
+            TryEnqueue(Frames.Unsubscribed(channel, null, _services.Bus.Stamp(_clock.GetUtcNow())));
         }
     }
 

@@ -70,9 +70,9 @@ internal sealed partial class Connection
             {
                 state.Channels.Leave(channel);
                 _services.Registry.LeaveChannel(channel, this);
-                TryEnqueue(Frames.Unsubscribed(channel, UnsubscribedMessage.NotAllowed, _clock.GetUtcNow()));
+                TryEnqueue(Frames.Unsubscribed(channel, UnsubscribedMessage.NotAllowed, _services.Bus.Stamp(_clock.GetUtcNow())));
             }
-            TryEnqueue(Frames.Refreshed(next.ExpiresAt, _clock.GetUtcNow()));
+            TryEnqueue(Frames.Refreshed(next.ExpiresAt, _services.Bus.Stamp(_clock.GetUtcNow())));
             ArmExpiry(state);
         }
         Log.Refreshed(_logger, Id, next.ExpiresAt);

@@ -68,8 +68,7 @@ internal sealed partial class Connection
                 Refresh(request.Token!);
                 break;
             case ClientRequestKind.Ping:
-                // A stamp says every alert sent before it has been delivered: not while alerts cannot arrive.
-                TryEnqueue(Frames.Pong(_services.Bus.Receive.IsUp ? _clock.GetUtcNow() : null));
+                TryEnqueue(Frames.Pong(_services.Bus.Stamp(_clock.GetUtcNow())));
                 break;
             default:
                 SendAlert(request.AlertText!, request.Channel ?? ChannelName.Global);

@@ -237,7 +237,7 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
     public void BeginShutdown(int reconnectAfterMs)
     {
         if (Dialect is null)
-            TryEnqueue(Frames.GoAway(reconnectAfterMs, _clock.GetUtcNow()));
+            TryEnqueue(Frames.GoAway(reconnectAfterMs, _services.Bus.Stamp(_clock.GetUtcNow())));
         else if (Dialect.ShutdownFrame() is { } frame)
             TryEnqueue(SocketFrame.Text(frame));
         RequestClose(CloseReason.ServerShutdown);

@@ -137,7 +137,7 @@ internal sealed class AlertFanout : IAlertFeed
         if (since is null)
         {
             // No resume: the subscription starts with its answer, and needs no gate.
-            connection.TryEnqueue(Frames.Subscribed(channel, null, _clock.GetUtcNow()));
+            connection.TryEnqueue(Frames.Subscribed(channel, null, _health.Stamp(_clock.GetUtcNow())));
             if (enter)
                 Enter(connection, channel);
             return null;
@@ -145,7 +145,7 @@ internal sealed class AlertFanout : IAlertFeed
         lock (_gate)
         {
             var (report, replay) = Missed(channel, since);
-            connection.EnqueueReplay(Frames.Subscribed(channel, report, _clock.GetUtcNow()), replay);
+            connection.EnqueueReplay(Frames.Subscribed(channel, report, _health.Stamp(_clock.GetUtcNow())), replay);
             if (enter)
                 Enter(connection, channel);
             return report;

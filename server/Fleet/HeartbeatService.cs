@@ -102,7 +102,7 @@ internal sealed partial class HeartbeatService(
         if (presence == _lastPresence)
             return;
         _lastPresence = presence;
-        connections.Broadcast(Frames.Presence(presence, clock.GetUtcNow()));
+        connections.Broadcast(Frames.Presence(presence, health.Stamp(clock.GetUtcNow())));
     }
 
     private static partial class Log

@@ -5,10 +5,10 @@ namespace Notifications.Messages;
 
 /// <summary>
 /// The answer to <c>subscribe</c>: the socket is in the channel; <see cref="Resume"/> only when it asked with <c>since</c>,
-/// and the replay follows. Like every frame but an alert or an error, it carries <see cref="ServerTime"/>: a page resumes a channel
-/// that had no alert yet from the last such stamp it heard.
+/// and the replay follows. Like every frame but an alert, an error or the welcome, it carries <see cref="ServerTime"/> when the
+/// instance can vouch for what it has received (<see cref="Bus.BusHealth.Stamp"/>): a page resumes from the last such stamp it heard.
 /// </summary>
-public sealed record SubscribedMessage(string Channel, ResumeReport? Resume, DateTimeOffset ServerTime)
+public sealed record SubscribedMessage(string Channel, ResumeReport? Resume, DateTimeOffset? ServerTime)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "subscribed";
@@ -18,7 +18,7 @@ public sealed record SubscribedMessage(string Channel, ResumeReport? Resume, Dat
 /// The socket is no longer in the channel: the answer to <c>unsubscribe</c> (no <see cref="Reason"/>), or
 /// sent unasked with <see cref="Reason"/> <c>not_allowed</c> when a refreshed token no longer allows it.
 /// </summary>
-public sealed record UnsubscribedMessage(string Channel, string? Reason, DateTimeOffset ServerTime)
+public sealed record UnsubscribedMessage(string Channel, string? Reason, DateTimeOffset? ServerTime)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "unsubscribed";
@@ -27,7 +27,7 @@ public sealed record UnsubscribedMessage(string Channel, string? Reason, DateTim
 }
 
 /// <summary>The answer to <c>refresh</c>: the connection now lives until <see cref="ExpiresAt"/> (the new token's <c>exp</c>).</summary>
-public sealed record RefreshedMessage(DateTimeOffset ExpiresAt, DateTimeOffset ServerTime)
+public sealed record RefreshedMessage(DateTimeOffset ExpiresAt, DateTimeOffset? ServerTime)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "refreshed";

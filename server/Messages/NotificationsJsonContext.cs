@@ -112,23 +112,23 @@ internal static class Frames
     public static SocketFrame Error(string code, string message, int? retryAfterMs = null, string? channel = null) =>
         Text(new ErrorMessage(code, message, retryAfterMs, channel), Json.ErrorMessage);
 
-    public static SocketFrame Presence(PresenceMessage counts, DateTimeOffset serverTime) =>
+    public static SocketFrame Presence(PresenceMessage counts, DateTimeOffset? serverTime) =>
         Text(counts with { ServerTime = serverTime }, Json.PresenceMessage);
 
-    public static SocketFrame GoAway(int reconnectAfterMs, DateTimeOffset serverTime) =>
+    public static SocketFrame GoAway(int reconnectAfterMs, DateTimeOffset? serverTime) =>
         Text(new GoAwayMessage(reconnectAfterMs, serverTime), Json.GoAwayMessage);
 
     public static SocketFrame Pong(DateTimeOffset? serverTime) => Text(new PongMessage(serverTime), Json.PongMessage);
 
     public static byte[] Heartbeat(HeartbeatMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, Json.HeartbeatMessage);
 
-    public static SocketFrame Subscribed(string channel, ResumeReport? resume, DateTimeOffset serverTime) =>
+    public static SocketFrame Subscribed(string channel, ResumeReport? resume, DateTimeOffset? serverTime) =>
         Text(new SubscribedMessage(channel, resume, serverTime), Json.SubscribedMessage);
 
-    public static SocketFrame Unsubscribed(string channel, string? reason, DateTimeOffset serverTime) =>
+    public static SocketFrame Unsubscribed(string channel, string? reason, DateTimeOffset? serverTime) =>
         Text(new UnsubscribedMessage(channel, reason, serverTime), Json.UnsubscribedMessage);
 
-    public static SocketFrame Refreshed(DateTimeOffset expiresAt, DateTimeOffset serverTime) =>
+    public static SocketFrame Refreshed(DateTimeOffset expiresAt, DateTimeOffset? serverTime) =>
         Text(new RefreshedMessage(expiresAt, serverTime), Json.RefreshedMessage);
 
     /// <summary>The message serialised as <see cref="JsonSerializer.SerializeToUtf8Bytes{TValue}(TValue, JsonTypeInfo{TValue})"/> would, framed as one text frame.</summary>

@@ -73,7 +73,7 @@ public sealed record PresenceMessage(int Clients, int Instances, DateTimeOffset?
 }
 
 /// <summary>Sent just before a shutdown close: reconnect after this long, so a fleet of pages does not stampede.</summary>
-public sealed record GoAwayMessage(int ReconnectAfterMs, DateTimeOffset ServerTime)
+public sealed record GoAwayMessage(int ReconnectAfterMs, DateTimeOffset? ServerTime)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "goaway";
@@ -81,8 +81,8 @@ public sealed record GoAwayMessage(int ReconnectAfterMs, DateTimeOffset ServerTi
 
 /// <summary>
 /// The answer to a client's <c>ping</c>: the connection carries frames both ways, which a page cannot learn from the
-/// WebSocket's own pings. No <see cref="ServerTime"/> while this instance's receive stream is down, as a client takes
-/// a stamp for "every alert sent before it reached me".
+/// WebSocket's own pings. No <see cref="ServerTime"/> when this instance cannot vouch for what it has received
+/// (<see cref="Bus.BusHealth.Stamp"/>), as a client takes a stamp for "every alert sent before it reached me".
 /// </summary>
 public sealed record PongMessage(DateTimeOffset? ServerTime)
 {

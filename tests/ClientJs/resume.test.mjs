@@ -410,3 +410,27 @@ test('a channel whose resume is unanswered keeps its alert id however long the c
   third.welcome();
   assert.deepEqual(third.of('subscribe'), [{ type: 'subscribe', channel: 'team:1', since: 't1' }]);
 });
+
+test('only a frame that vouches for what its instance received moves a resume point: not the welcome, nor one without serverTime', async () => {
+  const first = await live();
+  first.alert('g1');
+  // The next connection's welcome is a clock and a join time, not a stamp; a presence without serverTime (its
+  // instance's receive stream down) says nothing either.
+  const second = await reconnect();
+  await tick(5_000);
+  second.welcome({ resume: { since: 'g1', complete: true, replayed: 0 } });
+  await tick(5_000);
+  second.receive({ type: 'presence', clients: 3, instances: 2 });
+  const third = await reconnect();
+  assert.equal(third.since, 'g1');
+
+  // A presence that carries serverTime does.
+  third.welcome({ resume: { since: 'g1', complete: true, replayed: 0 } });
+  await tick(5_000);
+  third.receive({ type: 'presence', clients: 3, instances: 2, serverTime: new Date(Date.now()).toISOString() });
+  const heard = Date.now();
+  const fourth = await reconnect();
+  const [id, stamp] = fourth.since.split(',');
+  assert.equal(id, 'g1');
+  assert.equal(timeOf(stamp), heard);
+});

@@ -26,6 +26,28 @@ public sealed class BusSideTests : IDisposable
         _health = new BusHealth(_clock, new NotificationsMetrics(_services.GetRequiredService<IMeterFactory>()), _log);
 
     [Fact]
+    public void A_stamp_vouches_for_what_arrived_only_while_the_stream_is_up_and_past_what_an_ended_one_had_in_flight()
+    {
+        _health.RedeliveryWindow = TimeSpan.FromSeconds(15);
+        Assert.Null(_health.Stamp(_clock.GetUtcNow())); // no stream yet
+
+        _health.Receive.Up();
+        Assert.Equal(_clock.GetUtcNow(), _health.Stamp(_clock.GetUtcNow())); // the boot's first stream had nothing before it
+
+        _health.Receive.Pending("reopening after the stream ended with Unavailable");
+        Assert.Null(_health.Stamp(_clock.GetUtcNow()));
+        _clock.Advance(TimeSpan.FromMilliseconds(600));
+        _health.Receive.Up();
+        _clock.Advance(TimeSpan.FromSeconds(14));
+        Assert.Null(_health.Stamp(_clock.GetUtcNow())); // what the ended stream held may still come
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(_clock.GetUtcNow(), _health.Stamp(_clock.GetUtcNow()));
+
+        _health.Receive.Failed(StatusCode.PermissionDenied, "revoked");
+        Assert.Null(_health.Stamp(_clock.GetUtcNow()));
+    }
+
+    [Fact]
     public void A_publish_that_started_before_a_failure_does_not_end_the_failure_episode()
     {
         long inFlight = _clock.GetTimestamp();

@@ -66,9 +66,7 @@ public sealed class SubscriptionSweeperTests : IAsyncLifetime
         await Eventually.TrueAsync(() => _log.Collector.GetSnapshot().Any(r => r.Id.Id == 7104), "the failure is logged", TimeSpan.FromSeconds(5));
         _admin.Refuse = null;
 
-        await RunForAsync(TimeSpan.FromSeconds(SweepAfterSeconds * 2), () => { });
-
-        await Eventually.TrueAsync(() => _admin.Deleted.Count == 2, "the sweep takes both", TimeSpan.FromSeconds(5));
+        await RunUntilAsync(() => _admin.Deleted.Count == 2, BeatOwn, "the sweep takes both");
         Assert.Equal(["ID_d_00000001", "ID_m_00000001"], _admin.Deleted.Order());
         var warning = Assert.Single(_log.Collector.GetSnapshot(), r => r.Level >= LogLevel.Warning);
         Assert.Contains("PermissionDenied", warning.Message);
@@ -95,10 +93,39 @@ public sealed class SubscriptionSweeperTests : IAsyncLifetime
         Assert.Equal(["ID_d_00000001", "ID_n_00000001"], _admin.Deleted.Order());
     }
 
+    [Fact(Timeout = 10_000)]
+    public async Task An_instance_that_does_not_hear_its_own_heartbeats_sweeps_nothing_until_it_has_heard_them_a_while()
+    {
+        // Ready, but deaf: no heartbeat comes back, its own included, so d's silence proves nothing.
+        _admin.Have(Own, "ID_d_00000001");
+        Ready();
+        await RunForAsync(TimeSpan.FromSeconds(SweepAfterSeconds * 3), () => { });
+        Assert.Empty(_admin.Deleted);
+        Assert.Single(_log.Collector.GetSnapshot(), r => r.Id.Id == 7105);
+
+        // Hearing again: d is swept once this instance has heard its own heartbeats for a liveness window.
+        await RunUntilAsync(() => _admin.Deleted.Count == 1, BeatOwn, "the unheard peer is swept");
+        Assert.Equal(["ID_d_00000001"], _admin.Deleted);
+    }
+
+    private void BeatOwn() => _fleet.Observe(new HeartbeatMessage("m", "ams", 0, _clock.GetUtcNow(), Own));
+
     private void Ready()
     {
         _health.Subscribed(_clock.GetUtcNow());
         _health.Receive.Up();
+    }
+
+    /// <summary>As <see cref="RunForAsync"/>, until <paramref name="done"/> (the sweeper's loop may lag the fake clock on a busy machine).</summary>
+    private async Task RunUntilAsync(Func<bool> done, Action beat, string what)
+    {
+        for (int second = 0; !done(); second++)
+        {
+            Assert.True(second < SweepAfterSeconds * 20, $"not yet: {what}");
+            beat();
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(2, TestContext.Current.CancellationToken);
+        }
     }
 
     /// <summary>Moves the fake clock on a second at a time, beating each second, letting the sweeper run in between.</summary>

@@ -51,6 +51,8 @@ internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisp
         Kind = options.Mode == BusMode.Emulator ? "pubsub-emulator" : "pubsub";
         _endpoint = options.Mode == BusMode.Emulator ? options.EmulatorHost! : options.Endpoint;
         _health = health;
+        // What a stream that died had in flight comes back once its ack deadline has passed, give or take.
+        _health.RedeliveryWindow = TimeSpan.FromSeconds(StreamAckDeadlineSeconds + 5);
         _clock = clock;
         _metrics = metrics;
         _logger = logger;

@@ -12,7 +12,9 @@ namespace Notifications.Bus.PubSub;
 /// Then every while: those whose heartbeats have stopped. A subscription is swept only when this process
 /// has itself watched it exist for SWEEP_AFTER_SECONDS and has heard no heartbeat naming it for as long, so
 /// a live instance, or one that has only just started, is never touched. (If one were, it recreates its
-/// subscription on NOT_FOUND.) Registered only in Pub/Sub mode.
+/// subscription on NOT_FOUND.) Nor does it sweep while it does not hear its own heartbeats, or has heard them
+/// again for less than a liveness window: a process deaf to the topic would take every live peer for dead.
+/// Registered only in Pub/Sub mode.
 /// </summary>
 internal sealed partial class SubscriptionSweeper(
     ISubscriptionAdmin admin,
@@ -24,7 +26,10 @@ internal sealed partial class SubscriptionSweeper(
     ILogger<SubscriptionSweeper> logger) : BackgroundService
 {
     private readonly TimeSpan _sweepAfter = TimeSpan.FromSeconds(options.Value.SweepAfterSeconds);
+    private readonly TimeSpan _liveness = options.Value.LivenessWindow;
     private readonly Dictionary<string, long> _firstSeen = new(StringComparer.Ordinal);
+    private long _hearingSince; // when this process last began hearing its own heartbeats; 0 while it does not
+    private bool _toldDeaf;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -37,7 +42,7 @@ internal sealed partial class SubscriptionSweeper(
         // Jitter, so a fleet started together does not sweep in lockstep.
         while (await clock.TryDelayAsync(interval * (0.75 + Random.Shared.NextDouble() / 2), stoppingToken))
         {
-            if (!health.IsReady)
+            if (!health.IsReady || !HearsTheTopic())
                 continue;
             try
             {
@@ -74,6 +79,24 @@ internal sealed partial class SubscriptionSweeper(
         }
     }
 
+    /// <summary>Whether this process's own heartbeats come back, and have for a liveness window, so that a live peer's would have too.</summary>
+    private bool HearsTheTopic()
+    {
+        long sent = fleet.OwnNewestHeartbeatSent;
+        var quiet = sent == long.MinValue ? TimeSpan.MaxValue : clock.GetUtcNow() - new DateTimeOffset(sent, TimeSpan.Zero);
+        if (quiet > _liveness)
+        {
+            // Once per spell.
+            if (_hearingSince != 0 || !_toldDeaf)
+                Log.Deaf(logger, sent == long.MinValue ? "since it started" : $"for {quiet.TotalSeconds:0} s");
+            (_hearingSince, _toldDeaf) = (0, true);
+            return false;
+        }
+        if (_hearingSince == 0)
+            (_hearingSince, _toldDeaf) = (clock.GetTimestamp(), false);
+        return clock.GetElapsedTime(_hearingSince) >= _liveness;
+    }
+
     /// <summary>
     /// The subscriptions heartbeats named lately. A heartbeat from a version that named none stands for the
     /// one such a version made, <c>ID_&lt;instance&gt;</c>, so a fleet half-way through a deploy sweeps nothing live.
@@ -95,6 +118,10 @@ internal sealed partial class SubscriptionSweeper(
 
         [LoggerMessage(EventId = 7102, Level = LogLevel.Warning, Message = "Sweeping abandoned subscriptions failed with {StatusCode}: {Detail}. Trying again later.")]
         public static partial void SweepFailed(ILogger logger, StatusCode statusCode, string detail);
+
+        [LoggerMessage(EventId = 7105, Level = LogLevel.Warning,
+            Message = "Not sweeping: this instance's own heartbeat has not come back through its subscription {Spell}, so it cannot tell a dead peer from one it does not hear.")]
+        public static partial void Deaf(ILogger logger, string spell);
 
         [LoggerMessage(EventId = 7103, Level = LogLevel.Information,
             Message = "Deleted subscription {Subscription}, left by an earlier run of this machine.")]

@@ -13,25 +13,42 @@ namespace Notifications.Pusher.Fanout;
 /// in batches once the subscription exists; while Pub/Sub refuses, a batch is retried with backoff for up to
 /// PUBLISH_TIMEOUT_SECONDS, then dropped and logged (presence repairs itself from the next heartbeats). The HTTP
 /// API publishes directly (<see cref="PublishNowAsync"/>), so its caller hears whether the bus took the events.
+/// Client events may fill only <see cref="ClientEventCapacity"/> of the queue: the rest is presence's, so a flood of
+/// client events cannot drop the joins and leaves the other instances' rosters are made of.
 /// </summary>
 internal sealed partial class PusherPublisher(IMessageBus bus, BusHealth health, IOptions<DeliveryOptions> delivery, TimeProvider clock,
     ILogger<PusherPublisher> logger) : BackgroundService
 {
     public const int Capacity = 10_000;
+    public const int ClientEventCapacity = Capacity * 3 / 4;
     private const int MaxBatch = 100;
 
-    private readonly Channel<byte[]> _queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly record struct Queued(byte[] Body, bool ClientEvent);
+
+    private readonly Channel<Queued> _queue = Channel.CreateBounded<Queued>(new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly TimeSpan _timeout = TimeSpan.FromSeconds(delivery.Value.PublishTimeoutSeconds);
     private readonly List<OutgoingMessage> _batch = new(MaxBatch);
+    private int _clientEvents;
 
-    public bool TryPublish(PusherEvent clientEvent) => Enqueue(PusherBusFrames.Event(clientEvent));
-
-    /// <summary>Queues a body for the bus; false when the queue is full.</summary>
-    public bool Enqueue(byte[] body)
+    /// <summary>Queues a client event for the bus; false when client events fill their share of the queue.</summary>
+    public bool TryPublish(PusherEvent clientEvent)
     {
-        if (_queue.Writer.TryWrite(body))
+        if (Interlocked.Increment(ref _clientEvents) <= ClientEventCapacity && Write(new Queued(PusherBusFrames.Event(clientEvent), true)))
             return true;
-        Log.QueueFull(logger, Capacity);
+        Interlocked.Decrement(ref _clientEvents);
+        return false;
+    }
+
+    /// <summary>Queues a presence message for the bus; false when the queue is full.</summary>
+    public bool Enqueue(byte[] body) => Write(new Queued(body, false));
+
+    private bool Write(Queued item)
+    {
+        if (_queue.Writer.TryWrite(item))
+            return true;
+        // A refused client event is told to its sender, and a flood of them must not flood the log.
+        if (!item.ClientEvent)
+            Log.QueueFull(logger, Capacity);
         return false;
     }
 
@@ -46,8 +63,12 @@ internal sealed partial class PusherPublisher(IMessageBus bus, BusHealth health,
             await health.WaitUntilSubscribedAsync(stoppingToken);
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
-                while (_batch.Count < MaxBatch && _queue.Reader.TryRead(out var body))
-                    _batch.Add(new OutgoingMessage(body));
+                while (_batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+                {
+                    if (item.ClientEvent)
+                        Interlocked.Decrement(ref _clientEvents);
+                    _batch.Add(new OutgoingMessage(item.Body));
+                }
                 await PublishBatchAsync(stoppingToken);
                 _batch.Clear();
             }
@@ -86,7 +107,7 @@ internal sealed partial class PusherPublisher(IMessageBus bus, BusHealth health,
     private static partial class Log
     {
         [LoggerMessage(EventId = 9001, Level = LogLevel.Warning,
-            Message = "The Pusher door's bus queue is full ({Capacity} messages): a client event or presence message was dropped.")]
+            Message = "The Pusher door's bus queue is full ({Capacity} messages): a presence message was dropped.")]
         public static partial void QueueFull(ILogger logger, int capacity);
 
         [LoggerMessage(EventId = 9002, Level = LogLevel.Warning,
