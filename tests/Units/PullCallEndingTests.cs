@@ -79,6 +79,50 @@ public sealed class PullCallEndingTests : IDisposable
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task Streams_that_keep_ending_within_seconds_of_opening_are_a_failure_until_one_lasts()
+    {
+        var pulls = new ConcurrentQueue<HeldPull>();
+        _fake.PubSub.Pull = AnsweringPubSub.HoldOpen(pulls);
+        using var stop = new CancellationTokenSource();
+        var receiving = _fake.Bus.ReceiveAsync((_, _) => ValueTask.CompletedTask, () => { }, stop.Token);
+
+        // Five streams open (their message confirms each) and end half a second later, with a status Google ends streams with.
+        for (int i = 1; i <= 5; i++)
+        {
+            int opened = i;
+            await Eventually.TrueAsync(() =>
+            {
+                _fake.Clock.Advance(TimeSpan.FromMilliseconds(100)); // through the backoff
+                return pulls.Count == opened && _fake.Health.Receive.IsUp;
+            }, $"stream {opened} is open", TimeSpan.FromSeconds(5));
+            _fake.Clock.Advance(TimeSpan.FromMilliseconds(500));
+            pulls.Last().End(StatusCode.ResourceExhausted);
+        }
+        // The warning is written just after the side's state changes: wait for the warning.
+        await Eventually.TrueAsync(() => _fake.HealthLog.Collector.GetSnapshot().Any(r => r.Level == LogLevel.Warning), "the receive side's failure is logged", TimeSpan.FromSeconds(5));
+        Assert.Equal(StatusCode.ResourceExhausted, _fake.Health.Receive.FailingWith);
+        var warning = Assert.Single(_fake.HealthLog.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
+        Assert.Contains("streams keep ending within 1 s", warning.Message);
+        Assert.Equal(4, _fake.BusLog.Collector.GetSnapshot().Count(r => r.Id.Id == 1008)); // the first four were routine ends
+
+        // The next stream's message no longer counts it open: a second of life does.
+        await Eventually.TrueAsync(() =>
+        {
+            if (pulls.Count < 6)
+                _fake.Clock.Advance(TimeSpan.FromMilliseconds(50));
+            return pulls.Count == 6;
+        }, "stream 6 is opened", TimeSpan.FromSeconds(5));
+        _fake.Clock.Advance(TimeSpan.FromMilliseconds(800));
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        Assert.Equal(StatusCode.ResourceExhausted, _fake.Health.Receive.FailingWith);
+        _fake.Clock.Advance(TimeSpan.FromMilliseconds(200));
+        await Eventually.TrueAsync(() => _fake.Health.Receive.IsUp, "a stream that lasts is open", TimeSpan.FromSeconds(5));
+
+        await stop.CancelAsync();
+        await receiving;
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task A_restart_asked_of_a_stream_that_Pub_Sub_then_ends_with_a_status_does_not_swallow_the_next_restart()
     {
         var pulls = new ConcurrentQueue<HeldPull>();

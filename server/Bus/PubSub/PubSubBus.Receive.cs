@@ -117,17 +117,17 @@ internal sealed partial class PubSubBus
     /// A call failed: setup, a stream Pub/Sub would not open, or one it ended after opening. An open stream's
     /// end is routine (no warning) when its status is one Google ends streams with; ended with any other (a key
     /// revoked, a permission taken away), it is a failure, or a stream that opens and is then cut off again and
-    /// again would never be reported.
+    /// again would never be reported. So are routine statuses once streams keep ending within seconds (<see cref="Flapping"/>).
     /// </summary>
     private void Failed(RpcException e)
     {
         string detail = RpcFailure.Describe(e, _endpoint);
         if (!_prepared)
             _health.Setup.Failed(e.StatusCode, detail);
-        else if (EndAttempt() && IsRoutineEnd(e.StatusCode))
+        else if (EndAttempt(countEnd: true) && IsRoutineEnd(e.StatusCode) && !Flapping)
             StreamEnded(e.StatusCode);
         else
-            _health.Receive.Failed(e.StatusCode, detail);
+            _health.Receive.Failed(e.StatusCode, Flapping ? $"{detail}; streams keep ending within {ShortLived.TotalSeconds:0} s of opening" : detail);
     }
 
     /// <summary>The statuses Pub/Sub ends open streams with now and then, which its own clients reopen at once.</summary>

@@ -11,6 +11,12 @@ internal sealed partial class PubSubBus
     // headers before its first message, so headers cannot tell. Each open also asks for a heartbeat, whose
     // echo normally confirms the stream within a round trip.
     private static readonly TimeSpan AcceptanceWindow = TimeSpan.FromMilliseconds(500);
+    // Open streams that Pub/Sub ends within this of opening, FlappingAfter times in a row, are a failure their routine
+    // statuses hide (a quota, an overloaded backend), not its routine ends, however close together those come: from
+    // then on a stream counts as open only once it has lived this long, so the receive side reports failing and the
+    // reopening backs off meanwhile.
+    private static readonly TimeSpan ShortLived = TimeSpan.FromSeconds(1);
+    private const int FlappingAfter = 5;
     // A stream we end ourselves is half-closed first and given this long to end: cancelled outright, the
     // emulator goes on handing it messages until their ack deadline, which then arrive 10 s late.
     private static readonly TimeSpan RestartGrace = TimeSpan.FromSeconds(1);
@@ -20,6 +26,8 @@ internal sealed partial class PubSubBus
     private object? _halfClosed;
     private int _attempt;
     private bool _confirmed;
+    private long _openedAt;
+    private int _shortLived; // open streams in a row that ended within ShortLived
 
     /// <summary>
     /// One stream's run, from the moment it starts opening to its end: its cancellation, its call once the open
@@ -121,7 +129,8 @@ internal sealed partial class PubSubBus
 
         await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
-            Confirm(attempt, backoff);
+            if (!Flapping)
+                Confirm(attempt, backoff);
             var acks = new StreamingPullRequest();
             foreach (var received in response.ReceivedMessages)
             {
@@ -166,25 +175,34 @@ internal sealed partial class PubSubBus
         lock (_streamGate)
         {
             _confirmed = false;
+            _openedAt = _clock.GetTimestamp();
             return ++_attempt;
         }
     }
 
     /// <summary>Ends the current attempt, so a late confirmation cannot mark a dead stream open; true if it had been open.</summary>
-    private bool EndAttempt()
+    private bool EndAttempt() => EndAttempt(countEnd: false);
+
+    /// <summary>As <see cref="EndAttempt()"/>; with <paramref name="countEnd"/>, an open stream's end by Pub/Sub counts towards <see cref="Flapping"/>.</summary>
+    private bool EndAttempt(bool countEnd)
     {
         lock (_streamGate)
         {
             bool wasOpen = _confirmed;
+            if (wasOpen && countEnd)
+                _shortLived = _clock.GetElapsedTime(_openedAt) < ShortLived ? _shortLived + 1 : 0;
             _confirmed = false;
             _attempt++;
             return wasOpen;
         }
     }
 
+    /// <summary>The last <see cref="FlappingAfter"/> open streams all ended within <see cref="ShortLived"/>.</summary>
+    private bool Flapping => Volatile.Read(ref _shortLived) >= FlappingAfter;
+
     private async Task ConfirmLaterAsync(int attempt, Backoff backoff, CancellationToken cancellationToken)
     {
-        if (await _clock.TryDelayAsync(AcceptanceWindow, cancellationToken))
+        if (await _clock.TryDelayAsync(Flapping ? ShortLived : AcceptanceWindow, cancellationToken))
             Confirm(attempt, backoff);
     }
 
@@ -195,6 +213,8 @@ internal sealed partial class PubSubBus
             if (_confirmed || attempt != _attempt)
                 return;
             _confirmed = true;
+            if (_clock.GetElapsedTime(_openedAt) >= ShortLived)
+                _shortLived = 0;
             backoff.Reset();
             // Under the gate: an end of this stream on the loop's thread must not be overtaken by its confirmation.
             _health.Receive.Up();

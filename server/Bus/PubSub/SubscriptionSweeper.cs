@@ -87,7 +87,7 @@ internal sealed partial class SubscriptionSweeper(
         if (quiet > _liveness)
         {
             // Once per spell.
-            if (_hearingSince != 0 || !_toldDeaf)
+            if (!_toldDeaf)
                 Log.Deaf(logger, sent == long.MinValue ? "since it started" : $"for {quiet.TotalSeconds:0} s");
             (_hearingSince, _toldDeaf) = (0, true);
             return false;
