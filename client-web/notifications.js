@@ -159,7 +159,7 @@ export class NotificationsClient {
   #pendingJoins = new Map();
   #pendingLeaves = new Map();
   #listeners = new Map();
-  #info = { instance: null, region: null, maxTextLength: 280, clockOffsetMs: 0 };
+  #info = { instance: null, region: null, maxTextLength: 280, clockOffsetMs: 0, resumePoints: 1 };
   #envHandlers = null;
 
   constructor(options = {}) {
@@ -578,6 +578,7 @@ export class NotificationsClient {
     const serverTime = Date.parse(frame.serverTime);
     if (Number.isFinite(serverTime)) this.#info.clockOffsetMs = serverTime - Date.now();
     if (Number.isInteger(frame.maxTextLength) && frame.maxTextLength > 0) this.#info.maxTextLength = frame.maxTextLength;
+    this.#info.resumePoints = Number.isInteger(frame.resumePoints) && frame.resumePoints > 0 ? frame.resumePoints : 1;
     this.#info.instance = frame.instance ?? null;
     this.#info.region = frame.region ?? null;
     this.#failedBeforeOpen = false;
@@ -614,11 +615,12 @@ export class NotificationsClient {
 
   // Where a channel resumes from: its position, and after an alert's id the last stamp heard after it (`id,time id`). The
   // server takes the id while it holds it, as an id replays by arrival whatever the clocks say, and the stamp once it has
-  // let the id go: by age, or on a busy instance by count, which only the server knows.
+  // let the id go: by age, or on a busy instance by count, which only the server knows. The pair goes only to servers
+  // whose welcome said they take it (the last welcome heard, for the URL's, which goes before the next one's).
   #since(channel) {
     const position = this.#positions.get(channel);
     const stamp = this.#stampsAfterAlert.get(channel);
-    return position !== undefined && stamp !== undefined ? `${position},${timeId(stamp)}` : position;
+    return position !== undefined && stamp !== undefined && this.#info.resumePoints >= 2 ? `${position},${timeId(stamp)}` : position;
   }
 
   #subscribe(socket, channel) {

@@ -33,7 +33,7 @@ public sealed class BusHealth
     private volatile bool _receivedOnce;
     private volatile bool _publishFailing;
     private readonly TimeProvider _clock;
-    private long _reopenedAt; // a timestamp: when the receive stream last came up after an earlier one ended; 0 before
+    private long _firstUpSince; // a timestamp: when the boot's first receive stream came up; 0 before
 
     public BusHealth(TimeProvider clock, NotificationsMetrics metrics, ILogger<BusHealth> logger)
     {
@@ -101,8 +101,9 @@ public sealed class BusHealth
     {
         if (!Receive.IsUp)
             return null;
-        long reopened = Volatile.Read(ref _reopenedAt);
-        return reopened != 0 && _clock.GetElapsedTime(reopened) < RedeliveryWindow ? null : now;
+        // Until Changed has noted the boot's first stream, that one counts as a reopened one too: none for a moment.
+        long upSince = Receive.UpSince;
+        return upSince != Volatile.Read(ref _firstUpSince) && _clock.GetElapsedTime(upSince) < RedeliveryWindow ? null : now;
     }
 
     /// <summary>The bus made a fresh subscription at <paramref name="createdAt"/>: nothing published before is promised.</summary>
@@ -114,8 +115,16 @@ public sealed class BusHealth
         Setup.Up();
     }
 
-    /// <summary>The subscription is gone (deleted under us): publishing waits until it is made again.</summary>
-    public void SubscriptionLost(string why) => Setup.Pending(why);
+    /// <summary>
+    /// The subscription is gone (deleted under us): publishing waits until it is made again, and no resume from before
+    /// now is complete here, as what is published until then never comes.
+    /// </summary>
+    public void SubscriptionLost(string why)
+    {
+        if (ReceivingSince != DateTimeOffset.MaxValue)
+            MissedUpTo = _clock.GetUtcNow();
+        Setup.Pending(why);
+    }
 
     /// <summary>Shutting down: <c>/healthz</c> says so from now on, whatever the sides do.</summary>
     public void Stopping() => _stopping = true;
@@ -166,8 +175,8 @@ public sealed class BusHealth
     {
         if (side == Receive && side.IsUp)
         {
-            if (_receivedOnce)
-                Volatile.Write(ref _reopenedAt, _clock.GetTimestamp());
+            if (!_receivedOnce)
+                Volatile.Write(ref _firstUpSince, side.UpSince);
             _receivedOnce = true;
         }
         if (side == Publish)

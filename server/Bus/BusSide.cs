@@ -88,8 +88,9 @@ public sealed partial class BusSide
                 return;
             if (_state == SideState.Failing)
                 (outage, failures, status) = (_clock.GetElapsedTime(_failingSince), _failures, _status);
-            _state = SideState.Up;
+            // Before the state: whoever sees Up sees when it came up.
             Volatile.Write(ref _upSince, _clock.GetTimestamp());
+            _state = SideState.Up;
         }
         if (outage is { } lasted)
             Log.SideRecovered(_logger, _name, lasted.TotalSeconds, failures, status);

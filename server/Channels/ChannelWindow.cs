@@ -55,18 +55,19 @@ internal sealed partial class ChannelWindow(int perChannel, int total, TimeSpan 
     }
 
     /// <summary>
-    /// What a client whose last alert on <paramref name="channel"/> was <paramref name="lastId"/> may have
+    /// What a client whose last alert on <paramref name="channel"/> was <paramref name="since"/> (and a stamp after it, if it names one) may have
     /// missed there, as <see cref="Delivery.RecentAlerts.Since"/> answers it for the global window: what arrived
     /// after it, and what was sent up to <paramref name="slack"/> before it. An id this window holds for
     /// another channel counts as unknown here, so a resume never reaches outside its channel.
     /// </summary>
     /// <param name="missedUpTo">Until when this instance may have missed alerts it held before (a subscription made again after it was lost).</param>
-    public ChannelReplay Since(string channel, string lastId, TimeSpan slack, DateTimeOffset receivingSince, DateTimeOffset missedUpTo = default)
+    public ChannelReplay Since(string channel, string since, TimeSpan slack, DateTimeOffset receivingSince, DateTimeOffset missedUpTo = default)
     {
         ExpireOld();
+        var (lastId, fallback) = AlertIds.ResumePoints(since);
         if (!_channels.TryGetValue(channel, out var log))
-            return ResumeRule.Missed([], null, lastId, slack, receivingSince, missedUpTo > _forgottenUpTo ? missedUpTo : _forgottenUpTo);
+            return ResumeRule.Missed([], null, lastId, fallback, slack, receivingSince, missedUpTo > _forgottenUpTo ? missedUpTo : _forgottenUpTo);
         WindowEntry? last = _byId.TryGetValue(AlertKey.Of(lastId), out var known) && ReferenceEquals(known.Log, log) ? known.Entry : null;
-        return ResumeRule.Missed(log.Entries, last, lastId, slack, receivingSince, missedUpTo > log.ForgottenUpTo ? missedUpTo : log.ForgottenUpTo);
+        return ResumeRule.Missed(log.Entries, last, lastId, fallback, slack, receivingSince, missedUpTo > log.ForgottenUpTo ? missedUpTo : log.ForgottenUpTo);
     }
 }

@@ -35,31 +35,29 @@ internal static class ResumeRule
     /// sorted by send time. <c>Complete</c> is true when the window provably holds all the client
     /// missed: <paramref name="last"/> is the id's entry here, sent (less the slack) after <paramref name="forgottenUpTo"/>,
     /// or the id is one of our time-ordered ids (a point in time) whose instant, less the slack, is after both
-    /// <paramref name="receivingSince"/> and <paramref name="forgottenUpTo"/>. For an id not here, every entry is returned then.
+    /// <paramref name="receivingSince"/> and <paramref name="forgottenUpTo"/>. Failing both, <paramref name="fallback"/> (the
+    /// last stamp the client heard after that alert, a time id) is taken by the same time rule. For an id not here, and
+    /// no point that will do, every entry is returned.
     /// </summary>
     /// <param name="forgottenUpTo">The latest <see cref="WindowEntry.LatestAt"/> before which the window may lack alerts: those it let go, or missed while this instance had no subscription.</param>
     /// <param name="frameOf">Where an entry's frame is, for a window that keeps frames elsewhere than in <see cref="WindowEntry.Frame"/>.</param>
-    public static ChannelReplay Missed(IEnumerable<WindowEntry> entries, WindowEntry? last, string lastId, TimeSpan slack,
+    public static ChannelReplay Missed(IEnumerable<WindowEntry> entries, WindowEntry? last, string lastId, string? fallback, TimeSpan slack,
         DateTimeOffset receivingSince, DateTimeOffset forgottenUpTo, Func<WindowEntry, SocketFrame>? frameOf = null)
     {
         IEnumerable<WindowEntry> missed = entries;
         bool complete = true;
-        if (last is { } known)
-        {
-            // From its send time, not its arrival: a late last alert then replays more, never less.
-            var from = known.SentAt - slack;
-            missed = entries.Where(e => e.Sequence > known.Sequence || e.Sequence < known.Sequence && e.LatestAt >= from);
-            // Alerts of the slack before it may be among those let go, or published while there was no subscription.
-            complete = from > forgottenUpTo;
-        }
-        else if (AlertIds.TryGetTime(lastId, out var sentAt) && sentAt - slack >= receivingSince && sentAt - slack > forgottenUpTo)
-        {
-            var from = sentAt - slack;
-            var lastKey = AlertKey.Of(lastId);
-            missed = entries.Where(e => e.LatestAt >= from && e.Id != lastKey);
-        }
+        var lastKey = AlertKey.Of(lastId);
+        if (last is { } known && known.SentAt - slack > forgottenUpTo)
+            missed = After(entries, known, slack);
+        else if (last is null && From(lastId) is { } sent)
+            missed = entries.Where(e => e.LatestAt >= sent && e.Id != lastKey);
+        else if (fallback is not null && From(fallback) is { } heard)
+            missed = entries.Where(e => e.LatestAt >= heard && e.Id != lastKey);
         else
         {
+            // Alerts of the slack before it may be among those let go, or published while there was no subscription.
+            if (last is { } held)
+                missed = After(entries, held, slack);
             complete = false;
         }
         var frames = missed
@@ -67,5 +65,16 @@ internal static class ResumeRule
             .Select(frameOf ?? (e => e.Frame))
             .ToList();
         return new ChannelReplay(complete, frames);
+
+        // A point in time the window provably covers, less the slack; null when it does not.
+        DateTimeOffset? From(string id) =>
+            AlertIds.TryGetTime(id, out var at) && at - slack >= receivingSince && at - slack > forgottenUpTo ? at - slack : null;
+    }
+
+    /// <summary>What arrived after <paramref name="known"/>, and what was sent or arrived up to the slack before it was sent: from its send time, not its arrival, so a late last alert replays more, never less.</summary>
+    private static IEnumerable<WindowEntry> After(IEnumerable<WindowEntry> entries, WindowEntry known, TimeSpan slack)
+    {
+        var from = known.SentAt - slack;
+        return entries.Where(e => e.Sequence > known.Sequence || e.Sequence < known.Sequence && e.LatestAt >= from);
     }
 }

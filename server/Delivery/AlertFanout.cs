@@ -159,17 +159,12 @@ internal sealed class AlertFanout : IAlertFeed
     /// </summary>
     private (ResumeReport Report, List<SocketFrame> Replay) Missed(string channel, string since)
     {
-        var (point, fallback) = AlertIds.ResumePoints(since);
-        var (complete, replay) = Window(channel, point);
-        if (!complete && fallback is not null && Window(channel, fallback) is { Complete: true } later)
-            (complete, replay) = later;
+        var (complete, replay) = channel == ChannelName.Global
+            ? _recent.Since(since, _slack, _health.ReceivingSince, _health.MissedUpTo)
+            : _channels.Since(channel, since, _slack, _health.ReceivingSince, _health.MissedUpTo);
         _metrics.Resumed(complete, replay.Count);
         return (new ResumeReport(since, complete, replay.Count), replay);
     }
-
-    private ChannelReplay Window(string channel, string point) => channel == ChannelName.Global
-        ? _recent.Since(point, _slack, _health.ReceivingSince, _health.MissedUpTo)
-        : _channels.Since(channel, point, _slack, _health.ReceivingSince, _health.MissedUpTo);
 
     private void Enter(Connection connection, string channel)
     {

@@ -75,17 +75,18 @@ internal sealed class RecentAlerts
     }
 
     /// <summary>
-    /// What a client whose last alert was <paramref name="lastId"/> may have missed, by <see cref="ResumeRule.Missed"/>:
+    /// What a client whose last alert was <paramref name="since"/> (optionally followed by a stamp heard after it, <see cref="AlertIds.ResumePoints"/>) may have missed, by <see cref="ResumeRule.Missed"/>:
     /// what arrived after it, and what was sent up to <paramref name="slack"/> before it, sorted by send time;
     /// the whole window, not complete, when this window cannot prove it holds all that was missed.
     /// </summary>
     /// <param name="receivingSince">Since when this instance has received every alert on the topic (its subscription's creation).</param>
     /// <param name="missedUpTo">Until when this instance may have missed alerts it held before (a subscription made again after it was lost).</param>
-    public ChannelReplay Since(string lastId, TimeSpan slack, DateTimeOffset receivingSince, DateTimeOffset missedUpTo = default)
+    public ChannelReplay Since(string since, TimeSpan slack, DateTimeOffset receivingSince, DateTimeOffset missedUpTo = default)
     {
         ExpireOld();
+        var (lastId, fallback) = AlertIds.ResumePoints(since);
         WindowEntry? last = _byId.TryGetValue(AlertKey.Of(lastId), out var known) ? known : null;
-        return ResumeRule.Missed(_entries, last, lastId, slack, receivingSince, missedUpTo > _forgottenUpTo ? missedUpTo : _forgottenUpTo, _frameOf);
+        return ResumeRule.Missed(_entries, last, lastId, fallback, slack, receivingSince, missedUpTo > _forgottenUpTo ? missedUpTo : _forgottenUpTo, _frameOf);
     }
 
     private int Slot(long sequence) => (int)(sequence % _capacity);

@@ -22,6 +22,9 @@ public sealed record WelcomeMessage(
 {
     [JsonPropertyOrder(-1)]
     public string Type => "welcome";
+
+    /// <summary>How many points a resume's <c>since</c> may name: an alert id, then a stamp heard after it (<see cref="AlertIds.ResumePoints"/>). A client sends the second only to an instance that says so.</summary>
+    public int ResumePoints => 2;
 }
 
 /// <summary>

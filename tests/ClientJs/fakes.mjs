@@ -55,7 +55,7 @@ export class FakeWebSocket {
     if (this.readyState === 0) this.open();
     this.receive({
       type: 'welcome', instance: 'i-1', region: 'ams', serverTime: new Date(Date.now()).toISOString(),
-      maxTextLength: 280, connections: 1, clients: 1, instances: 1, ...extra,
+      maxTextLength: 280, resumeWindowSeconds: 300, resumePoints: 2, connections: 1, clients: 1, instances: 1, ...extra,
     });
   }
 

@@ -434,3 +434,22 @@ test('only a frame that vouches for what its instance received moves a resume po
   assert.equal(id, 'g1');
   assert.equal(timeOf(stamp), heard);
 });
+
+test('a server whose welcome does not say it takes a stamp after the id gets the id alone', async () => {
+  const first = await live();
+  ctx.client.join('team:1');
+  first.receive({ type: 'subscribed', channel: 'team:1', serverTime: new Date(Date.now()).toISOString() });
+  first.alert('g1');
+  first.alert('t1', 'x', 'team:1');
+  await tick(5_000);
+  first.receive({ type: 'presence', clients: 3, instances: 2, serverTime: new Date(Date.now()).toISOString() });
+
+  // An older instance (a rolling deploy): its welcome has no resumePoints, so the subscribes name the id alone,
+  // and so does the next connection's URL, which goes before that connection's welcome.
+  const second = await reconnect();
+  assert.equal(second.since.split(',').length, 2, 'the URL follows the last welcome heard, which said so');
+  second.welcome({ resumePoints: undefined });
+  assert.equal(second.of('subscribe').find((f) => f.channel === 'team:1').since, 't1');
+  const third = await reconnect();
+  assert.equal(third.since, 'g1');
+});

@@ -107,7 +107,10 @@ public sealed class BusSideTests : IDisposable
         _health.Subscribed(first);
         Assert.Equal(DateTimeOffset.MinValue, _health.MissedUpTo);
 
+        _clock.Advance(TimeSpan.FromMinutes(1));
         _health.SubscriptionLost("deleted under us");
+        // At once: no resume from before the loss is complete here, even before the subscription is made again.
+        Assert.Equal(_clock.GetUtcNow(), _health.MissedUpTo);
         _clock.Advance(TimeSpan.FromMinutes(2));
         var again = _clock.GetUtcNow();
         _health.Subscribed(again);
