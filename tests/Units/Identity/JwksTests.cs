@@ -40,6 +40,15 @@ public sealed class JwksTests : IAsyncDisposable
 
     private static string Document(params string[] keys) => $$"""{"keys":[{{string.Join(",", keys)}}]}""";
 
+    /// <summary>Served a document with k1 alone, read every 300 s, and started.</summary>
+    private async Task<(TokenValidator Validator, SigningKeys Keys, JwksSource Jwks)> StartedWithFirstKeyAsync()
+    {
+        var url = await ServeAsync(Document(RsaJwk(_first, "k1")));
+        var started = Validator(new AuthOptions { JwksUrl = url, JwksRefreshSeconds = 300 }, _clock);
+        await started.Jwks.StartAsync(TestContext.Current.CancellationToken);
+        return started;
+    }
+
     private string RsaToken(RSA rsa, string kid) => Sign(new RsaSecurityKey(rsa), SecurityAlgorithms.RsaSha256, Claims(), kid);
 
     private async Task<string> ServeAsync(string document)
@@ -133,9 +142,7 @@ public sealed class JwksTests : IAsyncDisposable
     [Fact(Timeout = 30_000)]
     public async Task The_document_is_read_again_every_interval_and_a_failed_read_keeps_the_keys()
     {
-        var url = await ServeAsync(Document(RsaJwk(_first, "k1")));
-        var (validator, keys, jwks) = Validator(new AuthOptions { JwksUrl = url, JwksRefreshSeconds = 300 }, _clock);
-        await jwks.StartAsync(TestContext.Current.CancellationToken);
+        var (validator, keys, jwks) = await StartedWithFirstKeyAsync();
         Assert.Equal(1, _requests);
 
         // The loop's timer is set on a pool thread, maybe after an advance: so advance until the read comes.
@@ -153,9 +160,7 @@ public sealed class JwksTests : IAsyncDisposable
     [Fact(Timeout = 30_000)]
     public async Task An_answer_the_runtime_cannot_read_or_with_no_usable_key_is_a_failed_read_that_keeps_the_keys()
     {
-        var url = await ServeAsync(Document(RsaJwk(_first, "k1")));
-        var (validator, keys, jwks) = Validator(new AuthOptions { JwksUrl = url, JwksRefreshSeconds = 300 }, _clock);
-        await jwks.StartAsync(TestContext.Current.CancellationToken);
+        var (validator, keys, jwks) = await StartedWithFirstKeyAsync();
         Assert.Equal(1, keys.JwksCount);
 
         // A charset .NET does not know (a proxy's misspelling): reading the body throws, and a token that asks for a read is refused, not failed with a 500.
@@ -181,9 +186,7 @@ public sealed class JwksTests : IAsyncDisposable
     [Fact(Timeout = 30_000)]
     public async Task A_provider_that_goes_on_answering_with_no_usable_key_has_withdrawn_its_keys_after_the_grace()
     {
-        var url = await ServeAsync(Document(RsaJwk(_first, "k1")));
-        var (validator, keys, jwks) = Validator(new AuthOptions { JwksUrl = url, JwksRefreshSeconds = 300 }, _clock);
-        await jwks.StartAsync(TestContext.Current.CancellationToken);
+        var (validator, keys, jwks) = await StartedWithFirstKeyAsync();
         Assert.Equal(1, keys.JwksCount);
 
         // The provider now publishes only a key of a kind never taken here: k1 is withdrawn.
