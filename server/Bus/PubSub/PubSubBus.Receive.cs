@@ -52,7 +52,10 @@ internal sealed partial class PubSubBus
             await PullAsync(handler, caughtUp, backoff, run);
             if (Restarted(run))
                 return Next.Reopen;
-            StreamEnded(StatusCode.OK);
+            if (EndAttempt(countEnd: true) && Flapping)
+                _health.Receive.Failed(StatusCode.OK, Flapped("ended without an error"));
+            else
+                StreamEnded(StatusCode.OK);
             return Next.Backoff;
         }
         catch (Exception e) when (cancellationToken.IsCancellationRequested && IsCancellation(e))
@@ -127,8 +130,10 @@ internal sealed partial class PubSubBus
         else if (EndAttempt(countEnd: true) && IsRoutineEnd(e.StatusCode) && !Flapping)
             StreamEnded(e.StatusCode);
         else
-            _health.Receive.Failed(e.StatusCode, Flapping ? $"{detail}; streams keep ending within {ShortLived.TotalSeconds:0} s of opening" : detail);
+            _health.Receive.Failed(e.StatusCode, Flapping ? Flapped(detail) : detail);
     }
+
+    private static string Flapped(string detail) => $"{detail}; streams keep ending within {ShortLived.TotalSeconds:0} s of opening";
 
     /// <summary>The statuses Pub/Sub ends open streams with now and then, which its own clients reopen at once.</summary>
     private static bool IsRoutineEnd(StatusCode status) => status is StatusCode.Unavailable or StatusCode.DeadlineExceeded
