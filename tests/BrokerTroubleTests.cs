@@ -73,6 +73,43 @@ public sealed class BrokerTroubleTests(PubSubEmulator emulator, ITestOutputHelpe
         await client.WaitForAlertAsync("after recreation", TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>
+    /// Pub/Sub keeps a deleted topic's subscriptions, attached to <c>_deleted-topic_</c>: their streams open and stay
+    /// silent, even once a topic of the same name is made again. The instance notices (its own heartbeats do not come
+    /// back, or a publish finds no topic), makes its subscription again on the topic (and the topic, if it is gone),
+    /// and alerts flow; resumes from before say they may have missed some.
+    /// </summary>
+    [Theory(Timeout = 90_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_topic_deleted_under_the_instances_is_noticed_and_they_subscribe_to_it_again(bool madeAgainByOperator)
+    {
+        string topic = TestInstance.NewTopic();
+        var settings = TestInstance.EmulatorSettings(emulator, topic, "ams");
+        settings["HEARTBEAT_SECONDS"] = "1";
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        await instance.WaitReadyAsync();
+        using var admin = new EmulatorAdmin(emulator);
+        await using var client = await TestSocket.ConnectAsync(instance.SocketUri);
+        await client.SendAlertAsync("before");
+        string before = (await client.WaitForAlertAsync("before")).GetProperty("id").GetString()!;
+
+        await admin.DeleteTopicAsync(topic);
+        if (madeAgainByOperator)
+            await admin.CreateTopicAsync(topic);
+
+        await Eventually.TrueAsync(() => instance.Log.Events.Any(e => e.MessageTemplate.Text.Contains("the topic was deleted")),
+            "the detached subscription is noticed", TimeSpan.FromSeconds(30));
+        await instance.WaitReadyAsync();
+        var subscription = await admin.GetSubscriptionAsync(instance.InstanceId);
+        Assert.Equal(EmulatorAdmin.TopicPath(topic), subscription?.Topic);
+        await client.SendAlertAsync("after");
+        await client.WaitForAlertAsync("after", TimeSpan.FromSeconds(30));
+        Assert.Null(client.CloseStatus);
+        await using var resumed = await TestSocket.ConnectAsync(instance.ResumeUri(before));
+        Assert.False(resumed.OfType("welcome").Single().GetProperty("resume").GetProperty("complete").GetBoolean());
+    }
+
     [Fact(Timeout = 90_000)]
     public async Task A_killed_instance_subscription_is_swept_by_the_others_and_live_ones_are_left_alone()
     {

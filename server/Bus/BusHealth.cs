@@ -86,6 +86,8 @@ public sealed class BusHealth
     /// </summary>
     public DateTimeOffset MissedUpTo { get; private set; } = DateTimeOffset.MinValue;
 
+    private DateTimeOffset _missedBeforeLoss = DateTimeOffset.MinValue;
+
     /// <summary>
     /// How long after a receive stream ends the messages it had in flight may still come (Pub/Sub redelivers them
     /// after their ack deadline); zero for a bus that redelivers nothing.
@@ -121,9 +123,20 @@ public sealed class BusHealth
     /// </summary>
     public void SubscriptionLost(string why)
     {
+        _missedBeforeLoss = MissedUpTo;
         if (ReceivingSince != DateTimeOffset.MaxValue)
             MissedUpTo = _clock.GetUtcNow();
         Setup.Pending(why);
+    }
+
+    /// <summary>
+    /// The subscription taken for lost was there all along (Pub/Sub answered NOT_FOUND for one that exists, as a
+    /// moment's inconsistency just after making it can): it kept every message, so resumes from before the scare are complete again.
+    /// </summary>
+    public void SubscriptionFound()
+    {
+        MissedUpTo = _missedBeforeLoss;
+        Setup.Up();
     }
 
     /// <summary>Shutting down: <c>/healthz</c> says so from now on, whatever the sides do.</summary>

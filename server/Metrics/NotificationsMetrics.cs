@@ -56,7 +56,7 @@ public sealed class NotificationsMetrics
         meter.CreateObservableCounter("resumes", () => _resumes.Measure(static complete => [new("outcome", complete ? "complete" : "incomplete")]),
             "{connection}", "Reconnects with ?since=, by whether the window covered them.");
         meter.CreateObservableCounter("resumes.replayed", () => Volatile.Read(ref _replayed), "{alert}", "Alerts replayed to resuming clients.");
-        _streamRestarts = meter.CreateCounter<long>("stream.restarts", "{restart}", "Receive streams reopened, by reason (ended: Pub/Sub ended it, with its status; requested: starvation; subscription_missing).");
+        _streamRestarts = meter.CreateCounter<long>("stream.restarts", "{restart}", "Receive streams reopened, by reason (ended: Pub/Sub ended it, with its status; requested: starvation or a missing topic; subscription_missing; subscription_detached: its topic was deleted).");
         _swept = meter.CreateCounter<long>("subscriptions.swept", "{subscription}", "Abandoned instance subscriptions deleted by the sweeper.");
         _busFailures = meter.CreateCounter<long>("bus.failures", "{call}", "Pub/Sub calls refused or unanswered, by side (setup, receive, publish) and gRPC status.");
         meter.CreateObservableGauge("bus.ready", () => _busReady?.Invoke() is true ? 1 : 0, "{instance}",

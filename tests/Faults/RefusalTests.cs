@@ -126,6 +126,34 @@ public sealed class RefusalTests(PubSubEmulator emulator, ITestOutputHelper outp
         LogCheck.AssertOneEpisode(instance, StatusCode.PermissionDenied, "publishing");
     }
 
+    /// <summary>
+    /// Should Pub/Sub answer NOT_FOUND for a subscription that exists (a moment's inconsistency just after making it, say),
+    /// making it again is answered ALREADY_EXISTS: the subscription kept every message, so nothing is counted
+    /// missed, and a resume from before the scare is complete.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_NOT_FOUND_for_a_subscription_that_exists_counts_nothing_missed()
+    {
+        await using var front = await PubSubFront.StartAsync(emulator.HostPort);
+        await using var instance = await TestInstance.StartAsync(Fronted.Settings(emulator, front, TestInstance.NewTopic(), "ams"), output);
+        await instance.WaitReadyAsync();
+        await using var client = await TestSocket.ConnectAsync(instance.SocketUri);
+        await client.SendAlertAsync("before the scare");
+        string before = (await client.WaitForAlertAsync("before the scare")).GetProperty("id").GetString()!;
+
+        front.Faults.Refuse("StreamingPull", StatusCode.NotFound, TimeSpan.FromSeconds(1));
+        Assert.Equal(1, front.EndStreams(StatusCode.Unavailable));
+        await client.SendAlertAsync("during the scare");
+
+        await Eventually.TrueAsync(() => instance.Log.Events.Any(e => e.MessageTemplate.Text.Contains("was there after all")), "the subscription is found again", TimeSpan.FromSeconds(20));
+        await instance.WaitReadyAsync();
+        await client.WaitForAlertAsync("during the scare", TimeSpan.FromSeconds(20));
+        await using var resumed = await TestSocket.ConnectAsync(instance.ResumeUri(before));
+        var resume = resumed.OfType("welcome").Single().GetProperty("resume");
+        Assert.True(resume.GetProperty("complete").GetBoolean());
+        await resumed.WaitForAlertAsync("during the scare");
+    }
+
     /// <summary>Issue 18, point 9: an instance that never made its subscription stops without a stack trace.</summary>
     [Fact(Timeout = 60_000)]
     public async Task An_instance_that_never_made_its_subscription_stops_quietly()

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Notifications.Bus.PubSub.Grpc;
@@ -81,6 +82,18 @@ internal sealed class EmulatorAdmin : IDisposable
         catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
         {
         }
+    }
+
+    /// <summary>
+    /// Deletes the topic, as an operator might: its subscriptions stay, detached from it. The server's trimmed proto has no
+    /// DeleteTopic, so the call goes by the method's name, its request being GetTopicRequest's twin on the wire (the topic, field 1).
+    /// </summary>
+    public async Task DeleteTopicAsync(string topic)
+    {
+        var method = new Method<GetTopicRequest, Empty>(MethodType.Unary, "google.pubsub.v1.Publisher", "DeleteTopic",
+            Marshallers.Create(r => r.ToByteArray(), GetTopicRequest.Parser.ParseFrom),
+            Marshallers.Create(r => r.ToByteArray(), Empty.Parser.ParseFrom));
+        await _channel.CreateCallInvoker().AsyncUnaryCall(method, null, new CallOptions(), new GetTopicRequest { Topic = TopicPath(topic) });
     }
 
     /// <summary>Publishes raw bytes (and attributes) to the topic, as any Pub/Sub client could.</summary>

@@ -30,6 +30,18 @@ internal sealed partial class PubSubBus
         [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Restarted the pull stream on {Subscription}: {Reason}.")]
         public static partial void StreamRestarted(ILogger logger, string subscription, string reason);
 
+        [LoggerMessage(EventId = 1014, Level = LogLevel.Warning,
+            Message = "Subscription {Subscription} was there after all: Pub/Sub answered NOT_FOUND for it, then ALREADY_EXISTS when it was made again. Nothing was missed.")]
+        public static partial void SubscriptionFound(ILogger logger, string subscription);
+
+        [LoggerMessage(EventId = 1015, Level = LogLevel.Warning,
+            Message = "Subscription {Subscription} is attached to {Attached}, not {Topic}: the topic was deleted, and nothing reaches the subscription any more. Deleting it and making it again on the topic.")]
+        public static partial void SubscriptionDetached(ILogger logger, string subscription, string attached, string topic);
+
+        [LoggerMessage(EventId = 1016, Level = LogLevel.Information,
+            Message = "Could not check which topic subscription {Subscription} is attached to ({StatusCode}); reopening the stream as it is.")]
+        public static partial void AttachmentUnchecked(ILogger logger, string subscription, StatusCode statusCode);
+
         [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "The receive loop failed unexpectedly; reopening the stream.")]
         public static partial void ReceiveLoopFailed(ILogger logger, Exception exception);
     }

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Notifications.Bus.PubSub.Grpc;
 
 namespace Notifications.Bus.PubSub;
 
@@ -48,6 +49,10 @@ internal sealed partial class PubSubBus
             {
                 await PrepareAsync(cancellationToken);
                 _prepared = true;
+            }
+            else if (_checkAttachment && await DetachedAsync(cancellationToken))
+            {
+                return Next.Reopen;
             }
             await PullAsync(handler, caughtUp, backoff, run);
             if (Restarted(run))
@@ -110,9 +115,68 @@ internal sealed partial class PubSubBus
         Log.SubscriptionMissing(_logger, _names.Subscription);
         _metrics.StreamRestarted("subscription_missing");
         _prepared = false;
+        _answeredMissing = true;
         _health.SubscriptionLost("subscription disappeared; recreating it");
         _health.Receive.Pending("waiting for the subscription to be made again");
     }
+
+    /// <summary>
+    /// Whether the subscription has been left behind by its topic's deletion: Pub/Sub keeps it, attached to
+    /// <c>_deleted-topic_</c>, and its streams open and stay silent, even once the topic is made again. If so, it is
+    /// deleted and counted lost, for the subscription (and the topic, if it is still missing) to be made again. Asked
+    /// after a starved stream and when a publish finds the topic gone, the two ways such silence shows.
+    /// </summary>
+    private async Task<bool> DetachedAsync(CancellationToken cancellationToken)
+    {
+        _checkAttachment = false;
+        Subscription subscription;
+        try
+        {
+            subscription = await _subscriber.GetSubscriptionAsync(new GetSubscriptionRequest { Subscription = _names.Subscription },
+                deadline: Deadline(AdminTimeout), cancellationToken: cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.NotFound && !cancellationToken.IsCancellationRequested)
+        {
+            // A role without the right to read subscriptions, or Pub/Sub busy: the stream is worth reopening all the same.
+            Log.AttachmentUnchecked(_logger, _names.Subscription, e.StatusCode);
+            return false;
+        }
+        if (subscription.Topic != DeletedTopic)
+            return false;
+        Log.SubscriptionDetached(_logger, _names.Subscription, subscription.Topic, _names.Topic);
+        try
+        {
+            await DeleteAsync(cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+        }
+        catch (RpcException)
+        {
+            // Not deleted: asked again before the next stream, which would only be as silent.
+            _checkAttachment = true;
+            throw;
+        }
+        EndAttempt();
+        _metrics.StreamRestarted("subscription_detached");
+        _prepared = false;
+        _health.SubscriptionLost("the topic was deleted; making the subscription again on it");
+        _health.Receive.Pending("waiting for the subscription to be made again");
+        return true;
+    }
+
+    /// <summary>A publish found the topic gone: the subscription is checked before the stream is reopened (<see cref="DetachedAsync"/>).</summary>
+    private void TopicMissing()
+    {
+        if (_checkAttachment)
+            return;
+        _checkAttachment = true;
+        RestartStream("the topic was not found");
+    }
+
+    private volatile bool _checkAttachment;
+    // What Pub/Sub sets a subscription's topic to when the topic is deleted.
+    private const string DeletedTopic = "_deleted-topic_";
 
     private static bool IsCancellation(Exception e) => e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled };
 
@@ -153,6 +217,8 @@ internal sealed partial class PubSubBus
     {
         if (Interlocked.Exchange(ref run.RestartReason, null) is not { } reason)
             return false;
+        // Restarts are asked when the stream went silent: the subscription may be the cause (DetachedAsync).
+        _checkAttachment = true;
         EndAttempt();
         Log.StreamRestarted(_logger, _names.Subscription, reason);
         _metrics.StreamRestarted("requested");

@@ -54,12 +54,14 @@ internal sealed partial class PubSubBus
     /// <summary>
     /// Creates the subscription. Its name is this process's own (a new boot id each start), so one that
     /// exists already is ours: made by a call that timed out here but went through, or made before it went
-    /// missing. It is kept, backlog and all.
+    /// missing. It is kept, backlog and all; and if it went missing only by a NOT_FOUND answer and no call of
+    /// ours can have made it since, it never went: nothing was missed.
     /// </summary>
     private async Task CreateSubscriptionAsync(CancellationToken cancellationToken)
     {
         // Taken before the call: a message published while it is in flight may or may not be kept.
         var createdAt = _clock.GetUtcNow();
+        bool existed = false;
         await _subscriptionGate.WaitAsync(cancellationToken);
         try
         {
@@ -72,6 +74,7 @@ internal sealed partial class PubSubBus
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
         {
+            existed = true;
         }
         catch (RpcException e) when (e.StatusCode is not (StatusCode.DeadlineExceeded or StatusCode.Cancelled or StatusCode.Unavailable or StatusCode.Unknown or StatusCode.Internal))
         {
@@ -79,13 +82,32 @@ internal sealed partial class PubSubBus
             _created = _prepared;
             throw;
         }
+        catch (RpcException)
+        {
+            _madeUnseen = true;
+            throw;
+        }
         finally
         {
             _subscriptionGate.Release();
         }
-        _health.Subscribed(createdAt);
-        Log.SubscriptionCreated(_logger, _names.Subscription, _names.Topic);
+        if (existed && _answeredMissing && !_madeUnseen)
+        {
+            _health.SubscriptionFound();
+            Log.SubscriptionFound(_logger, _names.Subscription);
+        }
+        else
+        {
+            _health.Subscribed(createdAt);
+            Log.SubscriptionCreated(_logger, _names.Subscription, _names.Topic);
+        }
+        _answeredMissing = _madeUnseen = false;
     }
+
+    // Pub/Sub answered NOT_FOUND for the subscription (not our own deletion of it), and it has not been made again since.
+    private bool _answeredMissing;
+    // A create since then ended without saying whether it made the subscription.
+    private bool _madeUnseen;
 
     private Task CreateAsync(CancellationToken cancellationToken) =>
         _subscriber.CreateSubscriptionAsync(new Subscription

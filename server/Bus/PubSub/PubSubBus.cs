@@ -108,6 +108,8 @@ internal sealed partial class PubSubBus : IMessageBus, ISubscriptionAdmin, IDisp
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
             _health.Publish.Failed(e.StatusCode, RpcFailure.Describe(e, _endpoint), started);
+            if (e.StatusCode == StatusCode.NotFound)
+                TopicMissing();
             throw new BusUnavailableException($"Pub/Sub did not take the message ({e.StatusCode}).", e);
         }
         catch (RpcException e)
