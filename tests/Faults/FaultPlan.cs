@@ -4,7 +4,7 @@ namespace Notifications.Tests.Faults;
 
 /// <summary>
 /// What the front does to calls, by gRPC method name (<c>Publish</c>, <c>StreamingPull</c>,
-/// <c>CreateSubscription</c>…, or <c>*</c> for every method): refuse them with a status for a window,
+/// <c>CreateSubscription</c>…, or <c>*</c> for every method): refuse them with a status for a window or a count,
 /// delay their responses, and end every StreamingPull a while after it opened. Thread-safe; changes apply
 /// to calls that start afterwards (the front's own methods act on calls already open).
 /// </summary>
@@ -16,6 +16,7 @@ public sealed class FaultPlan
     private readonly List<Refusal> _refusals = [];
     private readonly Dictionary<string, TimeSpan> _delays = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _passes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (StatusCode Status, int Count)> _next = new(StringComparer.Ordinal);
     private StreamLife? _streamLife;
 
     private sealed record Refusal(string Method, StatusCode Status, DateTime Until);
@@ -28,6 +29,13 @@ public sealed class FaultPlan
     {
         lock (_gate)
             _refusals.Add(new Refusal(method, status, DateTime.UtcNow + window));
+    }
+
+    /// <summary>Refuses the next <paramref name="count"/> calls of <paramref name="method"/> with <paramref name="status"/>, before any other refusal.</summary>
+    public void RefuseNext(string method, StatusCode status, int count)
+    {
+        lock (_gate)
+            _next[method] = (status, count);
     }
 
     /// <summary>Lets the next <paramref name="count"/> calls of <paramref name="method"/> through whatever refusals say.</summary>
@@ -59,6 +67,7 @@ public sealed class FaultPlan
             _refusals.Clear();
             _delays.Clear();
             _passes.Clear();
+            _next.Clear();
             _streamLife = null;
         }
     }
@@ -68,6 +77,11 @@ public sealed class FaultPlan
         lock (_gate)
         {
             _refusals.RemoveAll(r => r.Until <= DateTime.UtcNow);
+            if (_next.TryGetValue(method, out var next) && next.Count > 0)
+            {
+                _next[method] = (next.Status, next.Count - 1);
+                return next.Status;
+            }
             if (_passes.TryGetValue(method, out int passes) && passes > 0)
             {
                 _passes[method] = passes - 1;

@@ -50,10 +50,8 @@ internal sealed partial class PubSubBus
                 await PrepareAsync(cancellationToken);
                 _prepared = true;
             }
-            else if (_checkAttachment && await DetachedAsync(cancellationToken))
-            {
-                return Next.Reopen;
-            }
+            if (_checkAttachment && await ReattachAsync(cancellationToken) is { } after)
+                return after;
             await PullAsync(handler, caughtUp, backoff, run);
             if (Restarted(run))
                 return Next.Reopen;
@@ -121,60 +119,85 @@ internal sealed partial class PubSubBus
     }
 
     /// <summary>
-    /// Whether the subscription has been left behind by its topic's deletion: Pub/Sub keeps it, attached to
-    /// <c>_deleted-topic_</c>, and its streams open and stay silent, even once the topic is made again. If so, it is
-    /// deleted and counted lost, for the subscription (and the topic, if it is still missing) to be made again. Asked
-    /// after a starved stream and when a publish finds the topic gone, the two ways such silence shows.
+    /// Checks whether the subscription has been left behind by its topic's deletion: Pub/Sub keeps it, attached to
+    /// <c>_deleted-topic_</c>, and its streams open and stay silent, even once the topic is made again. If so, deletes it
+    /// and counts it lost, for it (and the topic, if it is still missing) to be made again: then says to reopen, or to
+    /// back off if the deletion failed; null to go on as before. Asked after a starved stream and when a publish finds
+    /// the topic gone, the two ways such silence shows.
     /// </summary>
-    private async Task<bool> DetachedAsync(CancellationToken cancellationToken)
+    private async Task<Next?> ReattachAsync(CancellationToken cancellationToken)
     {
         _checkAttachment = false;
-        Subscription subscription;
+        if (await AttachedTopicAsync(cancellationToken) != DeletedTopic)
+            return null;
+        if (!_toldDetached)
+            Log.SubscriptionDetached(_logger, _names.Subscription, DeletedTopic, _names.Topic);
+        _toldDetached = true;
+        await _subscriptionGate.WaitAsync(cancellationToken);
         try
         {
-            subscription = await _subscriber.GetSubscriptionAsync(new GetSubscriptionRequest { Subscription = _names.Subscription },
-                deadline: Deadline(AdminTimeout), cancellationToken: cancellationToken);
-        }
-        catch (RpcException e) when (e.StatusCode != StatusCode.NotFound && !cancellationToken.IsCancellationRequested)
-        {
-            // A role without the right to read subscriptions, or Pub/Sub busy: the stream is worth reopening all the same.
-            Log.AttachmentUnchecked(_logger, _names.Subscription, e.StatusCode);
-            return false;
-        }
-        if (subscription.Topic != DeletedTopic)
-            return false;
-        Log.SubscriptionDetached(_logger, _names.Subscription, subscription.Topic, _names.Topic);
-        try
-        {
+            // Shutdown deletes it, and nothing is made again.
+            if (_deleting)
+                throw new OperationCanceledException("Stopping: the subscription is not made again.");
             await DeleteAsync(cancellationToken);
+            _created = false;
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
+            _created = false;
         }
-        catch (RpcException)
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
-            // Not deleted: asked again before the next stream, which would only be as silent.
+            // Asked again before the next stream, which would only be as silent.
             _checkAttachment = true;
-            throw;
+            EndAttempt();
+            _health.Receive.Failed(e.StatusCode, $"subscription {_names.Subscription} is left on a deleted topic and could not be deleted: {RpcFailure.Describe(e, _endpoint)}");
+            return Next.Backoff;
         }
+        finally
+        {
+            _subscriptionGate.Release();
+        }
+        _toldDetached = false;
         EndAttempt();
         _metrics.StreamRestarted("subscription_detached");
         _prepared = false;
         _health.SubscriptionLost("the topic was deleted; making the subscription again on it");
         _health.Receive.Pending("waiting for the subscription to be made again");
-        return true;
+        return Next.Reopen;
     }
 
-    /// <summary>A publish found the topic gone: the subscription is checked before the stream is reopened (<see cref="DetachedAsync"/>).</summary>
+    /// <summary>The topic the subscription is attached to, or null if Pub/Sub would not say (then logged once); NOT_FOUND is thrown, as for a stream.</summary>
+    private async Task<string?> AttachedTopicAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var subscription = await _subscriber.GetSubscriptionAsync(new GetSubscriptionRequest { Subscription = _names.Subscription },
+                deadline: Deadline(AdminTimeout), cancellationToken: cancellationToken);
+            _toldUnchecked = false;
+            return subscription.Topic;
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.NotFound && !cancellationToken.IsCancellationRequested)
+        {
+            // A role without the right to read subscriptions, or Pub/Sub busy: the stream is worth reopening all the same.
+            if (!_toldUnchecked)
+                Log.AttachmentUnchecked(_logger, _names.Subscription, e.StatusCode);
+            _toldUnchecked = true;
+            return null;
+        }
+    }
+
+    /// <summary>A publish found the topic gone: the subscription is checked before the stream is reopened (<see cref="ReattachAsync"/>).</summary>
     private void TopicMissing()
     {
-        if (_checkAttachment)
-            return;
         _checkAttachment = true;
-        RestartStream("the topic was not found");
+        // While the subscription is being made, the topic is made with it if missing: a restart would only cut that short.
+        if (_prepared)
+            RestartStream("the topic was not found");
     }
 
     private volatile bool _checkAttachment;
+    private bool _toldDetached, _toldUnchecked;
     // What Pub/Sub sets a subscription's topic to when the topic is deleted.
     private const string DeletedTopic = "_deleted-topic_";
 
@@ -217,7 +240,7 @@ internal sealed partial class PubSubBus
     {
         if (Interlocked.Exchange(ref run.RestartReason, null) is not { } reason)
             return false;
-        // Restarts are asked when the stream went silent: the subscription may be the cause (DetachedAsync).
+        // Restarts are asked when the stream went silent: the subscription may be the cause (ReattachAsync).
         _checkAttachment = true;
         EndAttempt();
         Log.StreamRestarted(_logger, _names.Subscription, reason);

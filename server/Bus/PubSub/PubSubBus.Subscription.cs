@@ -54,8 +54,8 @@ internal sealed partial class PubSubBus
     /// <summary>
     /// Creates the subscription. Its name is this process's own (a new boot id each start), so one that
     /// exists already is ours: made by a call that timed out here but went through, or made before it went
-    /// missing. It is kept, backlog and all; and if it went missing only by a NOT_FOUND answer and no call of
-    /// ours can have made it since, it never went: nothing was missed.
+    /// missing. It is kept, backlog and all; and if it went missing only by a NOT_FOUND answer, no call of ours
+    /// can have made it since, and it is still on the topic, it never went: nothing was missed.
     /// </summary>
     private async Task CreateSubscriptionAsync(CancellationToken cancellationToken)
     {
@@ -91,7 +91,7 @@ internal sealed partial class PubSubBus
         {
             _subscriptionGate.Release();
         }
-        if (existed && _answeredMissing && !_madeUnseen)
+        if (existed && _answeredMissing && !_madeUnseen && await StillOnTopicAsync(cancellationToken))
         {
             _health.SubscriptionFound();
             Log.SubscriptionFound(_logger, _names.Subscription);
@@ -102,6 +102,21 @@ internal sealed partial class PubSubBus
             Log.SubscriptionCreated(_logger, _names.Subscription, _names.Topic);
         }
         _answeredMissing = _madeUnseen = false;
+    }
+
+    /// <summary>Whether the subscription found existing is on the topic; one left on a deleted topic is checked again before the stream opens.</summary>
+    private async Task<bool> StillOnTopicAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            string? topic = await AttachedTopicAsync(cancellationToken);
+            _checkAttachment |= topic == DeletedTopic;
+            return topic == _names.Topic;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            return false;
+        }
     }
 
     // Pub/Sub answered NOT_FOUND for the subscription (not our own deletion of it), and it has not been made again since.
