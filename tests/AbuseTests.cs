@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
 using Notifications.Tests.Infrastructure;
 
 namespace Notifications.Tests;
@@ -38,6 +39,29 @@ public sealed class AbuseTests(ITestOutputHelper output)
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, await script.WaitForCloseAsync());
         Assert.Equal(5, script.OfType("error").Count());
         Assert.DoesNotContain(bystander.OfType("alert"), a => a.GetProperty("text").GetString() is "one too many" or "still going");
+    }
+
+    /// <summary>A client that spends its burst and reconnects starts from what it left, not from a fresh burst.</summary>
+    [Fact(Timeout = 30_000)]
+    public async Task Reconnecting_does_not_refill_the_alert_burst()
+    {
+        var settings = TestInstance.StandaloneSettings();
+        (settings["ALERT_RATE_PER_SECOND"], settings["ALERT_BURST"]) = ("0.05", "3");
+        await using var instance = await TestInstance.StartAsync(settings, output);
+        await using (var first = await TestSocket.ConnectAsync(instance.SocketUri))
+        {
+            for (int i = 0; i < 3; i++)
+                await first.SendAlertAsync($"burst {i}");
+            await first.WaitForAlertAsync("burst 2");
+        }
+        var budgets = instance.Services.GetRequiredService<Notifications.Connections.AlertBudgets>();
+        await Eventually.TrueAsync(() => budgets.Count == 1, "the closed socket's budget is noted");
+
+        await using var again = await TestSocket.ConnectAsync(instance.SocketUri);
+        await again.SendAlertAsync("after reconnecting");
+        var limited = await again.WaitForErrorAsync("rate_limited");
+        Assert.InRange(limited.GetProperty("retryAfterMs").GetInt32(), 1, 20_000);
+        Assert.Empty(again.OfType("alert"));
     }
 
     /// <summary>Refused alerts count until an alert is taken: a cheap request taken between them does not start the count again.</summary>

@@ -85,7 +85,8 @@ internal sealed partial class Connection
             SendError(verdict, channel);
             return;
         }
-        _alertBudget ??= new TokenBucket(_options.AlertRatePerSecond, _options.AlertBurst, _clock);
+        // From what this address's last sockets left, so reconnecting does not refill the burst.
+        _alertBudget ??= _services.Budgets.Start(Remote);
         if (!_alertBudget.TryTake(out var retryAfter))
         {
             RateLimited(retryAfter);

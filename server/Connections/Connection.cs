@@ -343,6 +343,7 @@ internal sealed partial class Connection : IFrameHandler, IThreadPoolWorkItem, I
             Dialect?.OnEnd();
             LeaveChannels(registry);
             registry.Remove(this);
+            _services.Budgets.Closed(Remote, _alertBudget);
         }
 
         var duration = _clock.GetElapsedTime(_startedAt);

@@ -18,6 +18,7 @@ internal sealed class ConnectionServices(
     ChannelPolicy policy,
     TokenValidator tokens,
     BusHealth bus,
+    AlertBudgets budgets,
     IOptions<AuthOptions> auth,
     IOptions<ChannelOptions> channels,
     IOptions<DeliveryOptions> delivery)
@@ -28,6 +29,7 @@ internal sealed class ConnectionServices(
     public ChannelPolicy Policy => policy;
     public TokenValidator Tokens => tokens;
     public BusHealth Bus => bus;
+    public AlertBudgets Budgets => budgets;
 
     /// <summary>AUTH_CLOCK_SKEW_SECONDS: how long after its <c>exp</c> an unrefreshed socket is closed.</summary>
     public TimeSpan ClockSkew { get; } = TimeSpan.FromSeconds(auth.Value.ClockSkewSeconds);

@@ -4,10 +4,13 @@ namespace Notifications.Connections;
 /// A token bucket: <c>capacity</c> tokens, refilled at <c>ratePerSecond</c>. Not thread-safe; each
 /// connection's receive loop owns its own. Pure logic on a <see cref="TimeProvider"/>, tested with a fake clock.
 /// </summary>
-internal sealed class TokenBucket(double ratePerSecond, int capacity, TimeProvider clock)
+internal sealed class TokenBucket(double ratePerSecond, int capacity, TimeProvider clock, double? tokens = null)
 {
-    private double _tokens = capacity;
+    private double _tokens = Math.Min(capacity, tokens ?? capacity);
     private long _refilledAt = clock.GetTimestamp();
+
+    /// <summary>The tokens there are now, fractions included.</summary>
+    public double Level => Math.Min(capacity, _tokens + clock.GetElapsedTime(_refilledAt).TotalSeconds * ratePerSecond);
 
     /// <summary>Takes a token if there is one; otherwise says how long until there will be.</summary>
     public bool TryTake(out TimeSpan retryAfter)

@@ -154,6 +154,7 @@ public static class NotificationsBuilderExtensions
     {
         services.AddSingleton<ChannelPolicy>();
         services.AddSingleton<ChannelIndex<Connection>>();
+        services.AddSingleton<AlertBudgets>();
         services.AddSingleton<ConnectionServices>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<SendRings>();

@@ -28,6 +28,66 @@ public sealed class TokenBucketTests
     }
 }
 
+/// <summary>Reconnecting does not refill an address's alert burst; the record lasts until the budget would be full again.</summary>
+public sealed class AlertBudgetsTests
+{
+    private readonly FakeTimeProvider _clock = new();
+
+    private AlertBudgets Budgets() => new(Microsoft.Extensions.Options.Options.Create(
+        new Notifications.Configuration.ConnectionOptions { AlertRatePerSecond = 2, AlertBurst = 4 }), _clock);
+
+    [Fact]
+    public void A_new_socket_from_the_address_starts_from_what_the_last_left_refilled_since()
+    {
+        var budgets = Budgets();
+        var first = budgets.Start("203.0.113.7");
+        for (int i = 0; i < 4; i++)
+            Assert.True(first.TryTake(out _));
+        budgets.Closed("203.0.113.7", first);
+
+        Assert.False(budgets.Start("203.0.113.7").TryTake(out var retryAfter));
+        Assert.Equal(TimeSpan.FromMilliseconds(500), retryAfter);
+        Assert.True(budgets.Start("203.0.113.8").TryTake(out _)); // another address: its own budget
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var later = budgets.Start("203.0.113.7");
+        Assert.Equal(2, later.Level, 3);
+    }
+
+    [Fact]
+    public void An_IPv6_64_is_one_address_and_the_least_left_counts()
+    {
+        var budgets = Budgets();
+        var spent = budgets.Start("2001:db8:1:2::a");
+        for (int i = 0; i < 4; i++)
+            spent.TryTake(out _);
+        var barely = budgets.Start("2001:db8:1:2::b");
+        barely.TryTake(out _);
+        budgets.Closed("2001:db8:1:2::a", spent);
+        budgets.Closed("2001:db8:1:2::b", barely); // left more: the emptier record stays
+
+        Assert.Equal(0, budgets.Start("2001:db8:1:2:ffff::1").Level, 3);
+    }
+
+    [Fact]
+    public void A_socket_that_sent_nothing_or_left_its_budget_full_is_not_kept_and_records_go_once_full_again()
+    {
+        var budgets = Budgets();
+        budgets.Closed("203.0.113.7", null);
+        budgets.Closed("203.0.113.7", budgets.Start("203.0.113.7"));
+        Assert.Equal(0, budgets.Count);
+
+        for (int i = 0; i < 2 * 1024; i++)
+        {
+            var bucket = budgets.Start($"10.0.{i / 256}.{i % 256}");
+            bucket.TryTake(out _);
+            budgets.Closed($"10.0.{i / 256}.{i % 256}", bucket);
+            if (i == 1000)
+                _clock.Advance(TimeSpan.FromSeconds(1)); // the first thousand are full again: swept at the next sweep
+        }
+        Assert.InRange(budgets.Count, 1, 2 * 1024 - 1000);
+    }
+}
+
 public sealed class OriginPolicyTests
 {
     private static readonly HostString Host = new("notify.example.com");
