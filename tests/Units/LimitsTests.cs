@@ -36,36 +36,42 @@ public sealed class AlertBudgetsTests
     private AlertBudgets Budgets() => new(Microsoft.Extensions.Options.Options.Create(
         new Notifications.Configuration.ConnectionOptions { AlertRatePerSecond = 2, AlertBurst = 4 }), _clock);
 
+    private TokenBucket Spent(AlertBudgets budgets, string address, int alerts)
+    {
+        var bucket = budgets.Start(address, _clock.GetTimestamp());
+        for (int i = 0; i < alerts; i++)
+            Assert.True(bucket.TryTake(out _));
+        return bucket;
+    }
+
     [Fact]
-    public void A_new_socket_from_the_address_starts_from_what_the_last_left_refilled_since()
+    public void A_socket_opened_after_the_address_spent_its_burst_starts_from_what_was_left_refilled_since()
     {
         var budgets = Budgets();
-        var first = budgets.Start("203.0.113.7");
-        for (int i = 0; i < 4; i++)
-            Assert.True(first.TryTake(out _));
-        budgets.Closed("203.0.113.7", first);
+        long openedBefore = _clock.GetTimestamp();
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        budgets.Closed("203.0.113.7", Spent(budgets, "203.0.113.7", 4));
 
-        Assert.False(budgets.Start("203.0.113.7").TryTake(out var retryAfter));
+        Assert.False(budgets.Start("203.0.113.7", _clock.GetTimestamp()).TryTake(out var retryAfter));
         Assert.Equal(TimeSpan.FromMilliseconds(500), retryAfter);
-        Assert.True(budgets.Start("203.0.113.8").TryTake(out _)); // another address: its own budget
+        Assert.Equal(4, budgets.Start("203.0.113.7", openedBefore).Level, 3); // open already: its own budget
+        Assert.Equal(4, budgets.Start("203.0.113.8", _clock.GetTimestamp()).Level, 3); // another address
         _clock.Advance(TimeSpan.FromSeconds(1));
-        var later = budgets.Start("203.0.113.7");
-        Assert.Equal(2, later.Level, 3);
+        Assert.Equal(2, budgets.Start("203.0.113.7", _clock.GetTimestamp()).Level, 3);
     }
 
     [Fact]
     public void An_IPv6_64_is_one_address_and_the_least_left_counts()
     {
         var budgets = Budgets();
-        var spent = budgets.Start("2001:db8:1:2::a");
-        for (int i = 0; i < 4; i++)
-            spent.TryTake(out _);
-        var barely = budgets.Start("2001:db8:1:2::b");
-        barely.TryTake(out _);
-        budgets.Closed("2001:db8:1:2::a", spent);
+        var spent = Spent(budgets, "2001:db8:1:2::a", 4);
+        var barely = Spent(budgets, "2001:db8:1:2::b", 1);
+        budgets.Closed("2001:db8:1:2::b", barely);
+        Assert.Equal(3, budgets.Start("2001:db8:1:2:ffff::1", _clock.GetTimestamp()).Level, 3);
+        budgets.Closed("2001:db8:1:2::a", spent); // left less: it replaces the record
         budgets.Closed("2001:db8:1:2::b", barely); // left more: the emptier record stays
 
-        Assert.Equal(0, budgets.Start("2001:db8:1:2:ffff::1").Level, 3);
+        Assert.Equal(0, budgets.Start("2001:db8:1:2:ffff::1", _clock.GetTimestamp()).Level, 3);
     }
 
     [Fact]
@@ -73,18 +79,30 @@ public sealed class AlertBudgetsTests
     {
         var budgets = Budgets();
         budgets.Closed("203.0.113.7", null);
-        budgets.Closed("203.0.113.7", budgets.Start("203.0.113.7"));
+        budgets.Closed("203.0.113.7", budgets.Start("203.0.113.7", _clock.GetTimestamp()));
         Assert.Equal(0, budgets.Count);
 
-        for (int i = 0; i < 2 * 1024; i++)
+        for (int i = 0; i < 2 * AlertBudgets.SweepEvery; i++)
         {
-            var bucket = budgets.Start($"10.0.{i / 256}.{i % 256}");
-            bucket.TryTake(out _);
-            budgets.Closed($"10.0.{i / 256}.{i % 256}", bucket);
+            budgets.Closed($"10.0.{i / 256}.{i % 256}", Spent(budgets, $"10.0.{i / 256}.{i % 256}", 1));
             if (i == 1000)
-                _clock.Advance(TimeSpan.FromSeconds(1)); // the first thousand are full again: swept at the next sweep
+                _clock.Advance(TimeSpan.FromSeconds(1)); // the first 1,001 are full again
         }
-        Assert.InRange(budgets.Count, 1, 2 * 1024 - 1000);
+        // The sweep before the 1,024th record took the 1,001; the one before the 2,048th found nothing full.
+        Assert.Equal(2 * AlertBudgets.SweepEvery - 1001, budgets.Count);
+        Assert.Equal(3, budgets.Start("10.0.7.255", _clock.GetTimestamp()).Level, 3);
+    }
+
+    [Fact]
+    public void Past_its_bound_the_map_records_no_more_addresses()
+    {
+        var budgets = Budgets();
+        for (int i = 0; i < AlertBudgets.MaxAddresses + 50; i++)
+            budgets.Closed($"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}", Spent(budgets, $"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}", 1));
+
+        Assert.Equal(AlertBudgets.MaxAddresses, budgets.Count);
+        int last = AlertBudgets.MaxAddresses + 49;
+        Assert.Equal(4, budgets.Start($"10.{last >> 16}.{(last >> 8) & 255}.{last & 255}", _clock.GetTimestamp()).Level, 3);
     }
 }
 

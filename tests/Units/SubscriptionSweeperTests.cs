@@ -108,6 +108,36 @@ public sealed class SubscriptionSweeperTests : IAsyncLifetime
         Assert.Equal(["ID_d_00000001"], _admin.Deleted);
     }
 
+    /// <summary>
+    /// Back from a deaf spell longer than SWEEP_AFTER_SECONDS, a peer heard before it is given a liveness window to be
+    /// heard again before it is judged: its heartbeats (every 5 s) were not reaching this instance either.
+    /// </summary>
+    [Fact(Timeout = 10_000)]
+    public async Task Hearing_again_after_a_deaf_spell_a_peer_has_a_liveness_window_to_be_heard_before_it_is_swept()
+    {
+        _admin.Have(Own, "ID_d_00000001");
+        Ready();
+        void BeatBoth()
+        {
+            BeatOwn();
+            _fleet.Observe(new HeartbeatMessage("d", "syd", 0, _clock.GetUtcNow(), "ID_d_00000001"));
+        }
+        await RunForAsync(TimeSpan.FromSeconds(SweepAfterSeconds + 10), BeatBoth); // d watched, and alive
+        await RunForAsync(TimeSpan.FromSeconds(SweepAfterSeconds * 2), () => { }); // deaf: nothing comes back
+
+        // Its own heartbeats come back at once, d's first 14 s later: within the liveness window of 15 s.
+        int second = 0;
+        await RunForAsync(TimeSpan.FromSeconds(SweepAfterSeconds), () =>
+        {
+            if (second >= 14 && second % 5 == 4)
+                BeatBoth();
+            else
+                BeatOwn();
+            second++;
+        });
+        Assert.Empty(_admin.Deleted);
+    }
+
     private void BeatOwn() => _fleet.Observe(new HeartbeatMessage("m", "ams", 0, _clock.GetUtcNow(), Own));
 
     private void Ready()
