@@ -85,7 +85,7 @@ internal sealed partial class Connection
             SendError(verdict, channel);
             return;
         }
-        // From what this address's sockets closed since this one opened left, so reconnecting does not refill the burst.
+        // From what this address's sockets that closed before this one opened left, so reconnecting does not refill the burst.
         _alertBudget ??= _services.Budgets.Start(Remote, _startedAt);
         if (!_alertBudget.TryTake(out var retryAfter))
         {
