@@ -555,11 +555,13 @@ export class NotificationsClient {
 
   // Frames come in order, so everything the server sent before this one was heard. When it sent it: an alert's
   // sentAt (never later than it was handled: the origin's clock may be ahead), any other frame's serverTime. A frame
-  // without a stamp (an error, or one from an instance that cannot vouch for what it has received) moves nothing, as
-  // when it was handled says nothing: a frozen tab handles frames late. Nor does the welcome: its serverTime is a clock.
+  // without a stamp (an error, or one from an instance that cannot vouch for what it has received: no serverTime, or
+  // an alert marked stamp: false) moves nothing, as when it was handled says nothing: a frozen tab handles frames
+  // late. Nor does the welcome: its serverTime is a clock.
   #heard(frame, arrivedAt) {
     if (frame.type === 'welcome') return;
     const isAlert = frame.type === 'alert';
+    if (isAlert && frame.stamp === false) return;
     const stamp = Date.parse(isAlert ? frame.sentAt : frame.serverTime);
     if (!Number.isFinite(stamp)) return;
     const sent = isAlert ? Math.min(stamp, arrivedAt + this.#info.clockOffsetMs) : stamp;

@@ -108,6 +108,9 @@ public sealed class BusHealth
         return upSince != Volatile.Read(ref _firstUpSince) && _clock.GetElapsedTime(upSince) < RedeliveryWindow ? null : now;
     }
 
+    /// <summary>Whether <see cref="Stamp"/> gives one now: alerts relayed while it does not are marked, so that a client takes no stamp from them either.</summary>
+    public bool Vouches => Stamp(DateTimeOffset.MinValue).HasValue;
+
     /// <summary>The bus made a fresh subscription at <paramref name="createdAt"/>: nothing published before is promised.</summary>
     public void Subscribed(DateTimeOffset createdAt)
     {

@@ -65,6 +65,11 @@ internal sealed partial class RelayService(
     {
         if (Read(message) is not { } read)
             return;
+        if (read.Alert is { } arrived && !health.Vouches)
+        {
+            // What an ended stream had in flight may still come, so this alert's sentAt vouches for nothing before it (BusHealth.Stamp).
+            read = read with { Alert = arrived with { Stamp = false } };
+        }
         if (read.Alert is { IsGlobal: true } global)
         {
             _held[_heldCount++] = global;

@@ -47,6 +47,12 @@ public sealed record AlertMessage(
     string Channel = AlertMessage.GlobalChannel,
     JsonElement? Data = null)
 {
+    /// <summary>
+    /// False on an alert relayed while this instance cannot vouch that everything sent before it has arrived
+    /// (<see cref="Bus.BusHealth.Stamp"/>): its <see cref="SentAt"/> is then no stamp for a resume. Absent otherwise, and never on the topic.
+    /// </summary>
+    public bool? Stamp { get; init; }
+
     /// <summary>The channel every socket starts in, and of every alert that names none.</summary>
     public const string GlobalChannel = "global";
 

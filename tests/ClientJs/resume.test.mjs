@@ -181,6 +181,18 @@ test('an alert heard moves a quiet channel\'s point to when it was sent, never p
   assert.equal(timeOf(third.of('subscribe')[0].since), NOW + 30_000, 'g2 counts as sent when it came');
 });
 
+test('an alert marked stamp: false moves no resume point: its instance could not vouch for what came before it', async () => {
+  const first = await live();
+  ctx.client.join('job:7');
+  first.receive({ type: 'subscribed', channel: 'job:7', serverTime: new Date(Date.now()).toISOString() });
+  await tick(20_000);
+  first.receive({ type: 'alert', id: 'g1', text: 'just after a reopen', sentAt: new Date(Date.now() - 2_000).toISOString(), stamp: false });
+
+  const second = await reconnect();
+  second.welcome();
+  assert.equal(timeOf(second.of('subscribe')[0].since), NOW, 'still the subscribed answer\'s stamp');
+});
+
 test('a resume point never moves back: not for an older stamp, nor on a connection to an instance whose clock is behind', async () => {
   const first = await live();
   ctx.client.join('job:7');

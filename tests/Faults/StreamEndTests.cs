@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Grpc.Core;
 using Notifications.Tests.Infrastructure;
 
@@ -89,5 +90,28 @@ public sealed class StreamEndTests(PubSubEmulator emulator, ITestOutputHelper ou
             foreach (var instance in instances)
                 await instance.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// For a while after a stream reopens, what the ended one had in flight may still come: alerts relayed then say
+    /// <c>"stamp": false</c>, so a page does not take their sentAt as the point it has heard everything up to.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task Alerts_relayed_just_after_a_stream_reopens_are_marked_as_no_stamp()
+    {
+        await using var front = await PubSubFront.StartAsync(emulator.HostPort);
+        await using var instance = await TestInstance.StartAsync(Fronted.Settings(emulator, front, TestInstance.NewTopic(), "ams"), output);
+        await instance.WaitReadyAsync();
+        await using var client = await TestSocket.ConnectAsync(instance.SocketUri);
+        // The boot's first stream vouches at once: nothing was in flight before it.
+        await Eventually.TrueAsync(() => instance.Services.GetRequiredService<Notifications.Bus.BusHealth>().Vouches, "the first stream vouches", TimeSpan.FromSeconds(30));
+        await client.SendAlertAsync("on the first stream");
+        Assert.False((await client.WaitForAlertAsync("on the first stream")).TryGetProperty("stamp", out _));
+
+        Assert.Equal(1, front.EndStreams(StatusCode.Unavailable));
+        await Eventually.TrueAsync(() => front.OpenStreams == 1 && instance.IsReady, "the stream is open again");
+        await client.SendAlertAsync("just after the reopen");
+        var marked = await client.WaitForAlertAsync("just after the reopen");
+        Assert.False(marked.GetProperty("stamp").GetBoolean());
     }
 }
