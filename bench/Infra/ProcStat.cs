@@ -44,12 +44,48 @@ internal static class ProcStat
 
 internal static class Ports
 {
-    /// <summary>A port free on 127.0.0.1 right now (the kernel picks it).</summary>
+    private static readonly HashSet<int> Given = [];
+
+    /// <summary>
+    /// A port free on 127.0.0.1 right now, below the kernel's ephemeral range and not handed out before: one the kernel
+    /// picks (port 0) comes from that range, where the generator's own outgoing sockets may take it before the server
+    /// binds it (a run once failed so, "address already in use").
+    /// </summary>
     public static int Free()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)listener.LocalEndPoint!).Port;
+        int below = EphemeralLow();
+        lock (Given)
+        {
+            for (int attempt = 0; attempt < 1000; attempt++)
+            {
+                int port = Random.Shared.Next(Math.Max(1024, below - 10_000), below);
+                if (!Given.Add(port))
+                    continue;
+                try
+                {
+                    using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                    return port;
+                }
+                catch (SocketException)
+                {
+                }
+            }
+        }
+        throw new InvalidOperationException($"No free port found below {below}.");
+    }
+
+    private static int EphemeralLow()
+    {
+        try
+        {
+            return int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0],
+                System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return 32768;
+        }
     }
 }
 
