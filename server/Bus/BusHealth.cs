@@ -99,17 +99,20 @@ public sealed class BusHealth
     /// instance, and so (frames arriving in order) the client. None while the receive stream is down, nor for
     /// <see cref="RedeliveryWindow"/> after it came up again, while what the ended stream had in flight may still come.
     /// </summary>
-    public DateTimeOffset? Stamp(DateTimeOffset now)
-    {
-        if (!Receive.IsUp)
-            return null;
-        // Until Changed has noted the boot's first stream, that one counts as a reopened one too: none for a moment.
-        long upSince = Receive.UpSince;
-        return upSince != Volatile.Read(ref _firstUpSince) && _clock.GetElapsedTime(upSince) < RedeliveryWindow ? null : now;
-    }
+    public DateTimeOffset? Stamp(DateTimeOffset now) => Vouches ? now : null;
 
     /// <summary>Whether <see cref="Stamp"/> gives one now: alerts relayed while it does not are marked, so that a client takes no stamp from them either.</summary>
-    public bool Vouches => Stamp(DateTimeOffset.MinValue).HasValue;
+    public bool Vouches
+    {
+        get
+        {
+            if (!Receive.IsUp)
+                return false;
+            // Until Changed has noted the boot's first stream, that one counts as a reopened one too: none for a moment.
+            long upSince = Receive.UpSince;
+            return upSince == Volatile.Read(ref _firstUpSince) || _clock.GetElapsedTime(upSince) >= RedeliveryWindow;
+        }
+    }
 
     /// <summary>The bus made a fresh subscription at <paramref name="createdAt"/>: nothing published before is promised.</summary>
     public void Subscribed(DateTimeOffset createdAt)

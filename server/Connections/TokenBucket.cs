@@ -10,13 +10,13 @@ internal sealed class TokenBucket(double ratePerSecond, int capacity, TimeProvid
     private long _refilledAt = clock.GetTimestamp();
 
     /// <summary>The tokens there are now, fractions included.</summary>
-    public double Level => Math.Min(capacity, _tokens + clock.GetElapsedTime(_refilledAt).TotalSeconds * ratePerSecond);
+    public double Level => LevelAt(clock.GetTimestamp());
 
     /// <summary>Takes a token if there is one; otherwise says how long until there will be.</summary>
     public bool TryTake(out TimeSpan retryAfter)
     {
         long now = clock.GetTimestamp();
-        _tokens = Math.Min(capacity, _tokens + clock.GetElapsedTime(_refilledAt, now).TotalSeconds * ratePerSecond);
+        _tokens = LevelAt(now);
         _refilledAt = now;
         if (_tokens >= 1)
         {
@@ -27,6 +27,8 @@ internal sealed class TokenBucket(double ratePerSecond, int capacity, TimeProvid
         retryAfter = TimeSpan.FromSeconds((1 - _tokens) / ratePerSecond);
         return false;
     }
+
+    private double LevelAt(long now) => Math.Min(capacity, _tokens + clock.GetElapsedTime(_refilledAt, now).TotalSeconds * ratePerSecond);
 }
 
 /// <summary>

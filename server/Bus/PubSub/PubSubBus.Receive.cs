@@ -109,12 +109,18 @@ internal sealed partial class PubSubBus
     /// <summary>Deleted under us (by an operator, the sweeper, expiry, or an emulator restart): make it again.</summary>
     private void SubscriptionMissing()
     {
-        EndAttempt();
         Log.SubscriptionMissing(_logger, _names.Subscription);
-        _metrics.StreamRestarted("subscription_missing");
-        _prepared = false;
+        Lost("subscription_missing", "subscription disappeared; recreating it");
         _answeredMissing = true;
-        _health.SubscriptionLost("subscription disappeared; recreating it");
+    }
+
+    /// <summary>The subscription is gone, or was deleted here: it is to be made again, and what was published meanwhile is missed.</summary>
+    private void Lost(string metric, string why)
+    {
+        EndAttempt();
+        _metrics.StreamRestarted(metric);
+        _prepared = false;
+        _health.SubscriptionLost(why);
         _health.Receive.Pending("waiting for the subscription to be made again");
     }
 
@@ -159,11 +165,7 @@ internal sealed partial class PubSubBus
             _subscriptionGate.Release();
         }
         _toldDetached = false;
-        EndAttempt();
-        _metrics.StreamRestarted("subscription_detached");
-        _prepared = false;
-        _health.SubscriptionLost("the topic was deleted; making the subscription again on it");
-        _health.Receive.Pending("waiting for the subscription to be made again");
+        Lost("subscription_detached", "the topic was deleted; making the subscription again on it");
         return Next.Reopen;
     }
 
