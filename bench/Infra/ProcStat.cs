@@ -49,7 +49,7 @@ internal static class Ports
     /// <summary>
     /// A port free on 127.0.0.1 right now, below the kernel's ephemeral range and not handed out before: one the kernel
     /// picks (port 0) comes from that range, where the generator's own outgoing sockets may take it before the server
-    /// binds it (a run once failed so, "address already in use").
+    /// binds it.
     /// </summary>
     public static int Free()
     {
